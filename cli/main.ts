@@ -1,0 +1,15 @@
+/**
+ * The `caredesk` command. Each subcommand lives in cli/commands/ and is added
+ * here; commander gives every one its own `--help`.
+ */
+import { Command } from 'commander';
+import { serveCommand } from './commands/serve.js';
+import { runCli } from './run.js';
+
+const program = new Command('caredesk')
+  .description('A social customer-care desk: bots answer in-channel, humans take over from a universal queue.')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .addCommand(serveCommand());
+
+await runCli(program);

@@ -1,0 +1,76 @@
+/**
+ * The Desk wires core together: a channel hands it an update with
+ * `receive()`, which stores it (ingest) and returns so the channel can
+ * acknowledge; the conversation's flow then runs in the background, in order
+ * per customer. Channels, the server and `caredesk chat` all talk to a Desk.
+ */
+import { type Clock, systemClock } from './clock.js';
+import { EventBus } from './event-bus.js';
+import { type IngestResult, ingest } from './ingest.js';
+import { type Logger, silentLogger } from './logger.js';
+import type { Store } from './store/store.js';
+import { KeyedMutex } from './util/keyed-mutex.js';
+
+export type StoredIngest = Extract<IngestResult, { status: 'stored' }>;
+
+/** Drives the bot side of conversations (core/engine implements it). */
+export interface ConversationEngine {
+  onCustomerMessage(stored: StoredIngest): Promise<void>;
+}
+
+/** Delivers the outbox (core/outbox implements it); `kick` says there is something new. */
+export interface OutboxDispatcher {
+  kick(): void;
+}
+
+export interface DeskOptions {
+  readonly store: Store;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** The flow a new conversation starts with, per channel (default `care`). */
+  readonly flowFor?: (channel: string) => string;
+}
+
+export class Desk {
+  readonly store: Store;
+  readonly bus = new EventBus();
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly locks = new KeyedMutex();
+  readonly flowFor: (channel: string) => string;
+  engine: ConversationEngine | undefined;
+  dispatcher: OutboxDispatcher | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(options: DeskOptions) {
+    this.store = options.store;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+    this.flowFor = options.flowFor ?? (() => 'care');
+  }
+
+  /** Stores a channel's update; resolves once it is durable (acknowledge the channel then). */
+  async receive(raw: unknown): Promise<IngestResult> {
+    const result = await ingest(this, raw);
+    if (result.status === 'stored' && this.engine) {
+      const engine = this.engine;
+      this.track(
+        engine.onCustomerMessage(result).catch((err: unknown) => {
+          this.logger.error({ err, conversationId: result.conversation.id }, 'flow step failed');
+        }),
+      );
+    }
+    return result;
+  }
+
+  /** Runs background work so that `idle()` can wait for it (tests, shutdown). */
+  track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+
+  /** Resolves when every flow step started so far has finished. */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+}

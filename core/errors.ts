@@ -1,0 +1,105 @@
+/**
+ * One error base class with a stable machine `code`. Messages tell the user
+ * what to do next; HTTP maps codes to statuses in one place (server/).
+ */
+export type ErrorCode =
+  | 'E_INVALID_INPUT'
+  | 'E_TEXT_TOO_LONG'
+  | 'E_UNKNOWN_CHANNEL'
+  | 'E_NOT_FOUND'
+  | 'E_CONFIG'
+  | 'E_STORE_CORRUPT'
+  | 'E_STORE_LOCKED'
+  | 'E_STORE_VERSION'
+  | 'E_STORE_CLOSED'
+  | 'E_STORE_WRITE'
+  | 'E_CLAIM_CONFLICT'
+  | 'E_FLOW_UNKNOWN'
+  | 'E_FLOW_FAILED'
+  | 'E_CHANNEL_DOWN';
+
+export class CaredeskError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** Outside input that does not fit the schema; `issues` lists each problem with its path. */
+export class InvalidInputError extends CaredeskError {
+  constructor(message: string, details: Record<string, unknown> = {}, code: ErrorCode = 'E_INVALID_INPUT') {
+    super(code, message, details);
+  }
+}
+
+export class NotFoundError extends CaredeskError {
+  constructor(what: string, id: string) {
+    super('E_NOT_FOUND', `No ${what} with id "${id}". Check the id; list them to see which exist.`, { what, id });
+  }
+}
+
+export class ConfigError extends CaredeskError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('E_CONFIG', message, details);
+  }
+}
+
+/** A data file that cannot be read as caredesk wrote it. caredesk never overwrites it. */
+export class StoreCorruptError extends CaredeskError {
+  constructor(file: string, reason: string, options?: ErrorOptions) {
+    super(
+      'E_STORE_CORRUPT',
+      `Data file ${file} is corrupt (${reason}). caredesk did not modify it. Restore it from a backup, or move the data directory aside to start empty.`,
+      { file, reason },
+      options,
+    );
+  }
+}
+
+export class StoreLockedError extends CaredeskError {
+  constructor(dir: string, holder: string) {
+    super(
+      'E_STORE_LOCKED',
+      `Data directory ${dir} is in use by another caredesk process (${holder}). Stop it first, or point CAREDESK_DATA_DIR at another directory.`,
+      { dir, holder },
+    );
+  }
+}
+
+export class StoreVersionError extends CaredeskError {
+  constructor(file: string, found: unknown, supported: number) {
+    super(
+      'E_STORE_VERSION',
+      `Data file ${file} has schema version ${String(found)}; this caredesk reads version ${supported}. Use a caredesk release that matches the data.`,
+      { file, found, supported },
+    );
+  }
+}
+
+export class StoreClosedError extends CaredeskError {
+  constructor() {
+    super('E_STORE_CLOSED', 'The store is closed; open it before reading or writing.');
+  }
+}
+
+/** Turn zod issues into one readable line per problem, e.g. `text: Too big`. */
+export function describeIssues(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): string {
+  return issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ');
+}
+
+/** The disk refused a write. The store stops accepting writes so that memory never runs ahead of disk. */
+export class StoreWriteError extends CaredeskError {
+  constructor(location: string, cause: unknown) {
+    super(
+      'E_STORE_WRITE',
+      `Writing to ${location} failed (${cause instanceof Error ? cause.message : String(cause)}). Nothing after the last acknowledged write was kept; free disk space or fix permissions, then restart caredesk.`,
+      { location },
+      { cause },
+    );
+  }
+}

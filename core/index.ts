@@ -1,0 +1,20 @@
+/**
+ * caredesk's core: the domain, the store and the pipeline. It imports no
+ * channel, UI or HTTP library; channels, the server and the TUI build on it.
+ */
+
+// Advanced
+export { type Clock, type IdKind, ManualClock, newId, systemClock } from './clock.js';
+export { type ConversationEngine, Desk, type DeskOptions, type OutboxDispatcher, type StoredIngest } from './desk.js';
+// Commonly used
+export * from './domain.js';
+export * from './errors.js';
+export { EventBus, type EventHandler } from './event-bus.js';
+export type { Inbound, IngestDeps, IngestResult, ParsedInbound } from './ingest.js';
+export { customerLock, InboundSchema, ingest, parseInbound } from './ingest.js';
+export { type Logger, silentLogger } from './logger.js';
+export type { ChannelSender, SendOutcome } from './outbox/channel-sender.js';
+export { draftOutbound, type Outbound, type OutboundDraft } from './outbox/outbound.js';
+// Store
+export * from './store/index.js';
+export { KeyedMutex } from './util/keyed-mutex.js';

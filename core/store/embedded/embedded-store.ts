@@ -1,0 +1,364 @@
+/**
+ * The embedded store, caredesk's default: a data directory with
+ *
+ *   LOCK              the owning process (one server per directory)
+ *   journal/*.jsonl   every committed batch, one JSON line each, append-only
+ *   state.json        lowdb checkpoint: small state + where history lies in the journal
+ *
+ * A commit appends one line and fdatasyncs; commits arriving in the same tick
+ * share one write and one fdatasync (group commit). The checkpoint is written
+ * in the background after every `checkpointBytes` of journal, so start-up
+ * replays only the journal's tail and a write's cost never grows with history.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import {
+  type Agent,
+  AgentSchema,
+  type Channel,
+  type Conversation,
+  ConversationSchema,
+  type Customer,
+  CustomerSchema,
+  type DomainEvent,
+  EventSchema,
+  type Message,
+  MessageSchema,
+  type OutboxEntry,
+  OutboxEntrySchema,
+} from '../../domain.js';
+import { describeIssues, StoreClosedError, StoreCorruptError, StoreWriteError } from '../../errors.js';
+import { StoreState } from '../state.js';
+import type { CommitResult, ConversationFilter, OutboxFilter, Store, WriteBatch } from '../store.js';
+import { type Checkpoint, checkpointDb, STATE_SCHEMA_VERSION } from './checkpoint.js';
+import { Journal } from './journal.js';
+import { DataDirLock } from './lock.js';
+
+export interface EmbeddedStoreOptions {
+  /** fdatasync each group commit (default true). */
+  readonly fsync?: boolean;
+  /** Journal bytes between two checkpoints (default 32 MiB). */
+  readonly checkpointBytes?: number;
+  /** Size at which a journal segment is sealed (default 64 MiB). */
+  readonly segmentBytes?: number;
+}
+
+const RECENT_EVENTS = 4096;
+
+/** A journal line as written: a batch whose events carry their seq. */
+const LineSchema = z.object({
+  customers: z.array(CustomerSchema).optional(),
+  conversations: z.array(ConversationSchema).optional(),
+  messages: z.array(MessageSchema).optional(),
+  events: z.array(EventSchema).optional(),
+  outbox: z.array(OutboxEntrySchema).optional(),
+  flowSnapshots: z.array(z.object({ conversationId: z.string(), snapshot: z.unknown() })).optional(),
+  agents: z.array(AgentSchema).optional(),
+  removeAgents: z.array(z.string()).optional(),
+  records: z.array(z.object({ collection: z.string(), id: z.string(), value: z.unknown() })).optional(),
+});
+type Line = z.infer<typeof LineSchema>;
+
+interface PendingCommit {
+  readonly batch: WriteBatch;
+  readonly resolve: (r: CommitResult) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+export class EmbeddedStore implements Store {
+  readonly location: string;
+  private readonly lock: DataDirLock;
+  private readonly journal: Journal;
+  private readonly db: ReturnType<typeof checkpointDb>;
+  private readonly checkpointBytes: number;
+
+  private state = new StoreState();
+  private messagePositions = new Map<string, number[]>();
+  private eventPositions: number[] = [];
+  private snapshotPositions = new Map<string, number>();
+  private readonly recentEvents: DomainEvent[] = [];
+
+  private opened = false;
+  private failure: StoreWriteError | undefined;
+  private pending: PendingCommit[] = [];
+  private flushScheduled = false;
+  private flushing: Promise<void> | undefined;
+  private checkpointing: Promise<void> | undefined;
+  private journalAtCheckpoint = 0;
+
+  constructor(dataDir: string, options: EmbeddedStoreOptions = {}) {
+    this.location = resolve(dataDir);
+    this.lock = new DataDirLock(this.location);
+    this.journal = new Journal(this.location, {
+      fsync: options.fsync ?? true,
+      segmentBytes: options.segmentBytes ?? 64 * 1024 * 1024,
+    });
+    this.db = checkpointDb(join(this.location, 'state.json'));
+    this.checkpointBytes = options.checkpointBytes ?? 32 * 1024 * 1024;
+  }
+
+  async open(): Promise<void> {
+    await mkdir(this.location, { recursive: true });
+    await this.lock.acquire();
+    try {
+      await this.db.read();
+      const checkpoint = this.db.data;
+      if (checkpoint) this.restore(checkpoint);
+      this.db.data = null;
+      const from = checkpoint?.journalPosition ?? 0;
+      const lines = await this.journal.open(from);
+      if (this.journal.end < from) {
+        throw new StoreCorruptError(join(this.location, 'journal'), 'it is shorter than state.json says');
+      }
+      for (const line of lines) this.applyLine(this.parseLine(line.text, line.position), line.position);
+      this.journalAtCheckpoint = from;
+      this.opened = true;
+    } catch (err) {
+      await this.journal.close();
+      await this.lock.release();
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.opened) return;
+    while (this.flushing || this.pending.length > 0 || this.flushScheduled) {
+      await (this.flushing ?? new Promise((r) => setImmediate(r)));
+    }
+    this.opened = false;
+    await this.checkpointing;
+    if (!this.failure && this.journal.end > this.journalAtCheckpoint) await this.writeCheckpoint();
+    await this.journal.close();
+    await this.lock.release();
+  }
+
+  commit(batch: WriteBatch): Promise<CommitResult> {
+    if (!this.opened) return Promise.reject(new StoreClosedError());
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.pending.push({ batch, resolve, reject });
+      this.scheduleFlush();
+    });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.flushing) return;
+    this.flushScheduled = true;
+    // setImmediate lets every commit of this tick join the same write.
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flushing = this.flush().finally(() => {
+        this.flushing = undefined;
+        if (this.pending.length > 0) this.scheduleFlush();
+      });
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const group = this.pending.splice(0);
+    let seq = this.state.lastSeq;
+    const lines: Line[] = group.map(({ batch }) => ({
+      ...batch,
+      events: (batch.events ?? []).map((e) => ({ ...e, seq: ++seq })),
+    })) as Line[];
+    let positions: number[];
+    try {
+      positions = await this.journal.append(lines.map((l) => JSON.stringify(l)));
+    } catch (err) {
+      this.failure = new StoreWriteError(this.location, err);
+      for (const p of [...group, ...this.pending.splice(0)]) p.reject(this.failure);
+      return;
+    }
+    for (const [i, p] of group.entries()) {
+      const line = lines[i] as Line;
+      this.applyLine(line, positions[i] as number);
+      p.resolve({ events: line.events ?? [] });
+    }
+    if (this.journal.end - this.journalAtCheckpoint >= this.checkpointBytes && !this.checkpointing) {
+      this.checkpointing = this.writeCheckpoint().finally(() => {
+        this.checkpointing = undefined;
+      });
+    }
+  }
+
+  private writeCheckpoint(): Promise<void> {
+    const position = this.journal.end;
+    this.db.data = {
+      caredesk: 'state',
+      schemaVersion: STATE_SCHEMA_VERSION,
+      savedAt: new Date().toISOString(),
+      journalPosition: position,
+      state: this.state.toDocument(),
+      messagePositions: Object.fromEntries(this.messagePositions),
+      eventPositions: this.eventPositions,
+      snapshotPositions: Object.fromEntries(this.snapshotPositions),
+    };
+    // db.write() serialises synchronously, so the document matches `position` exactly.
+    const written = this.db.write();
+    this.db.data = null;
+    return written.then(() => {
+      this.journalAtCheckpoint = position;
+    });
+  }
+
+  private restore(c: Checkpoint): void {
+    this.state = StoreState.fromDocument(c.state);
+    this.messagePositions = new Map(Object.entries(c.messagePositions));
+    this.eventPositions = c.eventPositions;
+    this.snapshotPositions = new Map(Object.entries(c.snapshotPositions));
+  }
+
+  private parseLine(text: string, position: number): Line {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (cause) {
+      throw new StoreCorruptError(
+        this.journal.fileOf(position),
+        `line at byte ${this.journal.offsetOf(position)} is not JSON`,
+        { cause },
+      );
+    }
+    const parsed = LineSchema.safeParse(json);
+    if (!parsed.success) {
+      const why = describeIssues(parsed.error.issues).slice(0, 300);
+      throw new StoreCorruptError(
+        this.journal.fileOf(position),
+        `line at byte ${this.journal.offsetOf(position)}: ${why}`,
+      );
+    }
+    return parsed.data;
+  }
+
+  private applyLine(line: Line, position: number): void {
+    const { events, ...rest } = line;
+    this.state.apply({ ...rest, events: events ?? [] });
+    for (const m of line.messages ?? []) {
+      const list = this.messagePositions.get(m.conversationId);
+      if (!list) this.messagePositions.set(m.conversationId, [position]);
+      else if (list[list.length - 1] !== position) list.push(position);
+    }
+    for (const e of events ?? []) {
+      this.eventPositions[e.seq - 1] = position;
+      this.recentEvents.push(e);
+    }
+    if (this.recentEvents.length > RECENT_EVENTS * 2)
+      this.recentEvents.splice(0, this.recentEvents.length - RECENT_EVENTS);
+    for (const s of line.flowSnapshots ?? []) {
+      if (s.snapshot === null) this.snapshotPositions.delete(s.conversationId);
+      else this.snapshotPositions.set(s.conversationId, position);
+    }
+  }
+
+  private async readLine(position: number): Promise<Line> {
+    return this.parseLine(await this.journal.read(position), position);
+  }
+
+  private assertOpen(): void {
+    if (!this.opened) throw new StoreClosedError();
+  }
+
+  async getCustomer(id: string): Promise<Customer | undefined> {
+    this.assertOpen();
+    return this.state.customers.get(id);
+  }
+  async findCustomerByIdentity(channel: Channel, externalId: string): Promise<Customer | undefined> {
+    this.assertOpen();
+    return this.state.customerByIdentity(channel, externalId);
+  }
+  async getConversation(id: string): Promise<Conversation | undefined> {
+    this.assertOpen();
+    return this.state.conversations.get(id);
+  }
+  async findOpenConversation(customerId: string): Promise<Conversation | undefined> {
+    this.assertOpen();
+    return this.state.openConversationOf(customerId);
+  }
+  async listConversations(filter?: ConversationFilter): Promise<Conversation[]> {
+    this.assertOpen();
+    return this.state.listConversations(filter);
+  }
+  async countConversations(): Promise<number> {
+    return this.state.conversations.size;
+  }
+
+  async listMessages(conversationId: string): Promise<Message[]> {
+    this.assertOpen();
+    const out: Message[] = [];
+    for (const position of this.messagePositions.get(conversationId) ?? []) {
+      const line = await this.readLine(position);
+      for (const m of line.messages ?? []) if (m.conversationId === conversationId) out.push(m);
+    }
+    return out;
+  }
+  async findMessageIdByChannelId(channel: Channel, channelMessageId: string): Promise<string | undefined> {
+    this.assertOpen();
+    return this.state.messageIdByChannelId(channel, channelMessageId);
+  }
+  async countMessages(): Promise<number> {
+    return this.state.messageCount;
+  }
+
+  async listEvents(afterSeq: number, limit: number): Promise<DomainEvent[]> {
+    this.assertOpen();
+    const from = Math.max(0, afterSeq);
+    const to = Math.min(this.state.lastSeq, from + limit);
+    const oldestRecent = this.recentEvents[0]?.seq ?? Number.POSITIVE_INFINITY;
+    if (from + 1 >= oldestRecent) return this.recentEvents.slice(from + 1 - oldestRecent, to + 1 - oldestRecent);
+    const out: DomainEvent[] = [];
+    let lastPosition = -1;
+    for (let seq = from + 1; seq <= to; seq++) {
+      const position = this.eventPositions[seq - 1] as number;
+      if (position === lastPosition) continue;
+      lastPosition = position;
+      const line = await this.readLine(position);
+      for (const e of line.events ?? []) if (e.seq > from && e.seq <= to) out.push(e);
+    }
+    return out;
+  }
+  async lastEventSeq(): Promise<number> {
+    return this.state.lastSeq;
+  }
+
+  async getOutboxEntry(id: string): Promise<OutboxEntry | undefined> {
+    this.assertOpen();
+    return this.state.outboxEntry(id);
+  }
+  async listOutbox(filter?: OutboxFilter): Promise<OutboxEntry[]> {
+    this.assertOpen();
+    return this.state.listOutbox(filter);
+  }
+
+  async getFlowSnapshot(conversationId: string): Promise<unknown | undefined> {
+    this.assertOpen();
+    const position = this.snapshotPositions.get(conversationId);
+    if (position === undefined) return undefined;
+    const line = await this.readLine(position);
+    return line.flowSnapshots?.findLast((s) => s.conversationId === conversationId)?.snapshot ?? undefined;
+  }
+
+  async getAgent(id: string): Promise<Agent | undefined> {
+    this.assertOpen();
+    return this.state.agents.get(id);
+  }
+  async findAgentByTokenHash(tokenHash: string): Promise<Agent | undefined> {
+    this.assertOpen();
+    return this.state.agentByTokenHash(tokenHash);
+  }
+  async listAgents(): Promise<Agent[]> {
+    this.assertOpen();
+    return [...this.state.agents.values()];
+  }
+  async getRecord(collection: string, id: string): Promise<unknown | undefined> {
+    this.assertOpen();
+    return this.state.records.get(collection)?.get(id);
+  }
+  async listRecords(collection: string): Promise<Array<{ id: string; value: unknown }>> {
+    this.assertOpen();
+    return [...(this.state.records.get(collection) ?? new Map<string, unknown>())].map(([id, value]) => ({
+      id,
+      value,
+    }));
+  }
+}

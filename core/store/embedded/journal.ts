@@ -1,0 +1,206 @@
+/**
+ * An append-only journal of JSON lines split into segment files
+ * (`journal/00000001.jsonl`, …). Appending costs the same whatever the
+ * history: it never rewrites what is written. A line is addressed by its
+ * position, `segment * SEGMENT_SPAN + byte offset`, one number that indexes
+ * can hold cheaply.
+ */
+import { closeSync, fsyncSync, openSync } from 'node:fs';
+import { type FileHandle, mkdir, open, readdir, readFile, stat, truncate } from 'node:fs/promises';
+import { join } from 'node:path';
+import { StoreCorruptError, StoreVersionError } from '../../errors.js';
+
+export const JOURNAL_SCHEMA_VERSION = 1;
+const SEGMENT_SPAN = 2 ** 32;
+const NEWLINE = 0x0a;
+
+export interface JournalOptions {
+  /** A segment is sealed once it grows past this many bytes. */
+  readonly segmentBytes: number;
+  /** fdatasync after every group of appends (on by default; off survives a process crash, not a power cut). */
+  readonly fsync: boolean;
+}
+
+export interface JournalLine {
+  readonly position: number;
+  readonly text: string;
+}
+
+const segmentName = (n: number): string => `${String(n).padStart(8, '0')}.jsonl`;
+
+export class Journal {
+  private readonly dir: string;
+  private segment = 0;
+  private size = 0;
+  private appendHandle: FileHandle | undefined;
+  private readonly readHandles = new Map<number, Promise<FileHandle>>();
+
+  constructor(
+    dataDir: string,
+    private readonly options: JournalOptions,
+  ) {
+    this.dir = join(dataDir, 'journal');
+  }
+
+  /** Position just past the last line written. */
+  get end(): number {
+    return this.segment * SEGMENT_SPAN + this.size;
+  }
+
+  /**
+   * Opens the journal and returns every line from `from` on. A last line cut
+   * short by a crash (no newline: its append was never acknowledged) is cut
+   * off; any other unreadable line stops with StoreCorruptError.
+   */
+  async open(from: number): Promise<JournalLine[]> {
+    await mkdir(this.dir, { recursive: true });
+    const segments = (await readdir(this.dir))
+      .filter((f) => /^\d{8}\.jsonl$/.test(f))
+      .map((f) => Number.parseInt(f, 10))
+      .sort((a, b) => a - b);
+    const lines: JournalLine[] = [];
+    const firstWanted = Math.floor(from / SEGMENT_SPAN);
+    for (const [i, n] of segments.entries()) {
+      const last = i === segments.length - 1;
+      if (n < firstWanted && !last) continue;
+      const startOffset = n === firstWanted ? from % SEGMENT_SPAN : 0;
+      const { size } = await this.readSegment(n, startOffset, last, n < firstWanted ? undefined : lines);
+      if (last) {
+        this.segment = n;
+        this.size = size;
+      }
+    }
+    // An empty last segment is one whose header a crash cut short: start it again.
+    if (segments.length === 0 || this.size === 0) await this.startSegment(Math.max(1, this.segment));
+    else this.appendHandle = await open(join(this.dir, segmentName(this.segment)), 'a');
+    return lines;
+  }
+
+  /** Writes the lines with one write (and one fdatasync); resolves with each line's position once durable. */
+  async append(texts: readonly string[]): Promise<number[]> {
+    if (this.size >= this.options.segmentBytes) await this.startSegment(this.segment + 1);
+    const handle = this.appendHandle;
+    if (!handle) throw new Error('journal is not open');
+    const positions: number[] = [];
+    const buffers: Buffer[] = [];
+    let offset = this.size;
+    for (const text of texts) {
+      const buf = Buffer.from(`${text}\n`);
+      positions.push(this.segment * SEGMENT_SPAN + offset);
+      buffers.push(buf);
+      offset += buf.length;
+    }
+    const all = Buffer.concat(buffers);
+    let written = 0;
+    while (written < all.length) {
+      const { bytesWritten } = await handle.write(all, written, all.length - written);
+      written += bytesWritten;
+    }
+    if (this.options.fsync) await handle.datasync();
+    this.size = offset;
+    return positions;
+  }
+
+  /** The line at a position returned by append() or open(). */
+  async read(position: number): Promise<string> {
+    const segment = Math.floor(position / SEGMENT_SPAN);
+    const offset = position % SEGMENT_SPAN;
+    let handle = this.readHandles.get(segment);
+    if (!handle) {
+      handle = open(join(this.dir, segmentName(segment)), 'r');
+      this.readHandles.set(segment, handle);
+    }
+    const fh = await handle;
+    let chunk = 4096;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(chunk);
+      const { bytesRead } = await fh.read(buf, 0, chunk, offset);
+      const nl = buf.subarray(0, bytesRead).indexOf(NEWLINE);
+      if (nl >= 0) return buf.toString('utf8', 0, nl);
+      if (bytesRead < chunk) throw new StoreCorruptError(this.file(segment), `no complete line at byte ${offset}`);
+      chunk *= 4;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.appendHandle?.close();
+    this.appendHandle = undefined;
+    for (const h of this.readHandles.values()) await (await h).close();
+    this.readHandles.clear();
+  }
+
+  /** The segment file holding a position, for error messages. */
+  fileOf(position: number): string {
+    return this.file(Math.floor(position / SEGMENT_SPAN));
+  }
+
+  offsetOf(position: number): number {
+    return position % SEGMENT_SPAN;
+  }
+
+  private file(segment: number): string {
+    return join(this.dir, segmentName(segment));
+  }
+
+  private async startSegment(n: number): Promise<void> {
+    await this.appendHandle?.close();
+    const header = Buffer.from(
+      `${JSON.stringify({ caredesk: 'journal', schemaVersion: JOURNAL_SCHEMA_VERSION, segment: n })}\n`,
+    );
+    const handle = await open(this.file(n), 'a');
+    await handle.write(header);
+    await handle.datasync();
+    // The new file's name must be durable too, or a power cut could lose the whole segment.
+    const dirFd = openSync(this.dir, 'r');
+    try {
+      fsyncSync(dirFd);
+    } finally {
+      closeSync(dirFd);
+    }
+    this.appendHandle = handle;
+    this.segment = n;
+    this.size = header.length;
+  }
+
+  private async readSegment(
+    n: number,
+    startOffset: number,
+    last: boolean,
+    into: JournalLine[] | undefined,
+  ): Promise<{ size: number }> {
+    const file = this.file(n);
+    if (!into) return { size: (await stat(file)).size };
+    const bytes = await readFile(file);
+    let cursor = 0;
+    let size = bytes.length;
+    while (cursor < bytes.length) {
+      const nl = bytes.indexOf(NEWLINE, cursor);
+      if (nl < 0) {
+        if (!last) throw new StoreCorruptError(file, `unterminated line at byte ${cursor} in a sealed segment`);
+        // A crash cut this append short; it was never acknowledged, so dropping it loses nothing.
+        await truncate(file, cursor);
+        size = cursor;
+        break;
+      }
+      const text = bytes.toString('utf8', cursor, nl);
+      if (cursor === 0) this.checkHeader(file, text);
+      else if (cursor >= startOffset) into.push({ position: n * SEGMENT_SPAN + cursor, text });
+      cursor = nl + 1;
+    }
+    return { size };
+  }
+
+  private checkHeader(file: string, text: string): void {
+    let header: unknown;
+    try {
+      header = JSON.parse(text);
+    } catch (cause) {
+      throw new StoreCorruptError(file, 'the header line is not JSON', { cause });
+    }
+    const h = header as { caredesk?: unknown; schemaVersion?: unknown };
+    if (h.caredesk !== 'journal') throw new StoreCorruptError(file, 'it is not a caredesk journal segment');
+    if (h.schemaVersion !== JOURNAL_SCHEMA_VERSION) {
+      throw new StoreVersionError(file, h.schemaVersion, JOURNAL_SCHEMA_VERSION);
+    }
+  }
+}

@@ -1,0 +1,11 @@
+export { EmbeddedStore, type EmbeddedStoreOptions } from './embedded/embedded-store.js';
+export { MemoryStore } from './memory-store.js';
+export type {
+  CommitResult,
+  ConversationFilter,
+  FlowSnapshotWrite,
+  OutboxFilter,
+  Store,
+  StoredRecord,
+  WriteBatch,
+} from './store.js';

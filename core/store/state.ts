@@ -1,0 +1,200 @@
+/**
+ * The small, always-in-memory part of a store: customers, conversations,
+ * agents, the outbox's live entries and small records, with the indexes that
+ * answer lookups. Both the memory store and the embedded store keep one;
+ * history (messages, events, flow snapshots) is kept by each in its own way.
+ */
+import type { Agent, Channel, Conversation, Customer, Message, OutboxEntry } from '../domain.js';
+import type { ConversationFilter, OutboxFilter, WriteBatch } from './store.js';
+
+/**
+ * Channels redeliver within hours, never weeks: remembering the newest
+ * channel message ids is enough to drop redeliveries, and keeps memory bounded.
+ */
+export const DEDUPE_WINDOW = 200_000;
+/** Delivered outbox entries kept for lookups; older ones live on in history only. */
+export const DELIVERED_OUTBOX_WINDOW = 10_000;
+
+export interface StateDocument {
+  customers: Customer[];
+  conversations: Conversation[];
+  outbox: OutboxEntry[];
+  agents: Agent[];
+  records: Record<string, Record<string, unknown>>;
+  dedupe: Array<[string, string]>;
+  lastSeq: number;
+  messageCount: number;
+}
+
+export const identityKey = (channel: Channel, externalId: string): string => `${channel}\u0000${externalId}`;
+
+export class StoreState {
+  readonly customers = new Map<string, Customer>();
+  readonly conversations = new Map<string, Conversation>();
+  readonly agents = new Map<string, Agent>();
+  readonly records = new Map<string, Map<string, unknown>>();
+  lastSeq = 0;
+  messageCount = 0;
+
+  private readonly identities = new Map<string, string>();
+  private readonly openByCustomer = new Map<string, string>();
+  private readonly agentsByToken = new Map<string, string>();
+  private readonly outbox = new Map<string, OutboxEntry>();
+  private readonly delivered: string[] = [];
+  private readonly dedupe = new Map<string, string>();
+
+  static fromDocument(doc: StateDocument): StoreState {
+    const state = new StoreState();
+    for (const c of doc.customers) state.putCustomer(c);
+    for (const c of doc.conversations) state.putConversation(c);
+    for (const o of doc.outbox) state.putOutbox(o);
+    for (const a of doc.agents) state.putAgent(a);
+    for (const [collection, byId] of Object.entries(doc.records)) {
+      for (const [id, value] of Object.entries(byId)) state.putRecord(collection, id, value);
+    }
+    for (const [k, v] of doc.dedupe) state.dedupe.set(k, v);
+    state.lastSeq = doc.lastSeq;
+    state.messageCount = doc.messageCount;
+    return state;
+  }
+
+  toDocument(): StateDocument {
+    const records: StateDocument['records'] = {};
+    for (const [collection, byId] of this.records) records[collection] = Object.fromEntries(byId);
+    return {
+      customers: [...this.customers.values()],
+      conversations: [...this.conversations.values()],
+      outbox: [...this.outbox.values()],
+      agents: [...this.agents.values()],
+      records,
+      dedupe: [...this.dedupe.entries()],
+      lastSeq: this.lastSeq,
+      messageCount: this.messageCount,
+    };
+  }
+
+  /** Applies everything of a batch except history, which the caller keeps. */
+  apply(batch: WriteBatch): void {
+    for (const c of batch.customers ?? []) this.putCustomer(c);
+    for (const c of batch.conversations ?? []) this.putConversation(c);
+    for (const m of batch.messages ?? []) this.noteMessage(m);
+    for (const o of batch.outbox ?? []) this.putOutbox(o);
+    for (const a of batch.agents ?? []) this.putAgent(a);
+    for (const id of batch.removeAgents ?? []) this.removeAgent(id);
+    for (const r of batch.records ?? []) this.putRecord(r.collection, r.id, r.value);
+    this.lastSeq += batch.events?.length ?? 0;
+  }
+
+  customerByIdentity(channel: Channel, externalId: string): Customer | undefined {
+    const id = this.identities.get(identityKey(channel, externalId));
+    return id === undefined ? undefined : this.customers.get(id);
+  }
+
+  openConversationOf(customerId: string): Conversation | undefined {
+    const id = this.openByCustomer.get(customerId);
+    return id === undefined ? undefined : this.conversations.get(id);
+  }
+
+  listConversations(filter: ConversationFilter = {}): Conversation[] {
+    const out: Conversation[] = [];
+    for (const c of this.conversations.values()) {
+      if (filter.modes && !filter.modes.includes(c.mode)) continue;
+      if (filter.channel && c.channel !== filter.channel) continue;
+      if (filter.customerId && c.customerId !== filter.customerId) continue;
+      if (filter.assignee && c.assignee !== filter.assignee) continue;
+      out.push(c);
+    }
+    out.sort((a, b) => (a.lastMessageAt < b.lastMessageAt ? 1 : a.lastMessageAt > b.lastMessageAt ? -1 : 0));
+    return filter.limit === undefined ? out : out.slice(0, filter.limit);
+  }
+
+  messageIdByChannelId(channel: Channel, channelMessageId: string): string | undefined {
+    return this.dedupe.get(identityKey(channel, channelMessageId));
+  }
+
+  outboxEntry(id: string): OutboxEntry | undefined {
+    return this.outbox.get(id);
+  }
+
+  listOutbox(filter: OutboxFilter = {}): OutboxEntry[] {
+    const out: OutboxEntry[] = [];
+    for (const o of this.outbox.values()) {
+      if (filter.status && o.status !== filter.status) continue;
+      if (filter.conversationId && o.conversationId !== filter.conversationId) continue;
+      out.push(o);
+      if (filter.limit !== undefined && out.length >= filter.limit) break;
+    }
+    return out;
+  }
+
+  agentByTokenHash(tokenHash: string): Agent | undefined {
+    const id = this.agentsByToken.get(tokenHash);
+    return id === undefined ? undefined : this.agents.get(id);
+  }
+
+  private putCustomer(c: Customer): void {
+    const previous = this.customers.get(c.id);
+    for (const i of previous?.identities ?? []) {
+      const key = identityKey(i.channel, i.externalId);
+      if (this.identities.get(key) === c.id) this.identities.delete(key);
+    }
+    this.customers.set(c.id, c);
+    // A merged customer keeps its identities for the record, but lookups go to the survivor.
+    if (c.mergedInto === undefined) {
+      for (const i of c.identities) this.identities.set(identityKey(i.channel, i.externalId), c.id);
+    }
+  }
+
+  private putConversation(c: Conversation): void {
+    this.conversations.set(c.id, c);
+    if (c.mode === 'resolved') {
+      if (this.openByCustomer.get(c.customerId) === c.id) this.openByCustomer.delete(c.customerId);
+    } else {
+      this.openByCustomer.set(c.customerId, c.id);
+    }
+  }
+
+  private noteMessage(m: Message): void {
+    this.messageCount += 1;
+    if (m.channelMessageId === undefined || m.direction !== 'inbound') return;
+    this.dedupe.set(identityKey(m.channel, m.channelMessageId), m.id);
+    if (this.dedupe.size > DEDUPE_WINDOW) {
+      const oldest = this.dedupe.keys().next().value;
+      if (oldest !== undefined) this.dedupe.delete(oldest);
+    }
+  }
+
+  private putOutbox(o: OutboxEntry): void {
+    this.outbox.set(o.id, o);
+    if (o.status !== 'delivered') return;
+    this.delivered.push(o.id);
+    if (this.delivered.length > DELIVERED_OUTBOX_WINDOW) {
+      const oldest = this.delivered.shift();
+      if (oldest !== undefined && this.outbox.get(oldest)?.status === 'delivered') this.outbox.delete(oldest);
+    }
+  }
+
+  private putAgent(a: Agent): void {
+    const previous = this.agents.get(a.id);
+    if (previous) this.agentsByToken.delete(previous.tokenHash);
+    this.agents.set(a.id, a);
+    this.agentsByToken.set(a.tokenHash, a.id);
+  }
+
+  private removeAgent(id: string): void {
+    const previous = this.agents.get(id);
+    if (!previous) return;
+    this.agentsByToken.delete(previous.tokenHash);
+    this.agents.delete(id);
+  }
+
+  private putRecord(collection: string, id: string, value: unknown): void {
+    let byId = this.records.get(collection);
+    if (!byId) {
+      byId = new Map();
+      this.records.set(collection, byId);
+    }
+    if (value === null) byId.delete(id);
+    else byId.set(id, value);
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * The Store: everything caredesk remembers, behind one small interface with
+ * two implementations (memory for tests and `caredesk chat`, the embedded
+ * lowdb-backed store by default, PostgreSQL later) that pass one contract suite.
+ *
+ * Writes are batches: `commit()` makes every change of a batch durable at once
+ * (all or nothing) and only then resolves. That is how a flow step's effects
+ * and its persisted snapshot land in the same write, and how ingest stores a
+ * message before the channel is acknowledged.
+ */
+import type {
+  Agent,
+  Channel,
+  Conversation,
+  Customer,
+  DomainEvent,
+  Message,
+  Mode,
+  NewEvent,
+  OutboxEntry,
+} from '../domain.js';
+
+/** A small document of a named collection (link codes, canned responses, timers…). */
+export interface StoredRecord {
+  readonly collection: string;
+  readonly id: string;
+  /** `null` deletes the record. */
+  readonly value: unknown;
+}
+
+export interface FlowSnapshotWrite {
+  readonly conversationId: string;
+  /** XState's persisted snapshot; `null` forgets it (the conversation ended). */
+  readonly snapshot: unknown;
+}
+
+export interface WriteBatch {
+  /** Upserted by id. */
+  readonly customers?: readonly Customer[];
+  /** Upserted by id. */
+  readonly conversations?: readonly Conversation[];
+  /** Appended; a message id is written once. */
+  readonly messages?: readonly Message[];
+  /** Appended; the store numbers them (`seq`) in commit order. */
+  readonly events?: readonly NewEvent[];
+  /** Upserted by id. */
+  readonly outbox?: readonly OutboxEntry[];
+  readonly flowSnapshots?: readonly FlowSnapshotWrite[];
+  /** Upserted by id. */
+  readonly agents?: readonly Agent[];
+  readonly removeAgents?: readonly string[];
+  readonly records?: readonly StoredRecord[];
+}
+
+export interface CommitResult {
+  /** The batch's events with the sequence numbers the store gave them. */
+  readonly events: readonly DomainEvent[];
+}
+
+export interface ConversationFilter {
+  readonly modes?: readonly Mode[];
+  readonly channel?: Channel;
+  readonly customerId?: string;
+  readonly assignee?: string;
+  readonly limit?: number;
+}
+
+export interface OutboxFilter {
+  readonly status?: OutboxEntry['status'];
+  readonly conversationId?: string;
+  readonly limit?: number;
+}
+
+export interface Store {
+  /** Human-readable location of the data (a directory, a database URL), for logs. */
+  readonly location: string;
+
+  open(): Promise<void>;
+  /** Flushes what is pending and releases the data (lock, connections). */
+  close(): Promise<void>;
+
+  commit(batch: WriteBatch): Promise<CommitResult>;
+
+  getCustomer(id: string): Promise<Customer | undefined>;
+  findCustomerByIdentity(channel: Channel, externalId: string): Promise<Customer | undefined>;
+
+  getConversation(id: string): Promise<Conversation | undefined>;
+  /** The customer's conversation that is not resolved, if any. */
+  findOpenConversation(customerId: string): Promise<Conversation | undefined>;
+  /** Newest activity first. */
+  listConversations(filter?: ConversationFilter): Promise<Conversation[]>;
+  countConversations(): Promise<number>;
+
+  /** A conversation's messages in the order they were appended. */
+  listMessages(conversationId: string): Promise<Message[]>;
+  /** The id of the message a channel already delivered with this id, to drop redeliveries. */
+  findMessageIdByChannelId(channel: Channel, channelMessageId: string): Promise<string | undefined>;
+  countMessages(): Promise<number>;
+
+  /** Events with `seq > afterSeq`, oldest first. */
+  listEvents(afterSeq: number, limit: number): Promise<DomainEvent[]>;
+  lastEventSeq(): Promise<number>;
+
+  getOutboxEntry(id: string): Promise<OutboxEntry | undefined>;
+  /** Oldest first. */
+  listOutbox(filter?: OutboxFilter): Promise<OutboxEntry[]>;
+
+  getFlowSnapshot(conversationId: string): Promise<unknown | undefined>;
+
+  getAgent(id: string): Promise<Agent | undefined>;
+  findAgentByTokenHash(tokenHash: string): Promise<Agent | undefined>;
+  listAgents(): Promise<Agent[]>;
+
+  getRecord(collection: string, id: string): Promise<unknown | undefined>;
+  listRecords(collection: string): Promise<Array<{ id: string; value: unknown }>>;
+}
