@@ -6,6 +6,7 @@
  */
 import { type Clock, systemClock } from './clock.js';
 import { EventBus } from './event-bus.js';
+import { handleLinkCommand } from './identity/link-command.js';
 import { type IngestResult, ingest } from './ingest.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { Store } from './store/store.js';
@@ -23,12 +24,20 @@ export interface OutboxDispatcher {
   kick(): void;
 }
 
+/**
+ * Runs after a message is stored and before the flow: returns true when it
+ * handled the message (e.g. `/link`), so the flow does not see it.
+ */
+export type MessageInterceptor = (desk: Desk, stored: StoredIngest) => Promise<boolean>;
+
 export interface DeskOptions {
   readonly store: Store;
   readonly clock?: Clock;
   readonly logger?: Logger;
   /** The flow a new conversation starts with, per channel (default `care`). */
   readonly flowFor?: (channel: string) => string;
+  /** Handled before the flow; default: the `/link` command. */
+  readonly interceptors?: readonly MessageInterceptor[];
 }
 
 export class Desk {
@@ -40,6 +49,7 @@ export class Desk {
   readonly flowFor: (channel: string) => string;
   engine: ConversationEngine | undefined;
   dispatcher: OutboxDispatcher | undefined;
+  readonly interceptors: MessageInterceptor[];
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(options: DeskOptions) {
@@ -47,20 +57,25 @@ export class Desk {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
     this.flowFor = options.flowFor ?? (() => 'care');
+    this.interceptors = [...(options.interceptors ?? [handleLinkCommand])];
   }
 
   /** Stores a channel's update; resolves once it is durable (acknowledge the channel then). */
   async receive(raw: unknown): Promise<IngestResult> {
     const result = await ingest(this, raw);
-    if (result.status === 'stored' && this.engine) {
-      const engine = this.engine;
+    if (result.status === 'stored') {
       this.track(
-        engine.onCustomerMessage(result).catch((err: unknown) => {
+        this.afterStore(result).catch((err: unknown) => {
           this.logger.error({ err, conversationId: result.conversation.id }, 'flow step failed');
         }),
       );
     }
     return result;
+  }
+
+  private async afterStore(stored: StoredIngest): Promise<void> {
+    for (const intercept of this.interceptors) if (await intercept(this, stored)) return;
+    await this.engine?.onCustomerMessage(stored);
   }
 
   /** Runs background work so that `idle()` can wait for it (tests, shutdown). */

@@ -16,7 +16,10 @@ export type ErrorCode =
   | 'E_CLAIM_CONFLICT'
   | 'E_FLOW_UNKNOWN'
   | 'E_FLOW_FAILED'
-  | 'E_CHANNEL_DOWN';
+  | 'E_CHANNEL_DOWN'
+  | 'E_LINK_CODE'
+  | 'E_LINK_UNDONE'
+  | 'E_ALREADY_MERGED';
 
 export class CaredeskError extends Error {
   readonly code: ErrorCode;

@@ -10,6 +10,7 @@ export { type ConversationEngine, Desk, type DeskOptions, type OutboxDispatcher,
 export * from './domain.js';
 export * from './errors.js';
 export { EventBus, type EventHandler } from './event-bus.js';
+export * from './identity/index.js';
 export type { Inbound, IngestDeps, IngestResult, ParsedInbound } from './ingest.js';
 export { customerLock, InboundSchema, ingest, parseInbound } from './ingest.js';
 export { type Logger, silentLogger } from './logger.js';

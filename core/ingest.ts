@@ -127,6 +127,8 @@ async function store(deps: IngestDeps, inbound: ReturnType<typeof parseInbound>)
   const customerId = customer.id;
   const isNewCustomer = events.length > 0;
   return deps.locks.run(customerLock(customerId), async () => {
+    // Merged into another customer while we waited for the lock: continue as the survivor.
+    if (!isNewCustomer && (await deps.store.getCustomer(customerId))?.mergedInto) return store(deps, inbound);
     const open = await deps.store.findOpenConversation(customerId);
     const conversation: Conversation = open ?? {
       id: newId('cnv'),

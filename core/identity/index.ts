@@ -1,0 +1,17 @@
+export { type CaseHistory, customerHistory, customerTimeline } from './history.js';
+export { handleLinkCommand } from './link-command.js';
+export {
+  type CustomerLink,
+  CustomerLinkSchema,
+  issueLinkCode,
+  LINK_CODE_TTL_MS,
+  LinkCodeError,
+  type LinkDeps,
+  type LinkEvidence,
+  LinkEvidenceSchema,
+  listCustomerLinks,
+  type MergeRequest,
+  mergeCustomers,
+  redeemLinkCode,
+  unmergeCustomers,
+} from './linking.js';
