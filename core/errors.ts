@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'E_UNKNOWN_CHANNEL'
   | 'E_NOT_FOUND'
   | 'E_CONFIG'
+  | 'E_LISTEN'
   | 'E_STORE_CORRUPT'
   | 'E_STORE_LOCKED'
   | 'E_STORE_VERSION'
@@ -46,6 +47,18 @@ export class NotFoundError extends CaredeskError {
 export class ConfigError extends CaredeskError {
   constructor(message: string, details: Record<string, unknown> = {}) {
     super('E_CONFIG', message, details);
+  }
+}
+
+/** The HTTP server could not listen where the configuration says (port taken, no permission, unknown host). */
+export class ListenError extends CaredeskError {
+  constructor(host: string, port: number, reason: string, options?: ErrorOptions) {
+    super(
+      'E_LISTEN',
+      `caredesk cannot listen on ${host}:${port}: ${reason}. Set PORT (or --port) and HOST to an address this machine can use.`,
+      { host, port, reason },
+      options,
+    );
   }
 }
 
