@@ -55,7 +55,7 @@ export class ListenError extends CaredeskError {
   constructor(host: string, port: number, reason: string, options?: ErrorOptions) {
     super(
       'E_LISTEN',
-      `caredesk cannot listen on ${host}:${port}: ${reason}. Set PORT (or --port) and HOST to an address this machine can use.`,
+      `Cannot listen on ${host}:${port}: ${reason}. Choose another port with PORT (or --port), or another address with HOST (or --host).`,
       { host, port, reason },
       options,
     );

@@ -55,6 +55,8 @@ export interface ConfigOverride {
 export interface LoadConfigOptions {
   /** Command-line values; they win over the environment. */
   readonly overrides?: Partial<Record<SettingName, ConfigOverride>>;
+  /** A config file named on the command line; it wins over CAREDESK_CONFIG. */
+  readonly configFile?: ConfigOverride;
   /** Where relative paths start (default: the working directory). */
   readonly cwd?: string;
 }
@@ -78,9 +80,10 @@ export function loadConfig(
   options: LoadConfigOptions = {},
 ): Config {
   const cwd = options.cwd ?? process.cwd();
-  const configPath = nonEmpty(env.CAREDESK_CONFIG);
-  const configFile = configPath === undefined ? undefined : resolve(cwd, configPath);
-  const file = configFile === undefined ? {} : readConfigFile(configFile, configPath!, fileReader);
+  const configPath = options.configFile ?? configFromEnv(env.CAREDESK_CONFIG);
+  const configFile = configPath === undefined ? undefined : resolve(cwd, configPath.value);
+  const file =
+    configFile === undefined || configPath === undefined ? {} : readConfigFile(configFile, configPath, fileReader);
 
   const problems: string[] = [];
   const parsed: Partial<Record<SettingName, unknown>> = {};
@@ -127,6 +130,11 @@ export function loadConfig(
   };
 }
 
+function configFromEnv(value: string | undefined): ConfigOverride | undefined {
+  const path = nonEmpty(value);
+  return path === undefined ? undefined : { value: path, label: 'CAREDESK_CONFIG' };
+}
+
 // An empty variable (`PORT=` in a compose file) means "not set", as most tools read it.
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
@@ -147,7 +155,7 @@ function pickRaw(
   return undefined;
 }
 
-function readConfigFile(file: string, given: string, read: FileReader): Partial<Record<SettingName, unknown>> {
+function readConfigFile(file: string, given: ConfigOverride, read: FileReader): Partial<Record<SettingName, unknown>> {
   let text: string;
   try {
     text = read(file);
@@ -155,7 +163,7 @@ function readConfigFile(file: string, given: string, read: FileReader): Partial<
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'that file does not exist' : `it cannot be read (${(err as Error).message})`;
     throw new ConfigError(
-      `CAREDESK_CONFIG is ${JSON.stringify(given)} but ${why}. Fix the path, or unset CAREDESK_CONFIG to use environment variables only.`,
+      `${given.label} is ${JSON.stringify(given.value)} but ${why}. Fix the path, or leave out ${given.label} to use environment variables only.`,
       { file },
     );
   }

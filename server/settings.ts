@@ -90,20 +90,20 @@ export const SETTINGS = [
   {
     name: 'TELEGRAM_BOT_TOKEN',
     expected: 'a bot token from @BotFather, e.g. 123456:ABC-DEF…',
-    description: 'Enables the Telegram channel.',
+    description: 'Token of the Telegram bot the Telegram channel answers as.',
     secret: true,
     schema: noSpaces,
   },
   {
     name: 'TELEGRAM_API_ROOT',
     expected: 'an http(s) URL',
-    description: 'Telegram Bot API root (default https://api.telegram.org); tests point it at an emulator.',
+    description: 'Telegram Bot API root, when not https://api.telegram.org (tests point it at an emulator).',
     schema: httpUrl,
   },
   {
     name: 'TELEGRAM_WEBHOOK_URL',
     expected: 'an http(s) URL',
-    description: 'Public URL Telegram pushes updates to. Unset: caredesk polls for updates.',
+    description: 'Public URL Telegram pushes updates to (webhook mode).',
     schema: httpUrl,
   },
   {
@@ -116,8 +116,7 @@ export const SETTINGS = [
   {
     name: 'MICROSOFT_APP_ID',
     expected: 'the bot’s Microsoft app id (a GUID)',
-    description:
-      'Enables Bot Framework authentication. Unset: the Bot Framework channel runs anonymous (local testing).',
+    description: 'App id of the Bot Framework bot; with it, incoming requests must carry a valid token.',
     schema: noSpaces,
   },
   {
@@ -136,7 +135,7 @@ export const SETTINGS = [
   {
     name: 'MICROSOFT_APP_TYPE',
     expected: `one of ${MICROSOFT_APP_TYPES.join(', ')}`,
-    description: 'Kind of the Microsoft app (default MultiTenant when an app id is set).',
+    description: 'Kind of the Microsoft app. SingleTenant needs MICROSOFT_APP_TENANT_ID.',
     schema: z.enum(MICROSOFT_APP_TYPES),
   },
 ] as const satisfies readonly Setting[];

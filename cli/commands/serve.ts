@@ -26,8 +26,8 @@ export function serveCommand(): Command {
       if (flags.port !== undefined) overrides.PORT = { value: flags.port, label: '--port' };
       if (flags.host !== undefined) overrides.HOST = { value: flags.host, label: '--host' };
       if (flags.dataDir !== undefined) overrides.CAREDESK_DATA_DIR = { value: flags.dataDir, label: '--data-dir' };
-      const env = flags.config === undefined ? process.env : { ...process.env, CAREDESK_CONFIG: flags.config };
-      const config = loadConfig(env, undefined, { overrides });
+      const configFile = flags.config === undefined ? undefined : { value: flags.config, label: '--config' };
+      const config = loadConfig(process.env, undefined, { overrides, configFile });
       const server = await startServer(config);
       await server.closed;
     });

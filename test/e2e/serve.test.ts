@@ -1,4 +1,5 @@
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -84,6 +85,20 @@ describe('caredesk serve, refusing to start', () => {
     expect(proc.stderr).toBe(
       'caredesk: PORT is "abc"; expected an integer 0–65535 (0 picks a free port). [E_CONFIG]\n',
     );
+  });
+
+  it('a port already taken by another program exits non-zero naming the address', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const proc = serve(await tempDataDir(), { PORT: String(port) });
+      expect((await proc.exitedWithin()).code).not.toBe(0);
+      expect(proc.stderr).toContain(`Cannot listen on 127.0.0.1:${port}: the port is already used by another program.`);
+      expect(proc.stderr).toContain('[E_LISTEN]');
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 
   it('a corrupt state.json exits non-zero naming the file, and leaves the file byte for byte as it was', async () => {

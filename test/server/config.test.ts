@@ -180,7 +180,7 @@ describe('configuration file (CAREDESK_CONFIG)', () => {
 
   it('a missing file is named, with what to do', () => {
     expect(errorOf(() => load({ CAREDESK_CONFIG: file })).message).toBe(
-      `CAREDESK_CONFIG is "${file}" but that file does not exist. Fix the path, or unset CAREDESK_CONFIG to use environment variables only.`,
+      `CAREDESK_CONFIG is "${file}" but that file does not exist. Fix the path, or leave out CAREDESK_CONFIG to use environment variables only.`,
     );
   });
 
