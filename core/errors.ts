@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'E_UNKNOWN_CHANNEL'
   | 'E_NOT_FOUND'
   | 'E_CONFIG'
+  | 'E_LISTEN'
   | 'E_STORE_CORRUPT'
   | 'E_STORE_LOCKED'
   | 'E_STORE_VERSION'
@@ -49,6 +50,18 @@ export class NotFoundError extends CaredeskError {
 export class ConfigError extends CaredeskError {
   constructor(message: string, details: Record<string, unknown> = {}) {
     super('E_CONFIG', message, details);
+  }
+}
+
+/** The HTTP server could not listen where the configuration says (port taken, no permission, unknown host). */
+export class ListenError extends CaredeskError {
+  constructor(host: string, port: number, reason: string, options?: ErrorOptions) {
+    super(
+      'E_LISTEN',
+      `Cannot listen on ${host}:${port}: ${reason}. Choose another port with PORT (or --port), or another address with HOST (or --host).`,
+      { host, port, reason },
+      options,
+    );
   }
 }
 

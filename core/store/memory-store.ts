@@ -56,6 +56,7 @@ export class MemoryStore implements Store {
     return this.state.listConversations(filter);
   }
   async countConversations(): Promise<number> {
+    this.assertOpen();
     return this.state.conversations.size;
   }
   async listMessages(conversationId: string): Promise<Message[]> {

@@ -280,6 +280,7 @@ export class EmbeddedStore implements Store {
     return this.state.listConversations(filter);
   }
   async countConversations(): Promise<number> {
+    this.assertOpen();
     return this.state.conversations.size;
   }
 

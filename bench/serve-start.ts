@@ -1,0 +1,131 @@
+/**
+ * How long `caredesk serve` takes to start on a data directory holding many
+ * conversations, and how much memory it then holds (DESIGN.md's budget:
+ * 100,000 conversations, start under 2 s, RSS under 256 MB).
+ *
+ *   npm run bench:serve-start [-- --conversations 100000 --runs 3]
+ *
+ * The data directory is filled through the real Desk and EmbeddedStore (one
+ * customer, one conversation and one message each), then the real program
+ * (node bin/caredesk.js serve) is started `runs` times on it. "Ready" is the
+ * first /healthz answer counting every conversation: what an operator waits for.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Desk, EmbeddedStore } from '../core/index.js';
+
+const { values } = parseArgs({
+  options: { conversations: { type: 'string', default: '100000' }, runs: { type: 'string', default: '3' } },
+});
+const conversations = Number(values.conversations);
+const runs = Number(values.runs);
+const bin = fileURLToPath(new URL('../bin/caredesk.js', import.meta.url));
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+async function fill(dataDir: string): Promise<number> {
+  const started = performance.now();
+  const store = new EmbeddedStore(dataDir, { fsync: false });
+  await store.open();
+  const desk = new Desk({ store });
+  const wave = 1000;
+  for (let i = 0; i < conversations; i += wave) {
+    const receipts: Promise<unknown>[] = [];
+    for (let j = i; j < Math.min(i + wave, conversations); j++) {
+      receipts.push(
+        desk.receive({ channel: 'telegram', externalUserId: `u${j}`, channelMessageId: `m${j}`, text: 'hi' }),
+      );
+    }
+    await Promise.all(receipts);
+  }
+  await store.close();
+  return (performance.now() - started) / 1000;
+}
+
+interface Run {
+  readonly listeningMs: number;
+  readonly readyMs: number;
+  readonly rssMb: number;
+}
+
+async function startOnce(dataDir: string, expected: number): Promise<Run> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [bin, 'serve', '--data-dir', dataDir], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+  });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  try {
+    const deadline = Date.now() + 60_000;
+    let url: string | undefined;
+    let listeningMs = 0;
+    while (!url) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`caredesk did not start:\n${out}`);
+      url = /"url":"([^"]+)"/.exec(out)?.[1];
+      if (url) listeningMs = performance.now() - started;
+      else await new Promise((r) => setTimeout(r, 5));
+    }
+    const health = (await (await fetch(`${url}/healthz`)).json()) as { conversations: number };
+    const readyMs = performance.now() - started;
+    if (health.conversations !== expected) {
+      throw new Error(`healthz counts ${health.conversations} conversations, expected ${expected}`);
+    }
+    const status = await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => '');
+    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+    return { listeningMs, readyMs, rssMb: rssKb / 1024 };
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'caredesk-bench-start-'));
+try {
+  const dataDir = join(dir, 'data');
+  // The same program on an empty directory: what start costs before the store has anything to read.
+  const empty = await startOnce(join(dir, 'empty'), 0);
+  process.stdout.write(
+    `empty data directory: /healthz ready after ${empty.readyMs.toFixed(0)} ms, RSS ${empty.rssMb.toFixed(0)} MB\n`,
+  );
+  process.stdout.write(`filling a data directory with ${conversations} conversations…\n`);
+  const fillSeconds = await fill(dataDir);
+  process.stdout.write(`filled in ${fillSeconds.toFixed(1)} s\n`);
+  const results: Run[] = [];
+  for (let i = 0; i < runs; i++) {
+    const run = await startOnce(dataDir, conversations);
+    results.push(run);
+    process.stdout.write(
+      `run ${i + 1}: listening after ${run.listeningMs.toFixed(0)} ms, /healthz ready after ${run.readyMs.toFixed(0)} ms, RSS ${run.rssMb.toFixed(0)} MB\n`,
+    );
+  }
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+  const summary = {
+    bench: 'serve-start',
+    at: new Date().toISOString(),
+    node: process.version,
+    conversations,
+    runs,
+    fillSeconds,
+    empty,
+    readyMsMedian: median(results.map((r) => r.readyMs)),
+    rssMbMedian: median(results.map((r) => r.rssMb)),
+    budget: { readyMs: 2000, rssMb: 256 },
+    results,
+  };
+  process.stdout.write(
+    `median with ${conversations} conversations: ready in ${summary.readyMsMedian.toFixed(0)} ms (budget 2000; empty ${empty.readyMs.toFixed(0)} ms), RSS ${summary.rssMbMedian.toFixed(0)} MB (budget 256; empty ${empty.rssMb.toFixed(0)} MB)\n`,
+  );
+  const resultsDir = fileURLToPath(new URL('results/', import.meta.url));
+  await mkdir(resultsDir, { recursive: true });
+  await writeFile(join(resultsDir, 'serve-start.json'), `${JSON.stringify(summary, null, 2)}\n`);
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}

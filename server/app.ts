@@ -1,0 +1,63 @@
+/**
+ * caredesk's HTTP server: health, and the routes channels and the admin API
+ * mount as plugins. Errors leave through http-errors.ts only, so every error
+ * answer has the same shape.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { type Desk, StoreClosedError } from '../core/index.js';
+import type { Config } from './config.js';
+import { errorHandler, notFoundHandler } from './http-errors.js';
+
+export interface ServerContext {
+  readonly config: Config;
+  readonly desk: Desk;
+}
+
+/**
+ * Mounts routes on the server (a channel's webhook, the admin API). Each runs
+ * in its own fastify scope: its hooks and body parsers do not leak into the
+ * others, and the error mapping still applies to it.
+ */
+export type ServerPlugin = (app: FastifyInstance, context: ServerContext) => void | Promise<void>;
+
+export interface BuildServerOptions extends ServerContext {
+  /** pino's logger, or anything with its shape. */
+  readonly logger: FastifyBaseLogger;
+  readonly plugins?: readonly ServerPlugin[];
+}
+
+export interface HealthBody {
+  readonly status: 'ok' | 'unavailable';
+  readonly store: string;
+  readonly conversations?: number;
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+export function buildServer(options: BuildServerOptions): FastifyInstance {
+  const { config, desk, logger } = options;
+  // A line per request costs more than the request at webhook rates: only when debugging.
+  const logRequests = config.logLevel === 'debug' || config.logLevel === 'trace';
+  const app = Fastify({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: !logRequests }),
+  });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+
+  app.get('/healthz', async (_request, reply): Promise<HealthBody> => {
+    const store = desk.store.location;
+    try {
+      return { status: 'ok', store, conversations: await desk.store.countConversations() };
+    } catch (err) {
+      if (!(err instanceof StoreClosedError)) throw err;
+      void reply.status(503);
+      return { status: 'unavailable', store, error: { code: err.code, message: err.message } };
+    }
+  });
+
+  const context: ServerContext = { config, desk };
+  for (const plugin of options.plugins ?? []) {
+    void app.register(async (scope) => plugin(scope, context));
+  }
+  return app;
+}

@@ -1,0 +1,221 @@
+/**
+ * caredesk's configuration: environment variables over an optional JSON
+ * config file (CAREDESK_CONFIG) over defaults, checked once at start-up. A
+ * wrong value stops caredesk with a message naming the setting, the value
+ * and what is allowed, for every wrong value at once.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { z } from 'zod';
+import { ConfigError } from '../core/index.js';
+import {
+  type LogLevel,
+  type MicrosoftAppType,
+  SETTING_NAMES,
+  SETTINGS,
+  type Setting,
+  type SettingName,
+  type StoreKind,
+} from './settings.js';
+
+export interface TelegramConfig {
+  readonly botToken: string | undefined;
+  readonly apiRoot: string | undefined;
+  readonly webhookUrl: string | undefined;
+  readonly webhookSecret: string | undefined;
+}
+
+export interface MicrosoftConfig {
+  readonly appId: string | undefined;
+  readonly appPassword: string | undefined;
+  readonly appTenantId: string | undefined;
+  readonly appType: MicrosoftAppType | undefined;
+}
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Absolute. */
+  readonly dataDir: string;
+  readonly store: StoreKind;
+  readonly fsync: boolean;
+  readonly logLevel: LogLevel;
+  readonly telegram: TelegramConfig;
+  readonly microsoft: MicrosoftConfig;
+  /** The config file that was read (absolute), if any. */
+  readonly configFile: string | undefined;
+}
+
+/** A value given on the command line; `label` (e.g. `--port`) is what error messages call it. */
+export interface ConfigOverride {
+  readonly value: string;
+  readonly label: string;
+}
+
+export interface LoadConfigOptions {
+  /** Command-line values; they win over the environment. */
+  readonly overrides?: Partial<Record<SettingName, ConfigOverride>>;
+  /** A config file named on the command line; it wins over CAREDESK_CONFIG. */
+  readonly configFile?: ConfigOverride;
+  /** Where relative paths start (default: the working directory). */
+  readonly cwd?: string;
+}
+
+export type FileReader = (path: string) => string;
+
+const readUtf8: FileReader = (path) => readFileSync(path, 'utf8');
+
+type Parsed = { -readonly [S in (typeof SETTINGS)[number] as S['name']]: z.output<S['schema']> | undefined };
+
+interface Raw {
+  readonly value: unknown;
+  /** How messages name where it came from: `PORT`, `--port`, `PORT in /etc/caredesk.json`. */
+  readonly label: string;
+  readonly fromFile: boolean;
+}
+
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  fileReader: FileReader = readUtf8,
+  options: LoadConfigOptions = {},
+): Config {
+  const cwd = options.cwd ?? process.cwd();
+  const configPath = options.configFile ?? configFromEnv(env.CAREDESK_CONFIG);
+  const configFile = configPath === undefined ? undefined : resolve(cwd, configPath.value);
+  const file =
+    configFile === undefined || configPath === undefined ? {} : readConfigFile(configFile, configPath, fileReader);
+
+  const problems: string[] = [];
+  const parsed: Partial<Record<SettingName, unknown>> = {};
+  const sources: Partial<Record<SettingName, Raw>> = {};
+  for (const setting of SETTINGS as readonly Setting[]) {
+    const name = setting.name as SettingName;
+    const raw = pickRaw(name, options.overrides?.[name], env[name], file[name], configFile);
+    if (raw === undefined && setting.default === undefined) continue;
+    const input = raw ?? { value: setting.default, label: name, fromFile: false };
+    const result = setting.schema.safeParse(typeof input.value === 'string' ? input.value.trim() : input.value);
+    if (result.success) {
+      parsed[name] = result.data;
+      sources[name] = input;
+    } else {
+      problems.push(`${input.label} is ${show(input.value, setting)}; expected ${setting.expected}`);
+    }
+  }
+  const values = parsed as Parsed;
+  problems.push(...crossChecks(values, sources));
+  if (problems.length > 0) throw configError(problems);
+
+  // A relative data directory in a config file means "next to the file", like paths in tsconfig.json.
+  const dataDirBase = sources.CAREDESK_DATA_DIR?.fromFile && configFile ? dirname(configFile) : cwd;
+  return {
+    port: values.PORT!,
+    host: values.HOST!,
+    dataDir: resolve(dataDirBase, values.CAREDESK_DATA_DIR!),
+    store: values.CAREDESK_STORE!,
+    fsync: values.CAREDESK_FSYNC!,
+    logLevel: values.LOG_LEVEL!,
+    telegram: {
+      botToken: values.TELEGRAM_BOT_TOKEN,
+      apiRoot: values.TELEGRAM_API_ROOT,
+      webhookUrl: values.TELEGRAM_WEBHOOK_URL,
+      webhookSecret: values.TELEGRAM_WEBHOOK_SECRET,
+    },
+    microsoft: {
+      appId: values.MICROSOFT_APP_ID,
+      appPassword: values.MICROSOFT_APP_PASSWORD,
+      appTenantId: values.MICROSOFT_APP_TENANT_ID,
+      appType: values.MICROSOFT_APP_TYPE,
+    },
+    configFile,
+  };
+}
+
+function configFromEnv(value: string | undefined): ConfigOverride | undefined {
+  const path = nonEmpty(value);
+  return path === undefined ? undefined : { value: path, label: 'CAREDESK_CONFIG' };
+}
+
+// An empty variable (`PORT=` in a compose file) means "not set", as most tools read it.
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+function pickRaw(
+  name: SettingName,
+  override: ConfigOverride | undefined,
+  envValue: string | undefined,
+  fileValue: unknown,
+  configFile: string | undefined,
+): Raw | undefined {
+  if (override !== undefined) return { value: override.value, label: override.label, fromFile: false };
+  if (nonEmpty(envValue) !== undefined) return { value: envValue, label: name, fromFile: false };
+  if (fileValue !== undefined && fileValue !== null && fileValue !== '') {
+    return { value: fileValue, label: `${name} in ${configFile}`, fromFile: true };
+  }
+  return undefined;
+}
+
+function readConfigFile(file: string, given: ConfigOverride, read: FileReader): Partial<Record<SettingName, unknown>> {
+  let text: string;
+  try {
+    text = read(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'that file does not exist' : `it cannot be read (${(err as Error).message})`;
+    throw new ConfigError(
+      `${given.label} is ${JSON.stringify(given.value)} but ${why}. Fix the path, or leave out ${given.label} to use environment variables only.`,
+      { file },
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`Config file ${file} is not valid JSON (${(err as Error).message}).`, { file });
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new ConfigError(`Config file ${file} must hold one JSON object, e.g. {"PORT": 3978}.`, { file });
+  }
+  const unknown = Object.keys(json).filter((k) => !(SETTING_NAMES as readonly string[]).includes(k));
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      `Config file ${file} has unknown setting${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}. Known settings: ${SETTING_NAMES.join(', ')}.`,
+      { file, unknown },
+    );
+  }
+  return json as Partial<Record<SettingName, unknown>>;
+}
+
+function crossChecks(values: Parsed, sources: Partial<Record<SettingName, Raw>>): string[] {
+  const problems: string[] = [];
+  const label = (name: SettingName): string => sources[name]?.label ?? name;
+  if (values.MICROSOFT_APP_PASSWORD !== undefined && values.MICROSOFT_APP_ID === undefined) {
+    problems.push(`${label('MICROSOFT_APP_PASSWORD')} is set but MICROSOFT_APP_ID is not; set both, or neither`);
+  }
+  if (values.MICROSOFT_APP_TYPE === 'SingleTenant' && values.MICROSOFT_APP_TENANT_ID === undefined) {
+    problems.push(
+      `${label('MICROSOFT_APP_TYPE')} is "SingleTenant" but MICROSOFT_APP_TENANT_ID is not set; set the tenant id`,
+    );
+  }
+  return problems;
+}
+
+function show(value: unknown, setting: Setting): string {
+  if (setting.secret) {
+    return typeof value === 'string' ? `a hidden value of ${value.length} characters` : `a hidden ${typeof value}`;
+  }
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return typeof value === 'string' ? JSON.stringify(value) : `${JSON.stringify(value)} (a JSON ${jsonType(value)})`;
+}
+
+function jsonType(value: unknown): string {
+  return Array.isArray(value) ? 'array' : 'object';
+}
+
+function configError(problems: string[]): ConfigError {
+  const message =
+    problems.length === 1
+      ? `${problems[0]}.`
+      : `The configuration has ${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`;
+  return new ConfigError(message, { problems });
+}

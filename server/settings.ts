@@ -1,0 +1,144 @@
+/**
+ * Every setting caredesk reads, as data: its name (the environment variable,
+ * also the key in a config file), its default, what it accepts and a schema
+ * that turns the raw text (or JSON value) into the typed value. The config
+ * loader, `caredesk serve --help` and docs/configuration.md all follow this table.
+ */
+import { z } from 'zod';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const STORE_KINDS = ['embedded', 'memory'] as const;
+export type StoreKind = (typeof STORE_KINDS)[number];
+
+export const MICROSOFT_APP_TYPES = ['MultiTenant', 'SingleTenant', 'UserAssignedMSI'] as const;
+export type MicrosoftAppType = (typeof MICROSOFT_APP_TYPES)[number];
+
+export interface Setting {
+  /** The environment variable, and the key in a config file. */
+  readonly name: string;
+  /** Raw default (as it would be written in the environment); none means "not set". */
+  readonly default?: string;
+  /** What is allowed, phrased to follow "expected". */
+  readonly expected: string;
+  readonly description: string;
+  /** Never echo the value in an error message or a log. */
+  readonly secret?: boolean;
+  readonly schema: z.ZodType;
+}
+
+// Values come as text from the environment and the command line, or as JSON values from a config file.
+const integer = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).pipe(z.number().int());
+const boolean = z.union([
+  z.boolean(),
+  z
+    .string()
+    .transform((s) => s.toLowerCase())
+    .pipe(z.enum(['true', 'false', '1', '0']))
+    .transform((s) => s === 'true' || s === '1'),
+]);
+const text = z.string().min(1);
+const noSpaces = z.string().regex(/^\S+$/);
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+export const SETTINGS = [
+  {
+    name: 'PORT',
+    default: '3978',
+    expected: 'an integer 0–65535 (0 picks a free port)',
+    description: 'TCP port the HTTP server listens on. With 0 the system picks a free port; the log says which.',
+    schema: integer.pipe(z.number().min(0).max(65535)),
+  },
+  {
+    name: 'HOST',
+    default: '127.0.0.1',
+    expected: 'a host name or an IP address, e.g. 127.0.0.1 or 0.0.0.0',
+    description: 'Address the HTTP server binds. The default answers this machine only; 0.0.0.0 answers every network.',
+    schema: z.union([z.ipv4(), z.ipv6(), z.hostname()]),
+  },
+  {
+    name: 'CAREDESK_DATA_DIR',
+    default: './data',
+    expected: 'a directory path',
+    description:
+      'Where the embedded store keeps its data (created if missing). Relative paths start from the working directory, or from the config file’s directory when set there.',
+    schema: text,
+  },
+  {
+    name: 'CAREDESK_STORE',
+    default: 'embedded',
+    expected: `one of ${STORE_KINDS.join(', ')}`,
+    description: '`embedded` keeps data on disk in CAREDESK_DATA_DIR; `memory` keeps nothing after the process stops.',
+    schema: z.enum(STORE_KINDS),
+  },
+  {
+    name: 'CAREDESK_FSYNC',
+    default: 'true',
+    expected: 'true or false (or 1 or 0)',
+    description:
+      'Flush every write to the disk before acknowledging it. `false` is faster but a power cut can lose the last writes.',
+    schema: boolean,
+  },
+  {
+    name: 'LOG_LEVEL',
+    default: 'info',
+    expected: `one of ${LOG_LEVELS.join(', ')}`,
+    description: 'Least severe log level written (JSON lines on stdout). `debug` also logs every HTTP request.',
+    schema: z.enum(LOG_LEVELS),
+  },
+  {
+    name: 'TELEGRAM_BOT_TOKEN',
+    expected: 'a bot token from @BotFather, e.g. 123456:ABC-DEF…',
+    description: 'Token of the Telegram bot the Telegram channel answers as.',
+    secret: true,
+    schema: noSpaces,
+  },
+  {
+    name: 'TELEGRAM_API_ROOT',
+    expected: 'an http(s) URL',
+    description: 'Telegram Bot API root, when not https://api.telegram.org (tests point it at an emulator).',
+    schema: httpUrl,
+  },
+  {
+    name: 'TELEGRAM_WEBHOOK_URL',
+    expected: 'an http(s) URL',
+    description: 'Public URL Telegram pushes updates to (webhook mode).',
+    schema: httpUrl,
+  },
+  {
+    name: 'TELEGRAM_WEBHOOK_SECRET',
+    expected: '1–256 characters among A–Z, a–z, 0–9, _ and - (Telegram’s rule)',
+    description: 'Secret Telegram sends with each webhook call, so that nobody else can post updates.',
+    secret: true,
+    schema: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/),
+  },
+  {
+    name: 'MICROSOFT_APP_ID',
+    expected: 'the bot’s Microsoft app id (a GUID)',
+    description: 'App id of the Bot Framework bot; with it, incoming requests must carry a valid token.',
+    schema: noSpaces,
+  },
+  {
+    name: 'MICROSOFT_APP_PASSWORD',
+    expected: 'the app’s client secret',
+    description: 'Client secret of MICROSOFT_APP_ID.',
+    secret: true,
+    schema: text,
+  },
+  {
+    name: 'MICROSOFT_APP_TENANT_ID',
+    expected: 'an Entra (Azure AD) tenant id',
+    description: 'Tenant of a SingleTenant or UserAssignedMSI app.',
+    schema: noSpaces,
+  },
+  {
+    name: 'MICROSOFT_APP_TYPE',
+    expected: `one of ${MICROSOFT_APP_TYPES.join(', ')}`,
+    description: 'Kind of the Microsoft app. SingleTenant needs MICROSOFT_APP_TENANT_ID.',
+    schema: z.enum(MICROSOFT_APP_TYPES),
+  },
+] as const satisfies readonly Setting[];
+
+export type SettingName = (typeof SETTINGS)[number]['name'];
+export const SETTING_NAMES: readonly SettingName[] = SETTINGS.map((s) => s.name);

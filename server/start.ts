@@ -1,0 +1,119 @@
+/**
+ * Starts caredesk: open the store, make the Desk, serve HTTP. Shutting down
+ * runs the same steps backwards (stop taking requests, let the flows started
+ * so far finish, flush and release the store), on close() or on SIGINT/SIGTERM.
+ */
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { Desk, EmbeddedStore, ListenError, MemoryStore, type Store } from '../core/index.js';
+import { buildServer, type ServerPlugin } from './app.js';
+import type { Config } from './config.js';
+
+export interface StartOptions {
+  /** Default: pino at the configured level, JSON lines on stdout. */
+  readonly logger?: pino.Logger;
+  readonly plugins?: readonly ServerPlugin[];
+  /** Shut down on SIGINT/SIGTERM (default true; tests running in-process turn it off). */
+  readonly handleSignals?: boolean;
+}
+
+export interface ServerHandle {
+  readonly app: FastifyInstance;
+  readonly desk: Desk;
+  /** Where the server answers, with the actual port (PORT=0 picks one). */
+  readonly url: string;
+  /** Stops the server; the same shutdown a signal starts. Safe to call twice. */
+  close(): Promise<void>;
+  /** Settles when the server has shut down, however that started. */
+  readonly closed: Promise<void>;
+}
+
+export async function startServer(config: Config, options: StartOptions = {}): Promise<ServerHandle> {
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  const store: Store =
+    config.store === 'memory' ? new MemoryStore() : new EmbeddedStore(config.dataDir, { fsync: config.fsync });
+  await store.open();
+  if (config.store === 'memory') {
+    logger.warn({ store: 'memory' }, 'caredesk keeps its data in memory only: everything is lost when it stops');
+  } else {
+    logger.info({ dataDir: store.location }, `caredesk data directory: ${store.location}`);
+    if (!config.fsync) logger.warn('CAREDESK_FSYNC is false: a power cut can lose the last acknowledged writes');
+  }
+
+  const desk = new Desk({ store, logger });
+  const app = buildServer({ config, desk, logger, plugins: options.plugins });
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    await store.close();
+    throw asListenError(err, config) ?? err;
+  }
+  const url = serverUrl(app, config.host);
+  logger.info({ url }, `caredesk listening on ${url}`);
+
+  let closing: Promise<void> | undefined;
+  let markClosed: () => void = () => undefined;
+  const closed = new Promise<void>((resolve) => {
+    markClosed = resolve;
+  });
+
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (closing) {
+      logger.warn({ signal }, 'second signal: exiting without waiting for the shutdown to finish');
+      process.exit(1);
+    }
+    logger.info({ signal }, 'shutting down (send the signal again to exit at once)');
+    close().catch(() => {
+      process.exitCode = 1;
+    });
+  };
+  const handleSignals = options.handleSignals ?? true;
+  if (handleSignals) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+
+  function close(): Promise<void> {
+    closing ??= (async () => {
+      try {
+        await app.close();
+        await desk.idle();
+        await store.close();
+        logger.info({ store: store.location }, 'caredesk stopped');
+      } catch (err) {
+        logger.error({ err }, 'shutdown failed');
+        throw err;
+      } finally {
+        if (handleSignals) {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        }
+        markClosed();
+      }
+    })();
+    return closing;
+  }
+
+  return { app, desk, url, close, closed };
+}
+
+/** The errors a user meets when the address is wrong or taken, worded for them; others pass through. */
+function asListenError(err: unknown, config: Config): ListenError | undefined {
+  const code = (err as NodeJS.ErrnoException).code;
+  const reasons: Record<string, string> = {
+    EADDRINUSE: 'the port is already used by another program',
+    EACCES: 'this user may not use that port (ports below 1024 need privileges)',
+    EADDRNOTAVAIL: 'that address does not belong to this machine',
+    ENOTFOUND: 'the host name does not resolve',
+    EAI_AGAIN: 'the host name does not resolve',
+  };
+  const reason = code === undefined ? undefined : reasons[code];
+  return reason === undefined ? undefined : new ListenError(config.host, config.port, reason, { cause: err });
+}
+
+function serverUrl(app: FastifyInstance, host: string): string {
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
