@@ -2,6 +2,7 @@ import { ManualClock } from '../../../core/clock.js';
 import { Desk } from '../../../core/desk.js';
 import type { DeskConfigInput } from '../../../core/queue/config.js';
 import type { FlowControl } from '../../../core/queue/context.js';
+import type { CustomerMessageOptions } from '../../../core/queue/customer-messages.js';
 import { HumanDesk } from '../../../core/queue/human-desk.js';
 import { MemoryStore } from '../../../core/store/memory-store.js';
 import type { Store } from '../../../core/store/store.js';
@@ -39,13 +40,14 @@ export async function setup(
   config: DeskConfigInput = {},
   store: Store = new MemoryStore(),
   clock = new ManualClock(),
+  options: CustomerMessageOptions = {},
 ): Promise<Setup> {
   await store.open();
   const desk = new Desk({ store, clock });
   const kicks = { count: 0 };
   desk.dispatcher = { kick: () => kicks.count++ };
   const flow = new RecordingFlow();
-  const human = new HumanDesk(desk, { config, flow });
+  const human = new HumanDesk(desk, { ...options, config, flow });
   return {
     clock,
     desk,
