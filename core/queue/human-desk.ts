@@ -109,6 +109,38 @@ export class HumanDesk {
   release = (conversationId: string, agentId: string) => actions.release(this.ctx, conversationId, agentId);
   resolve = (conversationId: string, agentId: string) => actions.resolve(this.ctx, conversationId, agentId);
 
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+
+  /**
+   * Runs the clockwork now and again whenever something falls due (at most
+   * `maxDelayMs` apart). Deadlines are read from the store each time, so
+   * after a restart `start()` re-arms every timer and raises what was missed.
+   */
+  start(options: { maxDelayMs?: number } = {}): void {
+    if (this.running) return;
+    this.running = true;
+    const maxDelay = options.maxDelayMs ?? 30_000;
+    const round = async (): Promise<void> => {
+      try {
+        await this.tick();
+      } catch (err) {
+        this.desk.logger.error({ err }, 'queue clockwork failed; retrying');
+      }
+      if (!this.running) return;
+      const next = await this.sla.nextDueAt().catch(() => undefined);
+      const wait = next ? next.getTime() - this.desk.clock.now().getTime() : maxDelay;
+      this.timer = setTimeout(() => this.desk.track(round()), Math.max(100, Math.min(maxDelay, wait)));
+      this.timer.unref();
+    };
+    this.desk.track(round());
+  }
+
+  stop(): void {
+    this.running = false;
+    clearTimeout(this.timer);
+  }
+
   /** One round of the clockwork at `now`: SLA alerts, auto-reassign, escalation, auto-assignment. */
   async tick(now: Date = this.desk.clock.now()) {
     const alerts = await this.sla.tick(now);
