@@ -17,6 +17,8 @@ import {
 } from '../agents/agents.js';
 import type { Desk } from '../desk.js';
 import { ForbiddenError, InvalidInputError } from '../errors.js';
+import { computeKpis } from '../kpi/kpis.js';
+import { detectVolumeSpikes } from '../kpi/volume-spike.js';
 import { SlaWatcher } from '../sla/watcher.js';
 import * as actions from './actions.js';
 import { note, reply } from './agent-messages.js';
@@ -141,10 +143,15 @@ export class HumanDesk {
     clearTimeout(this.timer);
   }
 
-  /** One round of the clockwork at `now`: SLA alerts, auto-reassign, escalation, auto-assignment. */
+  /** The KPIs over conversations opened since `since`. */
+  kpis = (since: Date, by?: 'channel' | 'agent') =>
+    computeKpis(this.desk.store, { since, now: this.desk.clock.now(), by });
+
+  /** One round of the clockwork at `now`: SLA alerts, auto-reassign, escalation, auto-assignment, volume spikes. */
   async tick(now: Date = this.desk.clock.now()) {
     const alerts = await this.sla.tick(now);
     const queue = await superviseQueue(this.ctx, now);
-    return { alerts, ...queue };
+    const spikes = await detectVolumeSpikes(this.desk, this.config.spike);
+    return { alerts, ...queue, spikes };
   }
 }
