@@ -245,6 +245,9 @@ export async function release(ctx: QueueContext, conversationId: string, agentId
   });
   try {
     await ctx.flow?.handBack(conversationId, agentId);
+  } catch (err) {
+    // The conversation is the bot's again either way; a flow that failed to take it is the engine's to report.
+    ctx.desk.logger.error({ err, conversationId }, 'flow did not take the handback');
   } finally {
     if (ctx.handbacks.get(conversationId) === pending) ctx.handbacks.delete(conversationId);
     handedBack();
@@ -278,6 +281,9 @@ export async function resolve(ctx: QueueContext, conversationId: string, agentId
       ],
     };
   });
-  await ctx.flow?.notifyResolved(conversationId);
+  // The case is resolved whatever the survey does: a failing survey does not undo it.
+  await ctx.flow?.notifyResolved(conversationId).catch((err: unknown) => {
+    ctx.desk.logger.error({ err, conversationId }, 'flow could not run its survey');
+  });
   return result;
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CaredeskError } from '../../../core/errors.js';
+import { customerLock } from '../../../core/ingest.js';
+import { botMaySpeak } from '../../../core/queue/ownership-machine.js';
 import { setup } from './helpers.js';
 
 async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
@@ -230,5 +232,51 @@ describe('desk actions', () => {
     expect(await codeOf(s.human.setPresence(a, 'away', b))).toBe('E_FORBIDDEN');
     await s.human.setPresence(a, 'away', sup);
     expect((await s.desk.store.getAgent(a))?.presence).toBe('away');
+  });
+
+  it('a resolve arriving during a bot turn wins: the turn, checking ownership under the lock, sends nothing', async () => {
+    const s = await setup();
+    const sup = await s.agent('Sue', { role: 'supervisor' });
+    let resolveDuringTurn!: () => Promise<unknown>;
+    const sent: string[] = [];
+    // The engine's contract: think outside the lock, then commit only if the bot may still speak.
+    s.desk.engine = {
+      onCustomerMessage: async (m) => {
+        await resolveDuringTurn();
+        await s.desk.locks.run(customerLock(m.customer.id), async () => {
+          const current = await s.desk.store.getConversation(m.conversation.id);
+          if (current && botMaySpeak(current.mode)) sent.push('bot reply');
+        });
+      },
+    };
+    resolveDuringTurn = async () => {
+      const [c] = await s.desk.store.listConversations({ modes: ['bot'] });
+      await s.human.resolve(c!.id, sup);
+    };
+    const id = await s.say('u1', 'hello');
+    expect(sent).toEqual([]);
+    expect((await s.desk.store.getConversation(id))?.mode).toBe('resolved');
+  });
+
+  it('a flow that fails to take the handback or run the survey does not undo the release or the resolve', async () => {
+    const s = await setup();
+    const id = await s.say('u1', 'help');
+    await s.human.handoff(id);
+    const a = await s.agent('Ann');
+    await s.human.claim(id, a);
+    s.human.flow = {
+      handBack: async () => {
+        throw new Error('engine down');
+      },
+      notifyResolved: async () => {
+        throw new Error('engine down');
+      },
+    };
+    await s.human.release(id, a);
+    expect((await s.desk.store.getConversation(id))?.mode).toBe('bot');
+    await s.human.handoff(id);
+    await s.human.claim(id, a);
+    await s.human.resolve(id, a);
+    expect((await s.desk.store.getConversation(id))?.mode).toBe('resolved');
   });
 });

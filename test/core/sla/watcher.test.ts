@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../../core/clock.js';
 import type { DeskConfigInput } from '../../../core/queue/config.js';
 import { EmbeddedStore } from '../../../core/store/embedded/embedded-store.js';
@@ -125,6 +125,22 @@ describe('SLA watcher', () => {
       await second.desk.store.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('once started, the clockwork raises a breach that falls due without anyone calling it', async () => {
+    const s = await setup(config);
+    const id = await s.say('u1', 'help');
+    await s.human.handoff(id);
+    s.clock.advance(11 * 60_000);
+    const seen: string[] = [];
+    s.desk.bus.subscribe((e) => seen.push(`${e.type}:${e.conversationId}`), 'sla.breached');
+    s.human.start({ maxDelayMs: 20 });
+    try {
+      await vi.waitFor(() => expect(seen).toEqual([`sla.breached:${id}`]), { timeout: 5000, interval: 10 });
+    } finally {
+      s.human.stop();
+      await s.desk.idle();
     }
   });
 });
