@@ -41,10 +41,27 @@ export interface Kpis {
 
 export type KpiReport = Record<string, Kpis>;
 
+/**
+ * Events at or after `since`, oldest first. Events are numbered in commit
+ * order and stamped with the clock, so the first one in the window is found
+ * by bisecting on `seq` instead of reading the whole history.
+ */
 export async function allEvents(store: Store, since?: Date): Promise<DomainEvent[]> {
-  const out: DomainEvent[] = [];
   const from = since?.toISOString();
-  for (let after = 0; ; ) {
+  let after = 0;
+  if (from !== undefined) {
+    let lo = 0;
+    let hi = await store.lastEventSeq();
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const [e] = await store.listEvents(mid, 1);
+      if (e === undefined || e.at >= from) hi = mid;
+      else lo = e.seq;
+    }
+    after = lo;
+  }
+  const out: DomainEvent[] = [];
+  for (;;) {
     const page = await store.listEvents(after, 1000);
     if (page.length === 0) break;
     for (const e of page) if (from === undefined || e.at >= from) out.push(e);

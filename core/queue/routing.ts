@@ -27,7 +27,11 @@ export function fits(agent: Agent, c: Conversation, load: number): boolean {
   );
 }
 
-/** Least busy first: fewest conversations, then most free capacity, then by id (stable). */
+/**
+ * Least busy first: fewest conversations, then most free capacity, then by id
+ * (stable). The agent who last had it (transferred it away, lost it for
+ * silence) comes last.
+ */
 export function pickAgent(
   c: Conversation,
   agents: readonly Agent[],
@@ -35,6 +39,9 @@ export function pickAgent(
 ): Agent | undefined {
   const candidates = agents.filter((a) => fits(a, c, loads.get(a.id) ?? 0));
   candidates.sort((a, b) => {
+    const pa = a.id === c.lastAssignee ? 1 : 0;
+    const pb = b.id === c.lastAssignee ? 1 : 0;
+    if (pa !== pb) return pa - pb;
     const la = loads.get(a.id) ?? 0;
     const lb = loads.get(b.id) ?? 0;
     if (la !== lb) return la - lb;

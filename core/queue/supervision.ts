@@ -50,6 +50,11 @@ export async function reassignSilent(ctx: QueueContext, now: Date): Promise<stri
   for (const c of await ctx.desk.store.listConversations({ modes: ['agent'] })) {
     const owed = [c.sla.firstResponseDueAt, c.sla.nextResponseDueAt].some((d) => d !== undefined && d <= at);
     if (!owed || !c.assignee) continue;
+    // Judge an agent only on time they had: one who just got an overdue case gets a full next-response target.
+    const policy = policyFor(c, ctx.config);
+    const hours = policy.businessHoursOnly ? ctx.config.sla.businessHours : undefined;
+    const since = new Date(c.sla.assignedAt ?? c.updatedAt);
+    if (addBusinessTime(since, policy.nextResponse, hours) > now) continue;
     await requeue(ctx, c.id, 'silent', c.assignee);
     moved.push(c.id);
   }

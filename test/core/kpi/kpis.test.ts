@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeKpis, detectVolumeSpikes, findSpikes } from '../../../core/kpi/index.js';
+import { allEvents, computeKpis, detectVolumeSpikes, findSpikes } from '../../../core/kpi/index.js';
 import { parseDeskConfig } from '../../../core/queue/config.js';
 import { setup } from '../queue/helpers.js';
 
@@ -100,6 +100,21 @@ describe('KPIs', () => {
     expect(byChannel.botframework?.slaCompliance).toBe(1);
     const later = await computeKpis(s.desk.store, { since: s.clock.now(), now: s.clock.now() });
     expect(later).toEqual({});
+  });
+});
+
+describe('reading events by time', () => {
+  it('returns exactly the events at or after the window start, however long the history', async () => {
+    const s = await setup();
+    for (let i = 0; i < 37; i++) {
+      await s.desk.store.commit({ events: [{ type: 'test.ticked', at: s.clock.now().toISOString(), data: { i } }] });
+      s.clock.advance(MIN);
+    }
+    const from = new Date(new Date('2026-01-05T09:00:00Z').getTime() + 20 * MIN);
+    const events = await allEvents(s.desk.store, from);
+    expect(events.map((e) => e.data.i)).toEqual(Array.from({ length: 17 }, (_, k) => k + 20));
+    expect(await allEvents(s.desk.store, s.clock.now())).toEqual([]);
+    expect((await allEvents(s.desk.store)).length).toBe(37);
   });
 });
 

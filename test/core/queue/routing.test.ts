@@ -183,4 +183,39 @@ describe('queue and routing', () => {
     const out = await s.desk.store.listOutbox({ conversationId: id });
     expect(out.map((o) => o.text)).toEqual(['You are number 2 in line.']);
   });
+
+  it('a case taken back for silence goes to another agent, who gets a full next-response target before being judged', async () => {
+    const s = await setup({
+      reassign: { onSilence: true },
+      routing: { teams: [{ name: 'care', autoAssign: true }] },
+      sla: {
+        policies: [
+          { name: 'p', firstResponse: '10m', nextResponse: '10m', resolution: '1d', businessHoursOnly: false },
+        ],
+      },
+    });
+    const a = await s.agent('Ann');
+    const id = await s.say('u1', 'x');
+    await s.human.handoff(id);
+    expect((await s.desk.store.getConversation(id))?.assignee).toBe(a);
+    const b = await s.agent('Bob', { capacity: 1 });
+    s.clock.advance(11 * 60_000);
+    const first = await s.human.tick();
+    expect(first.reassigned).toEqual([id]);
+    expect(first.assigned).toEqual([{ conversationId: id, agentId: b }]);
+    s.clock.advance(5 * 60_000);
+    expect((await s.human.tick()).reassigned).toEqual([]);
+    expect((await s.desk.store.getConversation(id))?.assignee).toBe(b);
+  });
+
+  it('removing an agent puts their conversations back in the queue first', async () => {
+    const s = await setup();
+    const a = await s.agent('Ann');
+    const id = await s.say('u1', 'x');
+    await s.human.handoff(id);
+    await s.human.claim(id, a);
+    await s.human.removeAgent(a);
+    expect((await s.desk.store.getConversation(id))?.mode).toBe('queued');
+    expect(await s.desk.store.getAgent(a)).toBeUndefined();
+  });
 });
