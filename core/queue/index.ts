@@ -11,6 +11,16 @@ export {
 } from './actions.js';
 export { note, reply } from './agent-messages.js';
 export {
+  type CannedInput,
+  CannedInputSchema,
+  type CannedResponse,
+  createCanned,
+  getCanned,
+  listCanned,
+  removeCanned,
+  updateCanned,
+} from './canned.js';
+export {
   type DeskConfig,
   type DeskConfigInput,
   DeskConfigSchema,
