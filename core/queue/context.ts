@@ -64,6 +64,15 @@ export async function changeConversation(
       // Merged into another customer while we waited: take that customer's lock instead.
       if (current.customerId !== seen.customerId && attempt < 3) return undefined;
       const change = await decide(current, desk.clock.now());
+      // Nothing to record (a check that found nothing to do): no write at all.
+      if (
+        change.conversation === current &&
+        change.events.length === 0 &&
+        !change.messages?.length &&
+        !change.others?.length
+      ) {
+        return { conversation: current, previous: current, events: [] };
+      }
       const result = await desk.store.commit({
         conversations: [change.conversation, ...(change.others ?? [])],
         messages: change.messages ?? [],

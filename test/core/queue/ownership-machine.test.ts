@@ -1,4 +1,4 @@
-import { getShortestPaths, getSimplePaths } from '@xstate/graph';
+import { adjacencyMapToArray, getAdjacencyMap, getShortestPaths, getSimplePaths } from '@xstate/graph';
 import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
 import {
@@ -142,5 +142,32 @@ describe('ownership machine', () => {
     expect(botMaySpeak('queued')).toBe(false);
     expect(botMaySpeak('agent')).toBe(false);
     expect(botMaySpeak('resolved')).toBe(false);
+  });
+
+  it('every transition the machine defines is taken on some path from a new conversation', () => {
+    const defined = new Set<string>();
+    const visit = (node: (typeof ownershipMachine)['root']): void => {
+      for (const [eventType, transitions] of node.transitions) {
+        if (transitions.length > 0) defined.add(`${node.id}|${eventType}`);
+      }
+      for (const child of Object.values(node.states)) visit(child);
+    };
+    visit(ownershipMachine.root);
+    const taken = new Set<string>();
+    // Every reachable state (value and owner) with every event it accepts, self-transitions included.
+    const edges = adjacencyMapToArray(
+      getAdjacencyMap(ownershipMachine, {
+        events: EVENTS,
+        serializeState: (s) => stateKey(s.value) + JSON.stringify(s.context),
+      }),
+    );
+    for (const { state, event } of edges) {
+      if (!state.can(event)) continue;
+      // The deepest active node that handles the event owns the transition.
+      const handler = [...state._nodes].reverse().find((n) => (n.transitions.get(event.type) ?? []).length > 0);
+      if (handler) taken.add(`${handler.id}|${event.type}`);
+    }
+    expect(defined.size).toBeGreaterThan(20);
+    expect([...defined].filter((t) => !taken.has(t))).toEqual([]);
   });
 });
