@@ -46,6 +46,20 @@ export class HumanDesk {
     this.sla = new SlaWatcher(this.ctx);
     // Before the flow sees a message, the human side decides whether it is the bot's at all.
     desk.interceptors.push(customerMessageInterceptor(this.ctx, options));
+    // A handoff the flow engine committed itself (planHandoff) is offered to free agents too;
+    // scheduled, not awaited: the publisher may still hold the customer's lock.
+    desk.bus.subscribe(() => {
+      if (this.config.routing.teams.some((t) => t.autoAssign)) desk.track(this.autoAssignLater());
+    }, 'handoff.requested');
+  }
+
+  private async autoAssignLater(): Promise<void> {
+    await Promise.resolve();
+    try {
+      await autoAssign(this.ctx);
+    } catch (err) {
+      this.desk.logger.error({ err }, 'auto-assignment failed');
+    }
   }
 
   get config(): DeskConfig {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { planHandoff } from '../../../core/queue/actions.js';
 import { setup } from './helpers.js';
 
 const autoTeam = { routing: { teams: [{ name: 'care', autoAssign: true }] } };
@@ -217,5 +218,17 @@ describe('queue and routing', () => {
     await s.human.removeAgent(a);
     expect((await s.desk.store.getConversation(id))?.mode).toBe('queued');
     expect(await s.desk.store.getAgent(a)).toBeUndefined();
+  });
+
+  it('a handoff the flow engine commits itself (planHandoff) is auto-assigned too', async () => {
+    const s = await setup(autoTeam);
+    const a = await s.agent('Ann');
+    const id = await s.say('u1', 'x');
+    const current = (await s.desk.store.getConversation(id))!;
+    const plan = planHandoff(current, { reason: 'flow gave up' }, s.human.config, s.clock.now());
+    const committed = await s.desk.store.commit({ conversations: [plan.conversation], events: plan.events });
+    s.desk.bus.publish(committed.events);
+    await s.desk.idle();
+    expect(await s.desk.store.getConversation(id)).toMatchObject({ mode: 'agent', assignee: a });
   });
 });
