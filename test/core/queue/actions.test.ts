@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CaredeskError } from '../../../core/errors.js';
 import { customerLock } from '../../../core/ingest.js';
 import { botMaySpeak } from '../../../core/queue/ownership-machine.js';
@@ -184,9 +184,9 @@ describe('desk actions', () => {
       open = r;
     });
     const released = s.human.release(id, a);
-    await new Promise((r) => setTimeout(r, 5));
+    await vi.waitFor(() => expect(s.human.ctx.handbacks.has(id)).toBe(true));
     const said = s.say('u1', 'one more thing');
-    await new Promise((r) => setTimeout(r, 5));
+    await vi.waitFor(async () => expect(await s.desk.store.countMessages()).toBe(2));
     order.push('handback-open');
     open();
     await released;
