@@ -52,6 +52,20 @@ export const SlaTimestampsSchema = z.object({
   resolutionDueAt: Timestamp.optional(),
   firstRespondedAt: Timestamp.optional(),
   queuedAt: Timestamp.optional(),
+  // The human side (core/queue, core/sla): 80% marks, reply window and alerts already raised,
+  // kept on the conversation so SLA timers survive a restart.
+  firstResponseWarnAt: Timestamp.optional(),
+  nextResponseWarnAt: Timestamp.optional(),
+  resolutionWarnAt: Timestamp.optional(),
+  /** The channel stops accepting business replies after this (e.g. Messenger's 24 h). */
+  replyWindowClosesAt: Timestamp.optional(),
+  replyWindowWarnAt: Timestamp.optional(),
+  lastCustomerMessageAt: Timestamp.optional(),
+  lastAgentReplyAt: Timestamp.optional(),
+  assignedAt: Timestamp.optional(),
+  escalatedAt: Timestamp.optional(),
+  /** Alerts already raised, as `target.level@dueAt`, so none is raised twice. */
+  alerted: z.array(z.string().max(128)).max(64).optional(),
 });
 export type SlaTimestamps = z.infer<typeof SlaTimestampsSchema>;
 
@@ -69,6 +83,14 @@ export const ConversationSchema = z.object({
   language: z.string().max(16).optional(),
   topic: z.string().max(64).optional(),
   handoffReason: z.string().max(256).optional(),
+  /** The skill (department) a human needs to have to take it. */
+  skill: z.string().max(64).optional(),
+  /** The agent who owned it last (for a reopen back to the same agent). */
+  lastAssignee: Id.optional(),
+  /** This conversation continues a resolved one the customer came back to within the reopen window. */
+  reopenOf: Id.optional(),
+  /** Set on a resolved conversation when the customer came back within the reopen window. */
+  reopenedAt: Timestamp.optional(),
   sla: SlaTimestampsSchema,
   createdAt: Timestamp,
   updatedAt: Timestamp,

@@ -20,7 +20,10 @@ export type ErrorCode =
   | 'E_CHANNEL_DOWN'
   | 'E_LINK_CODE'
   | 'E_LINK_UNDONE'
-  | 'E_ALREADY_MERGED';
+  | 'E_ALREADY_MERGED'
+  | 'E_FORBIDDEN'
+  | 'E_INVALID_STATE'
+  | 'E_UNAUTHORIZED';
 
 export class CaredeskError extends Error {
   readonly code: ErrorCode;
@@ -116,6 +119,41 @@ export class StoreWriteError extends CaredeskError {
       `Writing to ${location} failed (${cause instanceof Error ? cause.message : String(cause)}). Nothing after the last acknowledged write was kept; free disk space or fix permissions, then restart caredesk.`,
       { location },
       { cause },
+    );
+  }
+}
+
+/** Two agents claimed the same conversation; the other one was first. */
+export class ClaimConflictError extends CaredeskError {
+  constructor(conversationId: string, owner: string | undefined) {
+    super(
+      'E_CLAIM_CONFLICT',
+      `Conversation ${conversationId} was already taken${owner ? ` by agent ${owner}` : ''}; pick another one from the queue.`,
+      { conversationId, owner },
+    );
+  }
+}
+
+/** The agent may not do this: the conversation is not theirs, or the action is for supervisors. */
+export class ForbiddenError extends CaredeskError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('E_FORBIDDEN', message, details);
+  }
+}
+
+/** The conversation is not in a state where this action makes sense (e.g. resolving it twice). */
+export class InvalidStateError extends CaredeskError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('E_INVALID_STATE', message, details);
+  }
+}
+
+/** No agent has this token. */
+export class UnauthorizedError extends CaredeskError {
+  constructor() {
+    super(
+      'E_UNAUTHORIZED',
+      'The token is missing or not valid; ask a supervisor for a new one (caredesk agents rotate-token).',
     );
   }
 }

@@ -3,6 +3,8 @@
  * channel, UI or HTTP library; channels, the server and the TUI build on it.
  */
 
+// The human side: agents, queue, SLA, KPIs
+export * from './agents/index.js';
 // Advanced
 export { type Clock, type IdKind, ManualClock, newId, systemClock } from './clock.js';
 export { type ConversationEngine, Desk, type DeskOptions, type OutboxDispatcher, type StoredIngest } from './desk.js';
@@ -13,9 +15,12 @@ export { EventBus, type EventHandler } from './event-bus.js';
 export * from './identity/index.js';
 export type { Inbound, IngestDeps, IngestResult, ParsedInbound } from './ingest.js';
 export { customerLock, InboundSchema, ingest, parseInbound } from './ingest.js';
+export * from './kpi/index.js';
 export { type Logger, silentLogger } from './logger.js';
 export type { ChannelSender, SendOutcome } from './outbox/channel-sender.js';
 export { draftOutbound, type Outbound, type OutboundDraft } from './outbox/outbound.js';
+export * from './queue/index.js';
+export * from './sla/index.js';
 // Store
 export * from './store/index.js';
 export { KeyedMutex } from './util/keyed-mutex.js';

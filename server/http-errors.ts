@@ -25,6 +25,12 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   E_STORE_CLOSED: 503,
   E_STORE_WRITE: 503,
   E_CHANNEL_DOWN: 502,
+  E_LINK_CODE: 400,
+  E_LINK_UNDONE: 409,
+  E_ALREADY_MERGED: 409,
+  E_FORBIDDEN: 403,
+  E_INVALID_STATE: 409,
+  E_UNAUTHORIZED: 401,
 };
 
 /** Codes of answers that are not a CaredeskError: a server bug. */

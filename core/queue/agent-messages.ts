@@ -1,0 +1,79 @@
+/**
+ * What an agent writes: a reply goes to the customer in their channel through
+ * the outbox (stored first, delivered after); a note stays inside the team.
+ */
+import type { Conversation } from '../domain.js';
+import { MAX_TEXT_LENGTH } from '../domain.js';
+import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors.js';
+import { draftOutbound } from '../outbox/outbound.js';
+import { onAgentReply } from '../sla/timers.js';
+import { type ChangeResult, caseEvent, changeConversation, loadAgent, type QueueContext } from './context.js';
+import { applyOwnership } from './ownership.js';
+
+function checkText(text: unknown): string {
+  if (typeof text !== 'string' || text.trim().length === 0) {
+    throw new InvalidInputError('The message text is empty; write something to send.');
+  }
+  if (text.length > MAX_TEXT_LENGTH) {
+    throw new InvalidInputError(
+      `The message is longer than ${MAX_TEXT_LENGTH} characters; split it into shorter messages.`,
+      { length: text.length },
+      'E_TEXT_TOO_LONG',
+    );
+  }
+  return text;
+}
+
+async function write(
+  ctx: QueueContext,
+  conversationId: string,
+  agentId: string,
+  rawText: unknown,
+  internal: boolean,
+): Promise<ChangeResult & { messageId: string }> {
+  const text = checkText(rawText);
+  await loadAgent(ctx, agentId);
+  let messageId = '';
+  const result = await changeConversation(ctx, conversationId, async (c, now) => {
+    // Only the owner answers the customer; anyone on the team may leave a note.
+    if (!internal) applyOwnershipForReply(c, agentId);
+    const customer = await ctx.desk.store.getCustomer(c.customerId);
+    if (!customer) throw new NotFoundError('customer', c.customerId);
+    const out = draftOutbound({ conversation: c, customer, author: 'agent', agentId, text, internal, now });
+    messageId = out.message.id;
+    const next: Conversation = {
+      ...c,
+      updatedAt: now.toISOString(),
+      messageCount: c.messageCount + 1,
+      sla: internal ? c.sla : onAgentReply(c, now),
+    };
+    const events = [out.event];
+    if (!internal && !c.sla.firstRespondedAt) {
+      const waitedMs = c.sla.queuedAt ? now.getTime() - new Date(c.sla.queuedAt).getTime() : undefined;
+      events.push(caseEvent('conversation.first_response', next, now, agentId, { waitedMs }));
+    }
+    return { conversation: next, messages: [out.message], outbox: out.outbox ? [out.outbox] : [], events };
+  });
+  return { ...result, messageId };
+}
+
+function applyOwnershipForReply(c: Conversation, agentId: string): void {
+  // In mode `agent` a refusal means someone else owns it: that is a 403, not a state problem.
+  if (c.mode === 'agent' && c.assignee !== agentId) {
+    throw new ForbiddenError(
+      `Conversation ${c.id} belongs to agent ${c.assignee}; only they can reply. Ask for a transfer, or add a note.`,
+      { conversationId: c.id, assignee: c.assignee, agentId },
+    );
+  }
+  applyOwnership(c, { type: 'AGENT_REPLIED', agentId });
+}
+
+/** An agent's reply to the customer, in the conversation's channel. */
+export function reply(ctx: QueueContext, conversationId: string, agentId: string, text: unknown) {
+  return write(ctx, conversationId, agentId, text, false);
+}
+
+/** An internal note: stored with the transcript, never sent to the customer. */
+export function note(ctx: QueueContext, conversationId: string, agentId: string, text: unknown) {
+  return write(ctx, conversationId, agentId, text, true);
+}

@@ -1,0 +1,126 @@
+/**
+ * The human side's configuration: SLA policies, routing rules and teams,
+ * escalation, auto-reassign, reopen and the volume-spike detector. The server
+ * loads it from the config file; `parseDeskConfig` is the zod boundary.
+ */
+import { z } from 'zod';
+import { ChannelSchema, PrioritySchema } from '../domain.js';
+import { ConfigError, describeIssues } from '../errors.js';
+import { BusinessHoursSchema } from '../sla/business-hours.js';
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration: milliseconds, or a string like `90s`, `15m`, `4h`, `7d`. */
+export const DurationSchema = z
+  .union([z.number().int().positive(), z.string().regex(/^\d+(ms|s|m|h|d)$/, 'use e.g. 30s, 15m, 4h, 7d')])
+  .transform((v) => (typeof v === 'number' ? v : Number(v.match(/^\d+/)![0]) * UNITS[v.replace(/^\d+/, '')]!));
+
+export const SlaPolicySchema = z.object({
+  name: z.string().min(1).max(64),
+  /** Applies to this channel only; none: every channel. */
+  channel: ChannelSchema.optional(),
+  /** Applies to this priority only; none: every priority. */
+  priority: PrioritySchema.optional(),
+  firstResponse: DurationSchema,
+  nextResponse: DurationSchema,
+  resolution: DurationSchema,
+  /** Queued this long (business time) without a claim: escalated. Default: the first-response target. */
+  escalateAfter: DurationSchema.optional(),
+  /** Count only business hours (when `businessHours` is configured). */
+  businessHoursOnly: z.boolean().default(true),
+});
+export type SlaPolicy = z.infer<typeof SlaPolicySchema>;
+
+export const RoutingRuleSchema = z.object({
+  /** Every given field must match the conversation (a tag: one of its tags). */
+  match: z.object({
+    channel: ChannelSchema.optional(),
+    topic: z.string().max(64).optional(),
+    language: z.string().max(16).optional(),
+    tag: z.string().max(64).optional(),
+  }),
+  set: z.object({ skill: z.string().max(64).optional(), priority: PrioritySchema.optional() }),
+});
+export type RoutingRule = z.infer<typeof RoutingRuleSchema>;
+
+export const TeamSchema = z.object({
+  name: z.string().min(1).max(64),
+  /** Conversations needing one of these skills belong to this team; empty: any skill. */
+  skills: z.array(z.string().max(64)).default([]),
+  /** Hand new queued conversations to the least busy online agent who fits. */
+  autoAssign: z.boolean().default(false),
+});
+export type Team = z.infer<typeof TeamSchema>;
+
+const DEFAULT_POLICY = {
+  name: 'default',
+  firstResponse: '1h',
+  nextResponse: '4h',
+  resolution: '3d',
+  businessHoursOnly: true,
+} as const;
+
+export const DeskConfigSchema = z.object({
+  sla: z
+    .object({
+      policies: z
+        .array(SlaPolicySchema)
+        .min(1)
+        .default([SlaPolicySchema.parse(DEFAULT_POLICY)]),
+      businessHours: BusinessHoursSchema.optional(),
+      /** Fraction of a target at which `sla.warning` is raised. */
+      warnAt: z.number().gt(0).lt(1).default(0.8),
+      /** How long after the customer's last message a channel still accepts a reply (Messenger: 24h). */
+      replyWindows: z.partialRecord(ChannelSchema, DurationSchema).default({}),
+      /** Warn this long before a reply window closes. */
+      replyWindowWarnBefore: DurationSchema.default(2 * 3_600_000),
+    })
+    .prefault({}),
+  routing: z
+    .object({
+      rules: z.array(RoutingRuleSchema).default([]),
+      teams: z.array(TeamSchema).default([]),
+    })
+    .prefault({}),
+  reassign: z
+    .object({
+      /** An agent going offline puts their conversations back in the queue. */
+      onOffline: z.boolean().default(true),
+      /** An agent silent past the next-response target loses the conversation to the queue. */
+      onSilence: z.boolean().default(false),
+    })
+    .prefault({}),
+  reopen: z
+    .object({
+      /** A customer writing again within this time after resolution reopens the case. */
+      window: DurationSchema.default(72 * 3_600_000),
+      /** Back to the agent who resolved it, when online. */
+      sameAgent: z.boolean().default(true),
+    })
+    .prefault({}),
+  spike: z
+    .object({
+      /** Length of one counting window. */
+      window: DurationSchema.default(3_600_000),
+      /** How many earlier windows make the baseline. */
+      baselineWindows: z.number().int().min(1).max(168).default(24),
+      /** Raised when a window's volume is this many times the baseline average… */
+      factor: z.number().gt(1).default(3),
+      /** …and at least this many conversations (no alert for 1 → 3). */
+      minVolume: z.number().int().min(1).default(10),
+    })
+    .prefault({}),
+});
+export type DeskConfig = z.infer<typeof DeskConfigSchema>;
+export type DeskConfigInput = z.input<typeof DeskConfigSchema>;
+
+/** Parses the `desk` section of the config file; throws ConfigError naming each problem. */
+export function parseDeskConfig(raw: unknown): DeskConfig {
+  const parsed = DeskConfigSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    throw new ConfigError(`The desk configuration is invalid: ${describeIssues(parsed.error.issues)}`, {
+      issues: parsed.error.issues,
+    });
+  }
+  return parsed.data;
+}

@@ -1,0 +1,70 @@
+/**
+ * The queue's own clockwork, run by the scheduler: escalate what waits too
+ * long, take conversations back from agents who went silent, and offer
+ * what is queued to free agents. Everything it needs is in the store, so
+ * a restart changes nothing.
+ */
+import type { NewEvent } from '../domain.js';
+import { addBusinessTime } from '../sla/business-hours.js';
+import { policyFor } from '../sla/timers.js';
+import { requeue } from './actions.js';
+import { caseEvent, changeConversation, type QueueContext } from './context.js';
+import { autoAssign } from './routing.js';
+import { bumpPriority } from './routing-rules.js';
+
+/** Queued past its policy's limit (business time) since it was queued or last escalated: priority up, event. */
+export async function escalateOverdue(ctx: QueueContext, now: Date): Promise<string[]> {
+  const escalated: string[] = [];
+  for (const c of await ctx.desk.store.listConversations({ modes: ['queued'] })) {
+    if (c.priority === 'urgent' && c.sla.escalatedAt) continue;
+    const policy = policyFor(c, ctx.config);
+    const since = new Date(c.sla.escalatedAt ?? c.sla.queuedAt ?? c.updatedAt);
+    const hours = policy.businessHoursOnly ? ctx.config.sla.businessHours : undefined;
+    if (addBusinessTime(since, policy.escalateAfter ?? policy.firstResponse, hours) > now) continue;
+    await changeConversation(ctx, c.id, (cur, at) => {
+      if (cur.mode !== 'queued' || cur.sla.escalatedAt !== c.sla.escalatedAt) return { conversation: cur, events: [] };
+      const next = {
+        ...cur,
+        priority: bumpPriority(cur.priority),
+        updatedAt: at.toISOString(),
+        sla: { ...cur.sla, escalatedAt: at.toISOString() },
+      };
+      const event: NewEvent = caseEvent('conversation.escalated', next, at, undefined, {
+        from: cur.priority,
+        to: next.priority,
+        queuedAt: cur.sla.queuedAt,
+        policy: policy.name,
+      });
+      return { conversation: next, events: [event] };
+    });
+    escalated.push(c.id);
+  }
+  return escalated;
+}
+
+/** Agents who owe an answer past the target lose the conversation to the queue (when configured). */
+export async function reassignSilent(ctx: QueueContext, now: Date): Promise<string[]> {
+  if (!ctx.config.reassign.onSilence) return [];
+  const at = now.toISOString();
+  const moved: string[] = [];
+  for (const c of await ctx.desk.store.listConversations({ modes: ['agent'] })) {
+    const owed = [c.sla.firstResponseDueAt, c.sla.nextResponseDueAt].some((d) => d !== undefined && d <= at);
+    if (!owed || !c.assignee) continue;
+    // Judge an agent only on time they had: one who just got an overdue case gets a full next-response target.
+    const policy = policyFor(c, ctx.config);
+    const hours = policy.businessHoursOnly ? ctx.config.sla.businessHours : undefined;
+    const since = new Date(c.sla.assignedAt ?? c.updatedAt);
+    if (addBusinessTime(since, policy.nextResponse, hours) > now) continue;
+    await requeue(ctx, c.id, 'silent', c.assignee);
+    moved.push(c.id);
+  }
+  return moved;
+}
+
+/** One round of the queue's clockwork. */
+export async function superviseQueue(ctx: QueueContext, now: Date) {
+  const reassigned = await reassignSilent(ctx, now);
+  const escalated = await escalateOverdue(ctx, now);
+  const assigned = await autoAssign(ctx);
+  return { reassigned, escalated, assigned };
+}

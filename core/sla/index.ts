@@ -1,0 +1,16 @@
+export { addBusinessTime, type BusinessHours, BusinessHoursSchema, isOpen } from './business-hours.js';
+export {
+  dueAlerts,
+  isBreached,
+  nextAlertAt,
+  onAgentReply,
+  onCustomerMessage,
+  policyFor,
+  SLA_TARGETS,
+  type SlaAlert,
+  type SlaTarget,
+  slaDeadline,
+  startQueueTimers,
+  stopHumanTimers,
+} from './timers.js';
+export { SlaWatcher } from './watcher.js';
