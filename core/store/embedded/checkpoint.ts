@@ -4,6 +4,7 @@
  * only now and then (after enough journal has grown), never per message, so
  * a message's write cost does not depend on it.
  */
+import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -15,9 +16,11 @@ import { describeIssues, StoreCorruptError, StoreVersionError } from '../../erro
 
 export const STATE_SCHEMA_VERSION = 1;
 
+const HEADER = /^\{"caredesk":"state","schemaVersion":(\d+),"sha256":"([0-9a-f]{64})","body":/;
+const sha256 = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
+
+/** What a checkpoint holds; records are trusted on read once the checksum matches. */
 const CheckpointSchema = z.object({
-  caredesk: z.literal('state'),
-  schemaVersion: z.literal(STATE_SCHEMA_VERSION),
   savedAt: z.string(),
   journalPosition: z.number().int().nonnegative(),
   state: z.object({
@@ -36,6 +39,24 @@ const CheckpointSchema = z.object({
 });
 export type Checkpoint = z.infer<typeof CheckpointSchema>;
 
+const CheckpointShapeSchema = z.object({
+  savedAt: z.string(),
+  journalPosition: z.number().int().nonnegative(),
+  state: z.object({
+    customers: z.array(z.unknown()),
+    conversations: z.array(z.unknown()),
+    outbox: z.array(z.unknown()),
+    agents: z.array(z.unknown()),
+    records: z.record(z.string(), z.unknown()),
+    dedupe: z.array(z.unknown()),
+    lastSeq: z.number().int().nonnegative(),
+    messageCount: z.number().int().nonnegative(),
+  }),
+  messagePositions: z.record(z.string(), z.unknown()),
+  eventPositions: z.array(z.unknown()),
+  snapshotPositions: z.record(z.string(), z.unknown()),
+});
+
 /**
  * A lowdb adapter that is crash-safe: write a temp file, fsync it, rename it
  * over the old one, fsync the directory. lowdb's own JSONFile renames without
@@ -45,31 +66,40 @@ export class DurableJsonFile implements Adapter<Checkpoint> {
   constructor(private readonly file: string) {}
 
   async read(): Promise<Checkpoint | null> {
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = await readFile(this.file, 'utf8');
+      bytes = await readFile(this.file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw new StoreCorruptError(this.file, `it cannot be read: ${(err as Error).message}`, { cause: err });
     }
+    const header = HEADER.exec(bytes.toString('latin1', 0, 200));
+    if (!header) throw new StoreCorruptError(this.file, 'it does not start with a caredesk state header');
+    if (Number(header[1]) !== STATE_SCHEMA_VERSION) {
+      throw new StoreVersionError(this.file, Number(header[1]), STATE_SCHEMA_VERSION);
+    }
+    const closed = bytes[bytes.length - 1] === 0x7d;
+    const body = bytes.subarray(header[0].length, closed ? bytes.length - 1 : bytes.length);
+    if (!closed || sha256(body) !== header[2]) {
+      throw new StoreCorruptError(this.file, 'its checksum does not match its content');
+    }
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      json = JSON.parse(body.toString('utf8'));
     } catch (cause) {
       throw new StoreCorruptError(this.file, 'it is not valid JSON', { cause });
     }
-    const version = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
-    if (typeof version === 'number' && version !== STATE_SCHEMA_VERSION) {
-      throw new StoreVersionError(this.file, version, STATE_SCHEMA_VERSION);
-    }
-    const parsed = CheckpointSchema.safeParse(json);
+    // The checksum proves these are the bytes caredesk wrote; checking the shape of
+    // every record again would cost more than the rest of start-up together.
+    const parsed = CheckpointShapeSchema.safeParse(json);
     if (!parsed.success) throw new StoreCorruptError(this.file, describeIssues(parsed.error.issues).slice(0, 500));
-    return parsed.data;
+    return json as Checkpoint;
   }
 
   async write(data: Checkpoint): Promise<void> {
     // Serialised before the first await, so the file holds the state of this very moment.
-    const text = JSON.stringify(data);
+    const body = JSON.stringify(data);
+    const text = `{"caredesk":"state","schemaVersion":${STATE_SCHEMA_VERSION},"sha256":"${sha256(body)}","body":${body}}`;
     const tmp = `${this.file}.tmp-${process.pid}`;
     const handle = await open(tmp, 'w');
     try {

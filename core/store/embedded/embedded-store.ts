@@ -31,7 +31,7 @@ import {
 import { describeIssues, StoreClosedError, StoreCorruptError, StoreWriteError } from '../../errors.js';
 import { StoreState } from '../state.js';
 import type { CommitResult, ConversationFilter, OutboxFilter, Store, WriteBatch } from '../store.js';
-import { type Checkpoint, checkpointDb, STATE_SCHEMA_VERSION } from './checkpoint.js';
+import { type Checkpoint, checkpointDb } from './checkpoint.js';
 import { Journal } from './journal.js';
 import { DataDirLock } from './lock.js';
 
@@ -185,8 +185,6 @@ export class EmbeddedStore implements Store {
   private writeCheckpoint(): Promise<void> {
     const position = this.journal.end;
     this.db.data = {
-      caredesk: 'state',
-      schemaVersion: STATE_SCHEMA_VERSION,
       savedAt: new Date().toISOString(),
       journalPosition: position,
       state: this.state.toDocument(),
