@@ -86,7 +86,11 @@ async function measureWindow(store: EmbeddedStore, from: number): Promise<Window
 }
 
 async function appendGrowth(): Promise<Window[]> {
-  const store = new EmbeddedStore(join(root, 'append'));
+  const checkpointMb = Number(process.env.BENCH_CHECKPOINT_MB ?? '0');
+  const store = new EmbeddedStore(
+    join(root, 'append'),
+    checkpointMb > 0 ? { checkpointBytes: checkpointMb * 2 ** 20 } : {},
+  );
   await store.open();
   const windows: Window[] = [];
   let stored = 0;

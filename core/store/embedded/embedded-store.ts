@@ -7,10 +7,13 @@
  *
  * A commit appends one line and fdatasyncs; commits arriving in the same tick
  * share one write and one fdatasync (group commit). The checkpoint is written
- * in the background after every `checkpointBytes` of journal, so start-up
+ * in the background after every `checkpointBytes` of journal, or after
+ * CHECKPOINT_SPACING times the last checkpoint's size if that is more: a
+ * checkpoint costs in proportion to its size, so spacing them in proportion
+ * too keeps its share of each append constant as history grows. Start-up
  * replays only the journal's tail and a write's cost never grows with history.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import {
@@ -45,6 +48,8 @@ export interface EmbeddedStoreOptions {
 }
 
 const RECENT_EVENTS = 4096;
+/** Journal bytes between checkpoints, as a multiple of the last checkpoint's size. */
+const CHECKPOINT_SPACING = 8;
 
 /** A journal line as written: a batch whose events carry their seq. */
 const LineSchema = z.object({
@@ -72,6 +77,7 @@ export class EmbeddedStore implements Store {
   private readonly journal: Journal;
   private readonly db: ReturnType<typeof checkpointDb>;
   private readonly checkpointBytes: number;
+  private readonly checkpointFile: string;
 
   private state = new StoreState();
   private messagePositions = new Map<string, number[]>();
@@ -86,6 +92,7 @@ export class EmbeddedStore implements Store {
   private flushing: Promise<void> | undefined;
   private checkpointing: Promise<void> | undefined;
   private journalAtCheckpoint = 0;
+  private lastCheckpointBytes = 0;
 
   constructor(dataDir: string, options: EmbeddedStoreOptions = {}) {
     this.location = resolve(dataDir);
@@ -94,7 +101,8 @@ export class EmbeddedStore implements Store {
       fsync: options.fsync ?? true,
       segmentBytes: options.segmentBytes ?? 64 * 1024 * 1024,
     });
-    this.db = checkpointDb(join(this.location, 'state.json'));
+    this.checkpointFile = join(this.location, 'state.json');
+    this.db = checkpointDb(this.checkpointFile);
     this.checkpointBytes = options.checkpointBytes ?? 32 * 1024 * 1024;
   }
 
@@ -104,7 +112,10 @@ export class EmbeddedStore implements Store {
     try {
       await this.db.read();
       const checkpoint = this.db.data;
-      if (checkpoint) this.restore(checkpoint);
+      if (checkpoint) {
+        this.restore(checkpoint);
+        this.lastCheckpointBytes = (await stat(this.checkpointFile)).size;
+      }
       this.db.data = null;
       const from = checkpoint?.journalPosition ?? 0;
       const lines = await this.journal.open(from);
@@ -175,7 +186,8 @@ export class EmbeddedStore implements Store {
       this.applyLine(line, positions[i] as number);
       p.resolve({ events: line.events ?? [] });
     }
-    if (this.journal.end - this.journalAtCheckpoint >= this.checkpointBytes && !this.checkpointing) {
+    const spacing = Math.max(this.checkpointBytes, CHECKPOINT_SPACING * this.lastCheckpointBytes);
+    if (this.journal.end - this.journalAtCheckpoint >= spacing && !this.checkpointing) {
       this.checkpointing = this.writeCheckpoint().finally(() => {
         this.checkpointing = undefined;
       });
@@ -195,8 +207,9 @@ export class EmbeddedStore implements Store {
     // db.write() serialises synchronously, so the document matches `position` exactly.
     const written = this.db.write();
     this.db.data = null;
-    return written.then(() => {
+    return written.then(async () => {
       this.journalAtCheckpoint = position;
+      this.lastCheckpointBytes = (await stat(this.checkpointFile)).size;
     });
   }
 
