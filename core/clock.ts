@@ -26,7 +26,19 @@ export class ManualClock implements Clock {
 
 export type IdKind = 'cus' | 'cnv' | 'msg' | 'out' | 'agt' | 'evt';
 
-/** Ids that sort by creation time (time prefix) and never collide (random suffix). */
+let lastMs = 0;
+let sequence = 0;
+
+/**
+ * Ids that sort by creation order (time, then a per-process sequence within
+ * the same millisecond) and never collide (random suffix). Queues break ties
+ * by id, so "created first" must also mean "sorts first".
+ */
 export function newId(kind: IdKind): string {
-  return `${kind}_${Date.now().toString(36)}${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  const now = Date.now();
+  sequence = now === lastMs ? sequence + 1 : 0;
+  lastMs = now;
+  const time = now.toString(36).padStart(9, '0');
+  const seq = sequence.toString(36).padStart(4, '0');
+  return `${kind}_${time}${seq}${randomUUID().replaceAll('-', '').slice(0, 10)}`;
 }

@@ -47,7 +47,7 @@ export class MemoryStore implements Store {
     return this.state.customerByIdentity(channel, externalId);
   }
   async getConversation(id: string): Promise<Conversation | undefined> {
-    return this.state.conversations.get(id);
+    return this.state.conversation(id);
   }
   async findOpenConversation(customerId: string): Promise<Conversation | undefined> {
     return this.state.openConversationOf(customerId);
@@ -57,7 +57,7 @@ export class MemoryStore implements Store {
   }
   async countConversations(): Promise<number> {
     this.assertOpen();
-    return this.state.conversations.size;
+    return this.state.conversationCount;
   }
   async listMessages(conversationId: string): Promise<Message[]> {
     return [...(this.messages.get(conversationId) ?? [])];

@@ -11,17 +11,25 @@ import type { ConversationFilter, OutboxFilter, WriteBatch } from './store.js';
  * Channels redeliver within hours, never weeks: remembering the newest
  * channel message ids is enough to drop redeliveries, and keeps memory bounded.
  */
-export const DEDUPE_WINDOW = 200_000;
+export const DEDUPE_WINDOW = 100_000;
 /** Delivered outbox entries kept for lookups; older ones live on in history only. */
 export const DELIVERED_OUTBOX_WINDOW = 10_000;
 
 export interface StateDocument {
   customers: Customer[];
+  /** Conversations not resolved (and resolved ones in memory stores). */
   conversations: Conversation[];
+  /**
+   * Resolved conversations, one per line: `id TAB customerId TAB json`. Kept as
+   * text and parsed only when asked for, so that start-up does not pay for a
+   * history it rarely reads (see ArchivedConversations).
+   */
+  archive?: string;
   outbox: OutboxEntry[];
   agents: Agent[];
   records: Record<string, Record<string, unknown>>;
-  dedupe: Array<[string, string]>;
+  /** Channel message key, message id, key, id, … (flat: parses faster than pairs). */
+  dedupe: string[];
   lastSeq: number;
   messageCount: number;
 }
@@ -30,7 +38,8 @@ export const identityKey = (channel: Channel, externalId: string): string => `${
 
 export class StoreState {
   readonly customers = new Map<string, Customer>();
-  readonly conversations = new Map<string, Conversation>();
+  private readonly conversations = new Map<string, Conversation>();
+  private readonly archived = new ArchivedConversations();
   readonly agents = new Map<string, Agent>();
   readonly records = new Map<string, Map<string, unknown>>();
   lastSeq = 0;
@@ -47,12 +56,14 @@ export class StoreState {
     const state = new StoreState();
     for (const c of doc.customers) state.putCustomer(c);
     for (const c of doc.conversations) state.putConversation(c);
+    if (doc.archive) state.archived.load(doc.archive);
     for (const o of doc.outbox) state.putOutbox(o);
     for (const a of doc.agents) state.putAgent(a);
     for (const [collection, byId] of Object.entries(doc.records)) {
       for (const [id, value] of Object.entries(byId)) state.putRecord(collection, id, value);
     }
-    for (const [k, v] of doc.dedupe) state.dedupe.set(k, v);
+    for (let i = 0; i + 1 < doc.dedupe.length; i += 2)
+      state.dedupe.set(doc.dedupe[i] as string, doc.dedupe[i + 1] as string);
     state.lastSeq = doc.lastSeq;
     state.messageCount = doc.messageCount;
     return state;
@@ -63,11 +74,12 @@ export class StoreState {
     for (const [collection, byId] of this.records) records[collection] = Object.fromEntries(byId);
     return {
       customers: [...this.customers.values()],
-      conversations: [...this.conversations.values()],
+      conversations: [...this.conversations.values()].filter((c) => c.mode !== 'resolved'),
+      archive: this.archived.serialize([...this.conversations.values()].filter((c) => c.mode === 'resolved')),
       outbox: [...this.outbox.values()],
       agents: [...this.agents.values()],
       records,
-      dedupe: [...this.dedupe.entries()],
+      dedupe: [...this.dedupe.entries()].flat(),
       lastSeq: this.lastSeq,
       messageCount: this.messageCount,
     };
@@ -90,6 +102,14 @@ export class StoreState {
     return id === undefined ? undefined : this.customers.get(id);
   }
 
+  conversation(id: string): Conversation | undefined {
+    return this.conversations.get(id) ?? this.archived.get(id);
+  }
+
+  get conversationCount(): number {
+    return this.conversations.size + this.archived.size;
+  }
+
   openConversationOf(customerId: string): Conversation | undefined {
     const id = this.openByCustomer.get(customerId);
     return id === undefined ? undefined : this.conversations.get(id);
@@ -97,7 +117,9 @@ export class StoreState {
 
   listConversations(filter: ConversationFilter = {}): Conversation[] {
     const out: Conversation[] = [];
-    for (const c of this.conversations.values()) {
+    const candidates = [...this.conversations.values()];
+    if (!filter.modes || filter.modes.includes('resolved')) candidates.push(...this.archived.list(filter.customerId));
+    for (const c of candidates) {
       if (filter.modes && !filter.modes.includes(c.mode)) continue;
       if (filter.channel && c.channel !== filter.channel) continue;
       if (filter.customerId && c.customerId !== filter.customerId) continue;
@@ -146,6 +168,7 @@ export class StoreState {
   }
 
   private putConversation(c: Conversation): void {
+    this.archived.delete(c.id);
     this.conversations.set(c.id, c);
     if (c.mode === 'resolved') {
       if (this.openByCustomer.get(c.customerId) === c.id) this.openByCustomer.delete(c.customerId);
@@ -196,5 +219,65 @@ export class StoreState {
     }
     if (value === null) byId.delete(id);
     else byId.set(id, value);
+  }
+}
+
+/**
+ * Resolved conversations loaded from a checkpoint, as their JSON text with
+ * an index by id and by customer; each is parsed when read. Updating one
+ * (a reopen, a merge) moves it back among the parsed conversations.
+ */
+class ArchivedConversations {
+  private readonly texts = new Map<string, { customerId: string; json: string }>();
+  private readonly byCustomer = new Map<string, Set<string>>();
+
+  get size(): number {
+    return this.texts.size;
+  }
+
+  load(archive: string): void {
+    for (const line of archive.split('\n')) {
+      const a = line.indexOf('\t');
+      const b = line.indexOf('\t', a + 1);
+      if (a < 0 || b < 0) continue;
+      const id = line.slice(0, a);
+      const customerId = line.slice(a + 1, b);
+      this.texts.set(id, { customerId, json: line.slice(b + 1) });
+      let ids = this.byCustomer.get(customerId);
+      if (!ids) {
+        ids = new Set();
+        this.byCustomer.set(customerId, ids);
+      }
+      ids.add(id);
+    }
+  }
+
+  serialize(alsoResolved: readonly Conversation[]): string {
+    const lines: string[] = [];
+    for (const [id, { customerId, json }] of this.texts) lines.push(`${id}\t${customerId}\t${json}`);
+    for (const c of alsoResolved) lines.push(`${c.id}\t${c.customerId}\t${JSON.stringify(c)}`);
+    return lines.join('\n');
+  }
+
+  get(id: string): Conversation | undefined {
+    const entry = this.texts.get(id);
+    return entry === undefined ? undefined : (JSON.parse(entry.json) as Conversation);
+  }
+
+  list(customerId?: string): Conversation[] {
+    const ids = customerId === undefined ? this.texts.keys() : (this.byCustomer.get(customerId) ?? new Set<string>());
+    const out: Conversation[] = [];
+    for (const id of ids) {
+      const c = this.get(id);
+      if (c) out.push(c);
+    }
+    return out;
+  }
+
+  delete(id: string): void {
+    const entry = this.texts.get(id);
+    if (!entry) return;
+    this.texts.delete(id);
+    this.byCustomer.get(entry.customerId)?.delete(id);
   }
 }

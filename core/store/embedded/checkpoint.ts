@@ -17,7 +17,9 @@ import { describeIssues, StoreCorruptError, StoreVersionError } from '../../erro
 export const STATE_SCHEMA_VERSION = 1;
 
 const HEADER = /^\{"caredesk":"state","schemaVersion":(\d+),"sha256":"([0-9a-f]{64})","body":/;
-const sha256 = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
+/** Covers the body and the archive lines: any byte changed in either is caught. */
+const digest = (body: Buffer, archive: Buffer): string =>
+  createHash('sha256').update(body).update('\n').update(archive).digest('hex');
 
 /** What a checkpoint holds; records are trusted on read once the checksum matches. */
 const CheckpointSchema = z.object({
@@ -29,12 +31,14 @@ const CheckpointSchema = z.object({
     outbox: z.array(OutboxEntrySchema),
     agents: z.array(AgentSchema),
     records: z.record(z.string(), z.record(z.string(), z.unknown())),
-    dedupe: z.array(z.tuple([z.string(), z.string()])),
+    archive: z.string().optional(),
+    dedupe: z.array(z.string()),
     lastSeq: z.number().int().nonnegative(),
     messageCount: z.number().int().nonnegative(),
   }),
-  messagePositions: z.record(z.string(), z.array(z.number().int().nonnegative())),
-  eventPositions: z.array(z.number().int().nonnegative()),
+  /** Per conversation, its message lines' positions (see positions.ts). */
+  messagePositions: z.record(z.string(), z.string()),
+  eventPositions: z.string(),
   snapshotPositions: z.record(z.string(), z.number().int().nonnegative()),
 });
 export type Checkpoint = z.infer<typeof CheckpointSchema>;
@@ -52,8 +56,8 @@ const CheckpointShapeSchema = z.object({
     lastSeq: z.number().int().nonnegative(),
     messageCount: z.number().int().nonnegative(),
   }),
-  messagePositions: z.record(z.string(), z.unknown()),
-  eventPositions: z.array(z.unknown()),
+  messagePositions: z.record(z.string(), z.string()),
+  eventPositions: z.string(),
   snapshotPositions: z.record(z.string(), z.unknown()),
 });
 
@@ -78,9 +82,13 @@ export class DurableJsonFile implements Adapter<Checkpoint> {
     if (Number(header[1]) !== STATE_SCHEMA_VERSION) {
       throw new StoreVersionError(this.file, Number(header[1]), STATE_SCHEMA_VERSION);
     }
-    const closed = bytes[bytes.length - 1] === 0x7d;
-    const body = bytes.subarray(header[0].length, closed ? bytes.length - 1 : bytes.length);
-    if (!closed || sha256(body) !== header[2]) {
+    // Line 1: header and JSON body; the lines after it: the archive of resolved conversations.
+    const newline = bytes.indexOf(0x0a);
+    const lineEnd = newline < 0 ? bytes.length : newline;
+    const closed = bytes[lineEnd - 1] === 0x7d;
+    const body = bytes.subarray(header[0].length, closed ? lineEnd - 1 : lineEnd);
+    const archive = newline < 0 ? Buffer.alloc(0) : bytes.subarray(newline + 1);
+    if (!closed || digest(body, archive) !== header[2]) {
       throw new StoreCorruptError(this.file, 'its checksum does not match its content');
     }
     let json: unknown;
@@ -93,13 +101,18 @@ export class DurableJsonFile implements Adapter<Checkpoint> {
     // every record again would cost more than the rest of start-up together.
     const parsed = CheckpointShapeSchema.safeParse(json);
     if (!parsed.success) throw new StoreCorruptError(this.file, describeIssues(parsed.error.issues).slice(0, 500));
-    return json as Checkpoint;
+    const checkpoint = json as Checkpoint;
+    checkpoint.state.archive = archive.toString('utf8');
+    return checkpoint;
   }
 
   async write(data: Checkpoint): Promise<void> {
     // Serialised before the first await, so the file holds the state of this very moment.
-    const body = JSON.stringify(data);
-    const text = `{"caredesk":"state","schemaVersion":${STATE_SCHEMA_VERSION},"sha256":"${sha256(body)}","body":${body}}`;
+    const { archive = '', ...state } = data.state;
+    const body = Buffer.from(JSON.stringify({ ...data, state }));
+    const tail = Buffer.from(archive);
+    const header = `{"caredesk":"state","schemaVersion":${STATE_SCHEMA_VERSION},"sha256":"${digest(body, tail)}","body":`;
+    const text = Buffer.concat([Buffer.from(header), body, Buffer.from('}\n'), tail]);
     const tmp = `${this.file}.tmp-${process.pid}`;
     const handle = await open(tmp, 'w');
     try {

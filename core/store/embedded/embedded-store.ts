@@ -37,6 +37,7 @@ import type { CommitResult, ConversationFilter, OutboxFilter, Store, WriteBatch 
 import { type Checkpoint, checkpointDb } from './checkpoint.js';
 import { Journal } from './journal.js';
 import { DataDirLock } from './lock.js';
+import { decodePositions, encodePositions } from './positions.js';
 
 export interface EmbeddedStoreOptions {
   /** fdatasync each group commit (default true). */
@@ -200,8 +201,8 @@ export class EmbeddedStore implements Store {
       savedAt: new Date().toISOString(),
       journalPosition: position,
       state: this.state.toDocument(),
-      messagePositions: Object.fromEntries(this.messagePositions),
-      eventPositions: this.eventPositions,
+      messagePositions: Object.fromEntries([...this.messagePositions].map(([id, p]) => [id, encodePositions(p)])),
+      eventPositions: encodePositions(this.eventPositions),
       snapshotPositions: Object.fromEntries(this.snapshotPositions),
     };
     // db.write() serialises synchronously, so the document matches `position` exactly.
@@ -215,8 +216,10 @@ export class EmbeddedStore implements Store {
 
   private restore(c: Checkpoint): void {
     this.state = StoreState.fromDocument(c.state);
-    this.messagePositions = new Map(Object.entries(c.messagePositions));
-    this.eventPositions = c.eventPositions;
+    this.messagePositions = new Map();
+    for (const id in c.messagePositions)
+      this.messagePositions.set(id, decodePositions(c.messagePositions[id] as string));
+    this.eventPositions = decodePositions(c.eventPositions);
     this.snapshotPositions = new Map(Object.entries(c.snapshotPositions));
   }
 
@@ -280,7 +283,7 @@ export class EmbeddedStore implements Store {
   }
   async getConversation(id: string): Promise<Conversation | undefined> {
     this.assertOpen();
-    return this.state.conversations.get(id);
+    return this.state.conversation(id);
   }
   async findOpenConversation(customerId: string): Promise<Conversation | undefined> {
     this.assertOpen();
@@ -292,7 +295,7 @@ export class EmbeddedStore implements Store {
   }
   async countConversations(): Promise<number> {
     this.assertOpen();
-    return this.state.conversations.size;
+    return this.state.conversationCount;
   }
 
   async listMessages(conversationId: string): Promise<Message[]> {
