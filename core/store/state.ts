@@ -24,7 +24,7 @@ export interface StateDocument {
    * text and parsed only when asked for, so that start-up does not pay for a
    * history it rarely reads (see ArchivedConversations).
    */
-  archive?: string;
+  archive?: string | Buffer;
   outbox: OutboxEntry[];
   agents: Agent[];
   records: Record<string, Record<string, unknown>>;
@@ -230,12 +230,27 @@ export class StoreState {
 class ArchivedConversations {
   private readonly texts = new Map<string, { customerId: string; json: string }>();
   private readonly byCustomer = new Map<string, Set<string>>();
+  /** The archive as loaded, indexed on first use: start-up only keeps the text. */
+  private pending: string | Buffer = '';
+  private pendingCount = 0;
 
   get size(): number {
-    return this.texts.size;
+    return this.texts.size + this.pendingCount;
   }
 
-  load(archive: string): void {
+  load(archive: string | Buffer): void {
+    this.index();
+    this.pending = archive;
+    let count = archive.length > 0 ? 1 : 0;
+    for (let i = archive.indexOf('\n'); i >= 0; i = archive.indexOf('\n', i + 1)) count++;
+    this.pendingCount = count;
+  }
+
+  private index(): void {
+    if (this.pending.length === 0) return;
+    const archive = this.pending.toString();
+    this.pending = '';
+    this.pendingCount = 0;
     for (const line of archive.split('\n')) {
       const a = line.indexOf('\t');
       const b = line.indexOf('\t', a + 1);
@@ -253,6 +268,7 @@ class ArchivedConversations {
   }
 
   serialize(alsoResolved: readonly Conversation[]): string {
+    this.index();
     const lines: string[] = [];
     for (const [id, { customerId, json }] of this.texts) lines.push(`${id}\t${customerId}\t${json}`);
     for (const c of alsoResolved) lines.push(`${c.id}\t${c.customerId}\t${JSON.stringify(c)}`);
@@ -260,11 +276,13 @@ class ArchivedConversations {
   }
 
   get(id: string): Conversation | undefined {
+    this.index();
     const entry = this.texts.get(id);
     return entry === undefined ? undefined : (JSON.parse(entry.json) as Conversation);
   }
 
   list(customerId?: string): Conversation[] {
+    this.index();
     const ids = customerId === undefined ? this.texts.keys() : (this.byCustomer.get(customerId) ?? new Set<string>());
     const out: Conversation[] = [];
     for (const id of ids) {
@@ -275,6 +293,7 @@ class ArchivedConversations {
   }
 
   delete(id: string): void {
+    this.index();
     const entry = this.texts.get(id);
     if (!entry) return;
     this.texts.delete(id);

@@ -5,8 +5,8 @@
  * a message's write cost does not depend on it.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync } from 'node:fs';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { closeSync, fsyncSync, openSync, readFileSync } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Adapter } from 'lowdb';
 import { Low } from 'lowdb';
@@ -31,7 +31,7 @@ const CheckpointSchema = z.object({
     outbox: z.array(OutboxEntrySchema),
     agents: z.array(AgentSchema),
     records: z.record(z.string(), z.record(z.string(), z.unknown())),
-    archive: z.string().optional(),
+    archive: z.union([z.string(), z.instanceof(Buffer)]).optional(),
     dedupe: z.array(z.string()),
     lastSeq: z.number().int().nonnegative(),
     messageCount: z.number().int().nonnegative(),
@@ -39,26 +39,35 @@ const CheckpointSchema = z.object({
   /** Per conversation, its message lines' positions (see positions.ts). */
   messagePositions: z.record(z.string(), z.string()),
   eventPositions: z.string(),
+  eventPositionsLast: z.number().int().nonnegative(),
   snapshotPositions: z.record(z.string(), z.number().int().nonnegative()),
 });
 export type Checkpoint = z.infer<typeof CheckpointSchema>;
+
+/** Large lists are checked for being lists, not item by item: the checksum covers their content. */
+const list = z.custom<unknown[]>((v) => Array.isArray(v), 'expected a list');
+const dict = z.custom<Record<string, unknown>>(
+  (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+  'expected an object',
+);
 
 const CheckpointShapeSchema = z.object({
   savedAt: z.string(),
   journalPosition: z.number().int().nonnegative(),
   state: z.object({
-    customers: z.array(z.unknown()),
-    conversations: z.array(z.unknown()),
-    outbox: z.array(z.unknown()),
-    agents: z.array(z.unknown()),
-    records: z.record(z.string(), z.unknown()),
-    dedupe: z.array(z.unknown()),
+    customers: list,
+    conversations: list,
+    outbox: list,
+    agents: list,
+    records: dict,
+    dedupe: list,
     lastSeq: z.number().int().nonnegative(),
     messageCount: z.number().int().nonnegative(),
   }),
-  messagePositions: z.record(z.string(), z.string()),
+  messagePositions: dict,
   eventPositions: z.string(),
-  snapshotPositions: z.record(z.string(), z.unknown()),
+  eventPositionsLast: z.number().int().nonnegative(),
+  snapshotPositions: dict,
 });
 
 /**
@@ -72,7 +81,8 @@ export class DurableJsonFile implements Adapter<Checkpoint> {
   async read(): Promise<Checkpoint | null> {
     let bytes: Buffer;
     try {
-      bytes = await readFile(this.file);
+      // Synchronous: nothing else runs during start-up, and it skips a thread-pool round trip per chunk.
+      bytes = readFileSync(this.file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw new StoreCorruptError(this.file, `it cannot be read: ${(err as Error).message}`, { cause: err });
@@ -102,7 +112,8 @@ export class DurableJsonFile implements Adapter<Checkpoint> {
     const parsed = CheckpointShapeSchema.safeParse(json);
     if (!parsed.success) throw new StoreCorruptError(this.file, describeIssues(parsed.error.issues).slice(0, 500));
     const checkpoint = json as Checkpoint;
-    checkpoint.state.archive = archive.toString('utf8');
+    // Decoded on first use: most start-ups never read an archived conversation.
+    checkpoint.state.archive = Buffer.from(archive); // a copy, so the rest of the file can be freed
     return checkpoint;
   }
 

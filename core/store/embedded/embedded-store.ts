@@ -37,7 +37,7 @@ import type { CommitResult, ConversationFilter, OutboxFilter, Store, WriteBatch 
 import { type Checkpoint, checkpointDb } from './checkpoint.js';
 import { Journal } from './journal.js';
 import { DataDirLock } from './lock.js';
-import { decodePositions, encodePositions } from './positions.js';
+import { decodePositions, encodePositions, GrowingPositions } from './positions.js';
 
 export interface EmbeddedStoreOptions {
   /** fdatasync each group commit (default true). */
@@ -81,8 +81,9 @@ export class EmbeddedStore implements Store {
   private readonly checkpointFile: string;
 
   private state = new StoreState();
-  private messagePositions = new Map<string, number[]>();
-  private eventPositions: number[] = [];
+  /** Encoded (as in the checkpoint) until first used: start-up does not decode what it never reads. */
+  private messagePositions = new Map<string, number[] | string>();
+  private eventPositions = new GrowingPositions();
   private snapshotPositions = new Map<string, number>();
   private readonly recentEvents: DomainEvent[] = [];
 
@@ -201,8 +202,11 @@ export class EmbeddedStore implements Store {
       savedAt: new Date().toISOString(),
       journalPosition: position,
       state: this.state.toDocument(),
-      messagePositions: Object.fromEntries([...this.messagePositions].map(([id, p]) => [id, encodePositions(p)])),
-      eventPositions: encodePositions(this.eventPositions),
+      messagePositions: Object.fromEntries(
+        [...this.messagePositions].map(([id, p]) => [id, typeof p === 'string' ? p : encodePositions(p)]),
+      ),
+      eventPositions: this.eventPositions.encode(),
+      eventPositionsLast: this.eventPositions.last,
       snapshotPositions: Object.fromEntries(this.snapshotPositions),
     };
     // db.write() serialises synchronously, so the document matches `position` exactly.
@@ -216,10 +220,8 @@ export class EmbeddedStore implements Store {
 
   private restore(c: Checkpoint): void {
     this.state = StoreState.fromDocument(c.state);
-    this.messagePositions = new Map();
-    for (const id in c.messagePositions)
-      this.messagePositions.set(id, decodePositions(c.messagePositions[id] as string));
-    this.eventPositions = decodePositions(c.eventPositions);
+    this.messagePositions = new Map(Object.entries(c.messagePositions));
+    this.eventPositions = new GrowingPositions(c.eventPositions, c.state.lastSeq, c.eventPositionsLast);
     this.snapshotPositions = new Map(Object.entries(c.snapshotPositions));
   }
 
@@ -249,12 +251,12 @@ export class EmbeddedStore implements Store {
     const { events, ...rest } = line;
     this.state.apply({ ...rest, events: events ?? [] });
     for (const m of line.messages ?? []) {
-      const list = this.messagePositions.get(m.conversationId);
+      const list = this.positionsOf(m.conversationId);
       if (!list) this.messagePositions.set(m.conversationId, [position]);
       else if (list[list.length - 1] !== position) list.push(position);
     }
     for (const e of events ?? []) {
-      this.eventPositions[e.seq - 1] = position;
+      this.eventPositions.push(position);
       this.recentEvents.push(e);
     }
     if (this.recentEvents.length > RECENT_EVENTS * 2)
@@ -263,6 +265,14 @@ export class EmbeddedStore implements Store {
       if (s.snapshot === null) this.snapshotPositions.delete(s.conversationId);
       else this.snapshotPositions.set(s.conversationId, position);
     }
+  }
+
+  private positionsOf(conversationId: string): number[] | undefined {
+    const p = this.messagePositions.get(conversationId);
+    if (typeof p !== 'string') return p;
+    const decoded = decodePositions(p);
+    this.messagePositions.set(conversationId, decoded);
+    return decoded;
   }
 
   private async readLine(position: number): Promise<Line> {
@@ -301,7 +311,7 @@ export class EmbeddedStore implements Store {
   async listMessages(conversationId: string): Promise<Message[]> {
     this.assertOpen();
     const out: Message[] = [];
-    for (const position of this.messagePositions.get(conversationId) ?? []) {
+    for (const position of this.positionsOf(conversationId) ?? []) {
       const line = await this.readLine(position);
       for (const m of line.messages ?? []) if (m.conversationId === conversationId) out.push(m);
     }
@@ -324,7 +334,7 @@ export class EmbeddedStore implements Store {
     const out: DomainEvent[] = [];
     let lastPosition = -1;
     for (let seq = from + 1; seq <= to; seq++) {
-      const position = this.eventPositions[seq - 1] as number;
+      const position = this.eventPositions.at(seq - 1) as number;
       if (position === lastPosition) continue;
       lastPosition = position;
       const line = await this.readLine(position);

@@ -24,3 +24,47 @@ export function decodePositions(encoded: string): number[] {
   }
   return out;
 }
+
+/**
+ * A list of positions that only grows, loaded encoded: what was in the
+ * checkpoint is decoded on the first read of an old entry, new entries are
+ * appended as numbers, and writing it back re-encodes only the new ones.
+ */
+export class GrowingPositions {
+  private base: string;
+  private baseCount: number;
+  private baseLast: number;
+  private decoded: number[] | undefined;
+  private readonly tail: number[] = [];
+
+  constructor(encoded = '', count = 0, last = 0) {
+    this.base = encoded;
+    this.baseCount = count;
+    this.baseLast = last;
+  }
+
+  get length(): number {
+    return this.baseCount + this.tail.length;
+  }
+
+  get last(): number {
+    return this.tail.at(-1) ?? this.baseLast;
+  }
+
+  push(position: number): void {
+    this.tail.push(position);
+  }
+
+  /** The entry at index i (0-based). */
+  at(i: number): number | undefined {
+    if (i >= this.baseCount) return this.tail[i - this.baseCount];
+    this.decoded ??= decodePositions(this.base);
+    return this.decoded[i];
+  }
+
+  encode(): string {
+    if (this.tail.length === 0) return this.base;
+    const tail = encodePositions([this.baseLast, ...this.tail]).replace(/^[^,]*,/, '');
+    return this.base === '' ? encodePositions(this.tail) : `${this.base},${tail}`;
+  }
+}
