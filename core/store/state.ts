@@ -51,6 +51,9 @@ export class StoreState {
   private readonly outbox = new Map<string, OutboxEntry>();
   private readonly delivered: string[] = [];
   private readonly dedupe = new Map<string, string>();
+  /** Insertion order of `dedupe`, oldest at `dedupeHead`: evicting is O(1) (see noteMessage). */
+  private dedupeOrder: string[] = [];
+  private dedupeHead = 0;
 
   static fromDocument(doc: StateDocument): StoreState {
     const state = new StoreState();
@@ -63,7 +66,7 @@ export class StoreState {
       for (const [id, value] of Object.entries(byId)) state.putRecord(collection, id, value);
     }
     for (let i = 0; i + 1 < doc.dedupe.length; i += 2)
-      state.dedupe.set(doc.dedupe[i] as string, doc.dedupe[i + 1] as string);
+      state.rememberChannelId(doc.dedupe[i] as string, doc.dedupe[i + 1] as string);
     state.lastSeq = doc.lastSeq;
     state.messageCount = doc.messageCount;
     return state;
@@ -180,10 +183,17 @@ export class StoreState {
   private noteMessage(m: Message): void {
     this.messageCount += 1;
     if (m.channelMessageId === undefined || m.direction !== 'inbound') return;
-    this.dedupe.set(identityKey(m.channel, m.channelMessageId), m.id);
-    if (this.dedupe.size > DEDUPE_WINDOW) {
-      const oldest = this.dedupe.keys().next().value;
-      if (oldest !== undefined) this.dedupe.delete(oldest);
+    this.rememberChannelId(identityKey(m.channel, m.channelMessageId), m.id);
+  }
+
+  private rememberChannelId(key: string, messageId: string): void {
+    if (!this.dedupe.has(key)) this.dedupeOrder.push(key);
+    this.dedupe.set(key, messageId);
+    // Not `dedupe.keys().next()`: after many deletes V8 walks every deleted slot to find the first key.
+    while (this.dedupe.size > DEDUPE_WINDOW) this.dedupe.delete(this.dedupeOrder[this.dedupeHead++] as string);
+    if (this.dedupeHead > DEDUPE_WINDOW) {
+      this.dedupeOrder = this.dedupeOrder.slice(this.dedupeHead);
+      this.dedupeHead = 0;
     }
   }
 
