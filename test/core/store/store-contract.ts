@@ -106,6 +106,15 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       });
     });
 
+    it('keeps identities whatever characters a channel puts in its ids', async () => {
+      const odd = 'a\tb,c\nd%e\u0001f';
+      await store.commit({ customers: [customer('cus_odd', odd)] });
+      await andAfterReopen(async (s) => {
+        expect((await s.findCustomerByIdentity('telegram', odd))?.id).toBe('cus_odd');
+        expect((await s.getCustomer('cus_odd'))?.identities[0]?.externalId).toBe(odd);
+      });
+    });
+
     it('the open conversation is the one not resolved', async () => {
       await store.commit({
         customers: [customer('cus_1')],
