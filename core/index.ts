@@ -18,6 +18,7 @@ export { customerLock, InboundSchema, ingest, parseInbound } from './ingest.js';
 export * from './kpi/index.js';
 export { type Logger, silentLogger } from './logger.js';
 export type { ChannelSender, SendOutcome } from './outbox/channel-sender.js';
+export { type DispatcherOptions, OutboxDelivery, type PassResult } from './outbox/dispatcher.js';
 export { draftOutbound, type Outbound, type OutboundDraft } from './outbox/outbound.js';
 export * from './queue/index.js';
 export * from './sla/index.js';

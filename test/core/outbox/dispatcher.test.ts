@@ -1,0 +1,177 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  type Channel,
+  type ChannelSender,
+  Desk,
+  draftOutbound,
+  EmbeddedStore,
+  ManualClock,
+  MemoryStore,
+  OutboxDelivery,
+  type OutboxEntry,
+  type SendOutcome,
+  type Store,
+} from '../../../core/index.js';
+import { tempDir } from '../store/temp-dir.js';
+
+/** A channel that records what it was asked to send and answers from a script. */
+class ScriptedChannel implements ChannelSender {
+  readonly sent: string[] = [];
+  constructor(
+    readonly channel: Channel,
+    private readonly answer: (entry: OutboxEntry, attempt: number) => SendOutcome | Promise<SendOutcome> = () => ({
+      ok: true,
+      channelMessageId: 'x',
+    }),
+  ) {}
+  async send(entry: OutboxEntry): Promise<SendOutcome> {
+    this.sent.push(entry.text);
+    return this.answer(entry, this.sent.filter((t) => t === entry.text).length);
+  }
+}
+
+async function deskWith(store: Store = new MemoryStore(), clock = new ManualClock()): Promise<Desk> {
+  await store.open();
+  return new Desk({ store, clock, interceptors: [] });
+}
+
+/** A customer on `channel` who wrote once, and replies queued to them. */
+async function queueReplies(desk: Desk, channel: Channel, user: string, texts: string[]): Promise<string> {
+  const r = await desk.receive({ channel, externalUserId: user, channelMessageId: `${user}-1`, text: 'hi' });
+  if (r.status !== 'stored') throw new Error('not stored');
+  for (const text of texts) {
+    const out = draftOutbound({
+      conversation: r.conversation,
+      customer: r.customer,
+      author: 'bot',
+      text,
+      now: desk.clock.now(),
+    });
+    await desk.store.commit({ messages: [out.message], outbox: out.outbox ? [out.outbox] : [], events: [out.event] });
+  }
+  return r.conversation.id;
+}
+
+describe('the outbox dispatcher', () => {
+  it('delivers stored replies in order and records each delivery', async () => {
+    const desk = await deskWith();
+    const telegram = new ScriptedChannel('telegram', (e) => ({ ok: true, channelMessageId: `tg-${e.text}` }));
+    await queueReplies(desk, 'telegram', 'u1', ['one', 'two', 'three']);
+    const result = await new OutboxDelivery(desk, [telegram]).runOnce();
+    expect(result).toEqual({ delivered: 3, retried: 0, failed: 0 });
+    expect(telegram.sent).toEqual(['one', 'two', 'three']);
+    const entries = await desk.store.listOutbox();
+    expect(entries.map((e) => [e.status, e.channelMessageId])).toEqual([
+      ['delivered', 'tg-one'],
+      ['delivered', 'tg-two'],
+      ['delivered', 'tg-three'],
+    ]);
+    expect((await desk.store.listEvents(0, 100)).filter((e) => e.type === 'message.delivered')).toHaveLength(3);
+    // A second pass sends nothing again.
+    await new OutboxDelivery(desk, [telegram]).runOnce();
+    expect(telegram.sent).toHaveLength(3);
+  });
+
+  it('retries a failed send after a growing delay, holding back the conversation’s later messages', async () => {
+    const clock = new ManualClock();
+    const desk = await deskWith(new MemoryStore(), clock);
+    const flaky = new ScriptedChannel('telegram', (e, attempt) =>
+      e.text === 'first' && attempt < 3 ? { ok: false, retryable: true, error: '502 Bad Gateway' } : { ok: true },
+    );
+    await queueReplies(desk, 'telegram', 'u1', ['first', 'second']);
+    const dispatcher = new OutboxDelivery(desk, [flaky], { baseDelayMs: 1_000, random: () => 1 });
+    expect(await dispatcher.runOnce()).toEqual({ delivered: 0, retried: 1, failed: 0 });
+    expect(flaky.sent).toEqual(['first']);
+    expect(await dispatcher.runOnce()).toEqual({ delivered: 0, retried: 0, failed: 0 });
+    clock.advance(1_000);
+    expect(await dispatcher.runOnce()).toEqual({ delivered: 0, retried: 1, failed: 0 });
+    clock.advance(1_999);
+    expect((await dispatcher.runOnce()).retried + flaky.sent.length).toBe(2);
+    clock.advance(1);
+    expect(await dispatcher.runOnce()).toEqual({ delivered: 2, retried: 0, failed: 0 });
+    expect(flaky.sent).toEqual(['first', 'first', 'first', 'second']);
+  });
+
+  it('waits as long as the channel asks (retry_after)', async () => {
+    const clock = new ManualClock();
+    const desk = await deskWith(new MemoryStore(), clock);
+    const limited = new ScriptedChannel('telegram', (_e, attempt) =>
+      attempt === 1
+        ? { ok: false, retryable: true, retryAfterMs: 7_000, error: '429 Too Many Requests' }
+        : { ok: true },
+    );
+    await queueReplies(desk, 'telegram', 'u1', ['hello']);
+    const dispatcher = new OutboxDelivery(desk, [limited], { baseDelayMs: 10 });
+    await dispatcher.runOnce();
+    clock.advance(6_999);
+    expect((await dispatcher.runOnce()).delivered).toBe(0);
+    clock.advance(1);
+    expect((await dispatcher.runOnce()).delivered).toBe(1);
+  });
+
+  it('gives up after the last attempt and records why', async () => {
+    const clock = new ManualClock();
+    const desk = await deskWith(new MemoryStore(), clock);
+    const down = new ScriptedChannel('telegram', () => ({ ok: false, retryable: true, error: 'ECONNREFUSED' }));
+    await queueReplies(desk, 'telegram', 'u1', ['hello']);
+    const dispatcher = new OutboxDelivery(desk, [down], { maxAttempts: 3, baseDelayMs: 10, random: () => 1 });
+    for (let i = 0; i < 3; i++) {
+      await dispatcher.runOnce();
+      clock.advance(60_000);
+    }
+    const [entry] = await desk.store.listOutbox();
+    expect(entry).toMatchObject({ status: 'failed', attempts: 3, lastError: 'ECONNREFUSED' });
+    expect((await desk.store.listEvents(0, 100)).some((e) => e.type === 'message.failed')).toBe(true);
+    await dispatcher.runOnce();
+    expect(down.sent).toHaveLength(3);
+  });
+
+  it('a customer who blocked the bot is marked unreachable, without retries', async () => {
+    const desk = await deskWith();
+    const blocked = new ScriptedChannel('telegram', () => ({
+      ok: false,
+      retryable: false,
+      unreachable: true,
+      error: '403 Forbidden: bot was blocked by the user',
+    }));
+    await queueReplies(desk, 'telegram', 'u1', ['hello']);
+    expect(await new OutboxDelivery(desk, [blocked]).runOnce()).toEqual({ delivered: 0, retried: 0, failed: 1 });
+    const customer = await desk.store.findCustomerByIdentity('telegram', 'u1');
+    expect(customer?.identities[0]?.unreachableSince).toBeDefined();
+  });
+
+  it('a channel that hangs does not hold up another channel', async () => {
+    const desk = await deskWith();
+    const hanging = new ScriptedChannel('telegram', () => new Promise<SendOutcome>(() => undefined));
+    const botframework = new ScriptedChannel('botframework');
+    await queueReplies(desk, 'telegram', 'u1', ['to telegram']);
+    await queueReplies(desk, 'botframework', 'u2', ['to teams']);
+    const dispatcher = new OutboxDelivery(desk, [hanging, botframework], { sendTimeoutMs: 200 });
+    const pass = dispatcher.runOnce();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(botframework.sent).toEqual(['to teams']);
+    expect(await pass).toEqual({ delivered: 1, retried: 1, failed: 0 });
+    expect((await desk.store.listOutbox({ status: 'pending' }))[0]?.lastError).toMatch(/no answer/);
+  });
+
+  it('messages pending at a restart are delivered after it, and delivered ones are not sent again', async () => {
+    const dir = join(tempDir(), 'data');
+    const first = await deskWith(new EmbeddedStore(dir));
+    await queueReplies(first, 'telegram', 'u1', ['before', 'restart']);
+    const once = new ScriptedChannel('telegram', (e) =>
+      e.text === 'before' ? { ok: true } : { ok: false, retryable: true, error: 'down' },
+    );
+    await new OutboxDelivery(first, [once], { baseDelayMs: 1 }).runOnce();
+    await first.store.close();
+
+    const second = await deskWith(new EmbeddedStore(dir), new ManualClock('2030-01-01T00:00:00Z'));
+    const after = new ScriptedChannel('telegram');
+    const dispatcher = new OutboxDelivery(second, [after]);
+    dispatcher.start();
+    await second.idle();
+    await dispatcher.stop();
+    expect(after.sent).toEqual(['restart']);
+    await second.store.close();
+  });
+});
