@@ -10,6 +10,7 @@ import { handleLinkCommand } from './identity/link-command.js';
 import { type IngestResult, ingest } from './ingest.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { Store } from './store/store.js';
+import { handleChannelNotices } from './system-reply.js';
 import { KeyedMutex } from './util/keyed-mutex.js';
 
 export type StoredIngest = Extract<IngestResult, { status: 'stored' }>;
@@ -36,7 +37,7 @@ export interface DeskOptions {
   readonly logger?: Logger;
   /** The flow a new conversation starts with, per channel (default `care`). */
   readonly flowFor?: (channel: string) => string;
-  /** Handled before the flow; default: the `/link` command. */
+  /** Handled before the flow; default: edits and unreadable content, then the `/link` command. */
   readonly interceptors?: readonly MessageInterceptor[];
 }
 
@@ -57,7 +58,7 @@ export class Desk {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
     this.flowFor = options.flowFor ?? (() => 'care');
-    this.interceptors = [...(options.interceptors ?? [handleLinkCommand])];
+    this.interceptors = [...(options.interceptors ?? [handleChannelNotices, handleLinkCommand])];
   }
 
   /** Stores a channel's update; resolves once it is durable (acknowledge the channel then). */

@@ -24,4 +24,5 @@ export * from './queue/index.js';
 export * from './sla/index.js';
 // Store
 export * from './store/index.js';
+export { handleChannelNotices, sendSystemReply } from './system-reply.js';
 export { KeyedMutex } from './util/keyed-mutex.js';

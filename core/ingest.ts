@@ -31,8 +31,12 @@ export const InboundSchema = z.object({
   externalUserId: z.string().min(1).max(128),
   /** The channel's id for this update; redeliveries carry the same one. */
   channelMessageId: z.string().min(1).max(256),
-  /** `message`: text/attachments; `action`: a button or quick reply; `edit`: a correction of an earlier message. */
-  kind: z.enum(['message', 'action', 'edit']).default('message'),
+  /**
+   * `message`: text/attachments; `action`: a button or quick reply; `edit`: a correction of an
+   * earlier message; `unsupported`: content the channel cannot pass on (a poll, a game…), stored
+   * and answered with what caredesk can read, never shown to the flow.
+   */
+  kind: z.enum(['message', 'action', 'edit', 'unsupported']).default('message'),
   text: z.string().max(MAX_TEXT_LENGTH).default(''),
   attachments: z.array(AttachmentSchema).max(MAX_ATTACHMENTS).default([]),
   /** For `action`: the value of the button pressed. */

@@ -4,7 +4,7 @@
  */
 import type { Desk, StoredIngest } from '../desk.js';
 import { CaredeskError } from '../errors.js';
-import { draftOutbound } from '../outbox/outbound.js';
+import { sendSystemReply } from '../system-reply.js';
 import { issueLinkCode, redeemLinkCode } from './linking.js';
 
 const LINK = /^\/link(?:@\w+)?(?:\s+([A-Za-z0-9-]{4,16}))?\s*$/i;
@@ -39,25 +39,6 @@ export async function handleLinkCommand(desk: Desk, stored: StoredIngest): Promi
     if (!(err instanceof CaredeskError)) throw err;
     text = err.message;
   }
-  // After a merge the conversation may have moved: reply in the customer's current open one.
-  const customer = await desk.store.getCustomer(stored.customer.id);
-  const survivorId = customer?.mergedInto ?? stored.customer.id;
-  const survivor = (await desk.store.getCustomer(survivorId)) ?? stored.customer;
-  const conversation = (await desk.store.findOpenConversation(survivorId)) ?? stored.conversation;
-  const replyIn = { ...conversation, channel: stored.message.channel };
-  const out = draftOutbound({
-    conversation: replyIn,
-    customer: survivor,
-    author: 'system',
-    text,
-    now: desk.clock.now(),
-  });
-  const result = await desk.store.commit({
-    messages: [out.message],
-    outbox: out.outbox ? [out.outbox] : [],
-    events: [out.event],
-  });
-  desk.bus.publish(result.events);
-  desk.dispatcher?.kick();
+  await sendSystemReply(desk, stored, text);
   return true;
 }
