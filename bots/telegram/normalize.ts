@@ -83,7 +83,8 @@ function describe(m: z.infer<typeof MessageSchema>): { text: string; attachments
     attachments.push({ kind: 'location', ref: `geo:${m.location.latitude},${m.location.longitude}` });
   }
   if (text !== '' || attachments.length === 0) return { text, attachments };
-  const names = attachments.map((a) => (a.kind === 'sticker' && a.name ? `a sticker ${a.name}` : `a ${a.kind}`));
+  const article = (word: string): string => (/^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`);
+  const names = attachments.map((a) => (a.kind === 'sticker' && a.name ? `a sticker ${a.name}` : article(a.kind)));
   return { text: `[the customer sent ${names.join(' and ')}]`, attachments };
 }
 

@@ -1,0 +1,65 @@
+/**
+ * The Telegram channel: long polling by default, a webhook when
+ * TELEGRAM_WEBHOOK_URL is set, and a sender for the outbox. telegraf stays
+ * inside this folder.
+ */
+import type { FastifyInstance } from 'fastify';
+import { Telegram } from 'telegraf';
+import type { Desk, Logger } from '../../core/index.js';
+import { TelegramPoller } from './poller.js';
+import { type RateLimits, SendLimiter, TELEGRAM_LIMITS } from './rate-limit.js';
+import { TelegramSender } from './sender.js';
+import { TELEGRAM_WEBHOOK_PATH, telegramWebhookRoute } from './webhook.js';
+
+export { normalizeUpdate, UpdateSchema } from './normalize.js';
+export { type RateLimits, TELEGRAM_LIMITS } from './rate-limit.js';
+export { outcomeOf, TelegramSender } from './sender.js';
+export { TELEGRAM_WEBHOOK_PATH } from './webhook.js';
+
+export interface TelegramOptions {
+  readonly botToken: string;
+  /** Another Bot API server (a local one, or an emulator in tests). */
+  readonly apiRoot?: string;
+  /** Webhook mode when set: the public URL that reaches TELEGRAM_WEBHOOK_PATH on this server. */
+  readonly webhookUrl?: string;
+  readonly webhookSecret?: string;
+  readonly limits?: RateLimits;
+}
+
+export interface TelegramChannel {
+  readonly sender: TelegramSender;
+  /** Mounts the webhook route (webhook mode only); give it to the HTTP server. */
+  readonly routes: (app: FastifyInstance) => void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function telegramChannel(desk: Desk, options: TelegramOptions, logger: Logger): TelegramChannel {
+  const telegram = new Telegram(options.botToken, options.apiRoot ? { apiRoot: options.apiRoot } : {});
+  const sender = new TelegramSender(telegram, new SendLimiter(options.limits ?? TELEGRAM_LIMITS));
+  const webhook = options.webhookUrl;
+  const poller = webhook ? undefined : new TelegramPoller(desk, telegram, logger);
+  return {
+    sender,
+    routes: (app) => {
+      if (webhook) {
+        telegramWebhookRoute(app, { desk, telegram, logger, secret: options.webhookSecret ?? '' });
+      }
+    },
+    async start() {
+      if (webhook) {
+        await telegram.setWebhook(webhook, { secret_token: options.webhookSecret });
+        logger.info({ channel: 'telegram', webhook, path: TELEGRAM_WEBHOOK_PATH }, 'Telegram: webhook mode');
+      } else {
+        poller?.start();
+        logger.info(
+          { channel: 'telegram', apiRoot: options.apiRoot ?? 'https://api.telegram.org' },
+          'Telegram: polling',
+        );
+      }
+    },
+    async stop() {
+      await poller?.stop();
+    },
+  };
+}
