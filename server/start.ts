@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { Desk, EmbeddedStore, ListenError, MemoryStore, type Store } from '../core/index.js';
 import { buildServer, type ServerPlugin } from './app.js';
+import { enabledChannels } from './channels.js';
 import type { Config } from './config.js';
 
 export interface StartOptions {
@@ -41,7 +42,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
 
   const desk = new Desk({ store, logger });
-  const app = buildServer({ config, desk, logger, plugins: options.plugins });
+  const channels = await enabledChannels(config, desk, logger);
+  const app = buildServer({ config, desk, logger, plugins: [...channels.plugins, ...(options.plugins ?? [])] });
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {
@@ -51,6 +53,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
   const url = serverUrl(app, config.host);
   logger.info({ url }, `caredesk listening on ${url}`);
+  try {
+    await channels.start();
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    await channels.stop().catch(() => undefined);
+    await store.close();
+    throw err;
+  }
 
   let closing: Promise<void> | undefined;
   let markClosed: () => void = () => undefined;
@@ -78,6 +88,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     closing ??= (async () => {
       try {
         await app.close();
+        await channels.stop();
         await desk.idle();
         await store.close();
         logger.info({ store: store.location }, 'caredesk stopped');

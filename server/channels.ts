@@ -1,0 +1,60 @@
+/**
+ * The channels a configuration enables, and the outbox dispatcher that
+ * delivers through them. A channel's library is imported only when the
+ * channel is enabled (botbuilder alone takes ~0.9 s to load).
+ */
+import type { ChannelSender, Desk, Logger } from '../core/index.js';
+import { OutboxDelivery } from '../core/index.js';
+import type { ServerPlugin } from './app.js';
+import type { Config } from './config.js';
+
+export interface Channels {
+  readonly plugins: readonly ServerPlugin[];
+  /** Starts receiving and delivering (after the HTTP server listens). */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface EnabledChannel {
+  readonly sender: ChannelSender;
+  readonly routes?: ServerPlugin;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function enabledChannels(config: Config, desk: Desk, logger: Logger): Promise<Channels> {
+  const channels: EnabledChannel[] = [];
+  const { telegram } = config;
+  if (telegram.botToken) {
+    const { telegramChannel } = await import('../bots/telegram/index.js');
+    const channel = telegramChannel(
+      desk,
+      {
+        botToken: telegram.botToken,
+        apiRoot: telegram.apiRoot,
+        webhookUrl: telegram.webhookUrl,
+        webhookSecret: telegram.webhookSecret,
+      },
+      logger,
+    );
+    channels.push({ ...channel, routes: (app) => channel.routes(app) });
+  }
+  if (channels.length === 0) {
+    logger.info({}, 'no channel enabled: set TELEGRAM_BOT_TOKEN to answer customers on Telegram');
+  }
+  const dispatcher = new OutboxDelivery(
+    desk,
+    channels.map((c) => c.sender),
+  );
+  return {
+    plugins: channels.flatMap((c) => (c.routes ? [c.routes] : [])),
+    async start() {
+      dispatcher.start();
+      for (const c of channels) await c.start();
+    },
+    async stop() {
+      for (const c of channels) await c.stop();
+      await dispatcher.stop();
+    },
+  };
+}
