@@ -197,6 +197,14 @@ function crossChecks(values: Parsed, sources: Partial<Record<SettingName, Raw>>)
       `${label('MICROSOFT_APP_TYPE')} is "SingleTenant" but MICROSOFT_APP_TENANT_ID is not set; set the tenant id`,
     );
   }
+  if (values.TELEGRAM_WEBHOOK_URL !== undefined && values.TELEGRAM_WEBHOOK_SECRET === undefined) {
+    problems.push(
+      `${label('TELEGRAM_WEBHOOK_URL')} is set but TELEGRAM_WEBHOOK_SECRET is not; without a secret anyone could post updates, so set one (e.g. openssl rand -hex 32)`,
+    );
+  }
+  if (values.TELEGRAM_WEBHOOK_URL !== undefined && values.TELEGRAM_BOT_TOKEN === undefined) {
+    problems.push(`${label('TELEGRAM_WEBHOOK_URL')} is set but TELEGRAM_BOT_TOKEN is not; set the bot's token`);
+  }
   return problems;
 }
 

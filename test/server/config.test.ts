@@ -199,3 +199,11 @@ describe('configuration file (CAREDESK_CONFIG)', () => {
     expect(err.message).toContain(`Config file ${file} has unknown setting PROT. Known settings: PORT, HOST,`);
   });
 });
+
+describe('Telegram webhook settings', () => {
+  it('a webhook URL without a secret is refused, naming both settings', () => {
+    expect(() =>
+      loadConfig({ TELEGRAM_BOT_TOKEN: '1:x', TELEGRAM_WEBHOOK_URL: 'https://care.example.com/telegram/webhook' }),
+    ).toThrow(/TELEGRAM_WEBHOOK_URL is set but TELEGRAM_WEBHOOK_SECRET is not/);
+  });
+});
