@@ -26,6 +26,8 @@ export interface DispatcherOptions {
   readonly maxDelayMs?: number;
   /** A send that takes longer counts as a retryable failure (default 30 s). */
   readonly sendTimeoutMs?: number;
+  /** Conversations of one channel delivered at once (default 32); a channel's rate limits still apply. */
+  readonly concurrency?: number;
   /** 0..1, for jitter; tests fix it. */
   readonly random?: () => number;
 }
@@ -39,6 +41,7 @@ export interface PassResult {
 export class OutboxDelivery {
   private readonly senders = new Map<Channel, ChannelSender>();
   private readonly lanes = new Map<Channel, Promise<PassResult>>();
+  private readonly again = new Set<Channel>();
   private readonly options: Required<DispatcherOptions>;
   private timer: NodeJS.Timeout | undefined;
   /** Passes run on their own only between start() and stop(); runOnce() works regardless. */
@@ -58,6 +61,7 @@ export class OutboxDelivery {
       maxDelayMs: options.maxDelayMs ?? 5 * 60_000,
       sendTimeoutMs: options.sendTimeoutMs ?? 30_000,
       random: options.random ?? Math.random,
+      concurrency: options.concurrency ?? 32,
     };
   }
 
@@ -109,32 +113,49 @@ export class OutboxDelivery {
   /** A channel's lane runs one pass at a time; a pass asked for meanwhile joins the next. */
   private runLane(channel: Channel, entries: OutboxEntry[]): Promise<PassResult> {
     const running = this.lanes.get(channel);
-    if (running) return running.then(() => ({ delivered: 0, retried: 0, failed: 0 }));
-    const lane = this.deliverAll(channel, entries).finally(() => this.lanes.delete(channel));
+    if (running) {
+      // New entries arrived while this lane is busy: go round again as soon as it is done.
+      this.again.add(channel);
+      return running.then(() => ({ delivered: 0, retried: 0, failed: 0 }));
+    }
+    const lane = this.deliverAll(channel, entries).finally(() => {
+      this.lanes.delete(channel);
+      if (this.again.delete(channel)) this.kick();
+    });
     this.lanes.set(channel, lane);
     return lane;
   }
 
+  /**
+   * Conversations are delivered side by side (up to `concurrency` at once),
+   * each one's messages strictly in order: one waiting for a retry holds back
+   * the ones after it.
+   */
   private async deliverAll(channel: Channel, entries: OutboxEntry[]): Promise<PassResult> {
     const sender = this.senders.get(channel) as ChannelSender;
-    const held = new Set<string>();
     const result = { delivered: 0, retried: 0, failed: 0 };
     entries.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
-    for (const entry of entries) {
-      if (this.stopping) break;
-      if (held.has(entry.conversationId)) continue;
-      if (entry.notBefore > this.desk.clock.now().toISOString()) {
-        held.add(entry.conversationId);
-        continue;
-      }
-      // Re-read: another pass (or a restart) may have settled it since the list was taken.
-      const fresh = await this.desk.store.getOutboxEntry(entry.id);
-      if (fresh?.status !== 'pending') continue;
-      const outcome = await this.send(sender, fresh);
-      const settled = await this.record(fresh, outcome);
-      result[settled] += 1;
-      if (settled === 'retried') held.add(entry.conversationId);
+    const byConversation = new Map<string, OutboxEntry[]>();
+    for (const e of entries) {
+      const list = byConversation.get(e.conversationId);
+      if (list) list.push(e);
+      else byConversation.set(e.conversationId, [e]);
     }
+    const queues = [...byConversation.values()];
+    const worker = async (): Promise<void> => {
+      for (let queue = queues.shift(); queue; queue = queues.shift()) {
+        for (const entry of queue) {
+          if (this.stopping || entry.notBefore > this.desk.clock.now().toISOString()) break;
+          // Re-read: another pass (or a restart) may have settled it since the list was taken.
+          const fresh = await this.desk.store.getOutboxEntry(entry.id);
+          if (fresh?.status !== 'pending') continue;
+          const settled = await this.record(fresh, await this.send(sender, fresh));
+          result[settled] += 1;
+          if (settled === 'retried') break;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.options.concurrency, queues.length) }, worker));
     return result;
   }
 
@@ -225,7 +246,7 @@ export class OutboxDelivery {
       const due = pending.filter((e) => this.senders.has(e.channel)).map((e) => e.notBefore);
       if (due.length === 0 || !this.running) return;
       const earliest = due.sort()[0] as string;
-      const wait = Math.max(50, new Date(earliest).getTime() - this.desk.clock.now().getTime());
+      const wait = Math.max(10, new Date(earliest).getTime() - this.desk.clock.now().getTime());
       this.timer = setTimeout(() => this.kick(), Math.min(wait, this.options.maxDelayMs));
       this.timer.unref();
     });

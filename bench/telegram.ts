@@ -1,0 +1,167 @@
+/**
+ * caredesk's own cost on Telegram: in one run, against the same Bot API
+ * emulator on loopback, a bare telegraf echo bot and caredesk (Desk +
+ * embedded store with fsync + outbox dispatcher + Telegram channel, with an
+ * echo flow) answer the same closed-loop load: CUSTOMERS customers each
+ * sending MESSAGES messages, each waiting for the answer before the next.
+ * Both run under the same (raised) rate limits, so the ratio measures
+ * caredesk, not Telegram's limits. DESIGN.md target: ratio >= 0.9.
+ *
+ *   npm run bench:telegram            (50 x 40)
+ *   CUSTOMERS=10 MESSAGES=10 npm run bench:telegram
+ *
+ * Writes bench/results/telegram.json.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Telegraf } from 'telegraf';
+import { telegramChannel } from '../bots/telegram/index.js';
+import {
+  type ConversationEngine,
+  Desk,
+  draftOutbound,
+  EmbeddedStore,
+  OutboxDelivery,
+  type StoredIngest,
+  silentLogger,
+} from '../core/index.js';
+import { startEmulator } from '../test/bots/telegram/emulator.js';
+
+const customers = Number(process.env.CUSTOMERS ?? 50);
+const perCustomer = Number(process.env.MESSAGES ?? 40);
+const limits = { globalPerSecond: 100_000, perChatPerSecond: 100_000, perChatBurst: 100_000 };
+
+const emulator = await startEmulator();
+type Listener = (token: string, chatId: string) => void;
+const listeners = new Set<Listener>();
+{
+  // See every bot message as it is added, with its token and chat.
+  const server = emulator.server as unknown as { addBotMessage: (m: { chat_id: unknown }, token: string) => unknown };
+  const original = server.addBotMessage.bind(server);
+  server.addBotMessage = (message, token) => {
+    const result = original(message, token);
+    for (const l of listeners) l(token, String(message.chat_id));
+    return result;
+  };
+}
+
+interface Run {
+  readonly messages: number;
+  readonly seconds: number;
+  readonly perSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+/** Every customer sends, waits for the answer, sends again. */
+async function load(token: string, userBase: number): Promise<Run> {
+  const waiting = new Map<string, () => void>();
+  const listener: Listener = (t, chat) => {
+    if (t !== token) return;
+    const done = waiting.get(chat);
+    if (done) {
+      waiting.delete(chat);
+      done();
+    }
+  };
+  listeners.add(listener);
+  const latencies: number[] = [];
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: customers }, async (_, c) => {
+      const id = userBase + c;
+      const client = emulator.server.getClient(token, { userId: id, chatId: id });
+      for (let m = 0; m < perCustomer; m++) {
+        const answered = new Promise<void>((resolve) => waiting.set(String(id), resolve));
+        const t0 = performance.now();
+        await client.sendMessage(client.makeMessage(`message ${m} from ${id}`));
+        await answered;
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  listeners.delete(listener);
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number): number => Number((latencies[Math.floor(latencies.length * p)] ?? 0).toFixed(1));
+  const messages = customers * perCustomer;
+  return {
+    messages,
+    seconds: Number(seconds.toFixed(2)),
+    perSecond: Math.round(messages / seconds),
+    p50Ms: pct(0.5),
+    p99Ms: pct(0.99),
+  };
+}
+
+async function bareTelegraf(): Promise<Run> {
+  const token = '1001:BARE';
+  const bot = new Telegraf(token, { telegram: { apiRoot: emulator.apiRoot } });
+  bot.on('text', (ctx) => ctx.reply(ctx.message.text));
+  void bot.launch(); // resolves only when stopped
+  await new Promise((r) => setTimeout(r, 300));
+  const run = await load(token, 100_000);
+  bot.stop('bench done');
+  return run;
+}
+
+class Echo implements ConversationEngine {
+  constructor(private readonly desk: Desk) {}
+  async onCustomerMessage(stored: StoredIngest): Promise<void> {
+    const out = draftOutbound({
+      conversation: stored.conversation,
+      customer: stored.customer,
+      author: 'bot',
+      text: stored.message.text,
+      now: this.desk.clock.now(),
+    });
+    const result = await this.desk.store.commit({
+      messages: [out.message],
+      outbox: out.outbox ? [out.outbox] : [],
+      events: [out.event],
+    });
+    this.desk.bus.publish(result.events);
+    this.desk.dispatcher?.kick();
+  }
+}
+
+async function caredesk(): Promise<Run> {
+  const token = '1002:CAREDESK';
+  const dir = mkdtempSync(join(tmpdir(), 'caredesk-bench-telegram-'));
+  const store = new EmbeddedStore(dir);
+  await store.open();
+  const desk = new Desk({ store });
+  desk.engine = new Echo(desk);
+  const channel = telegramChannel(desk, { botToken: token, apiRoot: emulator.apiRoot, limits }, silentLogger);
+  const dispatcher = new OutboxDelivery(desk, [channel.sender]);
+  dispatcher.start();
+  await channel.start();
+  await new Promise((r) => setTimeout(r, 300));
+  const run = await load(token, 200_000);
+  await channel.stop();
+  await dispatcher.stop();
+  await desk.idle();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+  return run;
+}
+
+console.log(`bench:telegram — ${customers} customers x ${perCustomer} messages, closed loop, same emulator`);
+const bare = await bareTelegraf();
+console.log(`  bare telegraf echo: ${bare.perSecond} msg/s, p50 ${bare.p50Ms} ms, p99 ${bare.p99Ms} ms`);
+const ours = await caredesk();
+console.log(
+  `  caredesk (store + outbox + channel): ${ours.perSecond} msg/s, p50 ${ours.p50Ms} ms, p99 ${ours.p99Ms} ms`,
+);
+const ratio = Number((ours.perSecond / bare.perSecond).toFixed(2));
+console.log(`  ratio caredesk / bare: ${ratio} (target >= 0.9)`);
+await emulator.stop();
+
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+writeFileSync(
+  new URL('./results/telegram.json', import.meta.url),
+  `${JSON.stringify({ bench: 'telegram', date: new Date().toISOString(), customers, perCustomer, bare, caredesk: ours, ratio }, null, 2)}\n`,
+);
+console.log('written bench/results/telegram.json');
+process.exit(0);
