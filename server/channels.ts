@@ -16,7 +16,7 @@ export interface Channels {
 }
 
 interface EnabledChannel {
-  readonly sender: ChannelSender;
+  readonly senders: readonly ChannelSender[];
   readonly routes?: ServerPlugin;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -37,14 +37,25 @@ export async function enabledChannels(config: Config, desk: Desk, logger: Logger
       },
       logger,
     );
-    channels.push({ ...channel, routes: (app) => channel.routes(app) });
+    channels.push({ ...channel, senders: [channel.sender], routes: (app) => channel.routes(app) });
   }
-  if (channels.length === 0) {
-    logger.info({}, 'no channel enabled: set TELEGRAM_BOT_TOKEN to answer customers on Telegram');
-  }
+  // Always on: with MICROSOFT_APP_ID for Azure Bot channels, without it for this machine only (caredesk chat).
+  const { botframeworkChannel } = await import('../bots/botframework/index.js');
+  const microsoft = config.microsoft;
+  const botframework = botframeworkChannel(
+    desk,
+    {
+      appId: microsoft.appId,
+      appPassword: microsoft.appPassword,
+      appTenantId: microsoft.appTenantId,
+      appType: microsoft.appType,
+    },
+    logger,
+  );
+  channels.push({ ...botframework, routes: (app) => botframework.routes(app) });
   const dispatcher = new OutboxDelivery(
     desk,
-    channels.map((c) => c.sender),
+    channels.flatMap((c) => c.senders),
   );
   return {
     plugins: channels.flatMap((c) => (c.routes ? [c.routes] : [])),

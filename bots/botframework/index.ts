@@ -1,0 +1,99 @@
+/**
+ * The Bot Framework channel (Teams, Web Chat, Slack, Facebook… through an
+ * Azure Bot registration, and the local dev chat): `POST /api/messages` in,
+ * proactive sends out. botbuilder is imported only when first needed (it takes
+ * ~0.9 s to load) and its types never leave this folder.
+ */
+import type { CloudAdapter } from 'botbuilder';
+import type { BotFrameworkAuthentication } from 'botframework-connector';
+import type { FastifyInstance } from 'fastify';
+import { type Desk, InvalidInputError, type Logger } from '../../core/index.js';
+import { normalizeActivity } from './activity.js';
+import { authorize } from './auth.js';
+import { BotFrameworkSender } from './sender.js';
+
+export { ActivitySchema, CONVERSATION_START, channelOf, normalizeActivity } from './activity.js';
+export { isLoopback } from './auth.js';
+export { outcomeOf } from './sender.js';
+
+export const BOTFRAMEWORK_PATH = '/api/messages';
+
+export interface BotFrameworkOptions {
+  readonly appId?: string;
+  readonly appPassword?: string;
+  readonly appTenantId?: string;
+  readonly appType?: string;
+}
+
+export interface BotFrameworkChannel {
+  /** One sender per core channel this adapter serves (botframework and devchat). */
+  readonly senders: readonly BotFrameworkSender[];
+  readonly routes: (app: FastifyInstance) => void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function botframeworkChannel(desk: Desk, options: BotFrameworkOptions, logger: Logger): BotFrameworkChannel {
+  const withCredentials = Boolean(options.appId);
+  let loaded: Promise<{ adapter: CloudAdapter; auth: BotFrameworkAuthentication }> | undefined;
+  const load = () => {
+    loaded ??= (async () => {
+      const { CloudAdapter, ConfigurationBotFrameworkAuthentication } = await import('botbuilder');
+      const auth = new ConfigurationBotFrameworkAuthentication({
+        MicrosoftAppId: options.appId,
+        MicrosoftAppPassword: options.appPassword,
+        MicrosoftAppTenantId: options.appTenantId,
+        MicrosoftAppType: options.appType,
+      } as ConstructorParameters<typeof ConfigurationBotFrameworkAuthentication>[0]);
+      const adapter = new CloudAdapter(auth);
+      adapter.onTurnError = async (_context, err) => {
+        logger.warn({ err }, 'Bot Framework turn error');
+      };
+      return { adapter, auth };
+    })();
+    return loaded;
+  };
+  const adapter = async () => (await load()).adapter;
+  const appId = options.appId ?? '';
+  return {
+    senders: [
+      new BotFrameworkSender('botframework', adapter, appId),
+      new BotFrameworkSender('devchat', adapter, appId),
+    ],
+    routes: (app) => {
+      app.post(BOTFRAMEWORK_PATH, async (request, reply) => {
+        const auth = withCredentials ? (await load()).auth : undefined;
+        const header = typeof request.headers.authorization === 'string' ? request.headers.authorization : undefined;
+        const verdict = await authorize(auth, request.body, header, request.socket.remoteAddress);
+        if (!verdict.ok) {
+          const code = verdict.status === 401 ? 'E_UNAUTHORIZED' : 'E_FORBIDDEN';
+          return reply.code(verdict.status).send({ error: { code, message: verdict.message } });
+        }
+        const normalized = normalizeActivity(request.body);
+        if (normalized.kind === 'invalid') {
+          throw new InvalidInputError(`This is not a Bot Framework activity caredesk can read (${normalized.reason}).`);
+        }
+        if (normalized.kind === 'ignored') {
+          logger.debug({ channel: 'botframework', reason: normalized.reason }, 'activity ignored');
+          return reply.code(200).send({});
+        }
+        await desk.receive(normalized.inbound);
+        return reply.code(200).send({});
+      });
+    },
+    async start() {
+      if (withCredentials) {
+        logger.info(
+          { channel: 'botframework', appId },
+          `Bot Framework: ${BOTFRAMEWORK_PATH}, tokens checked for app ${appId}`,
+        );
+      } else {
+        logger.warn(
+          { channel: 'botframework' },
+          `Bot Framework: ${BOTFRAMEWORK_PATH} without MICROSOFT_APP_ID — accepting activities from this machine only (local trial, caredesk chat)`,
+        );
+      }
+    },
+    async stop() {},
+  };
+}

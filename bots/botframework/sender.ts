@@ -1,0 +1,60 @@
+/**
+ * Delivers outbox entries to Bot Framework channels, always proactively with
+ * the ConversationReference stored at ingest: an agent's reply or a timed
+ * flow message has no live turn to answer in. Delivery is confirmed, not
+ * assumed: botbuilder's continueConversationAsync resolves even when the send
+ * failed (the error only reaches onTurnError), so the outcome is captured
+ * inside the turn.
+ */
+import type { CloudAdapter } from 'botbuilder';
+import type { Channel, ChannelSender, OutboxEntry, SendOutcome } from '../../core/index.js';
+
+export class BotFrameworkSender implements ChannelSender {
+  constructor(
+    readonly channel: Channel,
+    private readonly adapter: () => Promise<CloudAdapter>,
+    private readonly appId: string,
+  ) {}
+
+  async send(entry: OutboxEntry, reference: Record<string, unknown> | undefined): Promise<SendOutcome> {
+    if (!reference) {
+      return { ok: false, retryable: false, unreachable: true, error: 'no conversation reference for this customer' };
+    }
+    const adapter = await this.adapter();
+    let outcome: SendOutcome | undefined;
+    try {
+      await adapter.continueConversationAsync(this.appId, reference, async (context) => {
+        try {
+          const sent = await context.sendActivity({
+            type: 'message',
+            text: entry.text,
+            suggestedActions:
+              entry.quickReplies.length > 0
+                ? {
+                    to: [],
+                    actions: entry.quickReplies.map((q) => ({ type: 'imBack', title: q.label, value: q.value })),
+                  }
+                : undefined,
+          });
+          outcome = { ok: true, channelMessageId: sent?.id };
+        } catch (err) {
+          outcome = outcomeOf(err);
+        }
+      });
+    } catch (err) {
+      return outcomeOf(err);
+    }
+    return outcome ?? { ok: false, retryable: true, error: 'the channel was not reached (no token or no turn)' };
+  }
+}
+
+export function outcomeOf(err: unknown): SendOutcome {
+  const status = (err as { statusCode?: unknown }).statusCode;
+  const error = err instanceof Error ? err.message.slice(0, 500) : String(err);
+  if (typeof status === 'number') {
+    if (status === 401 || status === 403 || status === 404)
+      return { ok: false, retryable: false, unreachable: status !== 401, error };
+    if (status === 429) return { ok: false, retryable: true, retryAfterMs: 5_000, error };
+  }
+  return { ok: false, retryable: true, error };
+}
