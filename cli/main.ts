@@ -3,6 +3,7 @@
  * here; commander gives every one its own `--help`.
  */
 import { Command } from 'commander';
+import { chatCommand } from './commands/chat.js';
 import { serveCommand } from './commands/serve.js';
 import { runCli } from './run.js';
 
@@ -10,6 +11,7 @@ const program = new Command('caredesk')
   .description('A social customer-care desk: bots answer in-channel, humans take over from a universal queue.')
   .version('0.1.0')
   .showHelpAfterError()
-  .addCommand(serveCommand());
+  .addCommand(serveCommand())
+  .addCommand(chatCommand());
 
 await runCli(program);

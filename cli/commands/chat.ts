@@ -1,0 +1,22 @@
+import { Command } from 'commander';
+
+export function chatCommand(): Command {
+  return new Command('chat')
+    .description('Be a customer in this terminal, talking to a running caredesk over the Bot Framework protocol.')
+    .option('-s, --server <url>', 'caredesk to talk to', process.env.CAREDESK_SERVER ?? 'http://127.0.0.1:3978')
+    .option('-u, --user <id>', 'your customer id on the dev chat channel (default: devchat-$USER)')
+    .option('-l, --language <tag>', 'the language your client reports, e.g. en or it')
+    .addHelpText(
+      'after',
+      `
+The dev chat is a tiny Bot Framework channel on 127.0.0.1: what you type is posted to
+<server>/api/messages, and the replies come back to it. Buttons are shown numbered:
+type the number to press one. Ctrl-D leaves. Works with piped input too:
+
+  echo "my internet is slow" | caredesk chat --server http://127.0.0.1:3978`,
+    )
+    .action(async (opts: { server: string; user?: string; language?: string }) => {
+      const { runDevChat } = await import('../../bots/devchat/client.js');
+      await runDevChat({ server: opts.server, user: opts.user, language: opts.language });
+    });
+}
