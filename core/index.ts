@@ -10,6 +10,8 @@ export { type Clock, type IdKind, ManualClock, newId, systemClock } from './cloc
 export { type ConversationEngine, Desk, type DeskOptions, type OutboxDispatcher, type StoredIngest } from './desk.js';
 // Commonly used
 export * from './domain.js';
+// Flow engine
+export * from './engine/index.js';
 export * from './errors.js';
 export { EventBus, type EventHandler } from './event-bus.js';
 export * from './identity/index.js';

@@ -5,7 +5,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import { Desk, EmbeddedStore, ListenError, MemoryStore, type Store } from '../core/index.js';
+import { Desk, EmbeddedStore, FlowEngine, ListenError, MemoryStore, type Store } from '../core/index.js';
+import { defaultRegistry } from '../flows/registry.js';
 import { buildServer, type ServerPlugin } from './app.js';
 import { enabledChannels } from './channels.js';
 import type { Config } from './config.js';
@@ -41,13 +42,17 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     if (!config.fsync) logger.warn('CAREDESK_FSYNC is false: a power cut can lose the last acknowledged writes');
   }
 
-  const desk = new Desk({ store, logger });
+  const flows = defaultRegistry();
+  const desk = new Desk({ store, logger, flowFor: flows.flowFor });
+  const engine = new FlowEngine(desk, { flows });
+  await engine.start();
   const channels = await enabledChannels(config, desk, logger);
   const app = buildServer({ config, desk, logger, plugins: [...channels.plugins, ...(options.plugins ?? [])] });
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {
     await app.close().catch(() => undefined);
+    await engine.stop();
     await store.close();
     throw asListenError(err, config) ?? err;
   }
@@ -58,6 +63,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   } catch (err) {
     await app.close().catch(() => undefined);
     await channels.stop().catch(() => undefined);
+    await engine.stop();
     await store.close();
     throw err;
   }
@@ -89,6 +95,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       try {
         await app.close();
         await channels.stop();
+        await engine.stop();
         await desk.idle();
         await store.close();
         logger.info({ store: store.location }, 'caredesk stopped');

@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 describe('caredesk serve with Telegram enabled', () => {
-  it('stores what a Telegram customer writes and answers them in Telegram', async () => {
+  it('stores what a Telegram customer writes and answers them in Telegram with the care flow', async () => {
     const serve = new CaredeskProcess(['serve', '--data-dir', dataDir], {
       PORT: '0',
       TELEGRAM_BOT_TOKEN: token,
@@ -34,6 +34,22 @@ describe('caredesk serve with Telegram enabled', () => {
       expect(reply.message.text).toMatch(/Your link code is [A-Z0-9]{8}/);
       const health = (await (await fetch(`${url}/healthz`)).json()) as { conversations: number };
       expect(health.conversations).toBe(1);
+
+      // The care flow answers a question in Telegram, with buttons, and a press of "Yes" resolves it.
+      const ada = emulator.server.getClient(token, { userId: 777, chatId: 777 });
+      await ada.sendMessage(ada.makeMessage('my internet is very slow'));
+      const toAda = () => emulator.botMessages().filter((m) => String(m.message.chat_id) === '777');
+      const question = await until(() => toAda().find((m) => /solve/i.test(m.message.text)));
+      expect(toAda()[0]?.message.text).toMatch(/Thanks for your message/);
+      expect(
+        toAda()
+          .map((m) => m.message.text)
+          .join('\n'),
+      ).toMatch(/router/i);
+      expect(JSON.stringify(question.message.reply_markup)).toContain('"callback_data":"yes"');
+      await ada.sendCallback(ada.makeCallbackQuery('yes', { message: { message_id: 1 } }));
+      const csat = await until(() => toAda().find((m) => /satisfied/i.test(m.message.text)));
+      expect(JSON.stringify(csat.message.reply_markup)).toContain('"callback_data":"5"');
     } finally {
       serve.child.kill('SIGTERM');
       expect((await serve.exitedWithin()).code).toBe(0);

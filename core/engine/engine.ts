@@ -1,0 +1,338 @@
+/**
+ * The flow engine: one XState actor per active conversation. A step runs
+ * under the customer's lock (so one conversation's messages go strictly in
+ * order), rehydrates the actor from its persisted snapshot if it is not live,
+ * sends the event, and commits the new snapshot together with every effect
+ * the flow emitted (replies into the outbox, handoff, resolve, tags, survey
+ * answers, timers) in ONE store write. A crash before that write loses the
+ * step as a whole (the message is stored; nothing was sent); after it, the
+ * restored actor is exactly where the committed effects left it.
+ */
+import { type AnyActor, type AnyStateMachine, createActor } from 'xstate';
+import type { Clock } from '../clock.js';
+import type { ConversationEngine, Desk, StoredIngest } from '../desk.js';
+import type { Conversation, QuickReply } from '../domain.js';
+import { customerLock } from '../ingest.js';
+import { ActorCache, type LiveActor } from './actor-cache.js';
+import { type PlannedStep, planStep } from './plan.js';
+import { isFlowTimer, TIMER_COLLECTION, TimerTable } from './timers.js';
+import type { FlowEffect, FlowEnv, FlowEvent, WaitInfo } from './types.js';
+import { liveWaitEstimator, type WaitEstimator } from './wait.js';
+
+/** Where the engine finds a flow's machine by the name stored on the conversation. */
+export interface FlowCatalog {
+  get(name: string): AnyStateMachine | undefined;
+}
+
+export interface FlowEngineOptions {
+  readonly flows: FlowCatalog;
+  readonly estimateWait?: WaitEstimator;
+  /** Most live actors kept in memory (default 10,000). */
+  readonly maxActors?: number;
+  /** Evict actors idle this long (default 10 minutes). */
+  readonly idleTtlMs?: number;
+  /** Said to the customer when their flow fails and a human takes over. */
+  readonly failureReply?: string;
+  /**
+   * Arm real timeouts for flow timers (default true). Tests with a ManualClock
+   * turn it off and call `runDueTimers()` after moving the clock.
+   */
+  readonly autoTimers?: boolean;
+}
+
+/** What the engine persists per conversation: XState's snapshot plus the quick replies last offered. */
+export interface PersistedFlow {
+  readonly v: 1;
+  readonly flow: string;
+  readonly xstate: unknown;
+  readonly quickReplies: readonly QuickReply[];
+}
+
+const WAIT_CACHE_MS = 1000;
+const MAX_TIMER_DELAY = 2_147_000_000;
+
+export class FlowEngine implements ConversationEngine {
+  private readonly actors: ActorCache;
+  private readonly timers = new TimerTable();
+  private readonly estimateWait: WaitEstimator;
+  private readonly clock: Clock;
+  private waitCache: { at: number; info: WaitInfo } | undefined;
+  private timeout: NodeJS.Timeout | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly desk: Desk,
+    private readonly options: FlowEngineOptions,
+  ) {
+    this.clock = desk.clock;
+    this.estimateWait = options.estimateWait ?? liveWaitEstimator();
+    this.actors = new ActorCache(options.maxActors ?? 10_000, options.idleTtlMs ?? 10 * 60_000);
+  }
+
+  /** Attaches to the desk and re-arms every timer left pending in the store. */
+  async start(): Promise<void> {
+    this.desk.engine = this;
+    this.stopped = false;
+    for (const { value } of await this.desk.store.listRecords(TIMER_COLLECTION)) {
+      if (isFlowTimer(value)) this.timers.put(value);
+    }
+    this.sweeper = setInterval(() => this.actors.sweep(this.clock.now().getTime()), 30_000);
+    this.sweeper.unref();
+    this.armTimers();
+    // Timers that fell due while the server was down fire now.
+    if (this.options.autoTimers !== false) this.desk.track(this.runDueTimers());
+  }
+
+  /** Stops timers and live actors; their state is already in the store. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timeout) clearTimeout(this.timeout);
+    if (this.sweeper) clearInterval(this.sweeper);
+    await this.desk.idle();
+    this.actors.clear();
+    if (this.desk.engine === this) this.desk.engine = undefined;
+  }
+
+  get liveActors(): number {
+    return this.actors.size;
+  }
+
+  get pendingTimers(): number {
+    return this.timers.size;
+  }
+
+  /** Drops a live actor (it is rehydrated from the store on its next event). */
+  evict(conversationId: string): void {
+    this.actors.drop(conversationId);
+  }
+
+  async onCustomerMessage(stored: StoredIngest): Promise<void> {
+    const { inbound, conversation } = stored;
+    if (inbound.kind === 'edit') return;
+    await this.step(conversation.id, (env, persisted) => {
+      if (inbound.kind === 'action')
+        return { type: 'customer.action', value: inbound.actionValue ?? inbound.text, env };
+      const chosen = matchQuickReply(inbound.text, persisted?.quickReplies ?? []);
+      if (chosen) return { type: 'customer.action', value: chosen.value, env };
+      return {
+        type: 'customer.message',
+        text: inbound.text,
+        attachments: inbound.attachments,
+        language: inbound.language,
+        env,
+      };
+    });
+  }
+
+  /** An agent gives the conversation back to the bot: mode `bot`, and the flow hears `agent.handback`. */
+  async handBack(conversationId: string, agentId: string): Promise<void> {
+    await this.step(conversationId, (env) => ({ type: 'agent.handback', agentId, env }), { takeBack: true });
+  }
+
+  /** A human resolved the conversation: the flow hears `conversation.resolved` (and runs its survey). */
+  async notifyResolved(conversationId: string): Promise<void> {
+    await this.step(conversationId, (env) => ({ type: 'conversation.resolved', env }), { takeBack: true });
+  }
+
+  /** Fires every timer due by the clock now. */
+  async runDueTimers(): Promise<void> {
+    for (const timer of this.timers.due(this.clock.now().getTime())) {
+      if (this.stopped) return;
+      await this.step(timer.conversationId, (env) => ({ type: 'timer.fired', name: timer.name, env }), {
+        firedTimer: timer.name,
+      });
+    }
+    this.armTimers();
+  }
+
+  private armTimers(): void {
+    if (this.timeout) clearTimeout(this.timeout);
+    this.timeout = undefined;
+    if (this.stopped || this.options.autoTimers === false) return;
+    const next = this.timers.next();
+    if (next === undefined) return;
+    const delay = Math.min(Math.max(0, next - this.clock.now().getTime()), MAX_TIMER_DELAY);
+    this.timeout = setTimeout(() => this.desk.track(this.runDueTimers()), delay);
+    this.timeout.unref();
+  }
+
+  private async step(
+    conversationId: string,
+    makeEvent: (env: FlowEnv, persisted: PersistedFlow | undefined) => FlowEvent,
+    opts: { takeBack?: boolean; firedTimer?: string } = {},
+  ): Promise<void> {
+    const { store } = this.desk;
+    const first = await store.getConversation(conversationId);
+    if (!first) return;
+    await this.desk.locks.run(customerLock(first.customerId), async () => {
+      const conversation = await store.getConversation(conversationId);
+      if (!conversation) return;
+      const drivesFlow = conversation.mode === 'bot' || opts.takeBack === true;
+      if (!drivesFlow) {
+        if (opts.firedTimer) await this.forgetTimer(conversation, opts.firedTimer);
+        return;
+      }
+      const now = this.clock.now();
+      const env: FlowEnv = {
+        now: now.toISOString(),
+        conversationId,
+        channel: conversation.channel,
+        wait: await this.wait(now),
+      };
+      let planned: PlannedStep;
+      try {
+        const { live, persisted } = await this.liveActor(conversation);
+        live.effects.length = 0;
+        live.actor.send(makeEvent(env, persisted));
+        const snapshot = live.actor.getSnapshot();
+        if (snapshot.status === 'error') throw snapshot.error;
+        planned = await this.plan(conversation, now, live, opts);
+      } catch (err) {
+        this.actors.drop(conversationId);
+        this.desk.logger.error({ err, conversationId, flow: conversation.flow }, 'flow failed; handing to a human');
+        planned = await this.planFailure(conversation, now, err);
+      }
+      let committed: Awaited<ReturnType<typeof store.commit>>;
+      try {
+        committed = await store.commit(planned.batch);
+      } catch (err) {
+        // The live actor is ahead of the store now: forget it, the snapshot is the truth.
+        this.actors.drop(conversationId);
+        throw err;
+      }
+      for (const t of planned.timersSet) this.timers.put(t);
+      for (const name of planned.timersCleared) this.timers.remove(conversationId, name);
+      if (planned.finished) this.actors.drop(conversationId);
+      this.desk.bus.publish(committed.events);
+      if (planned.batch.outbox?.length) this.desk.dispatcher?.kick();
+    });
+    if (!opts.firedTimer) this.armTimers();
+  }
+
+  private async plan(
+    conversation: Conversation,
+    now: Date,
+    live: LiveActor,
+    opts: { takeBack?: boolean; firedTimer?: string },
+  ): Promise<PlannedStep> {
+    const customer = await this.desk.store.getCustomer(conversation.customerId);
+    if (!customer) throw new Error(`customer ${conversation.customerId} of the conversation is missing`);
+    const snapshot = live.actor.getSnapshot();
+    return planStep({
+      conversation,
+      customer,
+      now,
+      effects: live.effects.filter(isFlowEffect),
+      flowState: stateName(snapshot.value),
+      finished: snapshot.status === 'done',
+      persisted: {
+        v: 1,
+        flow: live.flow,
+        xstate: live.actor.getPersistedSnapshot(),
+        quickReplies: lastQuickReplies(live.effects),
+      },
+      pendingTimers: this.timers.ofConversation(conversation.id),
+      takeBack: opts.takeBack === true,
+      firedTimer: opts.firedTimer,
+    });
+  }
+
+  private async planFailure(conversation: Conversation, now: Date, err: unknown): Promise<PlannedStep> {
+    const customer = await this.desk.store.getCustomer(conversation.customerId);
+    const reason = `flow failed: ${err instanceof Error ? err.message : String(err)}`.slice(0, 256);
+    return planStep({
+      conversation,
+      customer,
+      now,
+      effects: [
+        ...(this.options.failureReply === '' ? [] : [{ type: 'reply' as const, text: this.failureReply() }]),
+        { type: 'handoff', reason, language: conversation.language },
+      ],
+      flowState: 'failed',
+      finished: true,
+      persisted: null,
+      pendingTimers: this.timers.ofConversation(conversation.id),
+      takeBack: false,
+      failure: { reason, flow: conversation.flow },
+    });
+  }
+
+  private failureReply(): string {
+    return (
+      this.options.failureReply ?? 'Sorry, something went wrong on our side. A person from our team will reply here.'
+    );
+  }
+
+  private async liveActor(
+    conversation: Conversation,
+  ): Promise<{ live: LiveActor; persisted: PersistedFlow | undefined }> {
+    const nowMs = this.clock.now().getTime();
+    const stored = (await this.desk.store.getFlowSnapshot(conversation.id)) as PersistedFlow | undefined;
+    const cached = this.actors.get(conversation.id, nowMs);
+    if (cached) return { live: cached, persisted: stored };
+    const machine = this.options.flows.get(conversation.flow);
+    if (!machine) throw new Error(`unknown flow "${conversation.flow}"`);
+    const actor: AnyActor = createActor(machine, {
+      snapshot: stored?.xstate as never,
+      input: { conversationId: conversation.id, channel: conversation.channel, language: conversation.language },
+    });
+    const live: LiveActor = { actor, flow: conversation.flow, effects: [], lastUsed: nowMs };
+    actor.on('*', (e: unknown) => live.effects.push(e));
+    // Without an error observer XState rethrows asynchronously and would crash the process.
+    actor.subscribe({ error: () => undefined });
+    actor.start();
+    if (actor.getSnapshot().status === 'error') throw actor.getSnapshot().error;
+    this.actors.set(conversation.id, live);
+    return { live, persisted: stored };
+  }
+
+  private async wait(now: Date): Promise<WaitInfo> {
+    const at = now.getTime();
+    if (this.waitCache && at - this.waitCache.at < WAIT_CACHE_MS && at >= this.waitCache.at) return this.waitCache.info;
+    const info = await this.estimateWait(this.desk.store, now);
+    this.waitCache = { at, info };
+    return info;
+  }
+
+  private async forgetTimer(conversation: Conversation, name: string): Promise<void> {
+    await this.desk.store.commit({
+      records: [{ collection: TIMER_COLLECTION, id: `${conversation.id}:${name}`, value: null }],
+    });
+    this.timers.remove(conversation.id, name);
+  }
+}
+
+function isFlowEffect(e: unknown): e is FlowEffect {
+  return typeof e === 'object' && e !== null && typeof (e as { type?: unknown }).type === 'string';
+}
+
+function lastQuickReplies(effects: readonly unknown[]): readonly QuickReply[] {
+  for (let i = effects.length - 1; i >= 0; i--) {
+    const e = effects[i] as FlowEffect;
+    if (e.type === 'reply') return e.quickReplies ?? [];
+  }
+  return [];
+}
+
+/** A customer on a text-only channel answers quick replies by number or by label. */
+export function matchQuickReply(text: string, offered: readonly QuickReply[]): QuickReply | undefined {
+  const t = text.trim().toLowerCase();
+  if (t === '' || offered.length === 0) return undefined;
+  const n = /^\d{1,2}$/.test(t) ? Number(t) : Number.NaN;
+  if (n >= 1 && n <= offered.length) return offered[n - 1];
+  return offered.find((q) => q.label.toLowerCase() === t);
+}
+
+export function stateName(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value)
+      .map(([k, v]) => {
+        const inner = stateName(v);
+        return inner ? `${k}.${inner}` : k;
+      })
+      .join(',');
+  }
+  return '';
+}

@@ -1,0 +1,155 @@
+/**
+ * Turns one flow step (the effects a flow emitted and its new snapshot) into
+ * the single WriteBatch the engine commits: reply Messages + OutboxEntries,
+ * the conversation's update, the events, the snapshot and the timers.
+ */
+import type { Conversation, Customer, Message, NewEvent, OutboxEntry } from '../domain.js';
+import { draftOutbound } from '../outbox/outbound.js';
+import type { StoredRecord, WriteBatch } from '../store/store.js';
+import type { PersistedFlow } from './engine.js';
+import { type FlowTimer, TIMER_COLLECTION, timerId } from './timers.js';
+import type { FlowEffect } from './types.js';
+
+export interface StepInput {
+  readonly conversation: Conversation;
+  readonly customer: Customer | undefined;
+  readonly now: Date;
+  readonly effects: readonly FlowEffect[];
+  readonly flowState: string;
+  /** The flow reached a final state: the conversation is closed. */
+  readonly finished: boolean;
+  /** `null` forgets the snapshot. */
+  readonly persisted: PersistedFlow | null;
+  readonly pendingTimers: readonly FlowTimer[];
+  /** The step was started by a human giving the conversation back (or resolving it). */
+  readonly takeBack: boolean;
+  readonly firedTimer?: string;
+  readonly failure?: { readonly reason: string; readonly flow: string };
+}
+
+export interface PlannedStep {
+  readonly batch: WriteBatch;
+  readonly timersSet: readonly FlowTimer[];
+  readonly timersCleared: readonly string[];
+  readonly finished: boolean;
+}
+
+export function planStep(s: StepInput): PlannedStep {
+  const at = s.now.toISOString();
+  const base = { at, conversationId: s.conversation.id, customerId: s.conversation.customerId };
+  let c: Conversation = { ...s.conversation, updatedAt: at, flowState: s.flowState };
+  // A human handing back (or resolving) gives the flow the conversation again, for its survey too.
+  if (s.takeBack) c = { ...c, mode: 'bot', assignee: undefined };
+  const messages: Message[] = [];
+  const outbox: OutboxEntry[] = [];
+  const events: NewEvent[] = [];
+  const records: StoredRecord[] = [];
+  const timersSet: FlowTimer[] = [];
+  const timersCleared = new Set<string>();
+  if (s.firedTimer) timersCleared.add(s.firedTimer);
+
+  if (s.failure)
+    events.push({ ...base, type: 'flow.failed', data: { reason: s.failure.reason, flow: s.failure.flow } });
+  for (const e of s.effects) {
+    switch (e.type) {
+      case 'reply': {
+        if (!s.customer) break;
+        const out = draftOutbound({
+          conversation: c,
+          customer: s.customer,
+          author: 'bot',
+          text: e.text,
+          quickReplies: e.quickReplies,
+          now: s.now,
+        });
+        messages.push(out.message);
+        if (out.outbox) outbox.push(out.outbox);
+        events.push(out.event);
+        c = { ...c, messageCount: c.messageCount + 1 };
+        break;
+      }
+      case 'handoff':
+        c = {
+          ...c,
+          mode: 'queued',
+          handoffReason: e.reason.slice(0, 256),
+          topic: e.topic ?? c.topic,
+          language: e.language ?? c.language,
+          tags: e.topic && !c.tags.includes(e.topic) ? [...c.tags, e.topic] : c.tags,
+          sla: { ...c.sla, queuedAt: at },
+        };
+        events.push({
+          ...base,
+          type: 'handoff.requested',
+          data: { reason: e.reason, topic: e.topic, language: e.language ?? c.language, skill: e.skill },
+        });
+        break;
+      case 'resolve':
+        if (!c.resolvedAt) {
+          c = { ...c, resolvedAt: at };
+          events.push({ ...base, type: 'conversation.resolved', data: { by: 'bot' } });
+        }
+        break;
+      case 'tag':
+        if (!c.tags.includes(e.tag) && c.tags.length < 64) {
+          c = { ...c, tags: [...c.tags, e.tag] };
+          events.push({ ...base, type: 'conversation.tagged', data: { tag: e.tag } });
+        }
+        break;
+      case 'setPriority':
+        if (c.priority !== e.priority) {
+          c = { ...c, priority: e.priority };
+          events.push({ ...base, type: 'conversation.prioritized', data: { priority: e.priority } });
+        }
+        break;
+      case 'survey':
+        events.push({ ...base, type: 'survey.answered', data: { question: e.question, score: e.score } });
+        break;
+      case 'timer.set': {
+        const timer = {
+          conversationId: c.id,
+          name: e.name,
+          dueAt: new Date(s.now.getTime() + e.delayMs).toISOString(),
+        };
+        timersSet.push(timer);
+        timersCleared.delete(e.name);
+        break;
+      }
+      case 'timer.cancel':
+        timersCleared.add(e.name);
+        break;
+    }
+  }
+  const finished = s.finished || s.failure !== undefined;
+  if (finished) {
+    // A finished flow keeps no timers.
+    for (const t of s.pendingTimers) timersCleared.add(t.name);
+    timersSet.length = 0;
+    if (c.mode === 'bot') {
+      if (!c.resolvedAt) events.push({ ...base, type: 'conversation.resolved', data: { by: 'bot', closed: true } });
+      c = { ...c, mode: 'resolved', resolvedAt: c.resolvedAt ?? at };
+    }
+  }
+  for (const t of timersSet)
+    records.push({ collection: TIMER_COLLECTION, id: timerId(t.conversationId, t.name), value: t });
+  for (const name of timersCleared) {
+    if (!timersSet.some((t) => t.name === name))
+      records.push({ collection: TIMER_COLLECTION, id: timerId(c.id, name), value: null });
+  }
+  if (c.mode !== s.conversation.mode && c.mode !== 'queued') {
+    events.push({ ...base, type: 'conversation.mode_changed', data: { from: s.conversation.mode, to: c.mode } });
+  }
+  return {
+    batch: {
+      conversations: [c],
+      messages,
+      outbox,
+      events,
+      records,
+      flowSnapshots: [{ conversationId: c.id, snapshot: finished ? null : s.persisted }],
+    },
+    timersSet,
+    timersCleared: [...timersCleared].filter((n) => !timersSet.some((t) => t.name === n)),
+    finished,
+  };
+}

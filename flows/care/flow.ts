@@ -1,0 +1,288 @@
+/**
+ * The customer-care flow. It acknowledges the first message at once in the
+ * customer's language, answers from the knowledge base, asks whether that
+ * solved it, tries one more article, and hands off to a person (with reason,
+ * topic and language for routing, and the expected wait from the live queue)
+ * when asked, when two answers did not help, or when the language is not
+ * covered. After resolution it asks CSAT and effort (1–5). No sentiment analysis.
+ */
+import { assign, setup } from 'xstate';
+import type { FlowEvent } from '../../core/index.js';
+import { defineFlow, flowTypes, said } from '../kit/define.js';
+import {
+  cancelTimer,
+  handoff,
+  quickReplies,
+  recordSurvey,
+  reply,
+  resolveConversation,
+  startTimer,
+  timerIs,
+} from '../kit/effects.js';
+import { interimServices } from './interim-kb.js';
+import type { Article, CareServices } from './services.js';
+
+export interface CareContext {
+  language: string;
+  /** Ids of the articles already offered, so "no" brings the next best one. */
+  tried: string[];
+  current: Article | undefined;
+  /** Answers in a row that did not help. */
+  misses: number;
+  lastQuery: string;
+  topic: string | undefined;
+  handoffReason: string;
+  reminded: boolean;
+}
+
+export const REMIND_AFTER_MS = 10 * 60_000;
+export const CLOSE_AFTER_MS = 24 * 60 * 60_000;
+const MAX_MISSES = 2;
+
+export function createCareFlow(svc: CareServices) {
+  const languageOf = (context: CareContext, event: FlowEvent): string => {
+    if (event.type !== 'customer.message') return context.language;
+    return svc.detectLanguage(event.text) ?? event.language?.slice(0, 2).toLowerCase() ?? context.language;
+  };
+  const covered = (language: string) => svc.languages.includes(language);
+  const firstHit = (query: string, language: string, tried: readonly string[]) => svc.search(query, language, tried)[0];
+  /** A "no" keeps the question; anything else is a new, more precise one. */
+  const queryOf = (context: CareContext, event: FlowEvent) => (svc.isNo(said(event)) ? context.lastQuery : said(event));
+  const yesNo = (language: string) =>
+    quickReplies(
+      { label: svc.message(language, 'yes'), value: 'yes' },
+      { label: svc.message(language, 'no'), value: 'no' },
+    );
+  const ratings = quickReplies('1', '2', '3', '4', '5');
+  const when = (iso: string | undefined) => (iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : '');
+
+  const tellWaitAndHandOff = [
+    reply<CareContext>(({ context, event }) => {
+      if (context.handoffReason === 'language not covered') return svc.message('en', 'handoffLanguage');
+      const { wait } = event.env;
+      return wait.open
+        ? svc.message(context.language, 'handoffWait', { minutes: wait.minutes, queue: wait.queueLength })
+        : svc.message(context.language, 'handoffClosed', { reopens: when(wait.reopensAt) });
+    }),
+    handoff<CareContext>(({ context }) => ({
+      reason: context.handoffReason,
+      topic: context.topic ?? 'general',
+      language: context.language,
+    })),
+  ];
+  const thankResolved = [
+    resolveConversation<CareContext>(),
+    reply<CareContext>(({ context }) => svc.message(context.language, 'resolved')),
+  ];
+
+  const machine = setup({
+    types: flowTypes<CareContext>(),
+    guards: {
+      asksForHuman: ({ event }) => svc.asksForHuman(said(event)),
+      languageNotCovered: ({ context, event }) => !covered(languageOf(context, event)),
+      hasAnswer: ({ context, event }) => firstHit(said(event), languageOf(context, event), []) !== undefined,
+      saysYes: ({ event }) => svc.isYes(said(event)),
+      tooManyMisses: ({ context }) => context.misses + 1 >= MAX_MISSES,
+      hasAnotherAnswer: ({ context, event }) =>
+        firstHit(queryOf(context, event), context.language, context.tried) !== undefined,
+      isRating: ({ event }) => svc.parseRating(said(event)) !== undefined,
+      remindDue: ({ context, event }) => !context.reminded && timerIs('remind')({ event }),
+      closeDue: ({ event }) => timerIs('close')({ event }),
+    },
+    actions: {
+      learnLanguage: assign({ language: ({ context, event }) => languageOf(context, event) }),
+      acknowledge: reply(({ context }) => svc.message(context.language, 'ack')),
+      pickFirstAnswer: assign(({ context, event }) => {
+        const article = firstHit(said(event), context.language, []);
+        return {
+          current: article,
+          tried: article ? [article.id] : [],
+          misses: 0,
+          lastQuery: said(event),
+          topic: article?.topic ?? context.topic,
+        };
+      }),
+      pickNextAnswer: assign(({ context, event }) => {
+        const query = queryOf(context, event);
+        const article = firstHit(query, context.language, context.tried);
+        return {
+          current: article,
+          tried: article ? [...context.tried, article.id] : context.tried,
+          misses: context.misses + 1,
+          lastQuery: query,
+          topic: article?.topic ?? context.topic,
+        };
+      }),
+      sendAnswer: reply(
+        ({ context }) =>
+          context.current
+            ? `${svc.message(context.language, 'answer', { title: context.current.title, body: context.current.body })}\n\n${svc.message(context.language, 'didItHelp')}`
+            : svc.message(context.language, 'noAnswer'),
+        ({ context }) => yesNo(context.language),
+      ),
+      sayTryAgain: reply(({ context }) => svc.message(context.language, 'tryAgain')),
+      markReminded: assign({ reminded: true }),
+      sendReminder: reply(
+        ({ context }) => svc.message(context.language, 'remind'),
+        ({ context }) => yesNo(context.language),
+      ),
+    },
+  }).createMachine({
+    id: 'care',
+    context: ({ input }) => ({
+      language: input.language?.slice(0, 2) ?? 'en',
+      tried: [],
+      current: undefined,
+      misses: 0,
+      lastQuery: '',
+      topic: undefined,
+      handoffReason: '',
+      reminded: false,
+    }),
+    initial: 'awaitingFirstMessage',
+    states: {
+      awaitingFirstMessage: {
+        on: {
+          'customer.*': [
+            {
+              guard: 'asksForHuman',
+              target: 'handedOff',
+              actions: ['learnLanguage', 'acknowledge', assign({ handoffReason: 'customer asked for a person' })],
+            },
+            {
+              guard: 'languageNotCovered',
+              target: 'handedOff',
+              actions: ['learnLanguage', assign({ handoffReason: 'language not covered' })],
+            },
+            {
+              guard: 'hasAnswer',
+              target: 'confirmingResolution',
+              actions: ['learnLanguage', 'acknowledge', 'pickFirstAnswer', 'sendAnswer'],
+            },
+            {
+              target: 'handedOff',
+              actions: ['learnLanguage', 'acknowledge', assign({ handoffReason: 'no article matched the question' })],
+            },
+          ],
+        },
+      },
+      awaitingQuestion: {
+        entry: reply(({ context }) => svc.message(context.language, 'welcomeBack')),
+        on: {
+          'customer.*': [
+            {
+              guard: 'asksForHuman',
+              target: 'handedOff',
+              actions: assign({ handoffReason: 'customer asked for a person' }),
+            },
+            { guard: 'saysYes', target: 'awaitingQuestion', reenter: true },
+            { guard: 'hasAnswer', target: 'confirmingResolution', actions: ['pickFirstAnswer', 'sendAnswer'] },
+            { target: 'handedOff', actions: assign({ handoffReason: 'no article matched the question' }) },
+          ],
+          'conversation.resolved': 'surveying',
+        },
+      },
+      confirmingResolution: {
+        entry: [startTimer('remind', REMIND_AFTER_MS), startTimer('close', CLOSE_AFTER_MS)],
+        exit: [cancelTimer('remind'), cancelTimer('close')],
+        on: {
+          'customer.*': [
+            {
+              guard: 'asksForHuman',
+              target: 'handedOff',
+              actions: assign({ handoffReason: 'customer asked for a person' }),
+            },
+            { guard: 'saysYes', target: 'surveying', actions: thankResolved },
+            {
+              guard: 'tooManyMisses',
+              target: 'handedOff',
+              actions: assign({ handoffReason: 'two answers in a row did not help' }),
+            },
+            {
+              guard: 'hasAnotherAnswer',
+              target: 'confirmingResolution',
+              reenter: true,
+              actions: ['sayTryAgain', 'pickNextAnswer', 'sendAnswer'],
+            },
+            {
+              target: 'handedOff',
+              actions: assign({ handoffReason: 'the answer did not help and no other article matched' }),
+            },
+          ],
+          'timer.fired': [
+            { guard: 'remindDue', actions: ['markReminded', 'sendReminder'] },
+            { guard: 'closeDue', target: 'closed' },
+          ],
+        },
+      },
+      handedOff: {
+        entry: tellWaitAndHandOff,
+        on: {
+          'agent.handback': 'awaitingQuestion',
+          'conversation.resolved': 'surveying',
+        },
+      },
+      surveying: {
+        initial: 'askingSatisfaction',
+        entry: startTimer('close', CLOSE_AFTER_MS),
+        exit: cancelTimer('close'),
+        on: { 'timer.fired': { guard: 'closeDue', target: 'closed' } },
+        states: {
+          askingSatisfaction: {
+            entry: reply(({ context }) => svc.message(context.language, 'csat'), ratings),
+            on: {
+              'customer.*': [
+                {
+                  guard: 'isRating',
+                  target: 'askingEffort',
+                  actions: recordSurvey('csat', ({ event }) => svc.parseRating(said(event)) ?? 0),
+                },
+                { actions: reply(({ context }) => svc.message(context.language, 'ratingHint'), ratings) },
+              ],
+            },
+          },
+          askingEffort: {
+            entry: reply(({ context }) => svc.message(context.language, 'effort'), ratings),
+            on: {
+              'customer.*': [
+                {
+                  guard: 'isRating',
+                  target: 'thanked',
+                  actions: [
+                    recordSurvey('effort', ({ event }) => svc.parseRating(said(event)) ?? 0),
+                    reply(({ context }) => svc.message(context.language, 'surveyThanks')),
+                  ],
+                },
+                { actions: reply(({ context }) => svc.message(context.language, 'ratingHint'), ratings) },
+              ],
+            },
+          },
+          thanked: { type: 'final' },
+        },
+        onDone: 'closed',
+      },
+      closed: { type: 'final' },
+    },
+  });
+
+  return defineFlow({
+    name: 'care',
+    description: 'Customer care: answers from the knowledge base, hands off to a person, asks CSAT and effort.',
+    machine,
+    samples: {
+      texts: [
+        'How do I pay my bill?',
+        'Come pago la bolletta?',
+        'I want a human',
+        'yes',
+        'no',
+        '4',
+        'Wie bezahle ich meine Rechnung bitte?',
+      ],
+      timers: ['remind', 'close'],
+      stateKey: (c: CareContext) => [c.language, c.misses, c.reminded, c.handoffReason],
+    },
+  });
+}
+
+export const careFlow = createCareFlow(interimServices());

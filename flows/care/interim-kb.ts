@@ -1,0 +1,291 @@
+/**
+ * A small built-in knowledge base, messages and intent helpers for the care
+ * flow, used until (and unless) the full knowledge base in this folder is
+ * wired in `defaultCareServices`. Everything here is data or pure functions.
+ */
+import { franc } from 'franc-min';
+import MiniSearch from 'minisearch';
+import type { Article, CareServices, MessageKey } from './services.js';
+
+const SEARCH_STOP_WORDS = new Set(
+  (
+    'the and for you your are was were has have had not but can could would should will with this that what when ' +
+    'where which who how why from into about very just still all any some there their them they she him her its ' +
+    'our out get got did does doing been being also only than then too here now please thanks hello' +
+    ' il lo la gli le un una uno del della dei delle che non per con sono mio mia miei mie suo sua come quando dove ' +
+    'perché perche anche ancora molto tutto tutti questo questa quello quella ciao grazie salve buongiorno'
+  ).split(' '),
+);
+
+export const INTERIM_ARTICLES: readonly Article[] = [
+  {
+    id: 'en-bill-pay',
+    language: 'en',
+    topic: 'billing',
+    title: 'How to pay your bill',
+    body: 'Pay your bill in the app under Billing > Pay, by card or direct debit. Payments show within 24 hours.',
+  },
+  {
+    id: 'en-bill-high',
+    language: 'en',
+    topic: 'billing',
+    title: 'Why is my bill higher than usual',
+    body: 'A higher bill usually comes from roaming, premium numbers or the end of a promotion. See the itemised bill in the app under Billing > Details.',
+  },
+  {
+    id: 'en-net-slow',
+    language: 'en',
+    topic: 'network',
+    title: 'Slow internet or no connection',
+    body: 'Restart your router: unplug it for 30 seconds. Check the coverage map in the app for outages in your area.',
+  },
+  {
+    id: 'en-sim-lost',
+    language: 'en',
+    topic: 'sim',
+    title: 'Lost or stolen SIM card',
+    body: 'Block your SIM at once in the app under Line > Block SIM, then order a replacement: it arrives in 2 working days.',
+  },
+  {
+    id: 'en-roam',
+    language: 'en',
+    topic: 'roaming',
+    title: 'Using your phone abroad (roaming)',
+    body: 'Roaming in the EU is included in your plan. Outside the EU, activate a travel pass in the app before you leave.',
+  },
+  {
+    id: 'en-plan',
+    language: 'en',
+    topic: 'plans',
+    title: 'Change your plan',
+    body: 'Change plan in the app under Plan > Change. The new plan starts at the next billing cycle.',
+  },
+  {
+    id: 'it-bill-pay',
+    language: 'it',
+    topic: 'billing',
+    title: 'Come pagare la bolletta',
+    body: "Paga la bolletta nell'app in Fatture > Paga, con carta o addebito diretto. Il pagamento appare entro 24 ore.",
+  },
+  {
+    id: 'it-bill-high',
+    language: 'it',
+    topic: 'billing',
+    title: 'Perché la bolletta è più alta del solito',
+    body: "Una bolletta più alta di solito dipende da roaming, numeri a pagamento o fine di una promozione. Vedi il dettaglio nell'app in Fatture > Dettaglio.",
+  },
+  {
+    id: 'it-net-slow',
+    language: 'it',
+    topic: 'network',
+    title: 'Internet lento o assente',
+    body: "Riavvia il router: staccalo per 30 secondi. Controlla nell'app la mappa di copertura per guasti nella tua zona.",
+  },
+  {
+    id: 'it-sim-lost',
+    language: 'it',
+    topic: 'sim',
+    title: 'SIM smarrita o rubata',
+    body: "Blocca subito la SIM nell'app in Linea > Blocca SIM, poi ordina una sostituzione: arriva in 2 giorni lavorativi.",
+  },
+  {
+    id: 'it-roam',
+    language: 'it',
+    topic: 'roaming',
+    title: "Usare il telefono all'estero (roaming)",
+    body: "Il roaming nell'UE è incluso nel piano. Fuori dall'UE attiva un pacchetto viaggio nell'app prima di partire.",
+  },
+  {
+    id: 'it-plan',
+    language: 'it',
+    topic: 'plans',
+    title: 'Cambiare piano tariffario',
+    body: "Cambia piano nell'app in Piano > Cambia. Il nuovo piano parte dal prossimo ciclo di fatturazione.",
+  },
+];
+
+const MESSAGES: Record<string, Record<MessageKey, string>> = {
+  en: {
+    ack: 'Thanks for your message, we are on it.',
+    answer: '{title}\n{body}',
+    didItHelp: 'Did this solve your problem?',
+    tryAgain: 'Sorry about that. Maybe this helps:',
+    noAnswer: 'I could not find an answer to that.',
+    handoffWait:
+      'I am passing you to a person from our team. Expected wait: about {minutes} min ({queue} ahead of you).',
+    handoffClosed:
+      'I am passing you to a person from our team. We are closed now and back on {reopens}; we will answer you then.',
+    handoffLanguage: 'I am passing you to a person from our team who can help you.',
+    yes: 'Yes',
+    no: 'No',
+    resolved: 'Great, glad it is solved!',
+    csat: 'How satisfied are you with the help you got? (1 = not at all, 5 = very)',
+    effort: 'How easy was it to get your problem solved? (1 = very hard, 5 = very easy)',
+    ratingHint: 'Please answer with a number from 1 to 5.',
+    surveyThanks: 'Thank you for your feedback!',
+    welcomeBack: 'I am back. Is there anything else I can help you with?',
+    remind: 'Are you still there? Tell me if the answer helped.',
+    handedOffSilent: '',
+  },
+  it: {
+    ack: 'Grazie per il messaggio, ce ne occupiamo subito.',
+    answer: '{title}\n{body}',
+    didItHelp: 'Questo ha risolto il problema?',
+    tryAgain: 'Mi dispiace. Forse questo aiuta:',
+    noAnswer: 'Non ho trovato una risposta.',
+    handoffWait: 'Ti passo a una persona del nostro team. Attesa prevista: circa {minutes} min ({queue} prima di te).',
+    handoffClosed:
+      'Ti passo a una persona del nostro team. Ora siamo chiusi e torniamo il {reopens}; ti risponderemo allora.',
+    handoffLanguage: 'Ti passo a una persona del nostro team che può aiutarti.',
+    yes: 'Sì',
+    no: 'No',
+    resolved: 'Ottimo, felice che sia risolto!',
+    csat: 'Quanto sei soddisfatto dell’aiuto ricevuto? (1 = per niente, 5 = molto)',
+    effort: 'Quanto è stato facile risolvere il problema? (1 = molto difficile, 5 = molto facile)',
+    ratingHint: 'Rispondi con un numero da 1 a 5.',
+    surveyThanks: 'Grazie per il tuo parere!',
+    welcomeBack: 'Eccomi di nuovo. Posso aiutarti in altro?',
+    remind: 'Ci sei ancora? Dimmi se la risposta ti è stata utile.',
+    handedOffSilent: '',
+  },
+};
+
+const STOP_WORDS: Record<string, readonly string[]> = {
+  en: [
+    'the',
+    'my',
+    'is',
+    'not',
+    'how',
+    'do',
+    'i',
+    'you',
+    'what',
+    'why',
+    'can',
+    'a',
+    'to',
+    'and',
+    'it',
+    'with',
+    'bill',
+    'phone',
+    'hello',
+    'hi',
+    'please',
+    'thanks',
+    'yes',
+    'no',
+    'help',
+    'want',
+    'work',
+    'working',
+    'does',
+    'have',
+  ],
+  it: [
+    'il',
+    'la',
+    'mio',
+    'mia',
+    'non',
+    'come',
+    'di',
+    'che',
+    'è',
+    'per',
+    'un',
+    'una',
+    'perché',
+    'con',
+    'bolletta',
+    'ciao',
+    'grazie',
+    'sì',
+    'si',
+    'funziona',
+    'voglio',
+    'posso',
+    'ho',
+    'buongiorno',
+    'aiuto',
+    'della',
+    'del',
+  ],
+};
+const ISO3: Record<string, string> = {
+  eng: 'en',
+  ita: 'it',
+  deu: 'de',
+  fra: 'fr',
+  spa: 'es',
+  por: 'pt',
+  nld: 'nl',
+  pol: 'pl',
+  rus: 'ru',
+  tur: 'tr',
+  arb: 'ar',
+  cmn: 'zh',
+};
+
+/** Stop-word vote between the covered languages first (franc misreads short texts), franc for the rest. */
+export function detectLanguage(text: string): string | undefined {
+  const words = text.toLowerCase().match(/\p{L}+/gu) ?? [];
+  const votes = Object.entries(STOP_WORDS).map(
+    ([lang, list]) => [lang, words.filter((w) => list.includes(w)).length] as const,
+  );
+  votes.sort((a, b) => b[1] - a[1]);
+  const [best, second] = votes;
+  if (best && best[1] > 0 && best[1] > (second?.[1] ?? 0) && (best[1] >= 2 || words.length <= 4)) return best[0];
+  if (text.trim().length < 20) return undefined;
+  const code = franc(text, { minLength: 20 });
+  return code === 'und' ? undefined : (ISO3[code] ?? code);
+}
+
+const HUMAN =
+  /\b(agent|human|person|operator|somebody real|real person|representative|operatore|operatrice|persona|umano|assistente|agente|mensch|mitarbeiter|humano|persona real|opérateur|conseiller|humain)\b/iu;
+export const asksForHuman = (text: string): boolean => HUMAN.test(text);
+export const isYes = (text: string): boolean => /^\s*(yes|y|yeah|yep|sure|solved|si|sì|certo|esatto|ok)\b/iu.test(text);
+export const isNo = (text: string): boolean => /^\s*(no|n|nope|not really|non)\b/iu.test(text);
+export function parseRating(text: string): number | undefined {
+  const m = /^\s*([1-5])(\s*\/\s*5)?\s*$/.exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
+export function interimServices(articles: readonly Article[] = INTERIM_ARTICLES): CareServices {
+  const index = new MiniSearch<Article>({
+    fields: ['title', 'body', 'topic'],
+    storeFields: ['id'],
+    // Small words ("my", "is", "il") would match every article by prefix or typo.
+    processTerm: (term) => {
+      const t = term.toLowerCase();
+      return t.length < 3 || SEARCH_STOP_WORDS.has(t) ? null : t;
+    },
+    searchOptions: {
+      fuzzy: (term) => (term.length > 4 ? 0.2 : 0),
+      prefix: (term) => term.length > 3,
+      boost: { title: 2, topic: 1.5 },
+      combineWith: 'OR',
+    },
+  });
+  index.addAll(articles as Article[]);
+  const byId = new Map(articles.map((a) => [a.id, a]));
+  const languages = [...new Set(articles.map((a) => a.language))];
+  return {
+    languages,
+    detectLanguage,
+    search: (text, language, exclude) =>
+      index
+        .search(text, { filter: (r) => byId.get(r.id)?.language === language && !exclude.includes(r.id) })
+        .map((r) => byId.get(r.id)!)
+        .slice(0, 5),
+    asksForHuman,
+    isYes,
+    isNo,
+    parseRating,
+    message: (language, key, vars = {}) => {
+      const table = MESSAGES[language] ?? MESSAGES.en!;
+      return table[key].replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? ''));
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * What the care flow needs from the world, as one interface, so that the
+ * machine stays a pure description of the conversation and tests can swap
+ * parts. `defaultCareServices` wires the knowledge base, the search, the
+ * language detection and the messages shipped in this folder.
+ */
+
+export interface Article {
+  readonly id: string;
+  readonly title: string;
+  readonly body: string;
+  readonly language: string;
+  /** The routing topic (billing, network, …) a handoff carries. */
+  readonly topic: string;
+}
+
+export type MessageKey =
+  | 'ack'
+  | 'answer'
+  | 'didItHelp'
+  | 'tryAgain'
+  | 'noAnswer'
+  | 'handoffWait'
+  | 'handoffClosed'
+  | 'handoffLanguage'
+  | 'yes'
+  | 'no'
+  | 'resolved'
+  | 'csat'
+  | 'effort'
+  | 'ratingHint'
+  | 'surveyThanks'
+  | 'welcomeBack'
+  | 'remind'
+  | 'handedOffSilent';
+
+export interface CareServices {
+  /** Languages the knowledge base covers, e.g. ['en', 'it']. */
+  readonly languages: readonly string[];
+  /**
+   * The language of a message: a two-letter code, or `undefined` when the
+   * text is too short to tell (the flow then keeps what it knew).
+   */
+  detectLanguage(text: string): string | undefined;
+  /** Best articles first, in that language, leaving out the ids already tried. */
+  search(text: string, language: string, exclude: readonly string[]): Article[];
+  asksForHuman(text: string): boolean;
+  isYes(text: string): boolean;
+  isNo(text: string): boolean;
+  /** 1–5, or undefined. */
+  parseRating(text: string): number | undefined;
+  /** A localized message; `vars` fill `{name}` placeholders. */
+  message(language: string, key: MessageKey, vars?: Record<string, string | number>): string;
+}

@@ -1,0 +1,73 @@
+/**
+ * Defining a flow. A flow is an XState v5 machine built with `setup()`; the
+ * kit gives it caredesk's types (`flowTypes<Context>()`) and effect helpers
+ * (effects.ts), and `defineFlow` names it for the registry, the CLI and the
+ * test kit.
+ *
+ *   const machine = setup({ types: flowTypes<Ctx>() }).createMachine({...});
+ *   export const greeter = defineFlow({ name: 'greeter', description: '…', machine });
+ */
+import type { AnyStateMachine, MachineContext } from 'xstate';
+import type { FlowEffect, FlowEvent, QuickReply } from '../../core/index.js';
+
+/** What a flow's actor is created with. */
+export interface FlowInput {
+  readonly conversationId: string;
+  readonly channel: string;
+  readonly language?: string;
+}
+
+/** caredesk's types for `setup({ types })`: context, the events a flow hears, the effects it emits, its input. */
+export function flowTypes<TContext extends MachineContext>() {
+  return {
+    context: {} as TContext,
+    events: {} as FlowEvent,
+    emitted: {} as FlowEffect,
+    input: {} as FlowInput,
+  };
+}
+
+/**
+ * Sample inputs for walking every path of a flow (`testEveryPath`, `flows draw`):
+ * what customers might type, which buttons they might press, which timers may fire.
+ */
+export interface FlowSamples {
+  readonly texts: readonly string[];
+  readonly actions?: readonly string[];
+  readonly timers?: readonly string[];
+  /**
+   * What of the context tells two states apart when walking paths (default:
+   * all of it). Keep it coarse (counters, flags), or the walk never ends.
+   */
+  readonly stateKey?: (context: never) => unknown;
+}
+
+export interface Flow<TMachine extends AnyStateMachine = AnyStateMachine> {
+  readonly name: string;
+  readonly description: string;
+  readonly machine: TMachine;
+  readonly samples: FlowSamples;
+}
+
+const NAME = /^[a-z][a-z0-9-]{0,63}$/;
+
+export function defineFlow<TMachine extends AnyStateMachine>(flow: {
+  name: string;
+  description: string;
+  machine: TMachine;
+  samples?: FlowSamples;
+}): Flow<TMachine> {
+  if (!NAME.test(flow.name)) {
+    throw new Error(`Flow name "${flow.name}" is invalid: use lowercase letters, digits and dashes (e.g. "care").`);
+  }
+  return { ...flow, samples: flow.samples ?? { texts: ['hello'] } };
+}
+
+/** The text of a customer message or the value of a pressed button, whichever the event carries. */
+export function said(event: FlowEvent): string {
+  if (event.type === 'customer.message') return event.text;
+  if (event.type === 'customer.action') return event.value;
+  return '';
+}
+
+export type { FlowEffect, FlowEvent, QuickReply };

@@ -1,0 +1,117 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { careFlow } from '../../flows/care/flow.js';
+import { chatWith, type FlowChat } from '../../flows/kit/testing.js';
+
+let chat: FlowChat | undefined;
+afterEach(async () => {
+  await chat?.close();
+  chat = undefined;
+});
+
+describe('care flow, in English', () => {
+  it('acknowledges at once, answers from the knowledge base, resolves on yes and asks CSAT and effort', async () => {
+    chat = await chatWith(careFlow);
+    const replies = await chat.say('How do I pay my bill?');
+    expect(replies[0]?.text).toMatch(/thanks for your message/i);
+    await chat.expectReply(/pay your bill/i);
+    await chat.press('Yes');
+    await chat.expectResolved();
+    await chat.expectReply(/glad it is solved/i);
+    const csat = await chat.expectReply(/how satisfied/i);
+    expect(csat.quickReplies.map((q) => q.label)).toEqual(['1', '2', '3', '4', '5']);
+    await chat.say('5');
+    await chat.expectReply(/how easy/i);
+    await chat.say('4');
+    await chat.expectReply(/thank you for your feedback/i);
+    expect(chat.surveyAnswers()).toEqual({ csat: 5, effort: 4 });
+    expect((await chat.conversation()).mode).toBe('resolved');
+  });
+
+  it('a customer who says no gets the next best article, and a second no hands off with topic and language', async () => {
+    chat = await chatWith(careFlow);
+    await chat.say('My bill is higher than usual, why?');
+    const first = await chat.expectReply(/bill/i);
+    await chat.press('No');
+    const second = await chat.expectReply(/maybe this helps/i);
+    expect(second.text).not.toEqual(first.text);
+    await chat.say('no');
+    const c = await chat.expectHandoff({ reason: /two answers/, topic: 'billing', language: 'en' });
+    expect(c.mode).toBe('queued');
+    await chat.expectReply(/about 4 min/);
+  });
+
+  it('a customer who asks for a human is queued at once and told the expected wait', async () => {
+    chat = await chatWith(careFlow, { wait: { minutes: 12, queueLength: 3, open: true } });
+    await chat.say('I want to talk to a human');
+    await chat.expectHandoff({ reason: /asked for a person/ });
+    await chat.expectReply(/about 12 min \(3 ahead/);
+  });
+
+  it('outside business hours the handoff says when the team is back', async () => {
+    chat = await chatWith(careFlow, {
+      wait: { minutes: 3, queueLength: 0, open: false, reopensAt: '2026-01-06T08:00:00.000Z' },
+    });
+    await chat.say('agent please');
+    await chat.expectReply(/closed now and back on 2026-01-06 08:00 UTC/);
+  });
+
+  it('a customer who writes during a handoff gets no bot reply, and the message is stored', async () => {
+    chat = await chatWith(careFlow);
+    await chat.say('operator');
+    await chat.expectHandoff();
+    await chat.expectReply(/passing you to a person/);
+    const replies = await chat.say('hello? anyone there?');
+    expect(replies).toEqual([]);
+    await chat.expectSilence();
+    const messages = await chat.desk.store.listMessages((await chat.conversation()).id);
+    expect(messages.at(-1)?.text).toBe('hello? anyone there?');
+  });
+
+  it('when an agent hands back, the bot takes over again', async () => {
+    chat = await chatWith(careFlow);
+    await chat.say('human please');
+    await chat.engine.handBack((await chat.conversation()).id, 'agt_1');
+    expect((await chat.conversation()).mode).toBe('bot');
+    await chat.expectReply(/anything else/i);
+    await chat.say('how do I change my plan');
+    await chat.expectReply(/change plan/i);
+  });
+
+  it('a customer writing in a language no article covers is handed off with that language', async () => {
+    chat = await chatWith(careFlow);
+    await chat.say('Guten Tag, meine Rechnung ist viel zu hoch und ich verstehe nicht warum');
+    await chat.expectHandoff({ reason: 'language not covered', language: 'de' });
+  });
+});
+
+describe('care flow, in Italian', () => {
+  it('answers in Italian, resolves on "Sì" and stores the survey answers', async () => {
+    chat = await chatWith(careFlow);
+    const replies = await chat.say('Come pago la bolletta?');
+    expect(replies[0]?.text).toMatch(/grazie per il messaggio/i);
+    await chat.expectReply(/paga la bolletta/i);
+    await chat.press('Sì');
+    await chat.expectResolved();
+    await chat.expectReply(/quanto sei soddisfatto/i);
+    await chat.say('3');
+    await chat.expectReply(/quanto è stato facile/i);
+    await chat.say('2');
+    await chat.expectReply(/grazie per il tuo parere/i);
+    expect(chat.surveyAnswers()).toEqual({ csat: 3, effort: 2 });
+  });
+
+  it('"voglio parlare con un operatore" hands off at once, in Italian', async () => {
+    chat = await chatWith(careFlow);
+    await chat.say('voglio parlare con un operatore');
+    await chat.expectHandoff({ language: 'it' });
+    await chat.expectReply(/ti passo a una persona/i);
+  });
+
+  it('a customer may answer the quick replies by typing their number', async () => {
+    chat = await chatWith(careFlow);
+    await chat.say('internet lento, non funziona');
+    await chat.expectReply(/router/i);
+    await chat.say('1');
+    await chat.expectResolved();
+  });
+});
