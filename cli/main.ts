@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { chatCommand } from './commands/chat.js';
+import { flowsCommand } from './commands/flows.js';
 import { serveCommand } from './commands/serve.js';
 import { runCli } from './run.js';
 
@@ -12,6 +13,7 @@ const program = new Command('caredesk')
   .version('0.1.0')
   .showHelpAfterError()
   .addCommand(serveCommand())
-  .addCommand(chatCommand());
+  .addCommand(chatCommand())
+  .addCommand(flowsCommand());
 
 await runCli(program);

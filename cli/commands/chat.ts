@@ -2,7 +2,10 @@ import { Command } from 'commander';
 
 export function chatCommand(): Command {
   return new Command('chat')
-    .description('Be a customer in this terminal, talking to a running caredesk over the Bot Framework protocol.')
+    .description(
+      'Be a customer in this terminal: talk to a running caredesk (the dev chat channel), or to one flow with --flow.',
+    )
+    .option('-f, --flow <name>', 'talk to this flow alone, in memory, with its effects shown (no server needed)')
     .option('-s, --server <url>', 'caredesk to talk to', process.env.CAREDESK_SERVER ?? 'http://127.0.0.1:3978')
     .option('-u, --user <id>', 'your customer id on the dev chat channel (default: devchat-$USER)')
     .option('-l, --language <tag>', 'the language your client reports, e.g. en or it')
@@ -13,9 +16,19 @@ The dev chat is a tiny Bot Framework channel on 127.0.0.1: what you type is post
 <server>/api/messages, and the replies come back to it. Buttons are shown numbered:
 type the number to press one. Ctrl-D leaves. Works with piped input too:
 
-  echo "my internet is slow" | caredesk chat --server http://127.0.0.1:3978`,
+  echo "my internet is slow" | caredesk chat --server http://127.0.0.1:3978
+
+With --flow, no server is involved: the flow runs through the real engine on an
+in-memory store, and its effects are shown as they happen ([handoff: …], [tag: …]):
+
+  caredesk chat --flow care`,
     )
-    .action(async (opts: { server: string; user?: string; language?: string }) => {
+    .action(async (opts: { server: string; user?: string; language?: string; flow?: string }) => {
+      if (opts.flow) {
+        const { runFlowChat } = await import('./flow-chat.js');
+        await runFlowChat(opts.flow, opts.language);
+        return;
+      }
       const { runDevChat } = await import('../../bots/devchat/client.js');
       await runDevChat({ server: opts.server, user: opts.user, language: opts.language });
     });

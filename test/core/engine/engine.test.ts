@@ -1,0 +1,106 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { setup } from 'xstate';
+import { Desk, EmbeddedStore, FlowEngine, ManualClock, type Store } from '../../../core/index.js';
+import { REMIND_AFTER_MS } from '../../../flows/care/flow.js';
+import { defineFlow, flowTypes } from '../../../flows/kit/define.js';
+import { reply } from '../../../flows/kit/effects.js';
+import { defaultRegistry, FlowRegistry } from '../../../flows/registry.js';
+import { tempDir } from '../store/temp-dir.js';
+
+async function boot(store: Store, clock: ManualClock, registry = defaultRegistry()) {
+  await store.open();
+  const desk = new Desk({ store, clock, flowFor: registry.flowFor });
+  const engine = new FlowEngine(desk, { flows: registry, autoTimers: false });
+  await engine.start();
+  return { desk, engine };
+}
+
+let n = 0;
+async function say(desk: Desk, text: string, user = 'u1') {
+  await desk.receive({ channel: 'telegram', externalUserId: user, channelMessageId: `m${++n}`, text });
+  await desk.idle();
+}
+
+async function botTexts(desk: Desk, user = 'u1'): Promise<string[]> {
+  const customer = await desk.store.findCustomerByIdentity('telegram', user);
+  const [conversation] = await desk.store.listConversations({ customerId: customer?.id });
+  return (await desk.store.listMessages(conversation?.id ?? '')).filter((m) => m.author === 'bot').map((m) => m.text);
+}
+
+describe('the flow engine across a restart', () => {
+  it('a conversation interrupted by a restart goes on where it was, and no reply is sent twice', async () => {
+    const dir = join(tempDir(), 'data');
+    const clock = new ManualClock('2026-01-05T10:00:00Z');
+    const first = await boot(new EmbeddedStore(dir), clock);
+    await say(first.desk, 'my internet is slow');
+    const before = await botTexts(first.desk);
+    expect(before.at(-1)).toMatch(/Did this solve your problem/);
+    await first.engine.stop();
+    await first.desk.store.close();
+
+    const second = await boot(new EmbeddedStore(dir), clock);
+    await say(second.desk, 'yes');
+    const after = await botTexts(second.desk);
+    expect(after.slice(0, before.length)).toEqual(before);
+    expect(after.slice(before.length).join('\n')).toMatch(/satisfied/);
+    const outbox = await second.desk.store.listOutbox();
+    expect(new Set(outbox.map((o) => o.messageId)).size).toBe(outbox.length);
+    await second.engine.stop();
+    await second.desk.store.close();
+  });
+
+  it('a reminder due while the server was down is sent after the restart', async () => {
+    const dir = join(tempDir(), 'data');
+    const clock = new ManualClock('2026-01-05T10:00:00Z');
+    const first = await boot(new EmbeddedStore(dir), clock);
+    await say(first.desk, 'my internet is slow');
+    const asked = (await botTexts(first.desk)).length;
+    await first.engine.stop();
+    await first.desk.store.close();
+
+    clock.advance(REMIND_AFTER_MS + 1000);
+    const second = await boot(new EmbeddedStore(dir), clock);
+    await second.engine.runDueTimers();
+    await second.desk.idle();
+    const texts = await botTexts(second.desk);
+    expect(texts).toHaveLength(asked + 1);
+    await second.engine.stop();
+    await second.desk.store.close();
+  });
+});
+
+describe('a flow that fails', () => {
+  it('hands the conversation to a person with the reason, and the server goes on', async () => {
+    const broken = defineFlow({
+      name: 'broken',
+      description: 'throws on every message',
+      machine: setup({
+        types: flowTypes<Record<string, never>>(),
+        actions: {
+          explode: () => {
+            throw new Error('the knowledge base is unreachable');
+          },
+        },
+      }).createMachine({
+        context: {},
+        initial: 'waiting',
+        states: { waiting: { on: { 'customer.message': { actions: ['explode', reply(() => 'never said')] } } } },
+      }),
+    });
+    const registry = new FlowRegistry('broken').register(broken);
+    const clock = new ManualClock();
+    const { MemoryStore } = await import('../../../core/index.js');
+    const { desk, engine } = await boot(new MemoryStore(), clock, registry);
+    await say(desk, 'hello', 'u9');
+    const customer = await desk.store.findCustomerByIdentity('telegram', 'u9');
+    const conversation = await desk.store.findOpenConversation(customer?.id ?? '');
+    expect(conversation?.mode).toBe('queued');
+    expect(conversation?.handoffReason).toMatch(/knowledge base is unreachable|flow failed/i);
+    const events = (await desk.store.listEvents(0, 100)).map((e) => e.type);
+    expect(events).toContain('flow.failed');
+    // Another customer is still served by the engine.
+    await say(desk, 'hello', 'u10');
+    await engine.stop();
+  });
+});
