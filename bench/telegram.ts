@@ -30,6 +30,7 @@ import {
 } from '../core/index.js';
 import { defaultRegistry } from '../flows/registry.js';
 import { startEmulator } from '../test/bots/telegram/emulator.js';
+import { EchoEngine } from '../test/bots/telegram/helpers.js';
 
 const customers = Number(process.env.CUSTOMERS ?? 50);
 // Two rounds of the script by default: longer runs drift out of step with the flow (see the note in SCRIPT).
@@ -128,26 +129,6 @@ async function bareTelegraf(): Promise<Run> {
   return run;
 }
 
-class Echo implements ConversationEngine {
-  constructor(private readonly desk: Desk) {}
-  async onCustomerMessage(stored: StoredIngest): Promise<void> {
-    const out = draftOutbound({
-      conversation: stored.conversation,
-      customer: stored.customer,
-      author: 'bot',
-      text: stored.message.text,
-      now: this.desk.clock.now(),
-    });
-    const result = await this.desk.store.commit({
-      messages: [out.message],
-      outbox: out.outbox ? [out.outbox] : [],
-      events: [out.event],
-    });
-    this.desk.bus.publish(result.events);
-    this.desk.dispatcher?.kick();
-  }
-}
-
 async function caredesk(): Promise<Run> {
   const token = '1002:CAREDESK';
   const dir = mkdtempSync(join(tmpdir(), 'caredesk-bench-telegram-'));
@@ -155,7 +136,7 @@ async function caredesk(): Promise<Run> {
   await store.open();
   const flows = defaultRegistry();
   const desk = new Desk({ store, flowFor: flows.flowFor });
-  if (process.env.FLOW === 'echo') desk.engine = new Echo(desk);
+  if (process.env.FLOW === 'echo') desk.engine = new EchoEngine(desk);
   else await new FlowEngine(desk, { flows }).start();
   const channel = telegramChannel(desk, { botToken: token, apiRoot: emulator.apiRoot, limits }, silentLogger);
   const dispatcher = new OutboxDelivery(desk, [channel.sender]);
