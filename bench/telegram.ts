@@ -18,16 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Telegraf } from 'telegraf';
 import { telegramChannel } from '../bots/telegram/index.js';
-import {
-  type ConversationEngine,
-  Desk,
-  draftOutbound,
-  EmbeddedStore,
-  FlowEngine,
-  OutboxDelivery,
-  type StoredIngest,
-  silentLogger,
-} from '../core/index.js';
+import { Desk, EmbeddedStore, FlowEngine, OutboxDelivery, silentLogger } from '../core/index.js';
 import { defaultRegistry } from '../flows/registry.js';
 import { startEmulator } from '../test/bots/telegram/emulator.js';
 import { EchoEngine } from '../test/bots/telegram/helpers.js';
