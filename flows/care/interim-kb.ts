@@ -1,10 +1,11 @@
 /**
- * A small built-in knowledge base, messages and intent helpers for the care
- * flow, used until (and unless) the full knowledge base in this folder is
- * wired in `defaultCareServices`. Everything here is data or pure functions.
+ * The care flow's services: search over the knowledge base (knowledge/*.json,
+ * loaded by knowledge-base.ts), language detection, messages and intent
+ * helpers. Everything here is data or pure functions.
  */
 import { franc } from 'franc-min';
 import MiniSearch from 'minisearch';
+import { loadKnowledgeBase } from './knowledge-base.js';
 import type { Article, CareServices, MessageKey } from './services.js';
 
 const SEARCH_STOP_WORDS = new Set(
@@ -16,93 +17,6 @@ const SEARCH_STOP_WORDS = new Set(
     'perché perche anche ancora molto tutto tutti questo questa quello quella ciao grazie salve buongiorno'
   ).split(' '),
 );
-
-export const INTERIM_ARTICLES: readonly Article[] = [
-  {
-    id: 'en-bill-pay',
-    language: 'en',
-    topic: 'billing',
-    title: 'How to pay your bill',
-    body: 'Pay your bill in the app under Billing > Pay, by card or direct debit. Payments show within 24 hours.',
-  },
-  {
-    id: 'en-bill-high',
-    language: 'en',
-    topic: 'billing',
-    title: 'Why is my bill higher than usual',
-    body: 'A higher bill usually comes from roaming, premium numbers or the end of a promotion. See the itemised bill in the app under Billing > Details.',
-  },
-  {
-    id: 'en-net-slow',
-    language: 'en',
-    topic: 'network',
-    title: 'Slow internet or no connection',
-    body: 'Restart your router: unplug it for 30 seconds. Check the coverage map in the app for outages in your area.',
-  },
-  {
-    id: 'en-sim-lost',
-    language: 'en',
-    topic: 'sim',
-    title: 'Lost or stolen SIM card',
-    body: 'Block your SIM at once in the app under Line > Block SIM, then order a replacement: it arrives in 2 working days.',
-  },
-  {
-    id: 'en-roam',
-    language: 'en',
-    topic: 'roaming',
-    title: 'Using your phone abroad (roaming)',
-    body: 'Roaming in the EU is included in your plan. Outside the EU, activate a travel pass in the app before you leave.',
-  },
-  {
-    id: 'en-plan',
-    language: 'en',
-    topic: 'plans',
-    title: 'Change your plan',
-    body: 'Change plan in the app under Plan > Change. The new plan starts at the next billing cycle.',
-  },
-  {
-    id: 'it-bill-pay',
-    language: 'it',
-    topic: 'billing',
-    title: 'Come pagare la bolletta',
-    body: "Paga la bolletta nell'app in Fatture > Paga, con carta o addebito diretto. Il pagamento appare entro 24 ore.",
-  },
-  {
-    id: 'it-bill-high',
-    language: 'it',
-    topic: 'billing',
-    title: 'Perché la bolletta è più alta del solito',
-    body: "Una bolletta più alta di solito dipende da roaming, numeri a pagamento o fine di una promozione. Vedi il dettaglio nell'app in Fatture > Dettaglio.",
-  },
-  {
-    id: 'it-net-slow',
-    language: 'it',
-    topic: 'network',
-    title: 'Internet lento o assente',
-    body: "Riavvia il router: staccalo per 30 secondi. Controlla nell'app la mappa di copertura per guasti nella tua zona.",
-  },
-  {
-    id: 'it-sim-lost',
-    language: 'it',
-    topic: 'sim',
-    title: 'SIM smarrita o rubata',
-    body: "Blocca subito la SIM nell'app in Linea > Blocca SIM, poi ordina una sostituzione: arriva in 2 giorni lavorativi.",
-  },
-  {
-    id: 'it-roam',
-    language: 'it',
-    topic: 'roaming',
-    title: "Usare il telefono all'estero (roaming)",
-    body: "Il roaming nell'UE è incluso nel piano. Fuori dall'UE attiva un pacchetto viaggio nell'app prima di partire.",
-  },
-  {
-    id: 'it-plan',
-    language: 'it',
-    topic: 'plans',
-    title: 'Cambiare piano tariffario',
-    body: "Cambia piano nell'app in Piano > Cambia. Il nuovo piano parte dal prossimo ciclo di fatturazione.",
-  },
-];
 
 const MESSAGES: Record<string, Record<MessageKey, string>> = {
   en: {
@@ -252,9 +166,13 @@ export function parseRating(text: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-export function interimServices(articles: readonly Article[] = INTERIM_ARTICLES): CareServices {
+export function interimServices(articles: readonly Article[] = loadKnowledgeBase()): CareServices {
   const index = new MiniSearch<Article>({
-    fields: ['title', 'body', 'topic'],
+    fields: ['title', 'body', 'topic', 'tags'],
+    extractField: (doc, field) => {
+      const value = (doc as unknown as Record<string, unknown>)[field];
+      return Array.isArray(value) ? value.join(' ') : (value as string);
+    },
     storeFields: ['id'],
     // Small words ("my", "is", "il") would match every article by prefix or typo.
     processTerm: (term) => {
@@ -264,7 +182,7 @@ export function interimServices(articles: readonly Article[] = INTERIM_ARTICLES)
     searchOptions: {
       fuzzy: (term) => (term.length > 4 ? 0.2 : 0),
       prefix: (term) => term.length > 3,
-      boost: { title: 2, topic: 1.5 },
+      boost: { title: 2, tags: 2, topic: 1.5 },
       combineWith: 'OR',
     },
   });

@@ -89,7 +89,7 @@ describe('care flow, in Italian', () => {
     chat = await chatWith(careFlow);
     const replies = await chat.say('Come pago la bolletta?');
     expect(replies[0]?.text).toMatch(/grazie per il messaggio/i);
-    await chat.expectReply(/paga la bolletta/i);
+    await chat.expectReply(/come pagare la bolletta/i);
     await chat.press('Sì');
     await chat.expectResolved();
     await chat.expectReply(/quanto sei soddisfatto/i);

@@ -1,0 +1,41 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { interimServices } from '../../../flows/care/interim-kb.js';
+import { loadKnowledgeBase } from '../../../flows/care/knowledge-base.js';
+
+describe('the care knowledge base', () => {
+  it('ships at least 15 articles in English and in Italian', () => {
+    const articles = loadKnowledgeBase();
+    expect(articles.filter((a) => a.language === 'en').length).toBeGreaterThanOrEqual(15);
+    expect(articles.filter((a) => a.language === 'it').length).toBeGreaterThanOrEqual(15);
+  });
+
+  it('a broken article file stops loading with the file and the field at fault', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'caredesk-kb-'));
+    writeFileSync(join(dir, 'en.json'), JSON.stringify([{ id: 'x', topic: 't', title: 'T' }]));
+    expect(() => loadKnowledgeBase(dir)).toThrow(/en\.json: 0\.body/);
+    writeFileSync(join(dir, 'en.json'), '[{');
+    expect(() => loadKnowledgeBase(dir)).toThrow(/en\.json is not valid JSON/);
+  });
+
+  it.each([
+    ['my internt is slow', 'en', 'en-internet-slow'],
+    ['roming charges when I travel', 'en', 'en-roaming'],
+    ['I forgot my PUK code', 'en', 'en-puk'],
+    ['how do I keep my number when I switch', 'en', 'en-port-number'],
+    ['non funziona internet, è lentissimo', 'it', 'it-internet-lento'],
+    ['ho perso il telefono', 'it', 'it-sim-smarrita'],
+    ['giga finiti', 'it', 'it-giga'],
+    ['voglio fare la disdetta del contratto', 'it', 'it-disdetta'],
+  ])('"%s" (%s) finds %s first', (text, language, id) => {
+    expect(interimServices().search(text, language, [])[0]?.id).toBe(id);
+  });
+
+  it('gibberish finds nothing, and an article already tried is left out', () => {
+    const kb = interimServices();
+    expect(kb.search('qwxz zzkj', 'en', [])).toEqual([]);
+    expect(kb.search('slow internet', 'en', ['en-internet-slow'])[0]?.id).not.toBe('en-internet-slow');
+  });
+});
