@@ -193,7 +193,7 @@ for (const [flow, store] of [
 }
 const rehydrate = await rehydration();
 console.log(
-  `  care flow step: live actor ${rehydrate.liveUs} µs, rehydrated from its snapshot ${rehydrate.rehydratedUs} µs`,
+  `  echo flow step: live actor ${rehydrate.liveUs} µs, rehydrated from its snapshot ${rehydrate.rehydratedUs} µs`,
 );
 const idle = await idleMemory();
 console.log(`  ${idle.conversations} idle conversations: RSS ${idle.rssMb} MB, ${idle.liveActors} actors kept live`);
