@@ -4,14 +4,27 @@
  * bad file stops start-up with its name and the field at fault, so a broken
  * edit never reaches customers.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError, describeIssues } from '../../core/index.js';
 import type { Article } from './services.js';
 
-export const KNOWLEDGE_DIR = fileURLToPath(new URL('./knowledge/', import.meta.url));
+/**
+ * `flows/care/knowledge`, found from this module's place: beside it when run
+ * from the sources, up from `dist/` when run from the bundle.
+ */
+export function knowledgeDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 4; up++) {
+    for (const candidate of [join(dir, 'knowledge'), join(dir, 'flows', 'care', 'knowledge')]) {
+      if (existsSync(candidate)) return candidate;
+    }
+    dir = dirname(dir);
+  }
+  throw new ConfigError('The care knowledge base (flows/care/knowledge) is missing from this installation.');
+}
 
 const ArticleFileSchema = z.array(
   z.object({
@@ -28,7 +41,7 @@ export interface KnowledgeArticle extends Article {
 }
 
 /** Every `<language>.json` of the folder; the file name is the articles' language. */
-export function loadKnowledgeBase(dir: string = KNOWLEDGE_DIR): KnowledgeArticle[] {
+export function loadKnowledgeBase(dir: string = knowledgeDir()): KnowledgeArticle[] {
   const files = readdirSync(dir).filter((f) => /^[a-z]{2}\.json$/.test(f));
   const articles: KnowledgeArticle[] = [];
   const ids = new Set<string>();

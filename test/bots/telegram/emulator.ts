@@ -3,7 +3,7 @@
  * with a look at what the bot sent (its own client's getUpdates swallows
  * replies after a timeout; see STACK-NOTES).
  */
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import * as emulator from 'telegram-test-api';
 import type { TelegramServer as Server } from 'telegram-test-api/lib/telegramServer.js';
 
@@ -23,22 +23,41 @@ export interface Emulator {
   stop(): Promise<void>;
 }
 
+/** A port the OS just handed out, so parallel test files do not collide. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+// The emulator treats port 0 as "use 9000", so ask the OS for a free port first;
+// another process may take it in between, hence a few tries.
 export async function startEmulator(): Promise<Emulator> {
-  const server = new TelegramServer({ port: 0, host: '127.0.0.1', storeTimeout: 60 });
-  await server.start();
-  const internals = server as unknown as {
-    server: { address(): AddressInfo };
-    config: { apiURL: string };
-    storage: { botMessages: BotMessage[] };
-  };
-  const apiRoot = `http://127.0.0.1:${internals.server.address().port}`;
-  internals.config.apiURL = apiRoot; // it computed the URL from port 0
-  return {
-    server,
-    apiRoot,
-    botMessages: () => internals.storage.botMessages,
-    stop: async () => {
-      await server.stop();
-    },
-  };
+  for (let attempt = 1; ; attempt++) {
+    const server = new TelegramServer({ port: await freePort(), host: '127.0.0.1', storeTimeout: 60 });
+    try {
+      await server.start();
+    } catch (err) {
+      if (attempt < 5 && (err as NodeJS.ErrnoException).code === 'EADDRINUSE') continue;
+      throw err;
+    }
+    const internals = server as unknown as {
+      config: { apiURL: string; port: number };
+      storage: { botMessages: BotMessage[] };
+    };
+    const apiRoot = `http://127.0.0.1:${internals.config.port}`;
+    return {
+      server,
+      apiRoot,
+      botMessages: () => internals.storage.botMessages,
+      stop: async () => {
+        await server.stop();
+      },
+    };
+  }
 }
