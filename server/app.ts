@@ -4,13 +4,15 @@
  * answer has the same shape.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { type Desk, StoreClosedError } from '../core/index.js';
+import { type Desk, type HumanDesk, StoreClosedError } from '../core/index.js';
 import type { Config } from './config.js';
 import { errorHandler, notFoundHandler } from './http-errors.js';
 
 export interface ServerContext {
   readonly config: Config;
   readonly desk: Desk;
+  /** The human side: agents, the queue, desk actions, KPIs. */
+  readonly human: HumanDesk;
 }
 
 /**
@@ -34,7 +36,7 @@ export interface HealthBody {
 }
 
 export function buildServer(options: BuildServerOptions): FastifyInstance {
-  const { config, desk, logger } = options;
+  const { config, desk, human, logger } = options;
   // A line per request costs more than the request at webhook rates: only when debugging.
   const logRequests = config.logLevel === 'debug' || config.logLevel === 'trace';
   const app = Fastify({
@@ -55,7 +57,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     }
   });
 
-  const context: ServerContext = { config, desk };
+  const context: ServerContext = { config, desk, human };
   for (const plugin of options.plugins ?? []) {
     void app.register(async (scope) => plugin(scope, context));
   }

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
-import { ConfigError } from '../core/index.js';
+import { ConfigError, type DeskConfig, parseDeskConfig } from '../core/index.js';
 import {
   type LogLevel,
   type MicrosoftAppType,
@@ -42,6 +42,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   readonly telegram: TelegramConfig;
   readonly microsoft: MicrosoftConfig;
+  /** The human side (SLA, routing, reopen…): the config file's `desk` section, defaults otherwise. */
+  readonly desk: DeskConfig;
   /** The config file that was read (absolute), if any. */
   readonly configFile: string | undefined;
 }
@@ -82,7 +84,7 @@ export function loadConfig(
   const cwd = options.cwd ?? process.cwd();
   const configPath = options.configFile ?? configFromEnv(env.CAREDESK_CONFIG);
   const configFile = configPath === undefined ? undefined : resolve(cwd, configPath.value);
-  const file =
+  const file: ConfigFile =
     configFile === undefined || configPath === undefined ? {} : readConfigFile(configFile, configPath, fileReader);
 
   const problems: string[] = [];
@@ -104,6 +106,7 @@ export function loadConfig(
   const values = parsed as Parsed;
   problems.push(...crossChecks(values, sources));
   if (problems.length > 0) throw configError(problems);
+  const desk = parseDesk(file.desk, configFile);
 
   // A relative data directory in a config file means "next to the file", like paths in tsconfig.json.
   const dataDirBase = sources.CAREDESK_DATA_DIR?.fromFile && configFile ? dirname(configFile) : cwd;
@@ -126,8 +129,24 @@ export function loadConfig(
       appTenantId: values.MICROSOFT_APP_TENANT_ID,
       appType: values.MICROSOFT_APP_TYPE,
     },
+    desk,
     configFile,
   };
+}
+
+/** The `desk` section is structured (policies, rules, teams), so it lives in the file only. */
+function parseDesk(raw: unknown, configFile: string | undefined): DeskConfig {
+  try {
+    return parseDeskConfig(raw ?? {});
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    throw new ConfigError(
+      `${err.message.replace(/\.?$/, '')} (the "desk" section of ${configFile}). See docs/queue.md.`,
+      {
+        file: configFile,
+      },
+    );
+  }
 }
 
 function configFromEnv(value: string | undefined): ConfigOverride | undefined {
@@ -155,7 +174,12 @@ function pickRaw(
   return undefined;
 }
 
-function readConfigFile(file: string, given: ConfigOverride, read: FileReader): Partial<Record<SettingName, unknown>> {
+type ConfigFile = Partial<Record<SettingName, unknown>> & { readonly desk?: unknown };
+
+/** Keys of the config file besides the settings table. */
+const SECTIONS = ['desk'] as const;
+
+function readConfigFile(file: string, given: ConfigOverride, read: FileReader): ConfigFile {
   let text: string;
   try {
     text = read(file);
@@ -176,14 +200,15 @@ function readConfigFile(file: string, given: ConfigOverride, read: FileReader): 
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new ConfigError(`Config file ${file} must hold one JSON object, e.g. {"PORT": 3978}.`, { file });
   }
-  const unknown = Object.keys(json).filter((k) => !(SETTING_NAMES as readonly string[]).includes(k));
+  const known: readonly string[] = [...SETTING_NAMES, ...SECTIONS];
+  const unknown = Object.keys(json).filter((k) => !known.includes(k));
   if (unknown.length > 0) {
     throw new ConfigError(
-      `Config file ${file} has unknown setting${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}. Known settings: ${SETTING_NAMES.join(', ')}.`,
+      `Config file ${file} has unknown setting${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}. Known settings: ${known.join(', ')}.`,
       { file, unknown },
     );
   }
-  return json as Partial<Record<SettingName, unknown>>;
+  return json as ConfigFile;
 }
 
 function crossChecks(values: Parsed, sources: Partial<Record<SettingName, Raw>>): string[] {

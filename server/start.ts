@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import { Desk, EmbeddedStore, FlowEngine, ListenError, MemoryStore, type Store } from '../core/index.js';
+import { Desk, EmbeddedStore, FlowEngine, HumanDesk, ListenError, MemoryStore, type Store } from '../core/index.js';
 import { defaultRegistry } from '../flows/registry.js';
 import { buildServer, type ServerPlugin } from './app.js';
 import { enabledChannels } from './channels.js';
@@ -22,6 +22,7 @@ export interface StartOptions {
 export interface ServerHandle {
   readonly app: FastifyInstance;
   readonly desk: Desk;
+  readonly human: HumanDesk;
   /** Where the server answers, with the actual port (PORT=0 picks one). */
   readonly url: string;
   /** Stops the server; the same shutdown a signal starts. Safe to call twice. */
@@ -45,9 +46,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const flows = defaultRegistry();
   const desk = new Desk({ store, logger, flowFor: flows.flowFor });
   const engine = new FlowEngine(desk, { flows });
+  // Before the engine starts: the human side's interceptor must see the first message already.
+  const human = new HumanDesk(desk, { config: config.desk, flow: engine });
   await engine.start();
   const channels = await enabledChannels(config, desk, logger);
-  const app = buildServer({ config, desk, logger, plugins: [...channels.plugins, ...(options.plugins ?? [])] });
+  const app = buildServer({ config, desk, human, logger, plugins: [...channels.plugins, ...(options.plugins ?? [])] });
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {
@@ -60,7 +63,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   logger.info({ url }, `caredesk listening on ${url}`);
   try {
     await channels.start();
+    human.start();
   } catch (err) {
+    human.stop();
     await app.close().catch(() => undefined);
     await channels.stop().catch(() => undefined);
     await engine.stop();
@@ -93,6 +98,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   function close(): Promise<void> {
     closing ??= (async () => {
       try {
+        human.stop();
         await app.close();
         await channels.stop();
         await engine.stop();
@@ -113,7 +119,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     return closing;
   }
 
-  return { app, desk, url, close, closed };
+  return { app, desk, human, url, close, closed };
 }
 
 /** The errors a user meets when the address is wrong or taken, worded for them; others pass through. */

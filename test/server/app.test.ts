@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Desk, InvalidInputError, MemoryStore, NotFoundError, StoreLockedError } from '../../core/index.js';
+import { Desk, HumanDesk, InvalidInputError, MemoryStore, NotFoundError, StoreLockedError } from '../../core/index.js';
 import { buildServer, loadConfig, type ServerPlugin } from '../../server/index.js';
 
 const config = loadConfig({ CAREDESK_STORE: 'memory', LOG_LEVEL: 'silent' });
@@ -12,7 +12,7 @@ async function serve(plugins: ServerPlugin[] = []): Promise<{ app: FastifyInstan
   const store = new MemoryStore();
   await store.open();
   const desk = new Desk({ store });
-  app = buildServer({ config, desk, logger, plugins });
+  app = buildServer({ config, desk, human: new HumanDesk(desk), logger, plugins });
   await app.ready();
   return { app, desk };
 }

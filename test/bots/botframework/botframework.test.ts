@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BOTFRAMEWORK_PATH, botframeworkChannel, isLoopback } from '../../../bots/botframework/index.js';
-import { type Desk, OutboxDelivery, silentLogger } from '../../../core/index.js';
+import { type Desk, HumanDesk, OutboxDelivery, silentLogger } from '../../../core/index.js';
 import { buildServer, loadConfig } from '../../../server/index.js';
 import { echoDesk, until } from '../telegram/helpers.js';
 import { type FakeChannel, fakeChannel } from './fake-channel.js';
@@ -27,6 +27,7 @@ async function running(options: { appId?: string; appPassword?: string } = {}): 
   const app = buildServer({
     config: loadConfig({}),
     desk,
+    human: new HumanDesk(desk),
     logger: pino({ level: 'silent' }),
     plugins: [(a) => bf.routes(a)],
   });
