@@ -7,9 +7,12 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { Desk, EmbeddedStore, FlowEngine, HumanDesk, ListenError, MemoryStore, type Store } from '../core/index.js';
 import { defaultRegistry } from '../flows/registry.js';
+import { adminPlugin } from './admin/index.js';
 import { buildServer, type ServerPlugin } from './app.js';
 import { enabledChannels } from './channels.js';
 import type { Config } from './config.js';
+import { controlPlugin } from './control/index.js';
+import { metricsPlugin } from './metrics.js';
 
 export interface StartOptions {
   /** Default: pino at the configured level, JSON lines on stdout. */
@@ -50,7 +53,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const human = new HumanDesk(desk, { config: config.desk, flow: engine });
   await engine.start();
   const channels = await enabledChannels(config, desk, logger);
-  const app = buildServer({ config, desk, human, logger, plugins: [...channels.plugins, ...(options.plugins ?? [])] });
+  const app = buildServer({
+    config,
+    desk,
+    human,
+    logger,
+    plugins: [...channels.plugins, adminPlugin, controlPlugin, metricsPlugin, ...(options.plugins ?? [])],
+  });
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {
