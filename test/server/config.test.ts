@@ -198,6 +198,20 @@ describe('configuration file (CAREDESK_CONFIG)', () => {
     const err = errorOf(() => load({ CAREDESK_CONFIG: file }, files({ [file]: '{"PROT": 1}' })));
     expect(err.message).toContain(`Config file ${file} has unknown setting PROT. Known settings: PORT, HOST,`);
   });
+
+  it('the desk section sets SLA policies and routing; a wrong one is named with the file', () => {
+    const desk = { sla: { policies: [{ name: 'fast', firstResponse: '5m', nextResponse: '10m', resolution: '1d' }] } };
+    const config = load({ CAREDESK_CONFIG: file }, files({ [file]: JSON.stringify({ desk }) }));
+    expect(config.desk.sla.policies).toMatchObject([{ name: 'fast', firstResponse: 300_000 }]);
+    const bad = { sla: { policies: [{ name: 'fast', firstResponse: 'soon', nextResponse: '10m', resolution: '1d' }] } };
+    const err = errorOf(() => load({ CAREDESK_CONFIG: file }, files({ [file]: JSON.stringify({ desk: bad }) })));
+    expect(err.message).toContain('firstResponse');
+    expect(err.message).toContain(`the "desk" section of ${file}`);
+  });
+
+  it('without a config file the desk runs on default service levels', () => {
+    expect(load({}).desk.sla.policies.length).toBeGreaterThan(0);
+  });
 });
 
 describe('Telegram webhook settings', () => {
