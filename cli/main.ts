@@ -3,8 +3,10 @@
  * here; commander gives every one its own `--help`.
  */
 import { Command } from 'commander';
+import { agentsCommand } from './commands/agents.js';
 import { chatCommand } from './commands/chat.js';
 import { flowsCommand } from './commands/flows.js';
+import { reportCommand } from './commands/report.js';
 import { serveCommand } from './commands/serve.js';
 import { runCli } from './run.js';
 
@@ -14,6 +16,8 @@ const program = new Command('caredesk')
   .showHelpAfterError()
   .addCommand(serveCommand())
   .addCommand(chatCommand())
-  .addCommand(flowsCommand());
+  .addCommand(flowsCommand())
+  .addCommand(agentsCommand())
+  .addCommand(reportCommand());
 
 await runCli(program);

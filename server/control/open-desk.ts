@@ -1,0 +1,154 @@
+/**
+ * How a CLI command reaches a data directory without ever corrupting it:
+ * it opens the store itself when the directory's lock is free, and asks the
+ * server that holds the lock otherwise (its control route, found through
+ * control.json). A server that is starting or stopping is waited for.
+ */
+import { existsSync, realpathSync } from 'node:fs';
+import { ConfigError, Desk, EmbeddedStore, HumanDesk, StoreLockedError } from '../../core/index.js';
+import type { Config } from '../config.js';
+import { ControlBusyError, ControlClient, ControlConnectionError } from './client.js';
+import { type ControlFile, readControlFile, removeControlFile } from './control-file.js';
+import { ControlUnavailableError } from './errors.js';
+import { type DeskOperations, localOperations } from './operations.js';
+
+export interface DeskSession {
+  readonly ops: DeskOperations;
+  /** `store`: this process opened the data directory; otherwise the server that owns it answered. */
+  readonly via: 'store' | { readonly url: string; readonly pid: number };
+  /** Releases the data directory (or does nothing, through a server). */
+  close(): Promise<void>;
+}
+
+export interface OpenDeskOptions {
+  /** Create the data directory if there is none yet (adding the first supervisor). Default: refuse. */
+  readonly create?: boolean;
+  /** How long to wait for a server that is starting or stopping, or for another command to finish (default 10 s). */
+  readonly waitMs?: number;
+}
+
+interface Attempt {
+  readonly session?: DeskSession;
+  /** Why the lock's holder cannot be asked, for the message if waiting does not help. */
+  readonly reason: string;
+}
+
+export async function openDesk(config: Config, options: OpenDeskOptions = {}): Promise<DeskSession> {
+  const dir = config.dataDir;
+  if (config.store !== 'embedded') {
+    throw new ConfigError(
+      `CAREDESK_STORE is "${config.store}": a server on the memory store keeps its agents and conversations inside its own process, where this command cannot reach them. Use the embedded store (the default) to manage them from the command line.`,
+    );
+  }
+  if (!options.create && !existsSync(dir)) {
+    throw new ConfigError(
+      `There is no data directory at ${dir}. Point --data-dir (or CAREDESK_DATA_DIR) at the directory caredesk serve uses.`,
+      { dataDir: dir },
+    );
+  }
+  const deadline = Date.now() + (options.waitMs ?? 10_000);
+  for (;;) {
+    const store = new EmbeddedStore(dir, { fsync: config.fsync });
+    let locked: StoreLockedError;
+    try {
+      await store.open();
+      return localSession(store, config);
+    } catch (err) {
+      if (!(err instanceof StoreLockedError)) throw err;
+      locked = err;
+    }
+    const attempt = await askServer(dir);
+    if (attempt.session) return attempt.session;
+    if (Date.now() >= deadline) {
+      throw new ControlUnavailableError(
+        dir,
+        `another caredesk process (${String(locked.details.holder)})`,
+        attempt.reason,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function localSession(store: EmbeddedStore, config: Config): DeskSession {
+  // This process holds the lock, so no server runs here: a control.json is what a killed one left behind.
+  removeControlFile(config.dataDir);
+  const desk = new Desk({ store });
+  const human = new HumanDesk(desk, { config: config.desk });
+  return {
+    ops: localOperations(human),
+    via: 'store',
+    async close() {
+      await desk.idle();
+      await store.close();
+    },
+  };
+}
+
+async function askServer(dir: string): Promise<Attempt> {
+  const control = readControlFile(dir);
+  if (!control) {
+    return {
+      reason: 'it takes no commands (there is no control.json: it is not a caredesk serve, or one still starting)',
+    };
+  }
+  if (!isRunning(control.pid)) {
+    return { reason: `its control.json names pid ${control.pid}, which is not running (a server that was killed)` };
+  }
+  const client = new ControlClient(control);
+  try {
+    const status = await client.status();
+    if (!sameDirectory(status.dataDir, dir)) {
+      return { reason: `its control.json leads to the server of another data directory (${status.dataDir})` };
+    }
+  } catch (err) {
+    if (err instanceof ControlConnectionError) {
+      return { reason: `its control route at ${control.url} does not answer (${err.code})` };
+    }
+    if (err instanceof ControlBusyError) return { reason: `the server at ${control.url} is shutting down` };
+    throw err;
+  }
+  return { session: remoteSession(client, control), reason: '' };
+}
+
+function remoteSession(client: ControlClient, control: ControlFile): DeskSession {
+  const guard = async <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (err) {
+      if (!(err instanceof ControlConnectionError || err instanceof ControlBusyError)) throw err;
+      const why = err instanceof ControlConnectionError ? err.code : 'it is shutting down';
+      throw new ControlUnavailableError(
+        control.dataDir,
+        `caredesk serve (pid ${control.pid}, ${control.url})`,
+        `it stopped answering (${why}) before it confirmed`,
+        'If you were changing something, run caredesk agents list to see whether the change was made before trying again.',
+      );
+    }
+  };
+  const ops: DeskOperations = {
+    createAgent: (input) => guard(() => client.createAgent(input)),
+    listAgents: () => guard(() => client.listAgents()),
+    removeAgent: (id) => guard(() => client.removeAgent(id)),
+    rotateToken: (id) => guard(() => client.rotateToken(id)),
+    kpis: (since, by) => guard(() => client.kpis(since, by)),
+  };
+  return { ops, via: { url: control.url, pid: control.pid }, close: async () => undefined };
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function sameDirectory(a: string, b: string): boolean {
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return false;
+  }
+}
