@@ -5,6 +5,7 @@
  * per customer. Channels, the server and `caredesk chat` all talk to a Desk.
  */
 import { type Clock, systemClock } from './clock.js';
+import type { Conversation, NewEvent } from './domain.js';
 import { EventBus } from './event-bus.js';
 import { handleLinkCommand } from './identity/link-command.js';
 import { type IngestResult, ingest } from './ingest.js';
@@ -31,6 +32,16 @@ export interface OutboxDispatcher {
  */
 export type MessageInterceptor = (desk: Desk, stored: StoredIngest) => Promise<boolean>;
 
+/**
+ * Plans a flow's handoff inside the flow's own write: the human side's
+ * routing rules, SLA clocks and `handoff.requested` event (core/queue sets it).
+ */
+export type HandoffPlanner = (
+  conversation: Conversation,
+  input: { reason: string; topic?: string; language?: string; skill?: string },
+  now: Date,
+) => { conversation: Conversation; events: NewEvent[] };
+
 export interface DeskOptions {
   readonly store: Store;
   readonly clock?: Clock;
@@ -50,6 +61,8 @@ export class Desk {
   readonly flowFor: (channel: string) => string;
   engine: ConversationEngine | undefined;
   dispatcher: OutboxDispatcher | undefined;
+  /** Set by the human side (HumanDesk); without it a flow's handoff only moves the conversation to the queue. */
+  handoffPlanner: HandoffPlanner | undefined;
   readonly interceptors: MessageInterceptor[];
   private readonly inFlight = new Set<Promise<void>>();
 

@@ -23,7 +23,8 @@ export type ErrorCode =
   | 'E_ALREADY_MERGED'
   | 'E_FORBIDDEN'
   | 'E_INVALID_STATE'
-  | 'E_UNAUTHORIZED';
+  | 'E_UNAUTHORIZED'
+  | 'E_RATE_LIMITED';
 
 export class CaredeskError extends Error {
   readonly code: ErrorCode;
@@ -154,6 +155,17 @@ export class UnauthorizedError extends CaredeskError {
     super(
       'E_UNAUTHORIZED',
       'The token is missing or not valid; ask a supervisor for a new one (caredesk agents rotate-token).',
+    );
+  }
+}
+
+/** Too many failed attempts from one place; `retryAfterSeconds` says when to try again. */
+export class RateLimitedError extends CaredeskError {
+  constructor(retryAfterSeconds: number) {
+    super(
+      'E_RATE_LIMITED',
+      `Too many failed attempts to sign in from this address; wait ${retryAfterSeconds} s and try again with a valid token.`,
+      { retryAfterSeconds },
     );
   }
 }

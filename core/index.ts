@@ -7,7 +7,14 @@
 export * from './agents/index.js';
 // Advanced
 export { type Clock, type IdKind, ManualClock, newId, systemClock } from './clock.js';
-export { type ConversationEngine, Desk, type DeskOptions, type OutboxDispatcher, type StoredIngest } from './desk.js';
+export {
+  type ConversationEngine,
+  Desk,
+  type DeskOptions,
+  type HandoffPlanner,
+  type OutboxDispatcher,
+  type StoredIngest,
+} from './desk.js';
 // Commonly used
 export * from './domain.js';
 // Flow engine

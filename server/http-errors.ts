@@ -31,6 +31,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   E_FORBIDDEN: 403,
   E_INVALID_STATE: 409,
   E_UNAUTHORIZED: 401,
+  E_RATE_LIMITED: 429,
 };
 
 /** Codes of answers that are not a CaredeskError: a server bug. */
@@ -82,6 +83,8 @@ export function errorHandler(err: unknown, request: FastifyRequest, reply: Fasti
   const answer = toHttpError(err);
   if (answer.status >= 500) request.log.error({ err }, 'request failed');
   else request.log.debug({ err }, 'request refused');
+  const retryAfter = err instanceof CaredeskError ? err.details.retryAfterSeconds : undefined;
+  if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
   void reply.status(answer.status).send(answer.body);
 }
 

@@ -235,6 +235,7 @@ export class FlowEngine implements ConversationEngine {
       pendingTimers: this.timers.ofConversation(conversation.id),
       takeBack: opts.takeBack === true,
       firedTimer: opts.firedTimer,
+      planHandoff: this.desk.handoffPlanner,
     });
   }
 
@@ -255,6 +256,7 @@ export class FlowEngine implements ConversationEngine {
       pendingTimers: this.timers.ofConversation(conversation.id),
       takeBack: false,
       failure: { reason, flow: conversation.flow },
+      planHandoff: this.desk.handoffPlanner,
     });
   }
 

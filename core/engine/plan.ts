@@ -3,6 +3,7 @@
  * the single WriteBatch the engine commits: reply Messages + OutboxEntries,
  * the conversation's update, the events, the snapshot and the timers.
  */
+import type { HandoffPlanner } from '../desk.js';
 import type { Conversation, Customer, Message, NewEvent, OutboxEntry } from '../domain.js';
 import { draftOutbound } from '../outbox/outbound.js';
 import type { StoredRecord, WriteBatch } from '../store/store.js';
@@ -25,6 +26,8 @@ export interface StepInput {
   readonly takeBack: boolean;
   readonly firedTimer?: string;
   readonly failure?: { readonly reason: string; readonly flow: string };
+  /** The human side's handoff (routing rules, SLA clocks); without it a handoff only queues the conversation. */
+  readonly planHandoff?: HandoffPlanner;
 }
 
 export interface PlannedStep {
@@ -69,6 +72,17 @@ export function planStep(s: StepInput): PlannedStep {
         break;
       }
       case 'handoff':
+        if (s.planHandoff && c.mode === 'bot') {
+          const tagged = { ...c, tags: e.topic && !c.tags.includes(e.topic) ? [...c.tags, e.topic] : c.tags };
+          const planned = s.planHandoff(
+            tagged,
+            { reason: e.reason.slice(0, 256), topic: e.topic, language: e.language, skill: e.skill },
+            s.now,
+          );
+          c = planned.conversation;
+          events.push(...planned.events);
+          break;
+        }
         c = {
           ...c,
           mode: 'queued',

@@ -2,7 +2,7 @@
  * What an agent writes: a reply goes to the customer in their channel through
  * the outbox (stored first, delivered after); a note stays inside the team.
  */
-import type { Conversation } from '../domain.js';
+import type { Conversation, Message } from '../domain.js';
 import { MAX_TEXT_LENGTH } from '../domain.js';
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors.js';
 import { draftOutbound } from '../outbox/outbound.js';
@@ -30,17 +30,17 @@ async function write(
   agentId: string,
   rawText: unknown,
   internal: boolean,
-): Promise<ChangeResult & { messageId: string }> {
+): Promise<ChangeResult & { messageId: string; message: Message }> {
   const text = checkText(rawText);
   await loadAgent(ctx, agentId);
-  let messageId = '';
+  let message: Message | undefined;
   const result = await changeConversation(ctx, conversationId, async (c, now) => {
     // Only the owner answers the customer; anyone on the team may leave a note.
     if (!internal) applyOwnershipForReply(c, agentId);
     const customer = await ctx.desk.store.getCustomer(c.customerId);
     if (!customer) throw new NotFoundError('customer', c.customerId);
     const out = draftOutbound({ conversation: c, customer, author: 'agent', agentId, text, internal, now });
-    messageId = out.message.id;
+    message = out.message;
     const next: Conversation = {
       ...c,
       updatedAt: now.toISOString(),
@@ -54,7 +54,8 @@ async function write(
     }
     return { conversation: next, messages: [out.message], outbox: out.outbox ? [out.outbox] : [], events };
   });
-  return { ...result, messageId };
+  // Set by `decide`, which always runs before changeConversation resolves.
+  return { ...result, messageId: message!.id, message: message! };
 }
 
 function applyOwnershipForReply(c: Conversation, agentId: string): void {

@@ -46,6 +46,8 @@ export class HumanDesk {
     this.sla = new SlaWatcher(this.ctx);
     // Before the flow sees a message, the human side decides whether it is the bot's at all.
     desk.interceptors.push(customerMessageInterceptor(this.ctx, options));
+    // A flow's handoff gets the same routing, SLA clocks and event as one made here.
+    desk.handoffPlanner = (c, input, now) => actions.planHandoff(c, input, this.config, now);
     // A handoff the flow engine committed itself (planHandoff) is offered to free agents too;
     // scheduled, not awaited: the publisher may still hold the customer's lock.
     desk.bus.subscribe(() => {

@@ -34,6 +34,17 @@ export {
   TeamSchema,
 } from './config.js';
 export type { FlowControl, QueueContext } from './context.js';
+export {
+  type ConversationDetail,
+  type ConversationRow,
+  type ConversationRowFilter,
+  ConversationRowFilterSchema,
+  type CustomerSummary,
+  conversationDetail,
+  listConversationRows,
+  type PlaceInLine,
+  placesInLine,
+} from './conversation-rows.js';
 export { type CustomerMessageOptions, customerMessageInterceptor } from './customer-messages.js';
 export { HumanDesk, type HumanDeskOptions } from './human-desk.js';
 export { applyOwnership, type Ownership } from './ownership.js';

@@ -1,0 +1,61 @@
+/**
+ * What an agent does to a conversation: claim, take over from the bot,
+ * write (a reply or an internal note), transfer, hand back, resolve. Core
+ * checks who may do what and records each as an event with the agent's id;
+ * the answer is the conversation as the action left it.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { type Conversation, TransferTargetSchema } from '../../core/index.js';
+import type { ServerContext } from '../app.js';
+import { agentOf } from './auth.js';
+import { IdParamsSchema, NoBodySchema, parseInput } from './input.js';
+
+const MessageBodySchema = z
+  .object({
+    // Length and blank text are core's to judge (E_TEXT_TOO_LONG, E_INVALID_INPUT), with its wording.
+    text: z.string(),
+    internal: z.boolean().default(false),
+  })
+  .strict();
+
+type Action = (conversationId: string, agentId: string) => Promise<{ conversation: Conversation }>;
+
+export function actionRoutes(scope: FastifyInstance, { human }: ServerContext): void {
+  const target = (request: FastifyRequest) => ({
+    id: parseInput(IdParamsSchema, request.params, 'The path').id,
+    agentId: agentOf(request).id,
+  });
+
+  const simple: ReadonlyArray<[string, Action]> = [
+    ['claim', (id, agentId) => human.claim(id, agentId)],
+    ['takeover', (id, agentId) => human.takeover(id, agentId)],
+    ['release', (id, agentId) => human.release(id, agentId)],
+    ['resolve', (id, agentId) => human.resolve(id, agentId)],
+  ];
+  for (const [name, act] of simple) {
+    scope.post(`/admin/v1/conversations/:id/${name}`, async (request) => {
+      const { id, agentId } = target(request);
+      parseInput(NoBodySchema, request.body, 'The body');
+      const { conversation } = await act(id, agentId);
+      return { conversation };
+    });
+  }
+
+  scope.post('/admin/v1/conversations/:id/messages', async (request, reply) => {
+    const { id, agentId } = target(request);
+    const { text, internal } = parseInput(MessageBodySchema, request.body, 'The body');
+    const { message, conversation } = internal
+      ? await human.note(id, agentId, text)
+      : await human.reply(id, agentId, text);
+    void reply.status(201);
+    return { message, conversation };
+  });
+
+  scope.post('/admin/v1/conversations/:id/transfer', async (request) => {
+    const { id, agentId } = target(request);
+    const to = parseInput(TransferTargetSchema, request.body, 'The body');
+    const { conversation } = await human.transfer(id, agentId, to);
+    return { conversation };
+  });
+}

@@ -1,0 +1,154 @@
+/**
+ * GET /admin/v1/events: the live event stream (Server-Sent Events). Each
+ * stored event is `id: <seq>`, `event: <type>`, `data: <event JSON>`; a
+ * reconnecting client sends `Last-Event-ID` (or `?after=`) and gets exactly
+ * what it missed, then live events (see event-feed.ts). `viewer.changed`
+ * frames carry no id: they are not stored and not replayed. A comment line
+ * every 15 s keeps proxies from closing a quiet stream.
+ */
+
+import type { ServerResponse } from 'node:http';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { DomainEvent } from '../../core/index.js';
+import type { ServerContext } from '../app.js';
+import { EventFeed } from './event-feed.js';
+import { parseInput } from './input.js';
+import type { Viewer, ViewerRegistry } from './viewers.js';
+
+const Seq = z
+  .string()
+  .regex(/^\d{1,15}$/, 'expected the seq of an event, a whole number like 42')
+  .transform(Number);
+const QuerySchema = z.object({ after: Seq.optional() }).strict();
+
+export interface EventStreamOptions {
+  /** Default 15 s. */
+  readonly heartbeatMs?: number;
+}
+
+/** The open streams, so that a shutdown can end them (fastify's close waits for every open response). */
+export class EventStreams {
+  private readonly open = new Set<EventStream>();
+
+  add(stream: EventStream): void {
+    this.open.add(stream);
+  }
+  delete(stream: EventStream): void {
+    this.open.delete(stream);
+  }
+  get size(): number {
+    return this.open.size;
+  }
+  closeAll(): void {
+    for (const s of [...this.open]) s.close();
+  }
+}
+
+class EventStream {
+  private readonly feed: EventFeed;
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly stopViewers: () => void;
+  private closed = false;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly streams: EventStreams,
+    context: ServerContext,
+    viewers: ViewerRegistry,
+    after: number,
+    heartbeatMs: number,
+    onError: (err: unknown) => void,
+  ) {
+    this.feed = new EventFeed({
+      store: context.desk.store,
+      bus: context.desk.bus,
+      after,
+      send: (e) => this.write(frame(e)),
+      onError: (err) => {
+        onError(err);
+        this.close();
+      },
+    });
+    this.stopViewers = viewers.onChange((conversationId, list) => {
+      void this.write(viewerFrame(conversationId, list));
+    });
+    this.heartbeat = setInterval(() => void this.write(': ping\n\n'), heartbeatMs);
+    this.heartbeat.unref();
+    res.on('close', () => this.close());
+    streams.add(this);
+  }
+
+  start(): void {
+    // Tells an EventSource how soon to reconnect; a comment alone would do for other clients.
+    void this.write('retry: 2000\n\n');
+    this.feed.start();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.feed.stop();
+    this.stopViewers();
+    clearInterval(this.heartbeat);
+    this.streams.delete(this);
+    if (!this.res.writableEnded) this.res.end();
+  }
+
+  /** Resolves when the client can take more (or the stream is gone). */
+  private write(chunk: string): Promise<void> {
+    if (this.closed || this.res.writableEnded) return Promise.resolve();
+    if (this.res.write(chunk)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.res.off('drain', done);
+        this.res.off('close', done);
+        resolve();
+      };
+      this.res.once('drain', done);
+      this.res.once('close', done);
+    });
+  }
+}
+
+function frame(e: DomainEvent): string {
+  return `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`;
+}
+
+function viewerFrame(conversationId: string, viewers: readonly Viewer[]): string {
+  return `event: viewer.changed\ndata: ${JSON.stringify({ conversationId, viewers })}\n\n`;
+}
+
+/** Last-Event-ID (what EventSource sends on reconnect) wins over `?after=`; neither: live events only. */
+async function resumeFrom(request: FastifyRequest, context: ServerContext): Promise<number> {
+  const { after } = parseInput(QuerySchema, request.query, 'The query');
+  const header = request.headers['last-event-id'];
+  if (typeof header === 'string' && header.trim() !== '') {
+    return parseInput(Seq, header.trim(), 'The Last-Event-ID header');
+  }
+  return after ?? (await context.desk.store.lastEventSeq());
+}
+
+export function eventRoutes(
+  scope: FastifyInstance,
+  context: ServerContext,
+  viewers: ViewerRegistry,
+  streams: EventStreams,
+  options: EventStreamOptions = {},
+): void {
+  scope.get('/admin/v1/events', async (request, reply) => {
+    const after = await resumeFrom(request, context);
+    reply.hijack();
+    reply.raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      // One stream per connection: when it ends, so does the socket (shutdown does not wait on it).
+      connection: 'close',
+      'x-accel-buffering': 'no',
+    });
+    const stream = new EventStream(reply.raw, streams, context, viewers, after, options.heartbeatMs ?? 15_000, (err) =>
+      request.log.error({ err }, 'event stream failed'),
+    );
+    stream.start();
+  });
+}
