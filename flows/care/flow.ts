@@ -144,6 +144,8 @@ export function createCareFlow(svc: CareServices) {
       awaitingFirstMessage: {
         on: {
           'customer.*': [
+            // A Bot Framework client joining (conversationUpdate) is not a question: wait for the first words.
+            { guard: ({ event }) => event.type === 'customer.action' && event.value === 'conversation.start' },
             {
               guard: 'asksForHuman',
               target: 'handedOff',
