@@ -5,9 +5,11 @@
 import { Command } from 'commander';
 import { agentsCommand } from './commands/agents.js';
 import { chatCommand } from './commands/chat.js';
+import { demoCommand } from './commands/demo.js';
 import { flowsCommand } from './commands/flows.js';
 import { reportCommand } from './commands/report.js';
 import { serveCommand } from './commands/serve.js';
+import { tuiCommand } from './commands/tui.js';
 import { runCli } from './run.js';
 
 const program = new Command('caredesk')
@@ -17,7 +19,9 @@ const program = new Command('caredesk')
   .addCommand(serveCommand())
   .addCommand(chatCommand())
   .addCommand(flowsCommand())
+  .addCommand(demoCommand())
   .addCommand(agentsCommand())
-  .addCommand(reportCommand());
+  .addCommand(reportCommand())
+  .addCommand(tuiCommand());
 
 await runCli(program);

@@ -1,0 +1,86 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { personaAt } from '../../cli/demo/personas.js';
+import { until } from '../bots/telegram/helpers.js';
+import { CaredeskProcess } from '../e2e/helpers/caredesk-process.js';
+
+interface Row {
+  readonly mode: string;
+  readonly language?: string;
+  readonly channel: string;
+}
+
+let tmp: string;
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'caredesk-test-demo-'));
+});
+afterAll(() => {
+  rmSync(tmp, { recursive: true, force: true });
+});
+/** What the demo left in TMPDIR (tsx keeps its own cache there too). */
+const demoDirs = () => readdirSync(tmp).filter((name) => name.startsWith('caredesk-demo-'));
+
+describe('caredesk demo --no-tui', () => {
+  it('runs a live desk with English and Italian customers, some queued for a person, and cleans up on SIGTERM', async () => {
+    // The demo makes its directory under TMPDIR: a directory of this test's own, to see it go.
+    const demo = new CaredeskProcess(['demo', '--no-tui', '--customers', '6', '--rate', '120'], { TMPDIR: tmp });
+    try {
+      const started = await until(() => {
+        if (demo.child.exitCode !== null) throw new Error(`caredesk demo exited: ${demo.stdout}${demo.stderr}`);
+        const url = /running at (http:\/\/127\.0\.0\.1:\d+)/.exec(demo.stdout)?.[1];
+        const token = /token (cdk_[\w-]+)/.exec(demo.stdout)?.[1];
+        return url && token ? { url, token } : undefined;
+      }, 30_000);
+      expect(demo.stdout).toContain(`caredesk tui --server ${started.url} --token ${started.token}`);
+      expect(demoDirs()).toHaveLength(1);
+
+      const rows = await until(async () => {
+        const res = await fetch(`${started.url}/admin/v1/conversations?mode=all`, {
+          headers: { authorization: `Bearer ${started.token}` },
+        });
+        if (!res.ok) throw new Error(`the admin API answered ${res.status}: ${await res.text()}`);
+        const { conversations } = (await res.json()) as { conversations: Row[] };
+        const languages = new Set(conversations.map((c) => c.language));
+        const queued = conversations.some((c) => c.mode === 'queued');
+        return languages.has('en') && languages.has('it') && queued ? conversations : undefined;
+      }, 30_000);
+      expect(rows.every((c) => c.channel === 'devchat')).toBe(true);
+      // The customers talk over the Bot Framework protocol: what they say is printed as it happens.
+      expect(demo.stdout).toMatch(/\(it\)\s+> voglio parlare con un operatore/);
+    } finally {
+      demo.child.kill('SIGTERM');
+      const exit = await demo.exitedWithin(20_000).catch(async (err) => {
+        await demo.kill();
+        throw err;
+      });
+      expect(exit.code, demo.stderr).toBe(0);
+    }
+    expect(demoDirs()).toEqual([]);
+  });
+
+  it('refuses a rate that is not a positive number, naming the option', async () => {
+    const demo = new CaredeskProcess(['demo', '--no-tui', '--rate', 'fast'], { TMPDIR: tmp });
+    const exit = await demo.exitedWithin(20_000);
+    expect(exit.code).toBe(1);
+    expect(demo.stderr).toMatch(/--rate must be a number from 1 to 600/);
+    expect(demoDirs()).toEqual([]);
+  });
+});
+
+describe('the demo customers', () => {
+  it('within the first four, each language has a customer the bot helps and one who asks for a person', () => {
+    const first = [0, 1, 2, 3].map(personaAt);
+    for (const language of ['en', 'it'] as const) {
+      const mine = first.filter((p) => p.language === language);
+      expect(mine.map((p) => p.behaviour)).toEqual(expect.arrayContaining(['asksForPerson']));
+      expect(mine.some((p) => p.behaviour === 'satisfied')).toBe(true);
+    }
+  });
+
+  it('have distinct names, also when more come than there are names', () => {
+    const names = Array.from({ length: 60 }, (_, n) => personaAt(n).name);
+    expect(new Set(names).size).toBe(60);
+  });
+});
