@@ -140,8 +140,13 @@ const linesOf = (summary: KpiSummary, highestFirst: boolean): Line[] => {
   return [...LINES, ...(highestFirst ? csat.reverse() : csat), EFFORT];
 };
 
-const groupTitle = (input: ReportInput, key: string): string =>
-  input.summary.by === 'agent' ? (input.names.get(key) ?? key) : key;
+/** An agent's name; two agents of the same name get the end of their ids to tell them apart. */
+function groupTitle(input: ReportInput, key: string): string {
+  const name = input.summary.by === 'agent' ? input.names.get(key) : undefined;
+  if (name === undefined) return key;
+  const namesakes = Object.keys(input.summary.groups).filter((k) => input.names.get(k) === name);
+  return namesakes.length > 1 ? `${name} ${key.slice(-4)}` : name;
+}
 
 const WIDTH = 80;
 const LABEL = 24;
@@ -181,8 +186,9 @@ export function formatTable(input: ReportInput): string {
     ),
   ];
   const notes = [
-    'SLA compliance: human-handled cases without a breach. Fully resolved: no reopen',
-    'and no new contact within 7 days (provisional for cases resolved since then).',
+    'SLA compliance: the share of human-handled cases without a breach.',
+    'Fully resolved: no reopen and no new contact from the customer within 7 days',
+    '(provisional for cases resolved in the last 7 days).',
   ];
   return `${[title, '', ...blocks.flatMap((b, i) => [...(i > 0 ? [''] : []), ...render(b)]), '', ...notes].join('\n')}\n`;
 }
