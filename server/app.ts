@@ -42,6 +42,8 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: !logRequests }),
+    // A bad URL or an over-long path parameter is answered by the router itself: same error shape.
+    frameworkErrors: errorHandler,
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);

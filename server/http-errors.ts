@@ -58,6 +58,8 @@ const FASTIFY_CLIENT_ERRORS: Readonly<Record<string, string>> = {
     'This Content-Type is not accepted here. Send JSON with Content-Type: application/json.',
   FST_ERR_CTP_BODY_TOO_LARGE: 'The request body is too large. Send a smaller body.',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'The request body does not match its Content-Length header.',
+  FST_ERR_MAX_PARAM_LENGTH: 'A part of the URL path is too long (over 100 characters); check the id in the URL.',
+  FST_ERR_BAD_URL: 'The URL is not valid (a broken %-escape?); encode each path part with encodeURIComponent.',
 };
 
 export function toHttpError(err: unknown): HttpError {
