@@ -4,7 +4,7 @@
  * server that holds the lock otherwise (its control route, found through
  * control.json). A server that is starting or stopping is waited for.
  */
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { ConfigError, Desk, EmbeddedStore, HumanDesk, StoreLockedError } from '../../core/index.js';
 import type { Config } from '../config.js';
 import { ControlBusyError, ControlClient, ControlConnectionError } from './client.js';
@@ -43,6 +43,13 @@ export async function openDesk(config: Config, options: OpenDeskOptions = {}): P
   if (!options.create && !existsSync(dir)) {
     throw new ConfigError(
       `There is no data directory at ${dir}. Point --data-dir (or CAREDESK_DATA_DIR) at the directory caredesk serve uses.`,
+      { dataDir: dir },
+    );
+  }
+  if (existsSync(dir) && !looksLikeDataDir(dir)) {
+    // Opening creates journal/ and state.json: not in a directory given by mistake (a home, a project).
+    throw new ConfigError(
+      `${dir} does not look like a caredesk data directory: it is not empty and has no journal/ or state.json. Point --data-dir (or CAREDESK_DATA_DIR) at the directory caredesk serve uses.`,
       { dataDir: dir },
     );
   }
@@ -134,6 +141,17 @@ function remoteSession(client: ControlClient, control: ControlFile): DeskSession
     kpis: (since, by) => guard(() => client.kpis(since, by)),
   };
   return { ops, via: { url: control.url, pid: control.pid }, close: async () => undefined };
+}
+
+function looksLikeDataDir(dir: string): boolean {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    // Not a directory, or unreadable: the store's own open says what is wrong.
+    return true;
+  }
+  return entries.length === 0 || entries.includes('journal') || entries.includes('state.json');
 }
 
 function isRunning(pid: number): boolean {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -147,5 +147,15 @@ describe('opening a data directory from the command line', () => {
     const created = await openDesk(configFor(dir), { create: true });
     expect(created.via).toBe('store');
     await created.close();
+  });
+
+  it('refuses a directory given by mistake (not empty, no journal/ or state.json) instead of writing into it', async () => {
+    const dir = await dataDir();
+    await mkdir(dir);
+    await writeFile(join(dir, 'notes.txt'), 'not caredesk data');
+    const error = await openDesk(configFor(dir), { create: true }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'E_CONFIG' });
+    expect((error as Error).message).toContain(`${dir} does not look like a caredesk data directory`);
+    expect(await readdir(dir)).toEqual(['notes.txt']);
   });
 });
