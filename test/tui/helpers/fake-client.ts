@@ -1,0 +1,215 @@
+/**
+ * An AdminClient in memory, with the real client's interface: what the
+ * component tests and the benchmark drive the TUI with. It records every
+ * call, and `push` / `setState` play the server's event stream.
+ */
+
+import type { Activity, Conversation, ConversationQuery, Message, TransferTarget } from '../../../tui/client.js';
+import {
+  AdminApiError,
+  type AdminClient,
+  type AgentView,
+  type Canned,
+  type ConversationDetail,
+  type ConversationRow,
+  type DomainEvent,
+  type KpiResponse,
+  type LiveEvent,
+  type Viewer,
+} from '../../../tui/index.js';
+import type { EventStream, StreamState } from '../../../tui/sse.js';
+
+export const T0 = new Date('2026-03-02T10:00:00.000Z');
+export const iso = (offsetMs: number): string => new Date(T0.getTime() + offsetMs).toISOString();
+
+export function agent(over: Partial<AgentView> & { id: string; name: string }): AgentView {
+  return {
+    role: 'agent',
+    skills: [],
+    languages: ['en'],
+    capacity: 5,
+    presence: 'online',
+    createdAt: iso(-86_400_000),
+    load: 0,
+    ...over,
+  };
+}
+
+let seq = 0;
+export function row(over: Partial<ConversationRow> & { id: string }): ConversationRow {
+  const n = ++seq;
+  return {
+    customerId: `cus_${over.id}`,
+    channel: 'telegram',
+    mode: 'queued',
+    flow: 'care',
+    tags: [],
+    priority: 'normal',
+    sla: { queuedAt: iso(-5 * 60_000) },
+    createdAt: iso(-10 * 60_000),
+    updatedAt: iso(-60_000),
+    lastMessageAt: iso(-60_000),
+    lastMessagePreview: `message ${n}`,
+    messageCount: 2,
+    customer: { id: `cus_${over.id}`, displayName: `Customer ${n}` },
+    breached: false,
+    ...over,
+  };
+}
+
+export function message(over: Partial<Message> & { id: string; conversationId: string }): Message {
+  return {
+    customerId: 'cus',
+    channel: 'telegram',
+    direction: 'inbound',
+    author: 'customer',
+    text: 'hello',
+    attachments: [],
+    internal: false,
+    createdAt: iso(-60_000),
+    ...over,
+  };
+}
+
+export function event(over: Partial<DomainEvent> & { type: string }): DomainEvent {
+  return { seq: ++seq, at: T0.toISOString(), data: {}, ...over };
+}
+
+export interface Call {
+  readonly method: string;
+  readonly args: readonly unknown[];
+}
+
+export class FakeClient implements AdminClient {
+  readonly server = 'http://127.0.0.1:3978';
+  readonly calls: Call[] = [];
+  me_: AgentView;
+  agents_: AgentView[];
+  rows: ConversationRow[] = [];
+  details = new Map<string, ConversationDetail>();
+  canned_: Canned[] = [];
+  kpis_: { channel?: KpiResponse; agent?: KpiResponse } = {};
+  /** A failure to give for the next call of this method. */
+  failures = new Map<string, AdminApiError>();
+  /** Run answers through JSON and back, as the wire would (the benchmark's parse cost). */
+  handlers: { onEvent: (e: LiveEvent) => void; onState?: (s: StreamState, detail?: string) => void } | undefined;
+
+  constructor(me: AgentView, agents: AgentView[] = [me]) {
+    this.me_ = me;
+    this.agents_ = agents;
+  }
+
+  #call<T>(method: string, args: unknown[], answer: () => T): Promise<T> {
+    this.calls.push({ method, args });
+    const failure = this.failures.get(method);
+    if (failure) {
+      this.failures.delete(method);
+      return Promise.reject(failure);
+    }
+    return Promise.resolve().then(answer);
+  }
+
+  callsOf(method: string): Call[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  me() {
+    return this.#call('me', [], () => this.me_);
+  }
+  setPresence(presence: AgentView['presence']) {
+    return this.#call('setPresence', [presence], () => {
+      this.me_ = { ...this.me_, presence };
+      this.agents_ = this.agents_.map((a) => (a.id === this.me_.id ? { ...a, presence } : a));
+      return presence;
+    });
+  }
+  agents() {
+    return this.#call('agents', [], () => this.agents_);
+  }
+  conversations(query: ConversationQuery) {
+    return this.#call('conversations', [query], () =>
+      this.rows.filter((r) => !query.mode || query.mode.includes(r.mode)),
+    );
+  }
+  conversation(id: string) {
+    return this.#call('conversation', [id], () => {
+      const d = this.details.get(id);
+      if (!d) throw new AdminApiError('E_NOT_FOUND', `No conversation with id "${id}".`, 404);
+      return d;
+    });
+  }
+  #act(method: string, id: string, change: Partial<Conversation>, extra: unknown[] = []) {
+    return this.#call(method, [id, ...extra], () => {
+      const d = this.details.get(id);
+      const base = d?.conversation ?? this.rows.find((r) => r.id === id);
+      if (!base) throw new AdminApiError('E_NOT_FOUND', `No conversation with id "${id}".`, 404);
+      const conversation = { ...stripRow(base), ...change };
+      if (d) this.details.set(id, { ...d, conversation });
+      return conversation;
+    });
+  }
+  claim(id: string) {
+    return this.#act('claim', id, { mode: 'agent', assignee: this.me_.id });
+  }
+  takeover(id: string) {
+    return this.#act('takeover', id, { mode: 'agent', assignee: this.me_.id });
+  }
+  release(id: string) {
+    return this.#act('release', id, { mode: 'bot', assignee: undefined });
+  }
+  resolve(id: string) {
+    return this.#act('resolve', id, { mode: 'resolved', assignee: undefined });
+  }
+  transfer(id: string, target: TransferTarget) {
+    return this.#act('transfer', id, 'agent' in target ? { assignee: target.agent } : { mode: 'queued' }, [target]);
+  }
+  send(id: string, text: string, internal: boolean) {
+    return this.#call('send', [id, text, internal], () => {
+      const d = this.details.get(id);
+      if (!d) throw new AdminApiError('E_NOT_FOUND', `No conversation with id "${id}".`, 404);
+      const m = message({
+        id: `msg_${++seq}`,
+        conversationId: id,
+        author: 'agent',
+        agentId: this.me_.id,
+        direction: 'outbound',
+        text,
+        internal,
+      });
+      this.details.set(id, { ...d, messages: [...d.messages, m] });
+      return { message: m, conversation: d.conversation };
+    });
+  }
+  setActivity(id: string, activity: Activity) {
+    return this.#call('setActivity', [id, activity], (): Viewer[] => this.details.get(id)?.viewers ?? []);
+  }
+  canned() {
+    return this.#call('canned', [], () => this.canned_);
+  }
+  kpis(options: { since: string; by: 'channel' | 'agent' }) {
+    return this.#call('kpis', [options], () => {
+      const k = this.kpis_[options.by];
+      if (!k) throw new AdminApiError('E_NOT_FOUND', 'no kpis', 404);
+      return k;
+    });
+  }
+  events(handlers: { onEvent: (e: LiveEvent) => void; onState?: (s: StreamState, d?: string) => void }): EventStream {
+    this.calls.push({ method: 'events', args: [] });
+    this.handlers = handlers;
+    queueMicrotask(() => handlers.onState?.('live'));
+    return { lastEventId: undefined, close: () => handlers.onState?.('closed') };
+  }
+
+  /** The server sends an event. */
+  push(e: DomainEvent | LiveEvent): void {
+    this.handlers?.onEvent('kind' in e ? e : { kind: 'domain', event: e });
+  }
+  setState(state: StreamState, detail?: string): void {
+    this.handlers?.onState?.(state, detail);
+  }
+}
+
+function stripRow(c: Conversation | ConversationRow): Conversation {
+  const { customer: _c, slaDueAt: _s, breached: _b, placeInLine: _p, ...rest } = c as ConversationRow;
+  return rest;
+}

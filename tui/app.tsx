@@ -1,0 +1,252 @@
+import { Box, Text, useApp } from 'ink';
+import { useCallback, useRef, useState } from 'react';
+import type { AdminClient, AgentView, Presence } from './client.js';
+import { useAgents } from './hooks/use-agents.js';
+import { useAlerts } from './hooks/use-alerts.js';
+import { useBoard } from './hooks/use-board.js';
+import { useFeedStatus } from './hooks/use-feed.js';
+import { useKeys } from './hooks/use-keys.js';
+import { useNow } from './hooks/use-now.js';
+import { useTerminalSize } from './hooks/use-terminal-size.js';
+import { useViewers } from './hooks/use-viewers.js';
+import { bindingsFor, findByCommand, findByKey, type KeyBinding } from './keymap.js';
+import { sanitizeLine } from './sanitize.js';
+import { AgentsScreen } from './screens/agents.js';
+import { BoardScreen } from './screens/board.js';
+import { ConversationScreen } from './screens/conversation.js';
+import { DashboardScreen } from './screens/dashboard.js';
+import { SupervisionScreen } from './screens/supervision.js';
+import type { ActionHandler, BoardUi, ReportKind, Route, ScreenProps } from './screens/types.js';
+import type { LiveFeed } from './state/live-feed.js';
+import { truncate } from './text.js';
+import { CommandLine } from './widgets/command-line.js';
+import { Confirm } from './widgets/confirm.js';
+import { ErrorBoundary } from './widgets/error-boundary.js';
+import { HelpOverlay } from './widgets/help-overlay.js';
+import { HintBar } from './widgets/hint-bar.js';
+import { StatusBar } from './widgets/status-bar.js';
+
+export interface AppProps {
+  readonly client: AdminClient;
+  readonly feed: LiveFeed;
+  /** Who I am (GET /me at start). */
+  readonly me: AgentView;
+  readonly bell?: boolean;
+  /** Rings the terminal bell; runTui writes BEL to the terminal. */
+  readonly ring?: () => void;
+  readonly clock?: () => Date;
+  /** How often countdowns move (ms). */
+  readonly tickMs?: number;
+  readonly initialRoute?: Route;
+}
+
+const SCREEN_TITLES: Readonly<Record<Route['screen'], string>> = {
+  board: 'queue board',
+  conversation: 'conversation screen',
+  dashboard: 'dashboard',
+  agents: 'agents screen',
+  supervision: 'supervision screen',
+};
+
+const systemClock = (): Date => new Date();
+const noBell = (): void => undefined;
+
+/** The whole TUI, inside an error boundary. */
+export function App(props: AppProps): React.JSX.Element {
+  return (
+    <ErrorBoundary>
+      <Desk {...props} />
+    </ErrorBoundary>
+  );
+}
+
+type Overlay = { kind: 'help' } | { kind: 'command' } | { kind: 'confirm'; binding: KeyBinding; args: string };
+
+interface StatusMessage {
+  readonly text: string;
+  readonly kind: ReportKind;
+  readonly at: number;
+}
+
+function Desk(props: AppProps): React.JSX.Element {
+  const { client, feed } = props;
+  const { exit } = useApp();
+  const { columns: width, rows } = useTerminalSize();
+  // One line short of the terminal: a frame as tall as the screen makes Ink clear it on every update.
+  const height = Math.max(8, rows - 1);
+  const now = useNow(props.clock ?? systemClock, props.tickMs);
+  const board = useBoard(client, feed);
+  const agents = useAgents(client, feed);
+  const [meState, setMe] = useState(props.me);
+  const me = agents.byId.get(meState.id) ?? meState;
+  const viewers = useViewers(feed, me.id);
+  const alerts = useAlerts({ client, feed, me, bell: props.bell ?? true, ring: props.ring ?? noBell });
+  const feedStatus = useFeedStatus(feed);
+
+  const [stack, setStack] = useState<readonly Route[]>([props.initialRoute ?? { screen: 'board' }]);
+  const route = stack[stack.length - 1]!;
+  const [overlay, setOverlay] = useState<Overlay>();
+  const [capture, setCaptureState] = useState(false);
+  const [status, setStatus] = useState<StatusMessage>();
+  const [boardUi, setBoardUi] = useState<BoardUi>({ view: 'queue', filter: '', selectedId: undefined });
+  const actions = useRef<ActionHandler>(undefined);
+  const bindings = bindingsFor(route.screen);
+
+  const report = useCallback((text: string, kind: ReportKind = 'info') => {
+    setStatus({ text: sanitizeLine(text), kind, at: Date.now() });
+  }, []);
+  const setCapture = useCallback((on: boolean) => setCaptureState(on), []);
+  const navigate = useCallback((to: Route) => {
+    setCaptureState(false);
+    setStack((s) => (to.screen === 'board' ? [to] : to.screen === 'conversation' ? [...s, to] : [s[0]!, to]));
+  }, []);
+  const setBoard = useCallback((change: (ui: BoardUi) => BoardUi) => setBoardUi(change), []);
+  const onPresence = useCallback((presence: Presence) => setMe((m) => ({ ...m, presence })), []);
+
+  const dispatch = (binding: KeyBinding, args: string, confirmed = false): void => {
+    if (binding.dangerous && !confirmed) {
+      setOverlay({ kind: 'confirm', binding, args });
+      return;
+    }
+    switch (binding.action) {
+      case 'help':
+        setOverlay({ kind: 'help' });
+        return;
+      case 'command':
+        setOverlay({ kind: 'command' });
+        return;
+      case 'board':
+      case 'dashboard':
+      case 'agents':
+      case 'supervision':
+        navigate({ screen: binding.action });
+        return;
+      case 'back':
+        setCaptureState(false);
+        setStack((s) => (s.length > 1 ? s.slice(0, -1) : s));
+        return;
+      case 'bell': {
+        const wanted = args.trim().toLowerCase();
+        const on = wanted === 'on' ? true : wanted === 'off' ? false : !alerts.bell;
+        alerts.setBell(on);
+        report(on ? 'The bell rings on alerts.' : 'The bell is off.', 'info');
+        return;
+      }
+      case 'quit':
+        exit();
+        return;
+      default:
+        actions.current?.(binding.action, args);
+    }
+  };
+
+  useKeys(
+    (name) => {
+      const binding = findByKey(bindings, name);
+      if (binding) dispatch(binding, '');
+    },
+    overlay === undefined && !capture,
+  );
+
+  const runCommand = (line: string): void => {
+    setOverlay(undefined);
+    const [word = '', ...rest] = line.split(/\s+/);
+    const binding = findByCommand(bindings, word);
+    if (!binding) {
+      report(`No command ":${word}" here. ? lists this screen's keys and commands; tab completes.`, 'error');
+      return;
+    }
+    dispatch(binding, rest.join(' '));
+  };
+
+  const connectionLine = feedStatus.state !== 'live' && feedStatus.detail !== undefined;
+  const bodyHeight = height - 3 - (connectionLine ? 1 : 0);
+  const screenProps: ScreenProps = {
+    client,
+    feed,
+    me,
+    board,
+    agents,
+    viewers,
+    now,
+    width,
+    height: bodyHeight,
+    active: overlay === undefined,
+    actions,
+    report,
+    navigate,
+    setCapture,
+  };
+
+  const screen = (() => {
+    switch (route.screen) {
+      case 'board':
+        return <BoardScreen {...screenProps} ui={boardUi} setUi={setBoard} />;
+      case 'conversation':
+        return <ConversationScreen key={route.id} {...screenProps} id={route.id} compose={route.compose} />;
+      case 'dashboard':
+        return <DashboardScreen {...screenProps} />;
+      case 'agents':
+        return <AgentsScreen {...screenProps} onPresence={onPresence} />;
+      case 'supervision':
+        return <SupervisionScreen {...screenProps} />;
+    }
+  })();
+
+  const alert = alerts.alert;
+  const showAlert = alert !== undefined && (status === undefined || alert.at >= status.at);
+  const counts = board.set.counts(now, me.id);
+
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <StatusBar server={client.server} status={feedStatus} me={me} counts={counts} bell={alerts.bell} width={width} />
+      {connectionLine ? (
+        <Text color="yellow" wrap="truncate-end">
+          {truncate(`${feedStatus.state}: ${sanitizeLine(feedStatus.detail)}`, width)}
+        </Text>
+      ) : null}
+      {overlay?.kind === 'help' ? (
+        <HelpOverlay
+          title={SCREEN_TITLES[route.screen]}
+          bindings={bindings}
+          width={width}
+          height={bodyHeight}
+          onClose={() => setOverlay(undefined)}
+        />
+      ) : null}
+      {/* Kept mounted under the help: a draft, a scroll position and the presence lock survive it. */}
+      <Box display={overlay?.kind === 'help' ? 'none' : 'flex'} flexGrow={1} flexShrink={1} overflow="hidden">
+        {screen}
+      </Box>
+      {overlay?.kind === 'command' ? (
+        <CommandLine bindings={bindings} width={width} onRun={runCommand} onCancel={() => setOverlay(undefined)} />
+      ) : (
+        <>
+          {overlay?.kind === 'confirm' ? (
+            <Confirm
+              question={`${overlay.binding.description[0]!.toUpperCase()}${overlay.binding.description.slice(1)}?`}
+              width={width}
+              onAnswer={(yes) => {
+                setOverlay(undefined);
+                if (yes) dispatch(overlay.binding, overlay.args, true);
+                else report('Cancelled.', 'info');
+              }}
+            />
+          ) : showAlert ? (
+            <Text color={alert.kind === 'breach' ? 'red' : 'yellow'} bold wrap="truncate-end">
+              {truncate(`⚑ ${alert.text}`, width)}
+            </Text>
+          ) : (
+            <Text
+              color={status?.kind === 'error' ? 'red' : status?.kind === 'ok' ? 'green' : undefined}
+              wrap="truncate-end"
+            >
+              {truncate(status?.text ?? '', width) || ' '}
+            </Text>
+          )}
+          <HintBar bindings={bindings} width={width} />
+        </>
+      )}
+    </Box>
+  );
+}

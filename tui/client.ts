@@ -1,0 +1,395 @@
+/**
+ * The one module that talks to the server: the admin API under /admin/v1.
+ * Server data is outside input, so every answer is parsed with zod here and
+ * the rest of the TUI trusts the inferred types. Components never fetch:
+ * they get an `AdminClient` (this one, or a fake in tests).
+ */
+import { z } from 'zod';
+import {
+  type ChannelSchema,
+  ConversationSchema,
+  CustomerSchema,
+  describeIssues,
+  EventSchema,
+  MessageSchema,
+} from '../core/index.js';
+import { type EventStream, openSse, type StreamState } from './sse.js';
+
+export const PresenceSchema = z.enum(['online', 'away', 'offline']);
+export type Presence = z.infer<typeof PresenceSchema>;
+
+export const AgentViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: z.enum(['agent', 'supervisor']),
+  skills: z.array(z.string()),
+  languages: z.array(z.string()),
+  capacity: z.number(),
+  presence: PresenceSchema,
+  createdAt: z.string(),
+  /** Conversations the agent owns now. */
+  load: z.number().nonnegative().default(0),
+});
+export type AgentView = z.infer<typeof AgentViewSchema>;
+
+export const ViewerSchema = z.object({
+  agentId: z.string(),
+  name: z.string(),
+  activity: z.enum(['viewing', 'typing']),
+  since: z.string(),
+});
+export type Viewer = z.infer<typeof ViewerSchema>;
+export type Activity = Viewer['activity'] | 'left';
+
+const PlaceInLineSchema = z.object({ place: z.number(), of: z.number() });
+
+export const ConversationRowSchema = ConversationSchema.extend({
+  customer: z.object({ id: z.string(), displayName: z.string().optional(), language: z.string().optional() }),
+  slaDueAt: z.string().optional(),
+  breached: z.boolean(),
+  placeInLine: PlaceInLineSchema.optional(),
+});
+export type ConversationRow = z.infer<typeof ConversationRowSchema>;
+export type Conversation = z.infer<typeof ConversationSchema>;
+export type Message = z.infer<typeof MessageSchema>;
+export type Customer = z.infer<typeof CustomerSchema>;
+export type Channel = z.infer<typeof ChannelSchema>;
+
+export const ConversationDetailSchema = z.object({
+  conversation: ConversationSchema,
+  customer: CustomerSchema,
+  messages: z.array(MessageSchema),
+  history: z.array(ConversationSchema),
+  viewers: z.array(ViewerSchema),
+  placeInLine: PlaceInLineSchema.optional(),
+});
+export type ConversationDetail = z.infer<typeof ConversationDetailSchema>;
+
+export const CannedSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  text: z.string(),
+  skills: z.array(z.string()).optional(),
+  language: z.string().optional(),
+});
+export type Canned = z.infer<typeof CannedSchema>;
+
+const Ratio = z.number().nullable();
+export const KpisSchema = z.object({
+  conversations: z.number(),
+  firstResponseMs: z.object({ median: Ratio, p90: Ratio, count: z.number() }),
+  averageHandleMs: Ratio,
+  slaCompliance: Ratio,
+  resolved: z.number(),
+  fullyResolved: z.number(),
+  fullyResolvedRate: Ratio,
+  botContainment: Ratio,
+  handoffRate: Ratio,
+  reopenRate: Ratio,
+  csat: z.object({ average: Ratio, count: z.number(), distribution: z.record(z.string(), z.number()) }),
+  effortAverage: Ratio,
+});
+export type Kpis = z.infer<typeof KpisSchema>;
+
+export const KpiResponseSchema = z.object({
+  since: z.string(),
+  now: z.string(),
+  by: z.string().nullable().optional(),
+  kpis: z.record(z.string(), KpisSchema),
+  volume: z.array(z.object({ hour: z.string(), inbound: z.number(), outbound: z.number() })),
+});
+export type KpiResponse = z.infer<typeof KpiResponseSchema>;
+
+export { EventSchema as DomainEventSchema };
+export type DomainEvent = z.infer<typeof EventSchema>;
+
+/** What the live stream carries: domain events (numbered), and who is looking at which conversation (not numbered). */
+export type LiveEvent =
+  | { readonly kind: 'domain'; readonly event: DomainEvent }
+  | { readonly kind: 'viewers'; readonly conversationId: string; readonly viewers: readonly Viewer[] };
+
+export interface EventStreamHandlers {
+  readonly onEvent: (event: LiveEvent) => void;
+  readonly onState?: (state: StreamState, detail?: string) => void;
+}
+export type { EventStream, StreamState };
+
+const ViewerChangeSchema = z.object({ conversationId: z.string(), viewers: z.array(ViewerSchema) });
+
+/** One SSE message as a LiveEvent; undefined for what this TUI does not understand (a newer server's extras). */
+export function toLiveEvent(type: string, data: string): LiveEvent | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+  if (type === 'viewer.changed') {
+    const r = ViewerChangeSchema.safeParse(json);
+    return r.success ? { kind: 'viewers', conversationId: r.data.conversationId, viewers: r.data.viewers } : undefined;
+  }
+  const r = EventSchema.safeParse(json);
+  return r.success ? { kind: 'domain', event: r.data } : undefined;
+}
+
+export type Mode = Conversation['mode'];
+export interface ConversationQuery {
+  readonly mode?: readonly Mode[];
+  readonly channel?: string;
+  readonly skill?: string;
+  readonly language?: string;
+  readonly breached?: boolean;
+  readonly assignee?: string;
+  readonly q?: string;
+  readonly limit?: number;
+}
+export type TransferTarget = { readonly agent: string } | { readonly skill: string };
+
+/** Everything the TUI asks of the server. `HttpAdminClient` is the real one; tests pass a fake. */
+export interface AdminClient {
+  /** Base URL, for the status bar. */
+  readonly server: string;
+  me(): Promise<AgentView>;
+  setPresence(presence: Presence): Promise<Presence>;
+  agents(): Promise<AgentView[]>;
+  conversations(query: ConversationQuery): Promise<ConversationRow[]>;
+  conversation(id: string): Promise<ConversationDetail>;
+  claim(id: string): Promise<Conversation>;
+  takeover(id: string): Promise<Conversation>;
+  release(id: string): Promise<Conversation>;
+  resolve(id: string): Promise<Conversation>;
+  send(id: string, text: string, internal: boolean): Promise<{ message: Message; conversation: Conversation }>;
+  transfer(id: string, target: TransferTarget): Promise<Conversation>;
+  setActivity(id: string, activity: Activity): Promise<Viewer[]>;
+  canned(): Promise<Canned[]>;
+  kpis(options: { since: string; by: 'channel' | 'agent' }): Promise<KpiResponse>;
+  /** The live event stream, reconnecting by itself until closed. */
+  events(handlers: EventStreamHandlers, lastEventId?: string): EventStream;
+}
+
+/**
+ * A request that did not give the TUI what it asked for. `code` is the
+ * server's (E_UNAUTHORIZED, E_CLAIM_CONFLICT…) or ours: E_UNREACHABLE when no
+ * answer came, E_BAD_RESPONSE when the answer was not what the API promises.
+ */
+export class AdminApiError extends Error {
+  readonly code: string;
+  readonly status: number | undefined;
+  constructor(code: string, message: string, status?: number, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'AdminApiError';
+    this.code = code;
+    this.status = status;
+  }
+}
+
+const ErrorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+/** How a failed request reads in the status line: the server's words, with its code. */
+export function describeError(err: unknown): string {
+  if (err instanceof AdminApiError) return `${err.message} [${err.code}]`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+function parse<T>(schema: z.ZodType<T>, raw: unknown, what: string): T {
+  const r = schema.safeParse(raw);
+  if (!r.success) {
+    throw new AdminApiError(
+      'E_BAD_RESPONSE',
+      `The server's answer to ${what} is not what this caredesk tui expects (${describeIssues(r.error.issues)}); are the server and the TUI the same version?`,
+    );
+  }
+  return r.data;
+}
+
+/** Rows in slices, yielding between them, so that 10,000 conversations do not freeze the keyboard. */
+async function parseRows<T>(schema: z.ZodType<T>, rows: readonly unknown[], what: string): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < rows.length; i += 500) {
+    if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    for (const row of rows.slice(i, i + 500)) out.push(parse(schema, row, what));
+  }
+  return out;
+}
+
+export interface HttpClientOptions {
+  readonly server: string;
+  readonly token: string;
+  /** Per request (default 10 s); the event stream has none. */
+  readonly timeoutMs?: number;
+  readonly fetch?: typeof fetch;
+}
+
+export class HttpAdminClient implements AdminClient {
+  readonly server: string;
+  readonly #token: string;
+  readonly #timeoutMs: number;
+  readonly #fetch: typeof fetch;
+
+  constructor(options: HttpClientOptions) {
+    this.server = options.server.replace(/\/+$/, '');
+    this.#token = options.token;
+    this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#fetch = options.fetch ?? fetch;
+  }
+
+  async #request(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<unknown> {
+    const url = `${this.server}/admin/v1${path}`;
+    let res: Response;
+    try {
+      res = await this.#fetch(url, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.#token}`,
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+    } catch (err) {
+      throw unreachable(this.server, err);
+    }
+    const text = await res.text().catch(() => '');
+    let json: unknown;
+    try {
+      json = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    if (!res.ok) {
+      const e = ErrorBodySchema.safeParse(json);
+      if (e.success) throw new AdminApiError(e.data.error.code, e.data.error.message, res.status);
+      if (res.status === 401) throw unauthorized(this.server, res.status);
+      throw new AdminApiError(
+        res.status === 404 ? 'E_NOT_FOUND' : 'E_BAD_RESPONSE',
+        `${method} ${path} answered HTTP ${res.status}${res.status === 404 ? ': is this a caredesk server with the admin API?' : ''}`,
+        res.status,
+      );
+    }
+    if (json === undefined) throw new AdminApiError('E_BAD_RESPONSE', `${method} ${path} answered no JSON`, res.status);
+    return json;
+  }
+
+  async me(): Promise<AgentView> {
+    return parse(z.object({ agent: AgentViewSchema }), await this.#request('GET', '/me'), 'GET /me').agent;
+  }
+
+  async setPresence(presence: Presence): Promise<Presence> {
+    const raw = await this.#request('PUT', '/me/presence', { presence });
+    // The server answers with the agent as it is now; an older one answered with the presence alone.
+    const answer = parse(
+      z.union([z.object({ agent: AgentViewSchema }), z.object({ presence: PresenceSchema })]),
+      raw,
+      'PUT /me/presence',
+    );
+    return 'agent' in answer ? answer.agent.presence : answer.presence;
+  }
+
+  async agents(): Promise<AgentView[]> {
+    return parse(z.object({ agents: z.array(AgentViewSchema) }), await this.#request('GET', '/agents'), 'GET /agents')
+      .agents;
+  }
+
+  async conversations(query: ConversationQuery): Promise<ConversationRow[]> {
+    const params = new URLSearchParams();
+    if (query.mode?.length) params.set('mode', query.mode.join(','));
+    for (const key of ['channel', 'skill', 'language', 'assignee', 'q'] as const) {
+      const v = query[key];
+      if (v !== undefined && v !== '') params.set(key, v);
+    }
+    if (query.breached !== undefined) params.set('breached', String(query.breached));
+    if (query.limit !== undefined) params.set('limit', String(query.limit));
+    const raw = await this.#request('GET', `/conversations?${params}`);
+    const envelope = parse(z.object({ conversations: z.array(z.unknown()) }), raw, 'GET /conversations');
+    return parseRows(ConversationRowSchema, envelope.conversations, 'GET /conversations');
+  }
+
+  async conversation(id: string): Promise<ConversationDetail> {
+    const path = `/conversations/${encodeURIComponent(id)}`;
+    return parse(ConversationDetailSchema, await this.#request('GET', path), `GET ${path}`);
+  }
+
+  async #action(id: string, action: string, body: unknown = {}): Promise<Conversation> {
+    const path = `/conversations/${encodeURIComponent(id)}/${action}`;
+    return parse(
+      z.object({ conversation: ConversationSchema }),
+      await this.#request('POST', path, body),
+      `POST ${path}`,
+    ).conversation;
+  }
+
+  claim(id: string): Promise<Conversation> {
+    return this.#action(id, 'claim');
+  }
+  takeover(id: string): Promise<Conversation> {
+    return this.#action(id, 'takeover');
+  }
+  release(id: string): Promise<Conversation> {
+    return this.#action(id, 'release');
+  }
+  resolve(id: string): Promise<Conversation> {
+    return this.#action(id, 'resolve');
+  }
+  transfer(id: string, target: TransferTarget): Promise<Conversation> {
+    return this.#action(id, 'transfer', target);
+  }
+
+  async send(id: string, text: string, internal: boolean): Promise<{ message: Message; conversation: Conversation }> {
+    const path = `/conversations/${encodeURIComponent(id)}/messages`;
+    const raw = await this.#request('POST', path, { text, internal });
+    return parse(z.object({ message: MessageSchema, conversation: ConversationSchema }), raw, `POST ${path}`);
+  }
+
+  async setActivity(id: string, activity: Activity): Promise<Viewer[]> {
+    const path = `/conversations/${encodeURIComponent(id)}/viewers`;
+    const raw = await this.#request('POST', path, { activity });
+    return parse(z.object({ viewers: z.array(ViewerSchema) }), raw, `POST ${path}`).viewers;
+  }
+
+  async canned(): Promise<Canned[]> {
+    return parse(z.object({ canned: z.array(CannedSchema) }), await this.#request('GET', '/canned'), 'GET /canned')
+      .canned;
+  }
+
+  async kpis(options: { since: string; by: 'channel' | 'agent' }): Promise<KpiResponse> {
+    const path = `/kpis?since=${encodeURIComponent(options.since)}&by=${options.by}`;
+    return parse(KpiResponseSchema, await this.#request('GET', path), `GET ${path}`);
+  }
+
+  events(handlers: EventStreamHandlers, lastEventId?: string): EventStream {
+    return openSse({
+      url: `${this.server}/admin/v1/events`,
+      token: this.#token,
+      lastEventId,
+      fetch: this.#fetch,
+      onState: handlers.onState,
+      onMessage: (m) => {
+        const event = toLiveEvent(m.event, m.data);
+        if (event) handlers.onEvent(event);
+      },
+    });
+  }
+}
+
+export function unauthorized(server: string, status = 401): AdminApiError {
+  return new AdminApiError(
+    'E_UNAUTHORIZED',
+    `${server} refused the token. Check --token (or CAREDESK_TOKEN, or the config file); an administrator can issue a new one.`,
+    status,
+  );
+}
+
+export function unreachable(server: string, err: unknown): AdminApiError {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  const reason =
+    (err as Error).name === 'TimeoutError'
+      ? 'no answer in time'
+      : (cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err)));
+  return new AdminApiError(
+    'E_UNREACHABLE',
+    `Cannot reach caredesk at ${server} (${reason}). Is \`caredesk serve\` running there? Check --server (or CAREDESK_SERVER).`,
+    undefined,
+    { cause: err },
+  );
+}

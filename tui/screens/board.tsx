@@ -1,0 +1,224 @@
+import { Box, Text } from 'ink';
+import { useEffect, useMemo, useState } from 'react';
+import { type ConversationRow, describeError, type Viewer } from '../client.js';
+import { sanitizeLine } from '../sanitize.js';
+import { inView, isEmptyFilter, parseFilter, slaDue, type Urgency, urgencyOf, VIEWS } from '../state/board.js';
+import { runConversationAction } from '../state/conversation-actions.js';
+import { formatDuration, truncate } from '../text.js';
+import { type Column, Table } from '../widgets/table.js';
+import { TextInput } from '../widgets/text-input.js';
+import type { BoardUi, ScreenProps } from './types.js';
+
+export const URGENCY_COLOR: Readonly<Record<Urgency, string>> = {
+  breached: 'red',
+  warning: 'yellow',
+  ok: 'green',
+  none: 'gray',
+};
+
+export const CHANNEL_SHORT: Readonly<Record<string, string>> = { telegram: 'tg', botframework: 'bf', devchat: 'dev' };
+
+/** ✎ someone else is typing in it, ◉ someone else has it open. */
+export function viewerMark(viewers: readonly Viewer[]): string {
+  if (viewers.some((v) => v.activity === 'typing')) return '✎';
+  return viewers.length > 0 ? '◉' : ' ';
+}
+
+export interface BoardProps extends ScreenProps {
+  readonly ui: BoardUi;
+  readonly setUi: (change: (ui: BoardUi) => BoardUi) => void;
+}
+
+/** Home: every open conversation from every channel, most urgent first, live. */
+export function BoardScreen(props: BoardProps): React.JSX.Element {
+  const { board, ui, setUi, me, now, width, height, agents, viewers } = props;
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState(ui.filter);
+  const filter = useMemo(() => parseFilter(ui.filter), [ui.filter]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: board.version says when the set changed
+  const rows = useMemo(
+    () => board.set.view(ui.view, filter, me.id),
+    [board.version, board.set, ui.view, filter, me.id],
+  );
+  const selected = Math.max(0, ui.selectedId ? rows.findIndex((r) => r.id === ui.selectedId) : 0);
+  const current = rows[selected];
+  const wide = width >= 120;
+
+  const columns = useMemo<Column<ConversationRow>[]>(
+    () => [
+      {
+        title: 'SLA',
+        width: 7,
+        align: 'right',
+        cell: (r) => {
+          const due = slaDue(r);
+          return due ? formatDuration(Date.parse(due) - now.getTime()) : '—';
+        },
+        color: (r) => URGENCY_COLOR[urgencyOf(r, now)],
+      },
+      { title: 'CH', width: 3, cell: (r) => CHANNEL_SHORT[r.channel] ?? r.channel },
+      {
+        title: 'CUSTOMER',
+        width: wide ? 20 : 12,
+        cell: (r) => sanitizeLine(r.customer.displayName ?? r.customer.id),
+      },
+      { title: 'LANG', width: 4, cell: (r) => sanitizeLine(r.language ?? r.customer.language ?? '') },
+      { title: 'TOPIC', width: wide ? 14 : 9, cell: (r) => sanitizeLine(r.topic ?? r.skill ?? '') },
+      { title: 'LAST MESSAGE', width: 'flex', cell: (r) => sanitizeLine(r.lastMessagePreview ?? '') },
+      {
+        title: 'WAIT',
+        width: 6,
+        align: 'right',
+        cell: (r) => formatDuration(now.getTime() - Date.parse(r.sla.queuedAt ?? r.createdAt)),
+      },
+      {
+        title: 'ASSIGNEE',
+        width: wide ? 14 : 9,
+        cell: (r) =>
+          r.mode === 'bot'
+            ? 'bot'
+            : r.mode === 'queued'
+              ? r.placeInLine
+                ? `queue #${r.placeInLine.place}`
+                : 'queue'
+              : sanitizeLine(agents.byId.get(r.assignee ?? '')?.name ?? r.assignee ?? ''),
+        color: (r) => (r.mode === 'agent' ? (r.assignee === me.id ? 'cyan' : undefined) : 'gray'),
+      },
+      { title: ' ', width: 1, cell: (r) => viewerMark(viewers.others(r.id)), color: () => 'magenta' },
+    ],
+    [now, wide, agents.byId, me.id, viewers],
+  );
+
+  const select = (index: number): void => {
+    const row = rows[Math.max(0, Math.min(rows.length - 1, index))];
+    setUi((u) => ({ ...u, selectedId: row?.id }));
+  };
+  const page = Math.max(1, height - 3);
+
+  const act = (action: 'claim' | 'takeover'): void => {
+    if (!current) {
+      props.report('No conversation selected.', 'error');
+      return;
+    }
+    runConversationAction(props.client, me, action, current).then(
+      (out) => {
+        board.set.upsert(out.conversation);
+        props.report(out.message, 'ok');
+      },
+      (err: unknown) => props.report(describeError(err), 'error'),
+    );
+  };
+
+  props.actions.current = (action, args) => {
+    switch (action) {
+      case 'down':
+        return select(selected + 1);
+      case 'up':
+        return select(selected - 1);
+      case 'page-down':
+        return select(selected + page);
+      case 'page-up':
+        return select(selected - page);
+      case 'top':
+        return select(0);
+      case 'bottom':
+        return select(rows.length - 1);
+      case 'open':
+        if (current) props.navigate({ screen: 'conversation', id: current.id });
+        return;
+      case 'filter':
+        if (args) {
+          setUi((u) => ({ ...u, filter: args, selectedId: undefined }));
+          return;
+        }
+        setDraft(ui.filter);
+        setEditing(true);
+        return;
+      case 'clear-filter':
+        setUi((u) => ({ ...u, filter: '' }));
+        return;
+      case 'next-view':
+      case 'prev-view': {
+        const i = VIEWS.findIndex((v) => v.name === ui.view);
+        const next = VIEWS[(i + (action === 'next-view' ? 1 : VIEWS.length - 1)) % VIEWS.length]!;
+        setUi((u) => ({ ...u, view: next.name }));
+        return;
+      }
+      case 'view': {
+        const v = VIEWS.find((x) => x.name === args.trim().toLowerCase());
+        if (v) setUi((u) => ({ ...u, view: v.name }));
+        else props.report(`No view "${sanitizeLine(args)}"; views: ${VIEWS.map((x) => x.name).join(', ')}.`, 'error');
+        return;
+      }
+      case 'claim':
+      case 'takeover':
+        return act(action);
+      case 'refresh':
+        void board.reload();
+        props.report('Reloading the board…', 'info');
+        return;
+    }
+  };
+
+  const { setCapture } = props;
+  useEffect(() => setCapture(editing), [editing, setCapture]);
+
+  const viewInfo = VIEWS.find((v) => v.name === ui.view)!;
+  const tabs = VIEWS.map((v) => (v.name === ui.view ? `[${v.name}]` : v.name)).join(' ');
+  const filterText = isEmptyFilter(filter) ? '' : ` · filter: ${sanitizeLine(ui.filter)} (esc clears)`;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: board.version says when the set changed
+  const total = useMemo(
+    () => board.set.sorted().filter((r) => inView(r, ui.view, me.id)).length,
+    [board.version, board.set, ui.view, me.id],
+  );
+  const count = rows.length === total ? `${total}` : `${rows.length} of ${total}`;
+
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      {editing ? (
+        <Box>
+          <Text color="cyan">/</Text>
+          <TextInput
+            value={draft}
+            onChange={setDraft}
+            onSubmit={(v) => {
+              setUi((u) => ({ ...u, filter: v.trim(), selectedId: undefined }));
+              setEditing(false);
+            }}
+            onCancel={() => {
+              setUi((u) => ({ ...u, filter: '' }));
+              setEditing(false);
+            }}
+            active={props.active}
+            width={width - 1}
+            placeholder="channel:telegram skill:billing lang:it words…"
+          />
+        </Box>
+      ) : (
+        <Text wrap="truncate-end">
+          <Text bold>{`Queue: ${viewInfo.description} (${count})`}</Text>
+          <Text color="yellow">{truncate(filterText, Math.max(0, width - 40))}</Text>
+          <Text dimColor>{`  ${tabs}`}</Text>
+        </Text>
+      )}
+      {board.error && !board.loaded ? (
+        <Text color="red" wrap="wrap">
+          {board.error}
+        </Text>
+      ) : !board.loaded ? (
+        <Text dimColor>loading the queue…</Text>
+      ) : (
+        <Table
+          rows={rows}
+          columns={columns}
+          selected={selected}
+          width={width}
+          height={height - 2}
+          rowKey={(r) => r.id}
+          tick={now}
+          empty={isEmptyFilter(filter) ? 'no conversations in this view' : 'no conversation matches the filter'}
+        />
+      )}
+    </Box>
+  );
+}

@@ -1,0 +1,288 @@
+import { Box, Text } from 'ink';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { type Canned, type ConversationDetail, describeError, type Viewer } from '../client.js';
+import { useActivity } from '../hooks/use-activity.js';
+import { useConversation } from '../hooks/use-conversation.js';
+import { sanitizeLine } from '../sanitize.js';
+import { type ConversationAction, runConversationAction } from '../state/conversation-actions.js';
+import { formatDuration, truncate } from '../text.js';
+import { CannedPicker, matchCanned } from '../widgets/canned-picker.js';
+import { TextInput } from '../widgets/text-input.js';
+import { Transcript, transcriptLines } from '../widgets/transcript.js';
+import { SidePanel } from './conversation-side.js';
+import type { ComposeMode, ScreenProps } from './types.js';
+
+type Input = ComposeMode | 'transfer' | 'canned' | undefined;
+
+const PROMPT: Readonly<Record<ComposeMode | 'transfer', { label: string; color: string }>> = {
+  reply: { label: 'reply ›', color: 'green' },
+  note: { label: 'note (internal) ›', color: 'yellow' },
+  whisper: { label: 'whisper ›', color: 'yellow' },
+  transfer: { label: 'transfer to (agent or skill:name) ›', color: 'cyan' },
+};
+
+/** "bob is typing, carol is viewing": the presence lock, everyone but me. */
+export function othersHere(viewers: readonly Viewer[], meId: string): string {
+  const others = viewers.filter((v) => v.agentId !== meId);
+  if (others.length === 0) return '';
+  return others
+    .map((v) => `${sanitizeLine(v.name)} ${v.activity === 'typing' ? 'is typing' : 'is viewing'}`)
+    .join(', ');
+}
+
+export interface ConversationScreenProps extends ScreenProps {
+  readonly id: string;
+  readonly compose?: ComposeMode;
+}
+
+/** One conversation, live: transcript, customer on the side, composer, and the actions on it. */
+export function ConversationScreen(props: ConversationScreenProps): React.JSX.Element {
+  const { client, feed, me, id, width, height, now, agents, board } = props;
+  const { detail, error, reload, setViewers } = useConversation(client, feed, id);
+  const [input, setInput] = useState<Input>();
+  const [draft, setDraft] = useState('');
+  const [scroll, setScroll] = useState(0);
+  const [canned, setCanned] = useState<readonly Canned[]>();
+  const [cannedError, setCannedError] = useState<string>();
+  const [sending, setSending] = useState(false);
+  const composing = input === 'reply' || input === 'note' || input === 'whisper';
+  useActivity(client, id, composing && draft.trim() !== '', setViewers);
+
+  const { setCapture, report } = props;
+  useEffect(() => setCapture(input !== undefined), [input, setCapture]);
+
+  const assigneeName = (d: ConversationDetail): string | undefined => {
+    const a = d.conversation.assignee;
+    return a ? sanitizeLine(agents.byId.get(a)?.name ?? a) : undefined;
+  };
+
+  const startCompose = useCallback(
+    (mode: ComposeMode) => {
+      if (mode === 'whisper' && detail) {
+        const a = detail.conversation.assignee;
+        const to = a ? sanitizeLine(agents.byId.get(a)?.name ?? a) : undefined;
+        if (!to) {
+          report('Nobody is assigned to whisper to; write a note (n) instead.', 'error');
+          return;
+        }
+        setDraft((d) => (d.startsWith('@') ? d : `@${to} ${d}`));
+      }
+      setInput(mode);
+    },
+    [detail, agents.byId, report],
+  );
+
+  // Opened to write at once (a whisper from the supervision screen): once the conversation is here.
+  const [autoCompose, setAutoCompose] = useState(props.compose);
+  useEffect(() => {
+    if (detail && autoCompose) {
+      setAutoCompose(undefined);
+      startCompose(autoCompose);
+    }
+  }, [detail, autoCompose, startCompose]);
+
+  const loadCanned = useCallback(async (): Promise<readonly Canned[]> => {
+    if (canned) return canned;
+    try {
+      const list = await client.canned();
+      const c = detail?.conversation;
+      // The team's replies for this conversation's skill and language first.
+      const fits = (x: Canned): number =>
+        (x.skills?.length && c?.skill && x.skills.includes(c.skill) ? 2 : 0) +
+        (x.language && x.language === (c?.language ?? detail?.customer.language) ? 1 : 0);
+      const sorted = [...list].sort((a, b) => fits(b) - fits(a));
+      setCanned(sorted);
+      setCannedError(undefined);
+      return sorted;
+    } catch (err) {
+      setCannedError(describeError(err));
+      return [];
+    }
+  }, [canned, client, detail]);
+
+  const insertCanned = (c: Canned): void => {
+    setDraft((d) => (d.trim() === '' ? c.text : `${d} ${c.text}`));
+    setInput((m) => (m === 'note' || m === 'whisper' ? m : 'reply'));
+  };
+
+  const act = (action: ConversationAction, arg = ''): void => {
+    if (!detail) {
+      report('The conversation is still loading.', 'error');
+      return;
+    }
+    report(`${action}…`, 'info');
+    runConversationAction(client, me, action, detail.conversation, arg).then(
+      (out) => {
+        board.set.upsert(out.conversation);
+        report(out.message, 'ok');
+        void reload();
+      },
+      (err: unknown) => report(describeError(err), 'error'),
+    );
+  };
+
+  const send = (text: string): void => {
+    if (text.trim() === '' || !input || input === 'transfer' || input === 'canned') return;
+    const internal = input !== 'reply';
+    setSending(true);
+    client.send(id, text, internal).then(
+      () => {
+        setSending(false);
+        setDraft('');
+        setInput(undefined);
+        setScroll(0);
+        report(internal ? (input === 'whisper' ? 'Whispered.' : 'Note added.') : 'Sent to the customer.', 'ok');
+        void reload();
+      },
+      (err: unknown) => {
+        setSending(false);
+        report(describeError(err), 'error');
+      },
+    );
+  };
+
+  const customerName = detail ? sanitizeLine(detail.customer.displayName ?? detail.customer.id) : '';
+  const sideWidth = width >= 100 ? 32 : 24;
+  const mainWidth = Math.max(20, width - sideWidth - 1);
+  // The clock only changes "today" labels: the day is enough to recompute on, not every second.
+  const day = now.toDateString();
+  const lines = useMemo(
+    () =>
+      detail
+        ? transcriptLines(detail.messages, mainWidth, { now: new Date(day), customerName, agents: agents.byId })
+        : undefined,
+    [detail, mainWidth, customerName, agents.byId, day],
+  );
+  const bodyHeight = Math.max(3, height - 3);
+  const maxScroll = Math.max(0, (lines?.length ?? 0) - bodyHeight + 1);
+
+  props.actions.current = (action, args) => {
+    switch (action) {
+      case 'reply':
+      case 'note':
+      case 'whisper':
+        return startCompose(action);
+      case 'canned':
+        if (args.trim()) {
+          void loadCanned().then((list) => {
+            const [c] = matchCanned(list, args);
+            if (c) insertCanned(c);
+            else report(`No canned response matches "${sanitizeLine(args)}".`, 'error');
+          });
+          return;
+        }
+        void loadCanned();
+        setInput('canned');
+        return;
+      case 'transfer':
+        if (args.trim()) return act('transfer', args);
+        setDraft('');
+        setInput('transfer');
+        return;
+      case 'claim':
+      case 'takeover':
+      case 'barge':
+      case 'handback':
+      case 'resolve':
+        return act(action);
+      case 'scroll-up':
+        return setScroll((s) => Math.min(maxScroll, s + 1));
+      case 'scroll-down':
+        return setScroll((s) => Math.max(0, s - 1));
+      case 'page-up':
+        return setScroll((s) => Math.min(maxScroll, s + bodyHeight - 1));
+      case 'page-down':
+        return setScroll((s) => Math.max(0, s - bodyHeight + 1));
+      case 'bottom':
+        return setScroll(0);
+      case 'refresh':
+        void reload();
+        return;
+    }
+  };
+
+  if (!detail) {
+    return (
+      <Box flexDirection="column" width={width} height={height}>
+        <Text bold>{`Conversation ${sanitizeLine(id)}`}</Text>
+        <Text color={error ? 'red' : undefined} dimColor={!error}>
+          {error ?? 'loading…'}
+        </Text>
+      </Box>
+    );
+  }
+
+  const c = detail.conversation;
+  const owner =
+    c.mode === 'agent'
+      ? `with ${c.assignee === me.id ? 'me' : (assigneeName(detail) ?? '?')}`
+      : c.mode === 'queued'
+        ? `queued${detail.placeInLine ? ` #${detail.placeInLine.place} of ${detail.placeInLine.of}` : ''}`
+        : c.mode === 'bot'
+          ? 'bot-handled'
+          : 'resolved';
+  const due = [c.sla.firstResponseDueAt, c.sla.nextResponseDueAt, c.sla.resolutionDueAt].filter(Boolean).sort()[0];
+  const sla = due ? ` · SLA ${formatDuration(Date.parse(due) - now.getTime())}` : '';
+  const title = `${customerName} · ${c.channel} · ${owner}${sla}${c.topic ? ` · ${sanitizeLine(c.topic)}` : ''} · ${sanitizeLine(c.id)}`;
+  const others = othersHere(detail.viewers, me.id);
+  const prompt = input && input !== 'canned' ? PROMPT[input] : undefined;
+
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Text bold wrap="truncate-end">
+        {truncate(title, width)}
+      </Text>
+      <Text color={others ? 'magenta' : undefined} dimColor={!others} wrap="truncate-end">
+        {truncate(others ? `◉ also here: ${others}` : 'only you are here (watching changes nothing)', width)}
+      </Text>
+      <Box height={bodyHeight}>
+        {input === 'canned' ? (
+          <CannedPicker
+            canned={canned}
+            error={cannedError}
+            width={mainWidth}
+            height={bodyHeight}
+            onPick={insertCanned}
+            onCancel={() => setInput(draft ? 'reply' : undefined)}
+          />
+        ) : (
+          <Transcript lines={lines ?? []} width={mainWidth} height={bodyHeight} scroll={Math.min(scroll, maxScroll)} />
+        )}
+        <Box marginLeft={1}>
+          <SidePanel detail={detail} width={sideWidth} height={bodyHeight} now={now} />
+        </Box>
+      </Box>
+      {prompt ? (
+        <Box>
+          <Text color={prompt.color} bold>{`${prompt.label} `}</Text>
+          <TextInput
+            value={draft}
+            onChange={setDraft}
+            onSubmit={(v) => {
+              if (input === 'transfer') {
+                setInput(undefined);
+                act('transfer', v);
+              } else if (!sending) send(v);
+            }}
+            onCancel={() => setInput(undefined)}
+            onCtrl={(letter) => {
+              if (letter === 'r' && input !== 'transfer') {
+                void loadCanned();
+                setInput('canned');
+              }
+            }}
+            active={props.active}
+            width={Math.max(10, width - prompt.label.length - 1)}
+          />
+        </Box>
+      ) : (
+        <Text dimColor wrap="truncate-end">
+          {truncate(
+            draft ? `draft kept: ${draft} (enter to go on)` : 'enter reply · n note · ctrl+r canned · ? all keys',
+            width,
+          )}
+        </Text>
+      )}
+    </Box>
+  );
+}

@@ -1,0 +1,123 @@
+import { Box, Text } from 'ink';
+import { useMemo, useState } from 'react';
+import { type ConversationRow, describeError } from '../client.js';
+import { sanitizeLine } from '../sanitize.js';
+import { runConversationAction } from '../state/conversation-actions.js';
+import { formatDuration } from '../text.js';
+import { type Column, Table } from '../widgets/table.js';
+import { CHANNEL_SHORT } from './board.js';
+import type { ScreenProps } from './types.js';
+
+/**
+ * Live conversations (with an agent or the bot), most recently active
+ * first, with who is watching or typing in each. Watching opens the
+ * conversation and changes nothing; a whisper is a note the assigned agent
+ * sees at once; barging in takes the conversation over.
+ */
+export function SupervisionScreen(props: ScreenProps): React.JSX.Element {
+  const { board, me, width, height, now, agents, viewers, client } = props;
+  const [selectedId, setSelectedId] = useState<string>();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: board.version says when the set changed
+  const rows = useMemo(
+    () =>
+      board.set
+        .sorted()
+        .filter((r) => r.mode === 'agent' || r.mode === 'bot')
+        .sort((a, b) => (a.lastMessageAt < b.lastMessageAt ? 1 : a.lastMessageAt > b.lastMessageAt ? -1 : 0)),
+    [board.version, board.set],
+  );
+  const selected = Math.max(0, selectedId ? rows.findIndex((r) => r.id === selectedId) : 0);
+  const current = rows[selected];
+  const name = (id: string | undefined): string => sanitizeLine(agents.byId.get(id ?? '')?.name ?? id ?? '');
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: name reads agents.byId, which is listed
+  const columns = useMemo<Column<ConversationRow>[]>(
+    () => [
+      {
+        title: 'WITH',
+        width: 12,
+        cell: (r) => (r.mode === 'bot' ? 'bot' : name(r.assignee)),
+        color: (r) => (r.mode === 'bot' ? 'gray' : r.assignee === me.id ? 'cyan' : undefined),
+      },
+      { title: 'CH', width: 3, cell: (r) => CHANNEL_SHORT[r.channel] ?? r.channel },
+      { title: 'CUSTOMER', width: 12, cell: (r) => sanitizeLine(r.customer.displayName ?? r.customer.id) },
+      {
+        title: 'HERE',
+        width: width >= 120 ? 24 : 14,
+        cell: (r) =>
+          viewers
+            .others(r.id)
+            .map((v) => `${sanitizeLine(v.name)}${v.activity === 'typing' ? '✎' : ''}`)
+            .join(' '),
+        color: () => 'magenta',
+      },
+      { title: 'LAST MESSAGE', width: 'flex', cell: (r) => sanitizeLine(r.lastMessagePreview ?? '') },
+      {
+        title: 'AGO',
+        width: 6,
+        align: 'right',
+        cell: (r) => formatDuration(now.getTime() - Date.parse(r.lastMessageAt)),
+      },
+    ],
+    [agents.byId, me.id, viewers, width, now],
+  );
+
+  const select = (i: number): void => setSelectedId(rows[Math.max(0, Math.min(rows.length - 1, i))]?.id);
+  const page = Math.max(1, height - 3);
+  props.actions.current = (action) => {
+    switch (action) {
+      case 'down':
+        return select(selected + 1);
+      case 'up':
+        return select(selected - 1);
+      case 'page-down':
+        return select(selected + page);
+      case 'page-up':
+        return select(selected - page);
+      case 'top':
+        return select(0);
+      case 'bottom':
+        return select(rows.length - 1);
+      case 'refresh':
+        void board.reload();
+        return;
+    }
+    if (!current) {
+      props.report('No conversation selected.', 'error');
+      return;
+    }
+    if (action === 'watch') props.navigate({ screen: 'conversation', id: current.id });
+    else if (action === 'whisper') {
+      if (current.mode !== 'agent') props.report('Only a conversation with an agent can be whispered into.', 'error');
+      else props.navigate({ screen: 'conversation', id: current.id, compose: 'whisper' });
+    } else if (action === 'barge') {
+      runConversationAction(client, me, 'barge', current).then(
+        (out) => {
+          board.set.upsert(out.conversation);
+          props.report(out.message, 'ok');
+          props.navigate({ screen: 'conversation', id: current.id });
+        },
+        (err: unknown) => props.report(describeError(err), 'error'),
+      );
+    }
+  };
+
+  const agentCount = rows.filter((r) => r.mode === 'agent').length;
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Text bold wrap="truncate-end">
+        {`Supervision: ${agentCount} with agents, ${rows.length - agentCount} with the bot`}
+      </Text>
+      <Table
+        rows={rows}
+        columns={columns}
+        selected={selected}
+        width={width}
+        height={height - 2}
+        rowKey={(r) => r.id}
+        tick={now}
+        empty="no live conversations"
+      />
+    </Box>
+  );
+}

@@ -1,0 +1,68 @@
+/**
+ * Which events interrupt a supervisor, and how they read in the status bar.
+ * Every value from an event is server data: it is sanitised here.
+ */
+import type { DomainEvent } from '../client.js';
+import { sanitizeLine } from '../sanitize.js';
+
+export type AlertKind = 'handoff' | 'warning' | 'breach' | 'escalation' | 'spike' | 'whisper';
+
+export interface Alert {
+  readonly kind: AlertKind;
+  readonly text: string;
+  readonly conversationId?: string;
+}
+
+const TARGETS: Readonly<Record<string, string>> = {
+  firstResponse: 'first response',
+  nextResponse: 'next response',
+  resolution: 'resolution',
+  replyWindow: 'reply window',
+};
+
+const str = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? sanitizeLine(String(v)) : '');
+const short = (id: string | undefined): string => (id ? sanitizeLine(id).slice(-8) : '?');
+
+export function alertFor(e: DomainEvent): Alert | undefined {
+  const d = e.data;
+  const conversationId = e.conversationId;
+  switch (e.type) {
+    case 'handoff.requested': {
+      const what = [str(d.channel), str(d.topic) || str(d.reason), str(d.language)].filter(Boolean).join(' · ');
+      const prio = str(d.priority);
+      return {
+        kind: 'handoff',
+        conversationId,
+        text: `New handoff ${short(conversationId)}${what ? `: ${what}` : ''}${prio && prio !== 'normal' ? ` (${prio})` : ''}`,
+      };
+    }
+    case 'sla.warning':
+      return {
+        kind: 'warning',
+        conversationId,
+        text: `SLA warning on ${short(conversationId)}: ${TARGETS[str(d.target)] ?? (str(d.target) || 'target')} due soon`,
+      };
+    case 'sla.breached':
+      return {
+        kind: 'breach',
+        conversationId,
+        text: `SLA breached on ${short(conversationId)}: ${TARGETS[str(d.target)] ?? (str(d.target) || 'target')}`,
+      };
+    case 'conversation.escalated':
+      return {
+        kind: 'escalation',
+        conversationId,
+        text: `Escalated ${short(conversationId)}: priority ${str(d.from) || '?'} → ${str(d.to) || '?'}`,
+      };
+    case 'volume.spike': {
+      const scope = [str(d.scope), str(d.value)].filter(Boolean).join(' ');
+      const baseline = typeof d.baseline === 'number' ? d.baseline.toFixed(1) : str(d.baseline);
+      return {
+        kind: 'spike',
+        text: `Volume spike${scope ? ` (${scope})` : ''}: ${str(d.current)} new conversations vs ${baseline} usual`,
+      };
+    }
+    default:
+      return undefined;
+  }
+}
