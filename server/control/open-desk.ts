@@ -4,11 +4,11 @@
  * server that holds the lock otherwise (its control route, found through
  * control.json). A server that is starting or stopping is waited for.
  */
-import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, realpathSync } from 'node:fs';
 import { ConfigError, Desk, EmbeddedStore, HumanDesk, StoreLockedError } from '../../core/index.js';
 import type { Config } from '../config.js';
 import { ControlBusyError, ControlClient, ControlConnectionError } from './client.js';
-import { type ControlFile, readControlFile, removeControlFile } from './control-file.js';
+import { type ControlFile, controlFilePath, readControlFile, removeControlFile } from './control-file.js';
 import { ControlUnavailableError } from './errors.js';
 import { type DeskOperations, localOperations } from './operations.js';
 
@@ -31,6 +31,9 @@ interface Attempt {
   readonly session?: DeskSession;
   /** Why the lock's holder cannot be asked, for the message if waiting does not help. */
   readonly reason: string;
+  /** Waiting cannot help: say so at once. */
+  readonly final?: boolean;
+  readonly advice?: string;
 }
 
 export async function openDesk(config: Config, options: OpenDeskOptions = {}): Promise<DeskSession> {
@@ -66,12 +69,9 @@ export async function openDesk(config: Config, options: OpenDeskOptions = {}): P
     }
     const attempt = await askServer(dir);
     if (attempt.session) return attempt.session;
-    if (Date.now() >= deadline) {
-      throw new ControlUnavailableError(
-        dir,
-        `another caredesk process (${String(locked.details.holder)})`,
-        attempt.reason,
-      );
+    if (attempt.final || Date.now() >= deadline) {
+      const holder = `another caredesk process (${String(locked.details.holder)})`;
+      throw new ControlUnavailableError(dir, holder, attempt.reason, attempt.advice);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -93,6 +93,13 @@ function localSession(store: EmbeddedStore, config: Config): DeskSession {
 }
 
 async function askServer(dir: string): Promise<Attempt> {
+  if (!readable(controlFilePath(dir))) {
+    return {
+      final: true,
+      reason: 'its control.json is readable only by the user that runs it (it holds the secret of its control route)',
+      advice: 'Run the command as that user, on this machine.',
+    };
+  }
   const control = readControlFile(dir);
   if (!control) {
     return {
@@ -141,6 +148,16 @@ function remoteSession(client: ControlClient, control: ControlFile): DeskSession
     kpis: (since, by) => guard(() => client.kpis(since, by)),
   };
   return { ops, via: { url: control.url, pid: control.pid }, close: async () => undefined };
+}
+
+/** True when there is no file (nothing to be refused) or this user may read it. */
+function readable(file: string): boolean {
+  try {
+    accessSync(file, constants.R_OK);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT';
+  }
 }
 
 function looksLikeDataDir(dir: string): boolean {
