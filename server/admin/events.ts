@@ -4,7 +4,8 @@
  * reconnecting client sends `Last-Event-ID` (or `?after=`) and gets exactly
  * what it missed, then live events (see event-feed.ts). `viewer.changed`
  * frames carry no id: they are not stored and not replayed. A comment line
- * every 15 s keeps proxies from closing a quiet stream.
+ * every 15 s keeps proxies from closing a quiet stream; at that beat the
+ * token is checked again, so a removed agent or a rotated token ends it.
  */
 
 import type { ServerResponse } from 'node:http';
@@ -12,6 +13,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { DomainEvent } from '../../core/index.js';
 import type { ServerContext } from '../app.js';
+import { agentOf } from './auth.js';
 import { EventFeed } from './event-feed.js';
 import { parseInput } from './input.js';
 import type { Viewer, ViewerRegistry } from './viewers.js';
@@ -45,25 +47,34 @@ export class EventStreams {
   }
 }
 
+interface StreamSetup {
+  readonly res: ServerResponse;
+  readonly streams: EventStreams;
+  readonly context: ServerContext;
+  readonly viewers: ViewerRegistry;
+  readonly after: number;
+  readonly heartbeatMs: number;
+  /** Checked at each heartbeat: false (agent removed, token rotated) ends the stream. */
+  readonly stillAllowed: () => Promise<boolean>;
+  readonly onError: (err: unknown) => void;
+}
+
 class EventStream {
+  private readonly res: ServerResponse;
+  private readonly streams: EventStreams;
   private readonly feed: EventFeed;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly stopViewers: () => void;
   private closed = false;
 
-  constructor(
-    private readonly res: ServerResponse,
-    private readonly streams: EventStreams,
-    context: ServerContext,
-    viewers: ViewerRegistry,
-    after: number,
-    heartbeatMs: number,
-    onError: (err: unknown) => void,
-  ) {
+  constructor(setup: StreamSetup) {
+    const { res, streams, context, viewers, onError } = setup;
+    this.res = res;
+    this.streams = streams;
     this.feed = new EventFeed({
       store: context.desk.store,
       bus: context.desk.bus,
-      after,
+      after: setup.after,
       send: (e) => this.write(frame(e)),
       onError: (err) => {
         onError(err);
@@ -73,7 +84,12 @@ class EventStream {
     this.stopViewers = viewers.onChange((conversationId, list) => {
       void this.write(viewerFrame(conversationId, list));
     });
-    this.heartbeat = setInterval(() => void this.write(': ping\n\n'), heartbeatMs);
+    this.heartbeat = setInterval(() => {
+      setup.stillAllowed().then(
+        (allowed) => (allowed ? this.write(': ping\n\n') : this.close()),
+        () => this.close(),
+      );
+    }, setup.heartbeatMs);
     this.heartbeat.unref();
     res.on('close', () => this.close());
     streams.add(this);
@@ -136,7 +152,8 @@ export function eventRoutes(
   streams: EventStreams,
   options: EventStreamOptions = {},
 ): void {
-  scope.get('/admin/v1/events', async (request, reply) => {
+  // A HEAD would open a stream whose body node drops: nothing to wait for.
+  scope.get('/admin/v1/events', { exposeHeadRoute: false }, async (request, reply) => {
     const after = await resumeFrom(request, context);
     reply.hijack();
     reply.raw.writeHead(200, {
@@ -146,9 +163,17 @@ export function eventRoutes(
       connection: 'close',
       'x-accel-buffering': 'no',
     });
-    const stream = new EventStream(reply.raw, streams, context, viewers, after, options.heartbeatMs ?? 15_000, (err) =>
-      request.log.error({ err }, 'event stream failed'),
-    );
+    const agent = agentOf(request);
+    const stream = new EventStream({
+      res: reply.raw,
+      streams,
+      context,
+      viewers,
+      after,
+      heartbeatMs: options.heartbeatMs ?? 15_000,
+      stillAllowed: async () => (await context.desk.store.getAgent(agent.id))?.tokenHash === agent.tokenHash,
+      onError: (err) => request.log.error({ err }, 'event stream failed'),
+    });
     stream.start();
   });
 }

@@ -145,7 +145,7 @@ describe('admin API: event stream lifecycle', () => {
     await Promise.all(streams.map((s) => s.ended));
   });
 
-  it('a quiet stream gets heartbeat comments; a client that goes away is forgotten', async () => {
+  it('a quiet stream gets heartbeat comments; a client that goes away is forgotten; a rotated token ends the stream', async () => {
     const store = new MemoryStore();
     await store.open();
     const desk = new Desk({ store });
@@ -159,18 +159,24 @@ describe('admin API: event stream lifecycle', () => {
       plugins: [createAdminPlugin({ events: { heartbeatMs: 20 } })],
     });
     await app.listen({ port: 0, host: '127.0.0.1' });
+    const listeners = () => (desk.bus as unknown as { handlers: Set<unknown> }).handlers.size;
+    const subscribed = listeners();
     try {
       const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/admin/v1/events`;
-      const stream = await SseClient.open(url, token);
-      await stream.until(() => stream.comments.filter((c) => c === 'ping').length >= 2, 'two heartbeats');
-      expect(agent.id).toBeDefined();
-      stream.close();
-      await stream.ended;
-      const listeners = () => (desk.bus as unknown as { handlers: Set<unknown> }).handlers.size;
+      const leaving = await SseClient.open(url, token);
+      await leaving.until(() => leaving.comments.filter((c) => c === 'ping').length >= 2, 'two heartbeats');
+      expect(listeners()).toBe(subscribed + 1);
+      leaving.close();
+      await leaving.ended;
       const deadline = Date.now() + 5000;
-      while (listeners() > 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-      // Only the human desk's own subscription is left.
-      expect(listeners()).toBe(1);
+      while (listeners() > subscribed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(listeners()).toBe(subscribed);
+
+      const staying = await SseClient.open(url, token);
+      await staying.until(() => staying.comments.includes('ping'), 'a heartbeat');
+      await human.rotateToken(agent.id);
+      await staying.ended;
+      expect(listeners()).toBe(subscribed);
     } finally {
       await app.close();
     }
