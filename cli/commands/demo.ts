@@ -41,6 +41,12 @@ Examples:
   caredesk demo --no-tui                 # server and customers only: try the admin API`,
     )
     .action(async (flags: DemoFlags) => {
+      if (flags.tui && process.stdin.isTTY !== true) {
+        throw new CaredeskError(
+          'E_CONFIG',
+          'caredesk demo opens the terminal UI, which needs a terminal to read keys from (stdin is not a TTY). Run `caredesk demo --no-tui` to start only the server and the customers.',
+        );
+      }
       const { startDemo } = await import('../demo/index.js');
       const print = (line: string) => process.stdout.write(`${line}\n`);
       const demo = await startDemo({
@@ -74,7 +80,8 @@ Examples:
         try {
           await openTui(demo.url, demo.supervisor.token);
         } catch (err) {
-          const coded = err instanceof CaredeskError ? ` [${err.code}]` : '';
+          const coded =
+            typeof (err as { code?: unknown }).code === 'string' ? ` [${(err as { code: string }).code}]` : '';
           process.stderr.write(`caredesk: ${(err as Error).message}${coded}\n`);
           code = 1;
         }
@@ -95,12 +102,11 @@ Examples:
     });
 }
 
-// Until tui/index.ts lands (helper "tui"), the UI half of the demo says so.
-async function openTui(_server: string, _token: string): Promise<void> {
-  throw new CaredeskError(
-    'E_CONFIG',
-    'The terminal UI is not part of this build yet: run `caredesk demo --no-tui` and use the admin API.',
-  );
+/** The supervisors' UI on the demo, as Sofia; resolves when she quits it. */
+async function openTui(server: string, token: string): Promise<void> {
+  // Loaded here: ink and react are for this half of the demo only.
+  const { runTui } = await import('../../tui/index.js');
+  await runTui({ server, token });
 }
 
 function formatLine(line: CustomerLine): string {

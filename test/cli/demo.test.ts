@@ -1,10 +1,15 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { personaAt } from '../../cli/demo/personas.js';
 import { until } from '../bots/telegram/helpers.js';
 import { CaredeskProcess } from '../e2e/helpers/caredesk-process.js';
+import { TmuxSession } from '../e2e/helpers/tmux.js';
+
+const BIN = fileURLToPath(new URL('../../bin/caredesk.js', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 interface Row {
   readonly mode: string;
@@ -66,6 +71,43 @@ describe('caredesk demo --no-tui', () => {
     expect(exit.code).toBe(1);
     expect(demo.stderr).toMatch(/--rate must be a number from 1 to 600/);
     expect(demoDirs()).toEqual([]);
+  });
+});
+
+describe('caredesk demo', () => {
+  it('without a terminal, says to use --no-tui and starts nothing', async () => {
+    const demo = new CaredeskProcess(['demo'], { TMPDIR: tmp });
+    const exit = await demo.exitedWithin(20_000);
+    expect(exit.code).toBe(1);
+    expect(demo.stderr).toMatch(/needs a terminal.*caredesk demo --no-tui/);
+    expect(demoDirs()).toEqual([]);
+  });
+
+  it('opens the live desk in the terminal UI as the supervisor; ctrl-c stops everything and removes its directory', async () => {
+    const tui = TmuxSession.start({
+      command: [process.execPath, BIN, 'demo', '--customers', '4', '--rate', '120'],
+      width: 120,
+      height: 36,
+      cwd: ROOT,
+      env: { TMPDIR: tmp, XDG_CONFIG_HOME: tmp },
+    });
+    try {
+      // Both languages reach the board live, the two who asked for a person waiting in the queue.
+      const screen = await tui.waitFor(
+        (s) => (/ dev\s+giulia\s+it\s/.test(s) && / dev\s+grace\s+en\s/.test(s) ? s : undefined),
+        30_000,
+        'the simulated customers on the board',
+      );
+      expect(screen.split('\n')[0]).toMatch(/^caredesk 127\.0\.0\.1:\d+ .*Sofia online sup/);
+      expect(screen).toMatch(/voglio parlare con un operatore/);
+      expect(demoDirs()).toHaveLength(1);
+
+      tui.keys('C-c');
+      expect(await tui.exited(20_000)).toBe(0);
+      expect(demoDirs()).toEqual([]);
+    } finally {
+      tui.kill();
+    }
   });
 });
 
