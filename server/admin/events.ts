@@ -11,7 +11,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { DomainEvent } from '../../core/index.js';
+import { type DomainEvent, InvalidInputError } from '../../core/index.js';
 import type { ServerContext } from '../app.js';
 import { agentOf } from './auth.js';
 import { EventFeed } from './event-feed.js';
@@ -139,10 +139,19 @@ function viewerFrame(conversationId: string, viewers: readonly Viewer[]): string
 async function resumeFrom(request: FastifyRequest, context: ServerContext): Promise<number> {
   const { after } = parseInput(QuerySchema, request.query, 'The query');
   const header = request.headers['last-event-id'];
-  if (typeof header === 'string' && header.trim() !== '') {
-    return parseInput(Seq, header.trim(), 'The Last-Event-ID header');
+  const given =
+    typeof header === 'string' && header.trim() !== ''
+      ? parseInput(Seq, header.trim(), 'The Last-Event-ID header')
+      : after;
+  const last = await context.desk.store.lastEventSeq();
+  // Every event a client can have seen is stored, so a higher number comes from other data
+  // (a data directory started afresh): waiting for that number would skip everything until then.
+  if (given !== undefined && given > last) {
+    throw new InvalidInputError(
+      `Event ${given} does not exist here; the last stored event is ${last}. The server's data is not what this client saw: reload its state and reconnect without Last-Event-ID.`,
+    );
   }
-  return after ?? (await context.desk.store.lastEventSeq());
+  return given ?? last;
 }
 
 export function eventRoutes(

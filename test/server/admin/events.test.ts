@@ -120,12 +120,14 @@ describe('admin API: the event stream', () => {
     }
   });
 
-  it('a bad Last-Event-ID or after is a 400 with the JSON error body, not a stream', async () => {
+  it('a bad Last-Event-ID or after, or one beyond the last stored event, is a 400 with the JSON error body, not a stream', async () => {
     for (const [headers, query] of [
       [{ 'last-event-id': 'abc' }, ''],
       [{}, '?after=-1'],
       [{}, '?after=1.5'],
       [{}, '?since=3'],
+      [{}, '?after=999999999'],
+      [{ 'last-event-id': '999999999' }, '?after=0'],
     ] as const) {
       const res = await server.call('GET', `/admin/v1/events${query}`, { token: ann.token, headers });
       expect(res.status).toBe(400);
