@@ -85,8 +85,16 @@ function Desk(props: AppProps): React.JSX.Element {
 
   const [stack, setStack] = useState<readonly Route[]>([props.initialRoute ?? { screen: 'board' }]);
   const route = stack[stack.length - 1]!;
-  const [overlay, setOverlay] = useState<Overlay>();
+  const [overlay, setOverlayState] = useState<Overlay>();
   const [capture, setCaptureState] = useState(false);
+  // Read by the key handler: a key typed right after the one that opened an input must not reach the
+  // App's bindings, even before React has drawn the input (the state alone would lag by a render).
+  const overlayRef = useRef<Overlay>(undefined);
+  const captureRef = useRef(false);
+  const setOverlay = useCallback((o: Overlay | undefined) => {
+    overlayRef.current = o;
+    setOverlayState(o);
+  }, []);
   const [status, setStatus] = useState<StatusMessage>();
   const [boardUi, setBoardUi] = useState<BoardUi>({ view: 'queue', filter: '', selectedId: undefined });
   const actions = useRef<ActionHandler>(undefined);
@@ -95,8 +103,12 @@ function Desk(props: AppProps): React.JSX.Element {
   const report = useCallback((text: string, kind: ReportKind = 'info') => {
     setStatus({ text: sanitizeLine(text), kind, at: Date.now() });
   }, []);
-  const setCapture = useCallback((on: boolean) => setCaptureState(on), []);
+  const setCapture = useCallback((on: boolean) => {
+    captureRef.current = on;
+    setCaptureState(on);
+  }, []);
   const navigate = useCallback((to: Route) => {
+    captureRef.current = false;
     setCaptureState(false);
     setStack((s) => (to.screen === 'board' ? [to] : to.screen === 'conversation' ? [...s, to] : [s[0]!, to]));
   }, []);
@@ -122,6 +134,7 @@ function Desk(props: AppProps): React.JSX.Element {
         navigate({ screen: binding.action });
         return;
       case 'back':
+        captureRef.current = false;
         setCaptureState(false);
         setStack((s) => (s.length > 1 ? s.slice(0, -1) : s));
         return;
@@ -142,6 +155,7 @@ function Desk(props: AppProps): React.JSX.Element {
 
   useKeys(
     (name) => {
+      if (overlayRef.current || captureRef.current) return;
       const binding = findByKey(bindings, name);
       if (binding) dispatch(binding, '');
     },

@@ -21,6 +21,8 @@ export class SseParser {
   #event = '';
   #sawData = false;
   #started = false;
+  /** The last chunk ended with CR: a LF starting the next one belongs to it. */
+  #skipLf = false;
   lastEventId: string | undefined;
   /** The server's `retry:` advice, in ms. */
   retryMs: number | undefined;
@@ -30,7 +32,10 @@ export class SseParser {
   }
 
   feed(chunk: string): SseMessage[] {
-    let text = this.#buffer + chunk;
+    let text = chunk;
+    if (this.#skipLf && text.charCodeAt(0) === 10) text = text.slice(1);
+    this.#skipLf = false;
+    text = this.#buffer + text;
     if (!this.#started && text.length > 0) {
       this.#started = true;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -40,10 +45,11 @@ export class SseParser {
     for (let i = 0; i < text.length; i++) {
       const ch = text.charCodeAt(i);
       if (ch !== 10 && ch !== 13) continue;
-      // A CR at the very end may be the first half of CRLF: wait for the next chunk.
-      if (ch === 13 && i === text.length - 1) break;
       this.#line(text.slice(start, i), out);
-      if (ch === 13 && text.charCodeAt(i + 1) === 10) i++;
+      if (ch === 13) {
+        if (i === text.length - 1) this.#skipLf = true;
+        else if (text.charCodeAt(i + 1) === 10) i++;
+      }
       start = i + 1;
     }
     this.#buffer = text.slice(start);
@@ -129,6 +135,8 @@ export function openSse(options: SseOptions): EventStream {
       clearTimeout(idle);
       idle = setTimeout(() => abort.abort(new Error('no data from the server')), options.idleTimeoutMs);
     };
+    // Armed before the answer too: a server that never answers is as dead as one gone quiet.
+    armIdle();
     try {
       const res = await doFetch(options.url, {
         headers: {
@@ -151,7 +159,6 @@ export function openSse(options: SseOptions): EventStream {
         return;
       }
       setState('live');
-      armIdle();
       const parser = new SseParser(lastEventId);
       const decoder = new TextDecoder();
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {

@@ -117,7 +117,12 @@ describe('queue board', () => {
     const c = client();
     c.details.set('c_soon', {
       conversation: c.rows[1]!,
-      customer: { id: 'u2', displayName: 'Bruno', identities: [{ channel: 'botframework', externalId: 'b1' }], createdAt: iso(-1e6) },
+      customer: {
+        id: 'u2',
+        displayName: 'Bruno',
+        identities: [{ channel: 'botframework', externalId: 'b1' }],
+        createdAt: iso(-1e6),
+      },
       messages: [],
       history: [],
       viewers: [],
@@ -162,7 +167,9 @@ describe('queue board', () => {
     const c = client();
     app = await renderApp(c);
     await app.see('Bruno');
-    c.push(event({ type: 'conversation.assigned', conversationId: 'c_soon', agentId: 'ag_alice', data: { via: 'claim' } }));
+    c.push(
+      event({ type: 'conversation.assigned', conversationId: 'c_soon', agentId: 'ag_alice', data: { via: 'claim' } }),
+    );
     let frame = await app.see(/Bruno.*Alice/);
     expect(frame).toMatch(/queued 1/);
     c.rows.push(row({ id: 'c_new', slaDueAt: iso(60_000), customer: { id: 'u9', displayName: 'Fatima' } }));

@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { type ConversationRow, describeError, type Viewer } from '../client.js';
 import { sanitizeLine } from '../sanitize.js';
 import { inView, isEmptyFilter, parseFilter, slaDue, type Urgency, urgencyOf, VIEWS } from '../state/board.js';
@@ -32,7 +32,13 @@ export interface BoardProps extends ScreenProps {
 /** Home: every open conversation from every channel, most urgent first, live. */
 export function BoardScreen(props: BoardProps): React.JSX.Element {
   const { board, ui, setUi, me, now, width, height, agents, viewers } = props;
-  const [editing, setEditing] = useState(false);
+  const [editing, setEditingState] = useState(false);
+  const { setCapture } = props;
+  // The App is told at once, so that the next key already goes to the filter.
+  const setEditing = (on: boolean): void => {
+    setCapture(on);
+    setEditingState(on);
+  };
   const [draft, setDraft] = useState(ui.filter);
   const filter = useMemo(() => parseFilter(ui.filter), [ui.filter]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: board.version says when the set changed
@@ -159,9 +165,6 @@ export function BoardScreen(props: BoardProps): React.JSX.Element {
         return;
     }
   };
-
-  const { setCapture } = props;
-  useEffect(() => setCapture(editing), [editing, setCapture]);
 
   const viewInfo = VIEWS.find((v) => v.name === ui.view)!;
   const tabs = VIEWS.map((v) => (v.name === ui.view ? `[${v.name}]` : v.name)).join(' ');

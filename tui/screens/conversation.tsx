@@ -39,7 +39,7 @@ export interface ConversationScreenProps extends ScreenProps {
 export function ConversationScreen(props: ConversationScreenProps): React.JSX.Element {
   const { client, feed, me, id, width, height, now, agents, board } = props;
   const { detail, error, reload, setViewers } = useConversation(client, feed, id);
-  const [input, setInput] = useState<Input>();
+  const [input, setInputState] = useState<Input>();
   const [draft, setDraft] = useState('');
   const [scroll, setScroll] = useState(0);
   const [canned, setCanned] = useState<readonly Canned[]>();
@@ -49,7 +49,14 @@ export function ConversationScreen(props: ConversationScreenProps): React.JSX.El
   useActivity(client, id, composing && draft.trim() !== '', setViewers);
 
   const { setCapture, report } = props;
-  useEffect(() => setCapture(input !== undefined), [input, setCapture]);
+  // The App is told at once (not in an effect), so the next key already goes to the input.
+  const setInput = useCallback(
+    (next: Input) => {
+      setCapture(next !== undefined);
+      setInputState(next);
+    },
+    [setCapture],
+  );
 
   const assigneeName = (d: ConversationDetail): string | undefined => {
     const a = d.conversation.assignee;
@@ -69,7 +76,7 @@ export function ConversationScreen(props: ConversationScreenProps): React.JSX.El
       }
       setInput(mode);
     },
-    [detail, agents.byId, report],
+    [detail, agents.byId, report, setInput],
   );
 
   // Opened to write at once (a whisper from the supervision screen): once the conversation is here.
@@ -102,7 +109,7 @@ export function ConversationScreen(props: ConversationScreenProps): React.JSX.El
 
   const insertCanned = (c: Canned): void => {
     setDraft((d) => (d.trim() === '' ? c.text : `${d} ${c.text}`));
-    setInput((m) => (m === 'note' || m === 'whisper' ? m : 'reply'));
+    setInput(input === 'note' || input === 'whisper' ? input : 'reply');
   };
 
   const act = (action: ConversationAction, arg = ''): void => {

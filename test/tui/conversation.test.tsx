@@ -1,0 +1,227 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { AdminApiError } from '../../tui/client.js';
+import { alice, bob, sam, withConversation } from './helpers/conversation-fixture.js';
+import { event, FakeClient, iso } from './helpers/fake-client.js';
+import { KEYS, type RenderedApp, renderApp } from './helpers/render-app.js';
+
+let app: RenderedApp | undefined;
+afterEach(() => {
+  app?.unmount();
+  app = undefined;
+});
+
+async function open(client = new FakeClient(sam, [sam, alice, bob])): Promise<RenderedApp> {
+  if (client.rows.length === 0) withConversation(client);
+  client.canned_ = [
+    { id: 'k1', title: 'Greeting', text: 'Hello, I am here to help.' },
+    {
+      id: 'k2',
+      title: 'Refund on its way',
+      text: 'Your refund is on its way: 3 to 5 working days.',
+      skills: ['billing'],
+    },
+  ];
+  app = await renderApp(client, { columns: 100, rows: 30 });
+  await app.see('Ann Example');
+  await app.press(KEYS.enter);
+  await app.see('Customer');
+  return app;
+}
+
+describe('conversation screen', () => {
+  it('shows the transcript with customer, bot, agent note and who is who, the customer on the side', async () => {
+    const a = await open();
+    const frame = a.frame();
+    expect(frame).toContain('Ann Example · telegram · queued');
+    expect(frame).toContain('Ann Example (customer)');
+    expect(frame).toContain('bot');
+    expect(frame).toContain('note · Alice (internal, not sent)');
+    expect(frame).toContain('┃ Looks like the double charge');
+    expect(frame).toContain('telegram ann_e');
+    expect(frame).toContain('devchat devchat-ann');
+    expect(frame).toContain('Before (1)');
+    expect(frame).toContain('resolved router');
+  });
+
+  it('opening a conversation changes nothing: it only reads it and says "viewing", and "left" on the way out', async () => {
+    const a = await open();
+    const c = a.client;
+    expect(c.callsOf('setActivity').map((x) => x.args)).toEqual([['c_ann', 'viewing']]);
+    for (const method of ['claim', 'takeover', 'release', 'resolve', 'transfer', 'send']) {
+      expect(c.callsOf(method)).toEqual([]);
+    }
+    await a.press(KEYS.esc);
+    await a.see('Queue:');
+    await vi.waitFor(() =>
+      expect(c.callsOf('setActivity').map((x) => x.args)).toEqual([
+        ['c_ann', 'viewing'],
+        ['c_ann', 'left'],
+      ]),
+    );
+  });
+
+  it('shows who else is viewing or typing here, live', async () => {
+    const a = await open();
+    a.client.push({
+      kind: 'viewers',
+      conversationId: 'c_ann',
+      viewers: [
+        { agentId: 'ag_sam', name: 'Sam', activity: 'viewing', since: iso(0) },
+        { agentId: 'ag_alice', name: 'Alice', activity: 'typing', since: iso(0) },
+      ],
+    });
+    await a.see('◉ also here: Alice is typing');
+    expect(a.frame()).not.toContain('Sam is viewing');
+  });
+
+  it('enter writes a reply: typing says "typing", enter sends it, the status line confirms', async () => {
+    const a = await open();
+    const c = a.client;
+    await a.press(KEYS.enter);
+    await a.see('reply ›');
+    await a.press(...'Hello Ann, ');
+    await a.press(...'let me check.');
+    await a.see('reply › Hello Ann, let me check.');
+    expect(c.callsOf('setActivity').map((x) => x.args[1])).toContain('typing');
+    await a.press(KEYS.enter);
+    await a.see('Sent to the customer.');
+    expect(c.callsOf('send').map((x) => x.args)).toEqual([['c_ann', 'Hello Ann, let me check.', false]]);
+    await a.see('Hello Ann, let me check.');
+    expect(
+      c
+        .callsOf('setActivity')
+        .map((x) => x.args[1])
+        .slice(-1),
+    ).toEqual(['viewing']);
+  });
+
+  it('n writes an internal note; esc leaves the composer and keeps the draft', async () => {
+    const a = await open();
+    await a.press('n');
+    await a.see('note (internal) ›');
+    await a.press(...'call her back');
+    await a.press(KEYS.esc);
+    await a.see('draft kept: call her back');
+    await a.press('n', KEYS.backspace, KEYS.backspace, KEYS.backspace, KEYS.backspace, ...'me', KEYS.enter);
+    await a.see('Note added.');
+    expect(a.client.callsOf('send').map((x) => x.args)).toEqual([['c_ann', 'call her me', true]]);
+  });
+
+  it('a failed send keeps the draft and shows the server error', async () => {
+    const a = await open();
+    a.client.failures.set(
+      'send',
+      new AdminApiError('E_FORBIDDEN', 'Conversation c_ann belongs to agent Alice; only they can reply.', 403),
+    );
+    await a.press(KEYS.enter, ...'hi', KEYS.enter);
+    await a.see('only they can reply. [E_FORBIDDEN]');
+    expect(a.frame()).toContain('reply › hi');
+  });
+
+  it("ctrl+r picks a canned response (the skill's first) and inserts it; :canned inserts one by name", async () => {
+    const a = await open();
+    await a.press(KEYS.ctrlR);
+    let frame = await a.see('Canned responses');
+    expect(frame.indexOf('Refund on its way')).toBeLessThan(frame.indexOf('Greeting'));
+    await a.press(...'greet', KEYS.enter);
+    await a.see('reply › Hello, I am here to help.');
+    await a.press(KEYS.esc, ':', ...'canned refund', KEYS.enter);
+    frame = await a.see('Your refund is on its way');
+    expect(frame).toContain('reply › Hello, I am here to help. Your refund is on its way');
+    await a.press(KEYS.enter);
+    await a.see('Sent to the customer.');
+    expect(a.client.callsOf('send')[0]!.args[1]).toBe(
+      'Hello, I am here to help. Your refund is on its way: 3 to 5 working days.',
+    );
+  });
+
+  it('c claims, and the result shows in the status line', async () => {
+    const a = await open();
+    await a.press('c');
+    await a.see('Claimed c_ann: it is yours now.');
+    expect(a.client.callsOf('claim').map((x) => x.args)).toEqual([['c_ann']]);
+  });
+
+  it('t takes over from the bot; a refusal shows the server error', async () => {
+    const a = await open();
+    a.client.failures.set('takeover', new AdminApiError('E_INVALID_STATE', 'It is queued, not with the bot.', 409));
+    await a.press('t');
+    await a.see('It is queued, not with the bot. [E_INVALID_STATE]');
+    await a.press('t');
+    await a.see('Took c_ann over from the bot');
+  });
+
+  it('x transfers to an agent by name or to a skill, from a prompt or the command line', async () => {
+    const a = await open();
+    await a.press('x');
+    await a.see('transfer to (agent or skill:name) ›');
+    await a.press(...'ali', KEYS.enter);
+    await a.see('Transferred c_ann to ali.');
+    await a.press(':', ...'transfer skill:tech', KEYS.enter);
+    await a.see('Transferred c_ann to the tech queue.');
+    await a.press(':', ...'transfer nobody', KEYS.enter);
+    await a.see('No agent called "nobody"');
+    expect(a.client.callsOf('transfer').map((x) => x.args)).toEqual([
+      ['c_ann', { agent: 'ag_alice' }],
+      ['c_ann', { skill: 'tech' }],
+    ]);
+  });
+
+  it('r resolves only after a y; anything else cancels', async () => {
+    const a = await open();
+    await a.press('r');
+    await a.see('Resolve the conversation? (y/N)');
+    await a.press('n');
+    await a.see('Cancelled.');
+    expect(a.client.callsOf('resolve')).toEqual([]);
+    await a.press('r', 'y');
+    await a.see('Resolved c_ann.');
+    expect(a.client.callsOf('resolve').map((x) => x.args)).toEqual([['c_ann']]);
+  });
+
+  it('b hands back to the bot after confirmation, also as :handback and its alias :release', async () => {
+    const a = await open();
+    await a.press('b');
+    await a.see('Hand back to the bot? (y/N)');
+    await a.press('y');
+    await a.see('Handed c_ann back to the bot.');
+    await a.press(':', ...'release', KEYS.enter);
+    await a.see('Hand back to the bot? (y/N)');
+    await a.press(KEYS.esc);
+    await a.see('Cancelled.');
+    expect(a.client.callsOf('release')).toHaveLength(1);
+  });
+
+  it('the transcript is live: a new customer message appears without a key press', async () => {
+    const a = await open();
+    const c = a.client;
+    const d = c.details.get('c_ann')!;
+    c.details.set('c_ann', {
+      ...d,
+      messages: [...d.messages, { ...d.messages[0]!, id: 'm9', text: 'Are you still there?', createdAt: iso(0) }],
+    });
+    c.push(event({ type: 'message.received', conversationId: 'c_ann', data: { messageId: 'm9' } }));
+    await a.see('Are you still there?');
+  });
+
+  it("B barges in on a colleague's conversation: it becomes mine", async () => {
+    const c = new FakeClient(sam, [sam, alice, bob]);
+    withConversation(c, { id: 'c_ann', mode: 'agent', assignee: 'ag_alice' });
+    const a = await open(c);
+    await a.see('with Alice');
+    await a.press('B');
+    await a.see('Barged in on c_ann from ag_alice: you own it now.');
+    expect(c.callsOf('transfer').map((x) => x.args)).toEqual([['c_ann', { agent: 'ag_sam' }]]);
+  });
+
+  it('w whispers to the assigned agent: an internal note addressed to them', async () => {
+    const c = new FakeClient(sam, [sam, alice, bob]);
+    withConversation(c, { id: 'c_ann', mode: 'agent', assignee: 'ag_alice' });
+    const a = await open(c);
+    await a.press('w');
+    await a.see('whisper › @Alice');
+    await a.press(...'offer the goodwill credit', KEYS.enter);
+    await a.see('Whispered.');
+    expect(c.callsOf('send').map((x) => x.args)).toEqual([['c_ann', '@Alice offer the goodwill credit', true]]);
+  });
+});
