@@ -20,21 +20,57 @@ export interface StateDocument {
   /** Conversations not resolved (and resolved ones in memory stores). */
   conversations: Conversation[];
   /**
-   * Resolved conversations, one per line: `id TAB customerId TAB json`. Kept as
-   * text and parsed only when asked for, so that start-up does not pay for a
+   * Resolved conversations, one per line: `["a","id","customerId",{json}]`. Kept
+   * as text and parsed only when asked for, so that start-up does not pay for a
    * history it rarely reads (see ArchivedConversations).
    */
   archive?: string | Buffer;
   outbox: OutboxEntry[];
   agents: Agent[];
   records: Record<string, Record<string, unknown>>;
-  /** Channel message key, message id, key, id, … (flat: parses faster than pairs). */
+  /** Channel, channel message id, message id, channel, … oldest first (flat: parses faster than tuples). */
   dedupe: string[];
   lastSeq: number;
   messageCount: number;
 }
 
 export const identityKey = (channel: Channel, externalId: string): string => `${channel}\u0000${externalId}`;
+
+/** Shared by the conversations loaded without tags or SLA clocks; frozen, as every stored object is treated. */
+const NO_TAGS: string[] = Object.freeze([]) as unknown as string[];
+const NO_SLA: Conversation['sla'] = Object.freeze({});
+
+/** Values by channel, then by a key of that channel. */
+class ByChannel<V> {
+  private readonly maps = new Map<string, Map<string, V>>();
+  /** Kept by the owner when it counts entries (the dedupe window). */
+  size = 0;
+
+  of(channel: string): Map<string, V> {
+    let byKey = this.maps.get(channel);
+    if (!byKey) {
+      byKey = new Map();
+      this.maps.set(channel, byKey);
+    }
+    return byKey;
+  }
+
+  get(channel: string, key: string): V | undefined {
+    return this.maps.get(channel)?.get(key);
+  }
+
+  set(channel: string, key: string, value: V): void {
+    this.of(channel).set(key, value);
+  }
+
+  delete(channel: string, key: string): void {
+    this.maps.get(channel)?.delete(key);
+  }
+
+  channels(): IterableIterator<[string, Map<string, V>]> {
+    return this.maps.entries();
+  }
+}
 
 export class StoreState {
   readonly customers = new Map<string, Customer>();
@@ -45,28 +81,30 @@ export class StoreState {
   lastSeq = 0;
   messageCount = 0;
 
-  private readonly identities = new Map<string, string>();
+  /** Channel -> external id -> customer id: keys are the identities' own strings, no composite key per entry. */
+  private readonly identities = new ByChannel<string>();
   private readonly openByCustomer = new Map<string, string>();
   private readonly agentsByToken = new Map<string, string>();
   private readonly outbox = new Map<string, OutboxEntry>();
   private readonly delivered: string[] = [];
-  private readonly dedupe = new Map<string, string>();
-  /** Insertion order of `dedupe`, oldest at `dedupeHead`: evicting is O(1) (see noteMessage). */
-  private dedupeOrder: string[] = [];
+  /** Channel -> channel message id -> message id. */
+  private readonly dedupe = new ByChannel<string>();
+  /** Insertion order of `dedupe` (each key with its channel's map), oldest at `dedupeHead`: evicting is O(1). */
+  private dedupeOrder: Array<Map<string, string> | string> = [];
   private dedupeHead = 0;
 
   static fromDocument(doc: StateDocument): StoreState {
     const state = new StoreState();
     for (const c of doc.customers) state.putCustomer(c);
-    for (const c of doc.conversations) state.putConversation(c);
+    for (const c of doc.conversations) state.putConversation(state.shareStrings(c));
     if (doc.archive) state.archived.load(doc.archive);
     for (const o of doc.outbox) state.putOutbox(o);
     for (const a of doc.agents) state.putAgent(a);
     for (const [collection, byId] of Object.entries(doc.records)) {
       for (const [id, value] of Object.entries(byId)) state.putRecord(collection, id, value);
     }
-    for (let i = 0; i + 1 < doc.dedupe.length; i += 2)
-      state.rememberChannelId(doc.dedupe[i] as string, doc.dedupe[i + 1] as string);
+    for (let i = 0; i + 2 < doc.dedupe.length; i += 3)
+      state.rememberChannelId(doc.dedupe[i] as Channel, doc.dedupe[i + 1] as string, doc.dedupe[i + 2] as string);
     state.lastSeq = doc.lastSeq;
     state.messageCount = doc.messageCount;
     return state;
@@ -82,7 +120,7 @@ export class StoreState {
       outbox: [...this.outbox.values()],
       agents: [...this.agents.values()],
       records,
-      dedupe: [...this.dedupe.entries()].flat(),
+      dedupe: this.dedupeEntries(),
       lastSeq: this.lastSeq,
       messageCount: this.messageCount,
     };
@@ -101,7 +139,7 @@ export class StoreState {
   }
 
   customerByIdentity(channel: Channel, externalId: string): Customer | undefined {
-    const id = this.identities.get(identityKey(channel, externalId));
+    const id = this.identities.get(channel, externalId);
     return id === undefined ? undefined : this.customers.get(id);
   }
 
@@ -134,7 +172,7 @@ export class StoreState {
   }
 
   messageIdByChannelId(channel: Channel, channelMessageId: string): string | undefined {
-    return this.dedupe.get(identityKey(channel, channelMessageId));
+    return this.dedupe.get(channel, channelMessageId);
   }
 
   outboxEntry(id: string): OutboxEntry | undefined {
@@ -160,14 +198,33 @@ export class StoreState {
   private putCustomer(c: Customer): void {
     const previous = this.customers.get(c.id);
     for (const i of previous?.identities ?? []) {
-      const key = identityKey(i.channel, i.externalId);
-      if (this.identities.get(key) === c.id) this.identities.delete(key);
+      if (this.identities.get(i.channel, i.externalId) === c.id) this.identities.delete(i.channel, i.externalId);
     }
     this.customers.set(c.id, c);
     // A merged customer keeps its identities for the record, but lookups go to the survivor.
     if (c.mergedInto === undefined) {
-      for (const i of c.identities) this.identities.set(identityKey(i.channel, i.externalId), c.id);
+      for (const i of c.identities) this.identities.set(i.channel, i.externalId, c.id);
     }
+  }
+
+  /**
+   * A conversation just parsed holds its own copy of strings other objects
+   * already hold (its customer's id, equal timestamps): point it at one copy.
+   * Some 100 bytes less per conversation loaded, when 100,000 are.
+   */
+  private shareStrings(parsed: Conversation): Conversation {
+    const c = parsed as { -readonly [K in keyof Conversation]: Conversation[K] };
+    const customer = this.customers.get(c.customerId);
+    if (customer !== undefined) {
+      c.customerId = customer.id;
+      if (c.createdAt === customer.createdAt) c.createdAt = customer.createdAt;
+    }
+    if (c.tags.length === 0) c.tags = NO_TAGS;
+    if (Object.keys(c.sla).length === 0) c.sla = NO_SLA;
+    if (c.updatedAt === c.createdAt) c.updatedAt = c.createdAt;
+    if (c.lastMessageAt === c.updatedAt) c.lastMessageAt = c.updatedAt;
+    else if (c.lastMessageAt === c.createdAt) c.lastMessageAt = c.createdAt;
+    return c;
   }
 
   private putConversation(c: Conversation): void {
@@ -183,18 +240,39 @@ export class StoreState {
   private noteMessage(m: Message): void {
     this.messageCount += 1;
     if (m.channelMessageId === undefined || m.direction !== 'inbound') return;
-    this.rememberChannelId(identityKey(m.channel, m.channelMessageId), m.id);
+    this.rememberChannelId(m.channel, m.channelMessageId, m.id);
   }
 
-  private rememberChannelId(key: string, messageId: string): void {
-    if (!this.dedupe.has(key)) this.dedupeOrder.push(key);
-    this.dedupe.set(key, messageId);
-    // Not `dedupe.keys().next()`: after many deletes V8 walks every deleted slot to find the first key.
-    while (this.dedupe.size > DEDUPE_WINDOW) this.dedupe.delete(this.dedupeOrder[this.dedupeHead++] as string);
-    if (this.dedupeHead > DEDUPE_WINDOW) {
+  private rememberChannelId(channel: Channel, channelMessageId: string, messageId: string): void {
+    const byId = this.dedupe.of(channel);
+    if (!byId.has(channelMessageId)) {
+      this.dedupeOrder.push(byId, channelMessageId);
+      this.dedupe.size++;
+    }
+    byId.set(channelMessageId, messageId);
+    // Not `keys().next()` on a Map: after many deletes V8 walks every deleted slot to find the first key.
+    while (this.dedupe.size > DEDUPE_WINDOW) {
+      const oldest = this.dedupeOrder[this.dedupeHead++] as Map<string, string>;
+      oldest.delete(this.dedupeOrder[this.dedupeHead++] as string);
+      this.dedupe.size--;
+    }
+    if (this.dedupeHead > 2 * DEDUPE_WINDOW) {
       this.dedupeOrder = this.dedupeOrder.slice(this.dedupeHead);
       this.dedupeHead = 0;
     }
+  }
+
+  /** `dedupe` as the checkpoint keeps it, oldest first. */
+  private dedupeEntries(): string[] {
+    const channelOf = new Map<Map<string, string>, string>();
+    for (const [channel, byId] of this.dedupe.channels()) channelOf.set(byId, channel);
+    const out: string[] = [];
+    for (let i = this.dedupeHead; i + 1 < this.dedupeOrder.length; i += 2) {
+      const byId = this.dedupeOrder[i] as Map<string, string>;
+      const key = this.dedupeOrder[i + 1] as string;
+      out.push(channelOf.get(byId) as string, key, byId.get(key) as string);
+    }
+    return out;
   }
 
   private putOutbox(o: OutboxEntry): void {
@@ -251,8 +329,10 @@ class ArchivedConversations {
   load(archive: string | Buffer): void {
     this.index();
     this.pending = archive;
-    let count = archive.length > 0 ? 1 : 0;
+    let count = 0;
     for (let i = archive.indexOf('\n'); i >= 0; i = archive.indexOf('\n', i + 1)) count++;
+    const last = typeof archive === 'string' ? archive.charCodeAt(archive.length - 1) : archive[archive.length - 1];
+    if (archive.length > 0 && last !== 0x0a) count++;
     this.pendingCount = count;
   }
 
@@ -262,12 +342,9 @@ class ArchivedConversations {
     this.pending = '';
     this.pendingCount = 0;
     for (const line of archive.split('\n')) {
-      const a = line.indexOf('\t');
-      const b = line.indexOf('\t', a + 1);
-      if (a < 0 || b < 0) continue;
-      const id = line.slice(0, a);
-      const customerId = line.slice(a + 1, b);
-      this.texts.set(id, { customerId, json: line.slice(b + 1) });
+      if (line === '') continue;
+      const { id, customerId, json } = splitArchiveLine(line);
+      this.texts.set(id, { customerId, json });
       let ids = this.byCustomer.get(customerId);
       if (!ids) {
         ids = new Set();
@@ -280,8 +357,8 @@ class ArchivedConversations {
   serialize(alsoResolved: readonly Conversation[]): string {
     this.index();
     const lines: string[] = [];
-    for (const [id, { customerId, json }] of this.texts) lines.push(`${id}\t${customerId}\t${json}`);
-    for (const c of alsoResolved) lines.push(`${c.id}\t${c.customerId}\t${JSON.stringify(c)}`);
+    for (const [id, { customerId, json }] of this.texts) lines.push(archiveLine(id, customerId, json));
+    for (const c of alsoResolved) lines.push(archiveLine(c.id, c.customerId, JSON.stringify(c)));
     return lines.join('\n');
   }
 
@@ -309,4 +386,18 @@ class ArchivedConversations {
     this.texts.delete(id);
     this.byCustomer.get(entry.customerId)?.delete(id);
   }
+}
+
+/** One resolved conversation as a line of the checkpoint's archive. */
+export const archiveLine = (id: string, customerId: string, json: string): string =>
+  `["a",${JSON.stringify(id)},${JSON.stringify(customerId)},${json}]`;
+
+const ARCHIVE_LINE = /^\["a","([^"\\]*)","([^"\\]*)",/;
+
+function splitArchiveLine(line: string): { id: string; customerId: string; json: string } {
+  const m = ARCHIVE_LINE.exec(line);
+  if (m) return { id: m[1] as string, customerId: m[2] as string, json: line.slice(m[0].length, -1) };
+  // Ids that JSON had to escape: rare, so parsed the slow way.
+  const [, id, customerId, c] = JSON.parse(line) as [string, string, string, Conversation];
+  return { id, customerId, json: JSON.stringify(c) };
 }

@@ -1,74 +1,52 @@
 /**
  * The checkpoint: the small state plus the positions of history in the
- * journal, as one lowdb document (`state.json`). It is rewritten whole, but
- * only now and then (after enough journal has grown), never per message, so
- * a message's write cost does not depend on it.
+ * journal (`state.json`). It is rewritten whole, but only now and then (after
+ * enough journal has grown), never per message, so a message's write cost
+ * does not depend on it.
+ *
+ * Layout (schema version 2), JSON lines:
+ *
+ *   {"caredesk":"state","schemaVersion":2,"sha256":"…","body":{…}}   header: the small parts
+ *   ["u",{customer}]                                                  one per customer
+ *   ["c",{conversation},"positions"]                                  one per open conversation
+ *   ["p",[conversationId,"positions",…]]                              message positions of the others
+ *   ["s",[conversationId,position,…]]                                 flow snapshot positions
+ *   ["d",[channel,channelMessageId,messageId,…]]                      recent channel message ids
+ *   ["o",{outbox entry}]
+ *   ["k",collection,[id,value,…]]                                     small records
+ *   ["a","id","customerId",{conversation}]                            resolved ones, last: kept as text
+ *
+ * Start-up reads it in chunks, one line at a time: no copy of the whole file
+ * (nor a string of it) is ever held, so a large checkpoint costs its parsed
+ * state and little more. The sha256 covers the body and every line after it.
+ * Version 1 (one JSON body line, then tab-separated archive lines) is still read.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Adapter } from 'lowdb';
 import { Low } from 'lowdb';
-import { z } from 'zod';
-import { AgentSchema, ConversationSchema, CustomerSchema, OutboxEntrySchema } from '../../domain.js';
-import { describeIssues, StoreCorruptError, StoreVersionError } from '../../errors.js';
+import { StoreCorruptError, StoreVersionError } from '../../errors.js';
+import type { StateDocument } from '../state.js';
+import { CheckpointReader, type V2Body } from './checkpoint-reader.js';
+import { encodePositions } from './positions.js';
 
-export const STATE_SCHEMA_VERSION = 1;
+export const STATE_SCHEMA_VERSION = 2;
+const CHUNK = 1 << 20;
+/** Entries per line of the batched sections: small enough to parse without a large string. */
+const BATCH = 1000;
 
-const HEADER = /^\{"caredesk":"state","schemaVersion":(\d+),"sha256":"([0-9a-f]{64})","body":/;
-/** Covers the body and the archive lines: any byte changed in either is caught. */
-const digest = (body: Buffer, archive: Buffer): string =>
-  createHash('sha256').update(body).update('\n').update(archive).digest('hex');
-
-/** What a checkpoint holds; records are trusted on read once the checksum matches. */
-const CheckpointSchema = z.object({
-  savedAt: z.string(),
-  journalPosition: z.number().int().nonnegative(),
-  state: z.object({
-    customers: z.array(CustomerSchema),
-    conversations: z.array(ConversationSchema),
-    outbox: z.array(OutboxEntrySchema),
-    agents: z.array(AgentSchema),
-    records: z.record(z.string(), z.record(z.string(), z.unknown())),
-    archive: z.union([z.string(), z.instanceof(Buffer)]).optional(),
-    dedupe: z.array(z.string()),
-    lastSeq: z.number().int().nonnegative(),
-    messageCount: z.number().int().nonnegative(),
-  }),
-  /** Per conversation, its message lines' positions (see positions.ts). */
-  messagePositions: z.record(z.string(), z.string()),
-  eventPositions: z.string(),
-  eventPositionsLast: z.number().int().nonnegative(),
-  snapshotPositions: z.record(z.string(), z.number().int().nonnegative()),
-});
-export type Checkpoint = z.infer<typeof CheckpointSchema>;
-
-/** Large lists are checked for being lists, not item by item: the checksum covers their content. */
-const list = z.custom<unknown[]>((v) => Array.isArray(v), 'expected a list');
-const dict = z.custom<Record<string, unknown>>(
-  (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
-  'expected an object',
-);
-
-const CheckpointShapeSchema = z.object({
-  savedAt: z.string(),
-  journalPosition: z.number().int().nonnegative(),
-  state: z.object({
-    customers: list,
-    conversations: list,
-    outbox: list,
-    agents: list,
-    records: dict,
-    dedupe: list,
-    lastSeq: z.number().int().nonnegative(),
-    messageCount: z.number().int().nonnegative(),
-  }),
-  messagePositions: dict,
-  eventPositions: z.string(),
-  eventPositionsLast: z.number().int().nonnegative(),
-  snapshotPositions: dict,
-});
+export interface Checkpoint {
+  savedAt: string;
+  journalPosition: number;
+  state: StateDocument;
+  /** Per conversation, its message lines' positions (see positions.ts), encoded or decoded. */
+  messagePositions: Map<string, string | number[]>;
+  eventPositions: string;
+  eventPositionsLast: number;
+  snapshotPositions: Map<string, number>;
+}
 
 /**
  * A lowdb adapter that is crash-safe: write a temp file, fsync it, rename it
@@ -79,55 +57,35 @@ export class DurableJsonFile implements Adapter<Checkpoint> {
   constructor(private readonly file: string) {}
 
   async read(): Promise<Checkpoint | null> {
-    let bytes: Buffer;
+    let fd: number;
     try {
       // Synchronous: nothing else runs during start-up, and it skips a thread-pool round trip per chunk.
-      bytes = readFileSync(this.file);
+      fd = openSync(this.file, 'r');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new StoreCorruptError(this.file, `it cannot be read: ${(err as Error).message}`, { cause: err });
+      throw this.unreadable(err);
     }
-    const header = HEADER.exec(bytes.toString('latin1', 0, 200));
-    if (!header) throw new StoreCorruptError(this.file, 'it does not start with a caredesk state header');
-    if (Number(header[1]) !== STATE_SCHEMA_VERSION) {
-      throw new StoreVersionError(this.file, Number(header[1]), STATE_SCHEMA_VERSION);
-    }
-    // Line 1: header and JSON body; the lines after it: the archive of resolved conversations.
-    const newline = bytes.indexOf(0x0a);
-    const lineEnd = newline < 0 ? bytes.length : newline;
-    const closed = bytes[lineEnd - 1] === 0x7d;
-    const body = bytes.subarray(header[0].length, closed ? lineEnd - 1 : lineEnd);
-    const archive = newline < 0 ? Buffer.alloc(0) : bytes.subarray(newline + 1);
-    if (!closed || digest(body, archive) !== header[2]) {
-      throw new StoreCorruptError(this.file, 'its checksum does not match its content');
-    }
-    let json: unknown;
     try {
-      json = JSON.parse(body.toString('utf8'));
-    } catch (cause) {
-      throw new StoreCorruptError(this.file, 'it is not valid JSON', { cause });
+      return new CheckpointReader(this.file, fd).read();
+    } catch (err) {
+      if (err instanceof StoreCorruptError || err instanceof StoreVersionError) throw err;
+      throw this.unreadable(err);
+    } finally {
+      closeSync(fd);
     }
-    // The checksum proves these are the bytes caredesk wrote; checking the shape of
-    // every record again would cost more than the rest of start-up together.
-    const parsed = CheckpointShapeSchema.safeParse(json);
-    if (!parsed.success) throw new StoreCorruptError(this.file, describeIssues(parsed.error.issues).slice(0, 500));
-    const checkpoint = json as Checkpoint;
-    // Decoded on first use: most start-ups never read an archived conversation.
-    checkpoint.state.archive = Buffer.from(archive); // a copy, so the rest of the file can be freed
-    return checkpoint;
+  }
+
+  private unreadable(err: unknown): StoreCorruptError {
+    return new StoreCorruptError(this.file, `it cannot be read: ${(err as Error).message}`, { cause: err });
   }
 
   async write(data: Checkpoint): Promise<void> {
     // Serialised before the first await, so the file holds the state of this very moment.
-    const { archive = '', ...state } = data.state;
-    const body = Buffer.from(JSON.stringify({ ...data, state }));
-    const tail = Buffer.from(archive);
-    const header = `{"caredesk":"state","schemaVersion":${STATE_SCHEMA_VERSION},"sha256":"${digest(body, tail)}","body":`;
-    const text = Buffer.concat([Buffer.from(header), body, Buffer.from('}\n'), tail]);
+    const chunks = serialize(data);
     const tmp = `${this.file}.tmp-${process.pid}`;
     const handle = await open(tmp, 'w');
     try {
-      await handle.writeFile(text);
+      await handle.writev(chunks);
       await handle.sync();
     } catch (err) {
       await handle.close();
@@ -142,6 +100,97 @@ export class DurableJsonFile implements Adapter<Checkpoint> {
     } finally {
       closeSync(dirFd);
     }
+  }
+}
+
+/** The checkpoint as the buffers to write, header first. */
+function serialize(data: Checkpoint): Buffer[] {
+  const { state } = data;
+  const body: V2Body = {
+    savedAt: data.savedAt,
+    journalPosition: data.journalPosition,
+    lastSeq: state.lastSeq,
+    messageCount: state.messageCount,
+    agents: state.agents,
+    eventPositions: data.eventPositions,
+    eventPositionsLast: data.eventPositionsLast,
+  };
+  const out = new ChunkWriter();
+  const encoded = (p: string | number[]): string => (typeof p === 'string' ? p : encodePositions(p));
+  for (const c of state.customers) out.line(`["u",${JSON.stringify(c)}]`);
+  const open = new Set<string>();
+  for (const c of state.conversations) {
+    const p = data.messagePositions.get(c.id);
+    out.line(`["c",${JSON.stringify(c)},${JSON.stringify(p === undefined ? '' : encoded(p))}]`);
+    open.add(c.id);
+  }
+  let batch: unknown[] = [];
+  const flush = (tag: string, prefix = ''): void => {
+    if (batch.length > 0) out.line(`["${tag}",${prefix}${JSON.stringify(batch)}]`);
+    batch = [];
+  };
+  for (const [id, p] of data.messagePositions) {
+    if (open.has(id)) continue;
+    batch.push(id, encoded(p));
+    if (batch.length >= 2 * BATCH) flush('p');
+  }
+  flush('p');
+  for (const [id, p] of data.snapshotPositions) {
+    batch.push(id, p);
+    if (batch.length >= 2 * BATCH) flush('s');
+  }
+  flush('s');
+  for (let i = 0; i < state.dedupe.length; i += 3 * BATCH) {
+    out.line(`["d",${JSON.stringify(state.dedupe.slice(i, i + 3 * BATCH))}]`);
+  }
+  for (const o of state.outbox) out.line(`["o",${JSON.stringify(o)}]`);
+  for (const [collection, byId] of Object.entries(state.records)) {
+    const prefix = `${JSON.stringify(collection)},`;
+    for (const [id, value] of Object.entries(byId)) {
+      batch.push(id, value);
+      if (batch.length >= 2 * BATCH) flush('k', prefix);
+    }
+    flush('k', prefix);
+  }
+  if (state.archive && state.archive.length > 0) out.raw(Buffer.from(state.archive));
+  const lines = out.done();
+  const bodyBuffer = Buffer.from(JSON.stringify(body));
+  const hash = createHash('sha256').update(bodyBuffer).update('\n');
+  for (const b of lines) hash.update(b);
+  const header = `{"caredesk":"state","schemaVersion":${STATE_SCHEMA_VERSION},"sha256":"${hash.digest('hex')}","body":`;
+  return [Buffer.from(header), bodyBuffer, Buffer.from('}\n'), ...lines];
+}
+
+/** Joins lines into ~1 MiB buffers: few buffers to write, no string of the whole file. */
+class ChunkWriter {
+  private readonly buffers: Buffer[] = [];
+  private pending: string[] = [];
+  private pendingLength = 0;
+
+  line(text: string): void {
+    this.pending.push(text);
+    this.pendingLength += text.length + 1;
+    if (this.pendingLength >= CHUNK) this.flush();
+  }
+
+  /** Text already made of whole lines, each ending with a newline but possibly the last. */
+  raw(bytes: Buffer): void {
+    this.flush();
+    this.buffers.push(bytes);
+    if (bytes[bytes.length - 1] !== 0x0a) this.buffers.push(Buffer.from('\n'));
+  }
+
+  done(): Buffer[] {
+    this.flush();
+    return this.buffers;
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    this.pending.push('');
+    this.buffers.push(Buffer.from(this.pending.join('\n')));
+    this.pending = [];
+    this.pendingLength = 0;
   }
 }
 

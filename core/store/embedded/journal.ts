@@ -6,13 +6,15 @@
  * can hold cheaply.
  */
 import { closeSync, fsyncSync, openSync } from 'node:fs';
-import { type FileHandle, mkdir, open, readdir, readFile, stat, truncate } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreCorruptError, StoreVersionError } from '../../errors.js';
 
 export const JOURNAL_SCHEMA_VERSION = 1;
 const SEGMENT_SPAN = 2 ** 32;
 const NEWLINE = 0x0a;
+/** Bytes read at a time for random reads: a few lines of history, and the next ones a reader will ask for. */
+const READ_AHEAD = 64 * 1024;
 
 export interface JournalOptions {
   /** A segment is sealed once it grows past this many bytes. */
@@ -34,6 +36,12 @@ export class Journal {
   private size = 0;
   private appendHandle: FileHandle | undefined;
   private readonly readHandles = new Map<number, Promise<FileHandle>>();
+  /**
+   * The bytes last read, from `readAhead.offset` of its segment: readers walk
+   * history forwards (a conversation's messages, events after a seq), so one
+   * read serves the lines that follow too. Lines never change once written.
+   */
+  private readAhead: { segment: number; offset: number; bytes: Buffer } | undefined;
 
   constructor(
     dataDir: string,
@@ -110,13 +118,22 @@ export class Journal {
       handle = open(join(this.dir, segmentName(segment)), 'r');
       this.readHandles.set(segment, handle);
     }
+    const cached = this.readAhead;
+    if (cached && cached.segment === segment && offset >= cached.offset) {
+      const start = offset - cached.offset;
+      const nl = start < cached.bytes.length ? cached.bytes.indexOf(NEWLINE, start) : -1;
+      if (nl >= 0) return cached.bytes.toString('utf8', start, nl);
+    }
     const fh = await handle;
-    let chunk = 4096;
+    let chunk = READ_AHEAD;
     for (;;) {
       const buf = Buffer.allocUnsafe(chunk);
       const { bytesRead } = await fh.read(buf, 0, chunk, offset);
       const nl = buf.subarray(0, bytesRead).indexOf(NEWLINE);
-      if (nl >= 0) return buf.toString('utf8', 0, nl);
+      if (nl >= 0) {
+        this.readAhead = { segment, offset, bytes: buf.subarray(0, bytesRead) };
+        return buf.toString('utf8', 0, nl);
+      }
       if (bytesRead < chunk) throw new StoreCorruptError(this.file(segment), `no complete line at byte ${offset}`);
       chunk *= 4;
     }
@@ -127,6 +144,7 @@ export class Journal {
     this.appendHandle = undefined;
     for (const h of this.readHandles.values()) await (await h).close();
     this.readHandles.clear();
+    this.readAhead = undefined;
   }
 
   /** The segment file holding a position, for error messages. */
@@ -170,21 +188,47 @@ export class Journal {
   ): Promise<{ size: number }> {
     const file = this.file(n);
     if (!into) return { size: (await stat(file)).size };
-    const bytes = await readFile(file);
+    // Only the header and the part after the checkpoint are read: not the whole segment again.
+    const handle = await open(file, 'r');
+    let bytes: Buffer;
+    let base = 0;
+    try {
+      const { size: fileSize } = await handle.stat();
+      const head = Buffer.allocUnsafe(Math.min(fileSize, 4096));
+      const { bytesRead } = await handle.read(head, 0, head.length, 0);
+      const headerEnd = head.subarray(0, bytesRead).indexOf(NEWLINE);
+      if (startOffset > 0 && headerEnd >= 0 && startOffset > headerEnd) {
+        this.checkHeader(file, head.toString('utf8', 0, headerEnd));
+        base = startOffset;
+        bytes = Buffer.allocUnsafe(Math.max(0, fileSize - base));
+        let read = 0;
+        while (read < bytes.length) {
+          const r = await handle.read(bytes, read, bytes.length - read, base + read);
+          if (r.bytesRead === 0) break;
+          read += r.bytesRead;
+        }
+        bytes = bytes.subarray(0, read);
+      } else {
+        bytes = await handle.readFile();
+      }
+    } finally {
+      await handle.close();
+    }
     let cursor = 0;
-    let size = bytes.length;
+    let size = base + bytes.length;
     while (cursor < bytes.length) {
       const nl = bytes.indexOf(NEWLINE, cursor);
       if (nl < 0) {
-        if (!last) throw new StoreCorruptError(file, `unterminated line at byte ${cursor} in a sealed segment`);
+        if (!last) throw new StoreCorruptError(file, `unterminated line at byte ${base + cursor} in a sealed segment`);
         // A crash cut this append short; it was never acknowledged, so dropping it loses nothing.
-        await truncate(file, cursor);
-        size = cursor;
+        await truncate(file, base + cursor);
+        size = base + cursor;
         break;
       }
       const text = bytes.toString('utf8', cursor, nl);
-      if (cursor === 0) this.checkHeader(file, text);
-      else if (cursor >= startOffset) into.push({ position: n * SEGMENT_SPAN + cursor, text });
+      const at = base + cursor;
+      if (at === 0) this.checkHeader(file, text);
+      else if (at >= startOffset) into.push({ position: n * SEGMENT_SPAN + at, text });
       cursor = nl + 1;
     }
     return { size };

@@ -72,7 +72,10 @@ describe('the embedded store survives kill -9', () => {
       const lost = allAcked.filter((id) => !stored.has(id));
       expect(lost).toEqual([]);
     }
-    expect(() => JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8'))).not.toThrow();
+    // state.json is JSON lines too: a header, then one line per record or batch of them.
+    for (const line of readFileSync(join(dir, 'state.json'), 'utf8').split('\n').filter(Boolean)) {
+      expect(() => JSON.parse(line)).not.toThrow();
+    }
     for (const segment of readdirSync(join(dir, 'journal'))) {
       const lines = readFileSync(join(dir, 'journal', segment), 'utf8')
         .split('\n')

@@ -1,4 +1,5 @@
-import { appendFileSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EmbeddedStore } from '../../../core/index.js';
@@ -77,7 +78,7 @@ describe('the embedded store on damaged files', () => {
   it('refuses data written by another schema version', async () => {
     const dir = await dataDir();
     const file = join(dir, 'state.json');
-    writeFileSync(file, readFileSync(file, 'utf8').replace('"schemaVersion":1', '"schemaVersion":7'));
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/"schemaVersion":\d+/, '"schemaVersion":7'));
     await expect(new EmbeddedStore(dir).open()).rejects.toMatchObject({ code: 'E_STORE_VERSION' });
   });
 
@@ -85,5 +86,48 @@ describe('the embedded store on damaged files', () => {
     const dir = await dataDir({ segmentBytes: 300 });
     for (const s of segments(dir)) writeFileSync(s, '');
     await expect(new EmbeddedStore(dir).open()).rejects.toMatchObject({ code: 'E_STORE_CORRUPT' });
+  });
+
+  it('opens a data directory written in the previous layout (schema version 1) and rewrites it in the current one', async () => {
+    const dir = join(root, `d${++n}`);
+    mkdirSync(dir, { recursive: true });
+    const resolved = conversation('cnv_old', 'cus_1', { mode: 'resolved' });
+    const body = Buffer.from(
+      JSON.stringify({
+        savedAt: '2026-01-01T00:00:00.000Z',
+        journalPosition: 0,
+        state: {
+          customers: [customer('cus_1')],
+          conversations: [conversation('cnv_1', 'cus_1')],
+          outbox: [],
+          agents: [],
+          records: { links: { a: { code: 1 } } },
+          dedupe: ['telegram\u0000tg-7', 'm7'],
+          lastSeq: 0,
+          messageCount: 1,
+        },
+        messagePositions: {},
+        eventPositions: '',
+        eventPositionsLast: 0,
+        snapshotPositions: {},
+      }),
+    );
+    const archive = Buffer.from(`cnv_old\tcus_1\t${JSON.stringify(resolved)}`);
+    const sha = createHash('sha256').update(body).update('\n').update(archive).digest('hex');
+    const header = `{"caredesk":"state","schemaVersion":1,"sha256":"${sha}","body":`;
+    writeFileSync(join(dir, 'state.json'), Buffer.concat([Buffer.from(header), body, Buffer.from('}\n'), archive]));
+    for (let round = 0; round < 2; round++) {
+      const store = new EmbeddedStore(dir);
+      await store.open();
+      expect(await store.getCustomer('cus_1')).toEqual(customer('cus_1'));
+      expect((await store.findOpenConversation('cus_1'))?.id).toBe('cnv_1');
+      expect(await store.getConversation('cnv_old')).toEqual(resolved);
+      expect(await store.findMessageIdByChannelId('telegram', 'tg-7')).toBe('m7');
+      expect(await store.getRecord('links', 'a')).toEqual({ code: 1 });
+      // A write, so that close() writes a checkpoint: the second round reads the current layout.
+      await store.commit({ messages: [message('m8', 'cnv_1')] });
+      await store.close();
+    }
+    expect(readFileSync(join(dir, 'state.json'), 'latin1')).toMatch(/^\{"caredesk":"state","schemaVersion":2,/);
   });
 });

@@ -1,0 +1,284 @@
+/**
+ * Reads a checkpoint (see checkpoint.ts for the layout) one chunk and one
+ * line at a time, checking its sha256 over every byte before it is used.
+ */
+import { createHash } from 'node:crypto';
+import { fstatSync, readSync } from 'node:fs';
+import { z } from 'zod';
+import type { Agent, Conversation, Customer, OutboxEntry } from '../../domain.js';
+import { describeIssues, StoreCorruptError, StoreVersionError } from '../../errors.js';
+import { archiveLine, type StateDocument } from '../state.js';
+import { type Checkpoint, STATE_SCHEMA_VERSION } from './checkpoint.js';
+
+/** Older layouts this version still reads (and rewrites as the current one at the next checkpoint). */
+const READABLE_VERSIONS = [1, 2];
+const HEADER = /^\{"caredesk":"state","schemaVersion":(\d+),"sha256":"([0-9a-f]{64})","body":/;
+const CHUNK = 1 << 20;
+
+/** Large lists are checked for being lists, not item by item: the checksum covers their content. */
+const list = z.custom<unknown[]>((v) => Array.isArray(v), 'expected a list');
+const dict = z.custom<Record<string, unknown>>(
+  (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+  'expected an object',
+);
+const count = z.number().int().nonnegative();
+
+const V1BodySchema = z.object({
+  savedAt: z.string(),
+  journalPosition: count,
+  state: z.object({
+    customers: list,
+    conversations: list,
+    outbox: list,
+    agents: list,
+    records: dict,
+    dedupe: list,
+    lastSeq: count,
+    messageCount: count,
+  }),
+  messagePositions: dict,
+  eventPositions: z.string(),
+  eventPositionsLast: count,
+  snapshotPositions: dict,
+});
+
+const V2BodySchema = z.object({
+  savedAt: z.string(),
+  journalPosition: count,
+  lastSeq: count,
+  messageCount: count,
+  agents: list,
+  eventPositions: z.string(),
+  eventPositionsLast: count,
+});
+/** The header body of version 2, as written by checkpoint.ts. */
+export type V2Body = z.infer<typeof V2BodySchema>;
+
+const emptyState = (): StateDocument => ({
+  customers: [],
+  conversations: [],
+  outbox: [],
+  agents: [],
+  records: {},
+  dedupe: [],
+  lastSeq: 0,
+  messageCount: 0,
+});
+
+/** Reads a checkpoint file one chunk and one line at a time. */
+export class CheckpointReader {
+  private readonly size: number;
+
+  constructor(
+    private readonly file: string,
+    private readonly fd: number,
+  ) {
+    this.size = fstatSync(fd).size;
+  }
+
+  read(): Checkpoint {
+    const first = Buffer.allocUnsafe(Math.min(200, this.size));
+    readSync(this.fd, first, 0, first.length, 0);
+    const header = HEADER.exec(first.toString('latin1'));
+    if (!header) throw this.corrupt('it does not start with a caredesk state header');
+    const version = Number(header[1]);
+    if (!READABLE_VERSIONS.includes(version)) throw new StoreVersionError(this.file, version, STATE_SCHEMA_VERSION);
+    const headerLength = (header[0] as string).length;
+    const sha256 = header[2] as string;
+    return version === 1 ? this.readV1(headerLength, sha256) : this.readV2(headerLength, sha256);
+  }
+
+  private corrupt(why: string, cause?: unknown): StoreCorruptError {
+    return new StoreCorruptError(this.file, why, cause === undefined ? undefined : { cause });
+  }
+
+  /** Every line of the file from `from` on: `bytes[start, end)`, `at` its offset in the file. */
+  private *lines(from: number): Generator<{ bytes: Buffer; start: number; end: number; at: number }> {
+    let chunk = Buffer.allocUnsafe(CHUNK);
+    let filled = 0;
+    let position = from;
+    let chunkAt = from;
+    for (;;) {
+      if (filled === chunk.length) {
+        const bigger = Buffer.allocUnsafe(chunk.length * 2);
+        chunk.copy(bigger, 0, 0, filled);
+        chunk = bigger;
+      }
+      const n = readSync(this.fd, chunk, filled, chunk.length - filled, position);
+      position += n;
+      const scanFrom = filled;
+      filled += n;
+      const view = chunk.subarray(0, filled);
+      let start = 0;
+      for (let nl = view.indexOf(0x0a, scanFrom); nl >= 0; nl = view.indexOf(0x0a, start)) {
+        yield { bytes: chunk, start, end: nl, at: chunkAt + start };
+        start = nl + 1;
+      }
+      if (n === 0) {
+        if (start < filled) yield { bytes: chunk, start, end: filled, at: chunkAt + start };
+        return;
+      }
+      chunk.copy(chunk, 0, start, filled);
+      filled -= start;
+      chunkAt += start;
+    }
+  }
+
+  /** The header line: its length and the body's bytes. */
+  private headerLine(headerLength: number): { body: Buffer; next: number } {
+    let chunk = Buffer.allocUnsafe(Math.min(CHUNK, this.size));
+    let filled = 0;
+    for (;;) {
+      const n = readSync(this.fd, chunk, filled, chunk.length - filled, filled);
+      filled += n;
+      const nl = chunk.subarray(0, filled).indexOf(0x0a);
+      if (nl >= 0 || n === 0 || filled === this.size) {
+        const end = nl >= 0 ? nl : filled;
+        if (chunk[end - 1] !== 0x7d) throw this.corrupt('its checksum does not match its content');
+        return { body: Buffer.from(chunk.subarray(headerLength, end - 1)), next: nl >= 0 ? nl + 1 : filled };
+      }
+      if (filled === chunk.length) {
+        const bigger = Buffer.allocUnsafe(chunk.length * 2);
+        chunk.copy(bigger);
+        chunk = bigger;
+      }
+    }
+  }
+
+  private parseJson(text: string): unknown {
+    try {
+      return JSON.parse(text);
+    } catch (cause) {
+      throw this.corrupt('it is not valid JSON', cause);
+    }
+  }
+
+  private readV2(headerLength: number, sha256: string): Checkpoint {
+    const { body: bodyBytes, next } = this.headerLine(headerLength);
+    const hash = createHash('sha256').update(bodyBytes).update('\n');
+    const parsedBody = V2BodySchema.safeParse(this.parseJson(bodyBytes.toString('utf8')));
+    if (!parsedBody.success) throw this.corrupt(describeIssues(parsedBody.error.issues).slice(0, 500));
+    const body = parsedBody.data;
+    const state = emptyState();
+    state.agents = body.agents as Agent[];
+    state.lastSeq = body.lastSeq;
+    state.messageCount = body.messageCount;
+    const messagePositions = new Map<string, string | number[]>();
+    const snapshotPositions = new Map<string, number>();
+    let bad: string | undefined;
+    for (const { bytes, start, end, at } of this.lines(next)) {
+      const tag = bytes[start + 2];
+      if (tag === 0x61 /* a */) {
+        // The archive runs to the end of the file: kept as its bytes, parsed only when read.
+        const archive = Buffer.allocUnsafe(this.size - at);
+        readSync(this.fd, archive, 0, archive.length, at);
+        hash.update(archive);
+        state.archive = archive;
+        break;
+      }
+      // With its newline: a line cut short by a lost newline changes the checksum too.
+      hash.update(bytes.subarray(start, at + (end - start) < this.size ? end + 1 : end));
+      if (bytes[start] !== 0x5b || bytes[start + 1] !== 0x22) {
+        bad ??= `line at byte ${at} is not a checkpoint line`;
+        continue;
+      }
+      const line = this.parseJson(bytes.toString('utf8', start, end)) as unknown[];
+      const value = line[1];
+      switch (tag) {
+        case 0x75 /* u */:
+          state.customers.push(value as Customer);
+          break;
+        case 0x63 /* c */:
+          {
+            const c = value as Conversation;
+            state.conversations.push(c);
+            if (line[2]) messagePositions.set(c.id, line[2] as string);
+            break;
+          }
+        case 0x70 /* p */:
+          {
+            const pairs = value as string[];
+            for (let i = 0; i + 1 < pairs.length; i += 2)
+              messagePositions.set(pairs[i] as string, pairs[i + 1] as string);
+            break;
+          }
+        case 0x73 /* s */:
+          {
+            const pairs = value as Array<string | number>;
+            for (let i = 0; i + 1 < pairs.length; i += 2)
+              snapshotPositions.set(pairs[i] as string, pairs[i + 1] as number);
+            break;
+          }
+        case 0x64 /* d */:
+          for (const s of value as string[]) state.dedupe.push(s);
+          break;
+        case 0x6f /* o */:
+          state.outbox.push(value as OutboxEntry);
+          break;
+        case 0x6b /* k */:
+          {
+            const byId = state.records[value as string] ?? {};
+            state.records[value as string] = byId;
+            const pairs = line[2] as unknown[];
+            for (let i = 0; i + 1 < pairs.length; i += 2) byId[pairs[i] as string] = pairs[i + 1];
+            break;
+          }
+        default:
+          bad ??= `line at byte ${at} is not a checkpoint line`;
+      }
+    }
+    // Checked last, over every byte: until then nothing read is trusted (the state is not used).
+    if (hash.digest('hex') !== sha256) throw this.corrupt('its checksum does not match its content');
+    if (bad) throw this.corrupt(bad);
+    return {
+      savedAt: body.savedAt,
+      journalPosition: body.journalPosition,
+      state,
+      messagePositions,
+      eventPositions: body.eventPositions,
+      eventPositionsLast: body.eventPositionsLast,
+      snapshotPositions,
+    };
+  }
+
+  /** Version 1: a JSON body line, then the archive as `id TAB customerId TAB json` lines. */
+  private readV1(headerLength: number, sha256: string): Checkpoint {
+    const bytes = Buffer.allocUnsafe(this.size);
+    readSync(this.fd, bytes, 0, this.size, 0);
+    const newline = bytes.indexOf(0x0a);
+    const lineEnd = newline < 0 ? bytes.length : newline;
+    const closed = bytes[lineEnd - 1] === 0x7d;
+    const body = bytes.subarray(headerLength, closed ? lineEnd - 1 : lineEnd);
+    const archive = newline < 0 ? Buffer.alloc(0) : bytes.subarray(newline + 1);
+    const digest = createHash('sha256').update(body).update('\n').update(archive).digest('hex');
+    if (!closed || digest !== sha256) throw this.corrupt('its checksum does not match its content');
+    const json = this.parseJson(body.toString('utf8'));
+    const parsed = V1BodySchema.safeParse(json);
+    if (!parsed.success) throw this.corrupt(describeIssues(parsed.error.issues).slice(0, 500));
+    const v1 = json as Omit<Checkpoint, 'messagePositions' | 'snapshotPositions'> & {
+      messagePositions: Record<string, string>;
+      snapshotPositions: Record<string, number>;
+    };
+    const lines: string[] = [];
+    for (const line of archive.toString('utf8').split('\n')) {
+      const a = line.indexOf('\t');
+      const b = line.indexOf('\t', a + 1);
+      if (a < 0 || b < 0) continue;
+      lines.push(archiveLine(line.slice(0, a), line.slice(a + 1, b), line.slice(b + 1)));
+    }
+    v1.state.archive = lines.length > 0 ? Buffer.from(lines.join('\n')) : undefined;
+    // Version 1 kept `channel NUL channelMessageId` keys.
+    const dedupe: string[] = [];
+    for (let i = 0; i + 1 < v1.state.dedupe.length; i += 2) {
+      const key = v1.state.dedupe[i] as string;
+      const nul = key.indexOf('\u0000');
+      dedupe.push(key.slice(0, nul), key.slice(nul + 1), v1.state.dedupe[i + 1] as string);
+    }
+    v1.state.dedupe = dedupe;
+    return {
+      ...v1,
+      messagePositions: new Map(Object.entries(v1.messagePositions)),
+      snapshotPositions: new Map(Object.entries(v1.snapshotPositions)),
+    };
+  }
+}
