@@ -90,6 +90,21 @@ async function openTui(): Promise<TmuxSession> {
   return tui;
 }
 
+/** Selects the board's row with the filter (`/words`), as a supervisor would. */
+async function select(tui: TmuxSession, name: string): Promise<void> {
+  // Each step waits for the screen: keys sent before the input line is drawn would be lost.
+  tui.keys('/');
+  await tui.waitFor(/^\//m, 10_000, 'the filter line');
+  tui.type(name);
+  await tui.waitFor(new RegExp(`^/${name}`, 'm'), 10_000, `the filter "${name}" typed`);
+  tui.keys('Enter');
+  await tui.waitFor(
+    (screen) => screen.split('\n').find((l) => l.startsWith('▸') && l.includes(name)),
+    15_000,
+    `${name} selected on the board`,
+  );
+}
+
 const toChat = (chatId: number) => emulator.botMessages().filter((m) => String(m.message.chat_id) === String(chatId));
 
 describe('caredesk tui in a terminal', () => {
@@ -139,6 +154,38 @@ describe('caredesk tui in a terminal', () => {
     expect(hers?.resolvedAt).toEqual(expect.any(String));
   });
 
+  it('a supervisor takes over a conversation the bot is handling, and the customer gets the reply in Telegram', async () => {
+    const tui = await openTui();
+    const ugo = emulator.server.getClient(telegramToken, { userId: 7003, chatId: 7003, firstName: 'Ugo' });
+    await ugo.sendMessage(ugo.makeMessage('my internet is very slow'));
+    await until(() => toChat(7003).find((m) => /solve your problem/.test(m.message.text)), 15_000);
+
+    // The bot's conversations are a view of the board of their own (tab, tab); the filter finds him.
+    tui.keys('Tab');
+    await tui.waitFor(/\[mine\]/, 10_000, 'the "mine" view');
+    tui.keys('Tab');
+    await tui.waitFor(/\[bot\]/, 10_000, 'the "bot" view');
+    await select(tui, 'Ugo');
+    tui.keys('t');
+    await tui.waitFor(/Took \w+ over from the bot/, 10_000, 'the takeover');
+    // Now a case of the supervisor's, no longer the bot's: in the "all" view (tab), where the filter still holds.
+    tui.keys('Tab');
+    await tui.waitFor(
+      (screen) => /\[all\]/.test(screen) && screen.split('\n').find((l) => l.startsWith('▸') && l.includes('Ugo')),
+      10_000,
+      'Ugo selected in the "all" view',
+    );
+    tui.keys('Enter');
+    await tui.waitFor(/Ugo · telegram · with me/, 10_000, 'the conversation, now the supervisor’s');
+    tui.keys('Enter');
+    await tui.waitFor(/reply ›/, 10_000, 'the reply line');
+    const answer = 'Ugo, Sofia here: there is a fault on your line, a technician comes tomorrow.';
+    tui.type(answer);
+    await tui.waitFor(answer.slice(0, 40), 10_000, 'the reply being typed');
+    tui.keys('Enter');
+    await until(() => toChat(7003).find((m) => m.message.text === answer), 15_000);
+  });
+
   it('escape sequences and control characters from a customer do not reach the terminal', async () => {
     const tui = await openTui();
     const before = tui.rows();
@@ -178,12 +225,17 @@ describe('caredesk tui in a terminal', () => {
     expect(board[0]).toMatch(/^caredesk 127\.0\.0\.1:\d+/);
     expect(board[1]).toMatch(/^Queue:/);
     expect(board[2]).toMatch(/^\s+SLA\s+CH\s+CUSTOMER/);
-    expect(board.at(-1)).toBe(before.at(-1));
+    // The hint bar stays on the same row at the bottom.
+    const hints = (rows: string[]) => rows.findIndex((l) => l.startsWith('<enter> open'));
+    expect(hints(before)).toBeGreaterThan(30);
+    expect(hints(board)).toBe(hints(before));
     expect(board.filter((l) => l.includes('OVERWRITE'))).toHaveLength(1);
     expect(tui.capture()).not.toMatch(/[\u202e\x07]/);
     expect(tui.display('#{pane_title}')).toBe(title);
 
     // In the conversation, where the whole text is shown: still no sequence, no red, the header on top.
+    // (Found by her words: the filter matches her name as stored, hidden characters and all.)
+    await select(tui, 'OVERWRITE');
     tui.keys('Enter');
     const screen = await tui.waitFor(/Mallory · telegram/, 10_000, 'the conversation open');
     expect(screen.split('\n')[0]).toMatch(/^caredesk 127\.0\.0\.1:\d+/);
