@@ -21,6 +21,8 @@ export interface DemoOptions {
   readonly keep: boolean;
   /** A colleague works some English cases on their own (default true). */
   readonly teamWork?: boolean;
+  /** How long the colleague pauses before and between cases, and between their messages (ms). Default 45 s and 5 s. */
+  readonly teamPace?: { readonly breakMs: number; readonly stepMs: number };
   /** A customer's pause before answering (ms). Default 2–6 s. */
   readonly thinkMs?: readonly [number, number];
   readonly onLine?: (line: CustomerLine) => void;
@@ -84,7 +86,8 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     if (stopping) return;
     simulation.start();
     if ((options.teamWork ?? true) && worker && !work) {
-      work = startTeamWork(server.human, worker, { breakMs: 45_000, stepMs: 5_000, onError: logError('a colleague') });
+      const pace = options.teamPace ?? { breakMs: 45_000, stepMs: 5_000 };
+      work = startTeamWork(server.human, worker, { ...pace, onError: logError('a colleague') });
     }
   };
 

@@ -1,8 +1,9 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDemo } from '../../cli/demo/index.js';
 import { personaAt } from '../../cli/demo/personas.js';
 import { until } from '../bots/telegram/helpers.js';
 import { CaredeskProcess } from '../e2e/helpers/caredesk-process.js';
@@ -108,6 +109,40 @@ describe('caredesk demo', () => {
     } finally {
       tui.kill();
     }
+  });
+});
+
+describe('the demo, in-process', () => {
+  it('a colleague takes an English case from the queue, greets the customer, who answers, and resolves it', async () => {
+    const demo = await startDemo({
+      customers: 3,
+      perMinute: 600,
+      keep: false,
+      thinkMs: [20, 50],
+      teamPace: { breakMs: 200, stepMs: 200 },
+    });
+    try {
+      demo.start();
+      const store = demo.server.desk.store;
+      // grace (the second English customer) asks for a person; Tom is the colleague who works English cases.
+      const grace = await until(() => store.findCustomerByIdentity('devchat', 'grace'), 15_000);
+      const transcript = await until(async () => {
+        const [c] = await store.listConversations({ customerId: grace.id });
+        if (!c?.resolvedAt) return undefined;
+        return (await store.listMessages(c.id)).map((m) => `${m.author}: ${m.text ?? ''}`);
+      }, 20_000);
+      expect(transcript).toEqual(
+        expect.arrayContaining([
+          'customer: I want to talk to a human',
+          expect.stringMatching(/^agent: Hi, this is Tom from the care team/),
+          'customer: I was charged twice for March, 29.90 each time.',
+          expect.stringMatching(/^agent: Thanks, I have sorted it out/),
+        ]),
+      );
+    } finally {
+      await demo.stop();
+    }
+    expect(existsSync(demo.root)).toBe(false);
   });
 });
 
