@@ -5,7 +5,7 @@ import { useAgents } from './hooks/use-agents.js';
 import { useAlerts } from './hooks/use-alerts.js';
 import { useBoard } from './hooks/use-board.js';
 import { useFeedStatus } from './hooks/use-feed.js';
-import { useKeys } from './hooks/use-keys.js';
+import { useKeyRouter, useKeys } from './hooks/use-keys.js';
 import { useNow } from './hooks/use-now.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { useViewers } from './hooks/use-viewers.js';
@@ -17,6 +17,7 @@ import { ConversationScreen } from './screens/conversation.js';
 import { DashboardScreen } from './screens/dashboard.js';
 import { SupervisionScreen } from './screens/supervision.js';
 import type { ActionHandler, BoardUi, ReportKind, Route, ScreenProps } from './screens/types.js';
+import { KeyRouterContext } from './state/key-router.js';
 import type { LiveFeed } from './state/live-feed.js';
 import { truncate } from './text.js';
 import { CommandLine } from './widgets/command-line.js';
@@ -51,13 +52,20 @@ const SCREEN_TITLES: Readonly<Record<Route['screen'], string>> = {
 const systemClock = (): Date => new Date();
 const noBell = (): void => undefined;
 
-/** The whole TUI, inside an error boundary. */
+/** The whole TUI, inside an error boundary, with one reader of the keyboard. */
 export function App(props: AppProps): React.JSX.Element {
   return (
     <ErrorBoundary>
-      <Desk {...props} />
+      <Keyboard>
+        <Desk {...props} />
+      </Keyboard>
     </ErrorBoundary>
   );
+}
+
+function Keyboard({ children }: { readonly children: React.ReactNode }): React.JSX.Element {
+  const router = useKeyRouter();
+  return <KeyRouterContext.Provider value={router}>{children}</KeyRouterContext.Provider>;
 }
 
 type Overlay = { kind: 'help' } | { kind: 'command' } | { kind: 'confirm'; binding: KeyBinding; args: string };

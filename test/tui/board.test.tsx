@@ -200,4 +200,33 @@ describe('queue board', () => {
     await app.press('g');
     await app.see(/▸.*Person 0 /);
   });
+
+  it('keys typed ahead in one chunk are taken one at a time, each after the last took effect', async () => {
+    const c = client();
+    c.details.set('c_late', {
+      conversation: c.rows[0]!,
+      customer: {
+        id: 'u1',
+        displayName: 'Ann',
+        identities: [{ channel: 'telegram', externalId: '1' }],
+        createdAt: iso(-1e6),
+      },
+      messages: [],
+      history: [],
+      viewers: [],
+    });
+    app = await renderApp(c);
+    await app.see('Bruno');
+    await app.typeAhead('\t\t\t');
+    await app.see('[all]');
+    await app.typeAhead('\x1b[Z\x1b[Z\x1b[Z');
+    await app.see('[queue]');
+    await app.typeAhead('/invoice\r');
+    let frame = await app.see('filter: invoice');
+    expect(order(frame, NAMES)).toEqual(['Ann']);
+    await app.typeAhead('\x1b');
+    frame = await app.see('(4)');
+    await app.typeAhead('jj\r');
+    await app.see('Ann · telegram · queued');
+  });
 });

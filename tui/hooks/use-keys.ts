@@ -1,32 +1,47 @@
 import { type Key, useInput, useStdin } from 'ink';
-import { useCallback, useRef } from 'react';
-import { charName, keyName } from '../keymap.js';
+import { useContext, useLayoutEffect, useRef } from 'react';
+import { keyName } from '../keymap.js';
+import { type KeyHandler, type KeyOwner, KeyRouter, KeyRouterContext } from '../state/key-router.js';
 
-export type KeyHandler = (name: string, input: string, key: Key) => void;
+export type { KeyHandler };
 
 /**
- * useInput with the traps of STACK-NOTES handled: it is only active when
- * stdin can be put in raw mode (`isRawModeSupported` is undefined, not
- * false, on a pipe), and the handler is read through a ref so that a key
- * arriving right after a render never meets the previous render's handler.
- *
- * Ink hands over keys typed faster than it reads them (or sent by tmux) as
- * one string: with `split` (the default) each character is a key of its own,
- * so "jj" moves two rows. Text inputs turn it off to receive pastes whole.
+ * The keys, while `active`: through the App's KeyRouter (one reader, one
+ * owner at a time, chunks taken apart), or straight from Ink when there is
+ * no router (a widget rendered alone). The handler is read through a ref,
+ * so a key never meets a previous render's handler. `text`: printable runs
+ * come whole (text inputs).
  */
-export function useKeys(handler: KeyHandler, active = true, split = true): void {
-  const { isRawModeSupported } = useStdin();
+export function useKeys(handler: KeyHandler, active = true, text = false): void {
+  const router = useContext(KeyRouterContext);
   const ref = useRef(handler);
   ref.current = handler;
-  const splitRef = useRef(split);
-  splitRef.current = split;
-  const stable = useCallback((input: string, key: Key) => {
-    const chars = Array.from(input);
-    if (splitRef.current && chars.length > 1 && !input.includes('\x1b')) {
-      for (const ch of chars) ref.current(charName(ch), ch, key);
-      return;
-    }
-    ref.current(keyName(input, key), input, key);
-  }, []);
-  useInput(stable, { isActive: active && isRawModeSupported === true });
+  const activeRef = useRef(active);
+  activeRef.current = active;
+  const owner = useRef<KeyOwner>(undefined);
+  // Layout effects run as React commits, before the next key is taken from the queue.
+  useLayoutEffect(() => {
+    if (!router) return;
+    const o = router.add(ref, text, activeRef.current);
+    owner.current = o;
+    return () => router.remove(o);
+  }, [router, text]);
+  useLayoutEffect(() => {
+    if (router && owner.current) router.setActive(owner.current, active);
+  }, [router, active]);
+  const { isRawModeSupported } = useStdin();
+  useInput((input: string, key: Key) => ref.current(keyName(input, key), input, key), {
+    isActive: !router && active && isRawModeSupported === true,
+  });
+}
+
+/** The App's single reader of the keyboard. */
+export function useKeyRouter(): KeyRouter {
+  const router = useRef<KeyRouter>(undefined);
+  router.current ??= new KeyRouter();
+  const r = router.current;
+  const { isRawModeSupported } = useStdin();
+  useInput((input, key) => r.push(input, key), { isActive: isRawModeSupported === true });
+  useLayoutEffect(() => () => r.stop(), [r]);
+  return r;
 }

@@ -95,10 +95,13 @@ export function BoardScreen(props: BoardProps): React.JSX.Element {
     [now, wide, agents.byId, me.id, viewers],
   );
 
-  const select = (index: number): void => {
-    const row = rows[Math.max(0, Math.min(rows.length - 1, index))];
-    setUi((u) => ({ ...u, selectedId: row?.id }));
-  };
+  // From the state, not this render's `selected`: several keys may arrive in one chunk.
+  const move = (delta: number | 'first' | 'last'): void =>
+    setUi((u) => {
+      const at = Math.max(0, u.selectedId ? rows.findIndex((r) => r.id === u.selectedId) : 0);
+      const to = delta === 'first' ? 0 : delta === 'last' ? rows.length - 1 : at + delta;
+      return { ...u, selectedId: rows[Math.max(0, Math.min(rows.length - 1, to))]?.id };
+    });
   const page = Math.max(1, height - 3);
 
   const act = (action: 'claim' | 'takeover'): void => {
@@ -118,17 +121,17 @@ export function BoardScreen(props: BoardProps): React.JSX.Element {
   props.actions.current = (action, args) => {
     switch (action) {
       case 'down':
-        return select(selected + 1);
+        return move(1);
       case 'up':
-        return select(selected - 1);
+        return move(-1);
       case 'page-down':
-        return select(selected + page);
+        return move(page);
       case 'page-up':
-        return select(selected - page);
+        return move(-page);
       case 'top':
-        return select(0);
+        return move('first');
       case 'bottom':
-        return select(rows.length - 1);
+        return move('last');
       case 'open':
         if (current) props.navigate({ screen: 'conversation', id: current.id });
         return;
@@ -145,9 +148,11 @@ export function BoardScreen(props: BoardProps): React.JSX.Element {
         return;
       case 'next-view':
       case 'prev-view': {
-        const i = VIEWS.findIndex((v) => v.name === ui.view);
-        const next = VIEWS[(i + (action === 'next-view' ? 1 : VIEWS.length - 1)) % VIEWS.length]!;
-        setUi((u) => ({ ...u, view: next.name }));
+        const step = action === 'next-view' ? 1 : VIEWS.length - 1;
+        setUi((u) => {
+          const i = VIEWS.findIndex((v) => v.name === u.view);
+          return { ...u, view: VIEWS[(i + step) % VIEWS.length]!.name };
+        });
         return;
       }
       case 'view': {

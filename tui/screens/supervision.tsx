@@ -62,22 +62,28 @@ export function SupervisionScreen(props: ScreenProps): React.JSX.Element {
     [agents.byId, me.id, viewers, width, now],
   );
 
-  const select = (i: number): void => setSelectedId(rows[Math.max(0, Math.min(rows.length - 1, i))]?.id);
+  // From the state, not this render's `selected`: several keys may arrive in one chunk.
+  const move = (delta: number | 'first' | 'last'): void =>
+    setSelectedId((id) => {
+      const at = Math.max(0, id ? rows.findIndex((r) => r.id === id) : 0);
+      const to = delta === 'first' ? 0 : delta === 'last' ? rows.length - 1 : at + delta;
+      return rows[Math.max(0, Math.min(rows.length - 1, to))]?.id;
+    });
   const page = Math.max(1, height - 3);
   props.actions.current = (action) => {
     switch (action) {
       case 'down':
-        return select(selected + 1);
+        return move(1);
       case 'up':
-        return select(selected - 1);
+        return move(-1);
       case 'page-down':
-        return select(selected + page);
+        return move(page);
       case 'page-up':
-        return select(selected - page);
+        return move(-page);
       case 'top':
-        return select(0);
+        return move('first');
       case 'bottom':
-        return select(rows.length - 1);
+        return move('last');
       case 'refresh':
         void board.reload();
         return;

@@ -37,7 +37,7 @@ export function TextInput(props: TextInputProps): React.JSX.Element {
       }
     },
     props.active,
-    false,
+    true,
   );
   const shown = tail(props.value, Math.max(1, props.width - 1));
   return (

@@ -29,6 +29,8 @@ export interface RenderedApp {
   readonly frame: () => string;
   /** Types keys one at a time, waiting after each. */
   readonly press: (...keys: string[]) => Promise<void>;
+  /** Writes keys as one chunk, as a fast typist, a paste or tmux send-keys would. */
+  readonly typeAhead: (chunk: string) => Promise<void>;
   /** Waits until the frame contains the text (or matches). */
   readonly see: (text: string | RegExp) => Promise<string>;
   readonly resize: (columns: number, rows: number) => void;
@@ -80,6 +82,10 @@ export async function renderApp(
     see,
     resize,
     rings: () => rings,
+    typeAhead: async (chunk: string) => {
+      ui.stdin.write(chunk);
+      await tick(100);
+    },
     press: async (...keys: string[]) => {
       for (const k of keys) {
         ui.stdin.write(k);

@@ -1,0 +1,117 @@
+/**
+ * One reader of the keyboard for the whole TUI, handing each key to the one
+ * component that owns the keys now (the screen, the help, a text input…).
+ *
+ * Why not a useInput per component: Ink hands keys typed faster than it
+ * reads them (a paste, tmux send-keys "jj" Enter) over as one string, and a
+ * state change from the first key is drawn only after the handler returns.
+ * Here such a chunk is taken apart and fed one key per turn of the event
+ * loop, so each key meets the handlers and state the previous one left:
+ * "/", "lang:it", enter opens the filter, types into it and applies it. A
+ * text input gets runs of printable characters whole (a paste stays fast).
+ */
+import type { Key } from 'ink';
+import { createContext } from 'react';
+import { charName, keyName } from '../keymap.js';
+
+export type KeyHandler = (name: string, input: string, key: Key) => void;
+
+export interface KeyOwner {
+  readonly handler: { current: KeyHandler };
+  /** Takes runs of printable characters whole. */
+  readonly text: boolean;
+  active: boolean;
+  /** When it last became active; the latest active owner gets the keys. */
+  activatedAt: number;
+}
+
+const NO_KEY: Key = {
+  upArrow: false,
+  downArrow: false,
+  leftArrow: false,
+  rightArrow: false,
+  pageDown: false,
+  pageUp: false,
+  home: false,
+  end: false,
+  return: false,
+  escape: false,
+  ctrl: false,
+  shift: false,
+  tab: false,
+  backspace: false,
+  delete: false,
+  meta: false,
+  super: false,
+  hyper: false,
+  capsLock: false,
+  numLock: false,
+};
+
+type Pending = { readonly input: string; readonly key?: Key };
+
+// Printable: not C0, not DEL; a run of these is text.
+const PRINTABLE_RUN = /^[^\x00-\x1f\x7f]+/;
+
+export class KeyRouter {
+  readonly #owners = new Set<KeyOwner>();
+  readonly #queue: Pending[] = [];
+  #clock = 0;
+  #timer: NodeJS.Timeout | undefined;
+
+  add(handler: { current: KeyHandler }, text: boolean, active: boolean): KeyOwner {
+    const owner: KeyOwner = { handler, text, active, activatedAt: active ? ++this.#clock : 0 };
+    this.#owners.add(owner);
+    return owner;
+  }
+
+  remove(owner: KeyOwner): void {
+    this.#owners.delete(owner);
+  }
+
+  setActive(owner: KeyOwner, active: boolean): void {
+    if (active && !owner.active) owner.activatedAt = ++this.#clock;
+    owner.active = active;
+  }
+
+  /** What Ink read: one key (parsed by Ink), or a run of characters typed ahead. */
+  push(input: string, key: Key): void {
+    const chars = Array.from(input);
+    this.#queue.push(chars.length > 1 && !input.includes('\x1b') ? { input } : { input, key });
+    if (this.#queue.length === 1 && !this.#timer) this.#drain();
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#queue.length = 0;
+  }
+
+  #owner(): KeyOwner | undefined {
+    let best: KeyOwner | undefined;
+    for (const o of this.#owners) if (o.active && (!best || o.activatedAt > best.activatedAt)) best = o;
+    return best;
+  }
+
+  #drain(): void {
+    this.#timer = undefined;
+    const next = this.#queue.shift();
+    if (!next) return;
+    const owner = this.#owner();
+    if (next.key) {
+      owner?.handler.current(keyName(next.input, next.key), next.input, next.key);
+    } else {
+      const run = owner?.text ? PRINTABLE_RUN.exec(next.input)?.[0] : undefined;
+      const take = run ?? Array.from(next.input)[0]!;
+      const rest = next.input.slice(take.length);
+      if (rest) this.#queue.unshift({ input: rest });
+      owner?.handler.current(run ? take : charName(take), take, NO_KEY);
+    }
+    // The rest waits for the next turn of the event loop: React renders what this key changed in a task
+    // it schedules after this one (setImmediate would run first), and a new owner (an input it opened)
+    // registers as it commits.
+    if (this.#queue.length > 0) this.#timer = setTimeout(() => this.#drain(), 0);
+  }
+}
+
+export const KeyRouterContext = createContext<KeyRouter | undefined>(undefined);
