@@ -4,12 +4,15 @@
  * snapshot in the store is the truth, and the next event rehydrates it.
  */
 import type { AnyActor } from 'xstate';
+import type { QuickReply } from '../domain.js';
 
 export interface LiveActor {
   readonly actor: AnyActor;
   readonly flow: string;
   /** Effects emitted since the last step began; the engine drains it. */
   readonly effects: unknown[];
+  /** The quick replies of its last committed step (as in its stored snapshot): no store read per step. */
+  quickReplies: readonly QuickReply[];
   lastUsed: number;
 }
 

@@ -56,7 +56,7 @@ export class FlowEngine implements ConversationEngine {
   private readonly timers = new TimerTable();
   private readonly estimateWait: WaitEstimator;
   private readonly clock: Clock;
-  private waitCache: { at: number; info: WaitInfo } | undefined;
+  private waitCache: { at: number; info: Promise<WaitInfo> } | undefined;
   private timeout: NodeJS.Timeout | undefined;
   private sweeper: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -110,10 +110,10 @@ export class FlowEngine implements ConversationEngine {
   async onCustomerMessage(stored: StoredIngest): Promise<void> {
     const { inbound, conversation } = stored;
     if (inbound.kind === 'edit') return;
-    await this.step(conversation.id, (env, persisted) => {
+    await this.step(conversation.id, (env, offered) => {
       if (inbound.kind === 'action')
         return { type: 'customer.action', value: inbound.actionValue ?? inbound.text, env };
-      const chosen = matchQuickReply(inbound.text, persisted?.quickReplies ?? []);
+      const chosen = matchQuickReply(inbound.text, offered);
       if (chosen) return { type: 'customer.action', value: chosen.value, env };
       return {
         type: 'customer.message',
@@ -159,7 +159,8 @@ export class FlowEngine implements ConversationEngine {
 
   private async step(
     conversationId: string,
-    makeEvent: (env: FlowEnv, persisted: PersistedFlow | undefined) => FlowEvent,
+    /** `offered`: the quick replies the flow offered last. */
+    makeEvent: (env: FlowEnv, offered: readonly QuickReply[]) => FlowEvent,
     opts: { takeBack?: boolean; firedTimer?: string } = {},
   ): Promise<void> {
     const { store } = this.desk;
@@ -181,14 +182,17 @@ export class FlowEngine implements ConversationEngine {
         wait: await this.wait(now),
       };
       let planned: PlannedStep;
+      let stepped: LiveActor | undefined;
       try {
-        const { live, persisted } = await this.liveActor(conversation);
+        const live = await this.liveActor(conversation);
+        stepped = live;
         live.effects.length = 0;
-        live.actor.send(makeEvent(env, persisted));
+        live.actor.send(makeEvent(env, live.quickReplies));
         const snapshot = live.actor.getSnapshot();
         if (snapshot.status === 'error') throw snapshot.error;
         planned = await this.plan(conversation, now, live, opts);
       } catch (err) {
+        stepped = undefined;
         this.actors.drop(conversationId);
         this.desk.logger.error({ err, conversationId, flow: conversation.flow }, 'flow failed; handing to a human');
         planned = await this.planFailure(conversation, now, err);
@@ -201,6 +205,8 @@ export class FlowEngine implements ConversationEngine {
         this.actors.drop(conversationId);
         throw err;
       }
+      const snapshot = planned.batch.flowSnapshots?.[0]?.snapshot as PersistedFlow | null | undefined;
+      if (stepped && snapshot) stepped.quickReplies = snapshot.quickReplies;
       for (const t of planned.timersSet) this.timers.put(t);
       for (const name of planned.timersCleared) this.timers.remove(conversationId, name);
       if (planned.finished) this.actors.drop(conversationId);
@@ -266,34 +272,43 @@ export class FlowEngine implements ConversationEngine {
     );
   }
 
-  private async liveActor(
-    conversation: Conversation,
-  ): Promise<{ live: LiveActor; persisted: PersistedFlow | undefined }> {
+  private async liveActor(conversation: Conversation): Promise<LiveActor> {
     const nowMs = this.clock.now().getTime();
-    const stored = (await this.desk.store.getFlowSnapshot(conversation.id)) as PersistedFlow | undefined;
+    // A live actor is exactly where its stored snapshot is (a failed step or commit drops it): no read.
     const cached = this.actors.get(conversation.id, nowMs);
-    if (cached) return { live: cached, persisted: stored };
+    if (cached) return cached;
+    const stored = (await this.desk.store.getFlowSnapshot(conversation.id)) as PersistedFlow | undefined;
     const machine = this.options.flows.get(conversation.flow);
     if (!machine) throw new Error(`unknown flow "${conversation.flow}"`);
     const actor: AnyActor = createActor(machine, {
       snapshot: stored?.xstate as never,
       input: { conversationId: conversation.id, channel: conversation.channel, language: conversation.language },
     });
-    const live: LiveActor = { actor, flow: conversation.flow, effects: [], lastUsed: nowMs };
+    const live: LiveActor = {
+      actor,
+      flow: conversation.flow,
+      effects: [],
+      quickReplies: stored?.quickReplies ?? [],
+      lastUsed: nowMs,
+    };
     actor.on('*', (e: unknown) => live.effects.push(e));
     // Without an error observer XState rethrows asynchronously and would crash the process.
     actor.subscribe({ error: () => undefined });
     actor.start();
     if (actor.getSnapshot().status === 'error') throw actor.getSnapshot().error;
     this.actors.set(conversation.id, live);
-    return { live, persisted: stored };
+    return live;
   }
 
   private async wait(now: Date): Promise<WaitInfo> {
     const at = now.getTime();
     if (this.waitCache && at - this.waitCache.at < WAIT_CACHE_MS && at >= this.waitCache.at) return this.waitCache.info;
-    const info = await this.estimateWait(this.desk.store, now);
+    // The promise is cached, not its result: the steps of the same moment share one estimate.
+    const info = this.estimateWait(this.desk.store, now);
     this.waitCache = { at, info };
+    info.catch(() => {
+      if (this.waitCache?.info === info) this.waitCache = undefined;
+    });
     return info;
   }
 

@@ -125,7 +125,9 @@ export class Journal {
       if (nl >= 0) return cached.bytes.toString('utf8', start, nl);
     }
     const fh = await handle;
-    let chunk = READ_AHEAD;
+    // Reading on from the last read: read ahead. A lone read (a flow snapshot): just its line.
+    const forward = cached !== undefined && cached.segment === segment && offset > cached.offset;
+    let chunk = forward && offset - cached.offset < 4 * READ_AHEAD ? READ_AHEAD : 4096;
     for (;;) {
       const buf = Buffer.allocUnsafe(chunk);
       const { bytesRead } = await fh.read(buf, 0, chunk, offset);
