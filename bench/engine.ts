@@ -1,16 +1,26 @@
 /**
  * The in-process pipeline: ingest -> flow -> store -> outbox, with many
- * conversations at once, each customer waiting for the bot's answer before
- * writing again (closed loop). DESIGN.md targets: >= 20,000 messages/s and
+ * conversations at once. DESIGN.md targets: >= 20,000 messages/s and
  * p99 < 5 ms with 1,000 concurrent conversations on this 2-core machine.
  *
  *   npm run bench:engine
- *   CONVERSATIONS=200 ROUNDS=5 IDLE=10000 npm run bench:engine   (quick)
+ *   CONVERSATIONS=200 ROUNDS=5 IDLE=10000 RATES=2000,5000 npm run bench:engine   (quick)
+ *   FLOWS=echo STORES=embedded npm run bench:engine                              (a subset)
  *
  * Runs an echo flow and the care flow, on the memory store and on the
- * embedded store (fsync on); then the cost of evicting and rehydrating an
- * actor, and the RSS with IDLE (default 100,000) idle conversations.
- * Writes bench/results/engine.json.
+ * embedded store (fsync on), two ways:
+ *
+ * - closed loop: every customer writes again as soon as the bot answered.
+ *   All of them write at once, so latency is CONVERSATIONS / throughput by
+ *   construction: this measures the most the pipeline can take.
+ * - open loop (the figure to compare with the budget): messages are offered
+ *   at a fixed total rate (RATES, default 5000,10000,20000 msg/s) spread
+ *   evenly over the conversations, each conversation sending its next message
+ *   only once its previous one was answered. Latency runs from the moment a
+ *   message was due, so a pipeline that falls behind shows it.
+ *
+ * Then the cost of evicting and rehydrating an actor, and the RSS with IDLE
+ * (default 100,000) idle conversations. Writes bench/results/engine.json.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +35,12 @@ import { FlowRegistry } from '../flows/registry.js';
 const conversations = Number(process.env.CONVERSATIONS ?? 1000);
 const rounds = Number(process.env.ROUNDS ?? 10);
 const idleConversations = Number(process.env.IDLE ?? 100_000);
+const rates = (process.env.RATES ?? '5000,10000,20000')
+  .split(',')
+  .map(Number)
+  .filter((r) => r > 0);
+const flows = (process.env.FLOWS ?? 'echo,care').split(',');
+const stores = (process.env.STORES ?? 'memory,embedded').split(',');
 
 const echoFlow = defineFlow({
   name: 'echo',
@@ -45,7 +61,22 @@ interface Run {
   readonly perSecond: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /** Process CPU time (user + system) per message: steadier than wall time on a shared machine. */
+  readonly cpuUsPerMessage: number;
 }
+
+interface OpenRun extends Run {
+  /** Messages per second offered. */
+  readonly offered: number;
+}
+
+const cpuSince = (start: NodeJS.CpuUsage, messages: number): number => {
+  const { user, system } = process.cpuUsage(start);
+  return Math.round((user + system) / Math.max(1, messages));
+};
+
+const percentile = (sorted: readonly number[], p: number): number =>
+  Number((sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0).toFixed(2));
 
 async function boot(store: Store, flow: 'echo' | 'care') {
   await store.open();
@@ -56,11 +87,14 @@ async function boot(store: Store, flow: 'echo' | 'care') {
   return { desk, engine };
 }
 
-async function pipeline(flow: 'echo' | 'care', storeName: 'memory' | 'embedded'): Promise<Run> {
+/**
+ * A desk with customers c0…c{n-1}: `send(c, round)` resolves when the bot has
+ * answered that message (its `message.sent` event was published).
+ */
+async function customers(flow: 'echo' | 'care', storeName: 'memory' | 'embedded') {
   const dir = mkdtempSync(join(tmpdir(), 'caredesk-bench-engine-'));
   const store = storeName === 'memory' ? new MemoryStore() : new EmbeddedStore(dir);
   const { desk, engine } = await boot(store, flow);
-  // The flow's answer to a message is committed as a `message.sent` event of its conversation.
   const waiting = new Map<string, () => void>();
   const byCustomer = new Map<string, string>();
   desk.bus.subscribe((e) => {
@@ -70,48 +104,100 @@ async function pipeline(flow: 'echo' | 'care', storeName: 'memory' | 'embedded')
       done();
     }
   }, 'message.sent');
-  const latencies: number[] = [];
   let n = 0;
-  const started = performance.now();
+  const send = async (c: number, round: number): Promise<boolean> => {
+    const text = flow === 'care' ? (CARE_SCRIPT[round % CARE_SCRIPT.length] as string) : `message ${round}`;
+    const known = byCustomer.get(`c${c}`);
+    let answered: Promise<void> | undefined;
+    if (known) answered = new Promise((resolve) => waiting.set(known, resolve));
+    const result = await desk.receive({
+      channel: 'devchat',
+      externalUserId: `c${c}`,
+      channelMessageId: `m${++n}`,
+      text,
+    });
+    if (result.status !== 'stored') return false;
+    if (!known || known !== result.conversation.id) {
+      byCustomer.set(`c${c}`, result.conversation.id);
+      if (known) waiting.delete(known);
+      answered = new Promise((resolve) => waiting.set(result.conversation.id, resolve));
+    }
+    await answered;
+    return true;
+  };
+  const close = async (): Promise<void> => {
+    await engine.stop();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { send, close };
+}
+
+/**
+ * Open loop: conversation c's k-th message is due at `start + (k * conversations + c) / rate`;
+ * it is sent then, or when the answer to its previous one arrives if that is later.
+ */
+async function openLoop(flow: 'echo' | 'care', storeName: 'memory' | 'embedded', rate: number): Promise<OpenRun> {
+  const { send, close } = await customers(flow, storeName);
+  // Each conversation's first message (which creates it) is not measured.
+  await Promise.all(Array.from({ length: conversations }, (_, c) => send(c, 0)));
+  const latencies: number[] = [];
+  const interval = (1000 * conversations) / rate;
+  const started = performance.now() + 5;
+  const cpu = process.cpuUsage();
+  const sleepUntil = (t: number): Promise<void> =>
+    new Promise((resolve) => setTimeout(resolve, Math.max(0, t - performance.now())));
   await Promise.all(
     Array.from({ length: conversations }, async (_, c) => {
-      for (let r = 0; r < rounds; r++) {
-        const text = flow === 'care' ? (CARE_SCRIPT[r % CARE_SCRIPT.length] as string) : `message ${r}`;
-        const t0 = performance.now();
-        const known = byCustomer.get(`c${c}`);
-        let answered: Promise<void> | undefined;
-        if (known) answered = new Promise((resolve) => waiting.set(known, resolve));
-        const result = await desk.receive({
-          channel: 'devchat',
-          externalUserId: `c${c}`,
-          channelMessageId: `m${++n}`,
-          text,
-        });
-        if (result.status !== 'stored') continue;
-        if (!known || known !== result.conversation.id) {
-          // First message of a (new) conversation: wait on its id now that we know it.
-          byCustomer.set(`c${c}`, result.conversation.id);
-          if (known) waiting.delete(known);
-          answered = new Promise((resolve) => waiting.set(result.conversation.id, resolve));
-        }
-        await answered;
-        latencies.push(performance.now() - t0);
+      for (let r = 1; r <= rounds; r++) {
+        const due = started + ((r - 1) * conversations + c) * (interval / conversations);
+        if (due > performance.now()) await sleepUntil(due);
+        if (await send(c, r)) latencies.push(performance.now() - due);
       }
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  await engine.stop();
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
+  const cpuUsPerMessage = cpuSince(cpu, latencies.length);
+  await close();
   latencies.sort((a, b) => a - b);
-  const pct = (p: number): number => Number((latencies[Math.floor(latencies.length * p)] ?? 0).toFixed(2));
   return {
     flow,
     store: storeName,
+    offered: rate,
+    cpuUsPerMessage,
     messages: latencies.length,
     perSecond: Math.round(latencies.length / seconds),
-    p50Ms: pct(0.5),
-    p99Ms: pct(0.99),
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+  };
+}
+
+/** Closed loop: every customer writes again as soon as the bot answered. */
+async function pipeline(flow: 'echo' | 'care', storeName: 'memory' | 'embedded'): Promise<Run> {
+  const { send, close } = await customers(flow, storeName);
+  const latencies: number[] = [];
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  await Promise.all(
+    Array.from({ length: conversations }, async (_, c) => {
+      for (let r = 0; r < rounds; r++) {
+        const t0 = performance.now();
+        if (await send(c, r)) latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const cpuUsPerMessage = cpuSince(cpu, latencies.length);
+  await close();
+  latencies.sort((a, b) => a - b);
+  return {
+    flow,
+    store: storeName,
+    cpuUsPerMessage,
+    messages: latencies.length,
+    perSecond: Math.round(latencies.length / seconds),
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
   };
 }
 
@@ -177,19 +263,34 @@ async function idleMemory(): Promise<{ conversations: number; rssMb: number; liv
   return { conversations: idleConversations, rssMb, liveActors };
 }
 
-console.log(`bench:engine — ${conversations} concurrent conversations x ${rounds} messages, closed loop`);
+const combinations = (['echo', 'care'] as const).flatMap((flow) =>
+  (['memory', 'embedded'] as const)
+    .filter((store) => flows.includes(flow) && stores.includes(store))
+    .map((store) => [flow, store] as const),
+);
+console.log(
+  `bench:engine — ${conversations} concurrent conversations x ${rounds} messages, closed loop (everyone writes at once: latency = conversations / throughput)`,
+);
 const runs: Run[] = [];
-for (const [flow, store] of [
-  ['echo', 'memory'],
-  ['echo', 'embedded'],
-  ['care', 'memory'],
-  ['care', 'embedded'],
-] as const) {
+for (const [flow, store] of combinations) {
   const r = await pipeline(flow, store);
   runs.push(r);
   console.log(
-    `  ${flow} flow, ${store} store: ${r.perSecond} msg/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms (${r.messages} messages)`,
+    `  ${flow} flow, ${store} store: ${r.perSecond} msg/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, CPU ${r.cpuUsPerMessage} µs/msg (${r.messages} messages)`,
   );
+}
+console.log(
+  `bench:engine — open loop: messages offered at a fixed rate over ${conversations} conversations, each waiting for its answer (compare with the budget: >= 20,000 msg/s, p99 < 5 ms)`,
+);
+const openRuns: OpenRun[] = [];
+for (const [flow, store] of combinations) {
+  for (const rate of rates) {
+    const r = await openLoop(flow, store, rate);
+    openRuns.push(r);
+    console.log(
+      `  ${flow} flow, ${store} store, ${rate} msg/s offered: ${r.perSecond} msg/s achieved, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, CPU ${r.cpuUsPerMessage} µs/msg (${r.messages} messages)`,
+    );
+  }
 }
 const rehydrate = await rehydration();
 console.log(
@@ -201,6 +302,6 @@ console.log(`  ${idle.conversations} idle conversations: RSS ${idle.rssMb} MB, $
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(
   new URL('./results/engine.json', import.meta.url),
-  `${JSON.stringify({ bench: 'engine', date: new Date().toISOString(), conversations, rounds, runs, rehydrate, idle }, null, 2)}\n`,
+  `${JSON.stringify({ bench: 'engine', date: new Date().toISOString(), conversations, rounds, closedLoop: runs, openLoop: openRuns, rehydrate, idle }, null, 2)}\n`,
 );
 console.log('written bench/results/engine.json');
