@@ -39,6 +39,8 @@ export interface AppProps {
   /** How often countdowns move (ms). */
   readonly tickMs?: number;
   readonly initialRoute?: Route;
+  /** Called when the user quits (before Ink unmounts). */
+  readonly onQuit?: () => void;
 }
 
 const SCREEN_TITLES: Readonly<Record<Route['screen'], string>> = {
@@ -154,6 +156,7 @@ function Desk(props: AppProps): React.JSX.Element {
         return;
       }
       case 'quit':
+        props.onQuit?.();
         exit();
         return;
       default:

@@ -51,7 +51,7 @@ export const GLOBAL_KEYS: readonly KeyBinding[] = [
   b('1', 'board', 'queue board', { aliases: ['queue', 'home'] }),
   b('2', 'dashboard', 'dashboard: KPIs, SLA, volume', { aliases: ['dash', 'kpi', 'kpis'] }),
   b('3', 'agents', 'agents: presence and load', { aliases: ['ag', 'team'] }),
-  b('4', 'supervision', 'supervision: live conversations and who watches them', { aliases: ['sup', 'watch'] }),
+  b('4', 'supervision', 'supervision: live conversations and who watches them', { aliases: ['sup'] }),
   b('M', 'bell', 'bell on alerts on/off', { aliases: ['mute'], args: '[on|off]' }),
   b('ctrl+c', 'quit', 'quit', { keys: ['Q'], aliases: ['q', 'exit', 'q!'] }),
 ];
@@ -161,6 +161,15 @@ export function findByKey(bindings: readonly KeyBinding[], name: string): KeyBin
 export function findByCommand(bindings: readonly KeyBinding[], word: string): KeyBinding | undefined {
   const w = word.toLowerCase();
   return bindings.find((x) => x.action === w || (x.aliases?.includes(w) ?? false));
+}
+
+/** What tab makes of a command word: the longest start all candidates share (the whole name when one is left). */
+export function completion(candidates: readonly string[], typed: string): string {
+  if (candidates.length === 0) return typed;
+  if (candidates.length === 1) return `${candidates[0]} `;
+  let prefix = candidates[0]!;
+  for (const c of candidates) while (!c.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  return prefix.length > typed.length ? prefix : typed;
 }
 
 /** Command names starting with what was typed, for completion and the hint under the command line. */

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import { useState } from 'react';
-import { completeCommand, type KeyBinding } from '../keymap.js';
+import { completeCommand, completion, type KeyBinding } from '../keymap.js';
 import { truncate } from '../text.js';
 import { TextInput } from './text-input.js';
 
@@ -27,9 +27,7 @@ export function CommandLine({ bindings, width, onRun, onCancel }: CommandLinePro
           onChange={setValue}
           onSubmit={(v) => (v.trim() === '' ? onCancel() : onRun(v.trim()))}
           onCancel={onCancel}
-          onTab={() => {
-            if (candidates.length === 1) setValue(`${candidates[0]} `);
-          }}
+          onTab={() => setValue(completion(candidates, word))}
           active
           width={width - 1}
         />
