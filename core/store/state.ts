@@ -4,7 +4,7 @@
  * answer lookups. Both the memory store and the embedded store keep one;
  * history (messages, events, flow snapshots) is kept by each in its own way.
  */
-import type { Agent, Channel, Conversation, Customer, Message, OutboxEntry } from '../domain.js';
+import type { Agent, Channel, Conversation, Customer, Message, Mode, OutboxEntry } from '../domain.js';
 import type { ConversationFilter, OutboxFilter, WriteBatch } from './store.js';
 
 /**
@@ -84,6 +84,11 @@ export class StoreState {
   /** Channel -> external id -> customer id: keys are the identities' own strings, no composite key per entry. */
   private readonly identities = new ByChannel<string>();
   private readonly openByCustomer = new Map<string, string>();
+  /** Ids of the conversations queued for or owned by a human: few, and listed every tick. */
+  private readonly withHumans = new Map<Mode, Set<string>>([
+    ['queued', new Set()],
+    ['agent', new Set()],
+  ]);
   private readonly agentsByToken = new Map<string, string>();
   private readonly outbox = new Map<string, OutboxEntry>();
   private readonly delivered: string[] = [];
@@ -158,14 +163,23 @@ export class StoreState {
 
   listConversations(filter: ConversationFilter = {}): Conversation[] {
     const out: Conversation[] = [];
-    const candidates = [...this.conversations.values()];
-    if (!filter.modes || filter.modes.includes('resolved')) candidates.push(...this.archived.list(filter.customerId));
-    for (const c of candidates) {
-      if (filter.modes && !filter.modes.includes(c.mode)) continue;
-      if (filter.channel && c.channel !== filter.channel) continue;
-      if (filter.customerId && c.customerId !== filter.customerId) continue;
-      if (filter.assignee && c.assignee !== filter.assignee) continue;
+    const keep = (c: Conversation): void => {
+      if (filter.modes && !filter.modes.includes(c.mode)) return;
+      if (filter.channel && c.channel !== filter.channel) return;
+      if (filter.customerId && c.customerId !== filter.customerId) return;
+      if (filter.assignee && c.assignee !== filter.assignee) return;
       out.push(c);
+    };
+    // The queue and the agents' conversations are asked for on every clock tick: read from their index.
+    if (filter.modes?.every((m) => this.withHumans.has(m))) {
+      for (const mode of new Set(filter.modes)) {
+        for (const id of this.withHumans.get(mode) ?? []) keep(this.conversations.get(id) as Conversation);
+      }
+    } else {
+      for (const c of this.conversations.values()) keep(c);
+      if (!filter.modes || filter.modes.includes('resolved')) {
+        for (const c of this.archived.list(filter.customerId)) keep(c);
+      }
     }
     out.sort((a, b) => (a.lastMessageAt < b.lastMessageAt ? 1 : a.lastMessageAt > b.lastMessageAt ? -1 : 0));
     return filter.limit === undefined ? out : out.slice(0, filter.limit);
@@ -228,7 +242,10 @@ export class StoreState {
   }
 
   private putConversation(c: Conversation): void {
-    this.archived.delete(c.id);
+    const previous = this.conversations.get(c.id);
+    if (previous === undefined) this.archived.delete(c.id);
+    else if (previous.mode !== c.mode) this.withHumans.get(previous.mode)?.delete(c.id);
+    this.withHumans.get(c.mode)?.add(c.id);
     this.conversations.set(c.id, c);
     if (c.mode === 'resolved') {
       if (this.openByCustomer.get(c.customerId) === c.id) this.openByCustomer.delete(c.customerId);
