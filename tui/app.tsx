@@ -5,7 +5,7 @@ import { useAgents } from './hooks/use-agents.js';
 import { useAlerts } from './hooks/use-alerts.js';
 import { useBoard } from './hooks/use-board.js';
 import { useFeedStatus } from './hooks/use-feed.js';
-import { useKeyRouter, useKeys } from './hooks/use-keys.js';
+import { useHoldKeys, useKeyRouter, useKeys } from './hooks/use-keys.js';
 import { useNow } from './hooks/use-now.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { useViewers } from './hooks/use-viewers.js';
@@ -101,10 +101,15 @@ function Desk(props: AppProps): React.JSX.Element {
   // App's bindings, even before React has drawn the input (the state alone would lag by a render).
   const overlayRef = useRef<Overlay>(undefined);
   const captureRef = useRef(false);
-  const setOverlay = useCallback((o: Overlay | undefined) => {
-    overlayRef.current = o;
-    setOverlayState(o);
-  }, []);
+  const hold = useHoldKeys();
+  const setOverlay = useCallback(
+    (o: Overlay | undefined) => {
+      if (overlayRef.current !== o) hold();
+      overlayRef.current = o;
+      setOverlayState(o);
+    },
+    [hold],
+  );
   const [status, setStatus] = useState<StatusMessage>();
   const [boardUi, setBoardUi] = useState<BoardUi>({ view: 'queue', filter: '', selectedId: undefined });
   const actions = useRef<ActionHandler>(undefined);
@@ -113,10 +118,14 @@ function Desk(props: AppProps): React.JSX.Element {
   const report = useCallback((text: string, kind: ReportKind = 'info') => {
     setStatus({ text: sanitizeLine(text), kind, at: Date.now() });
   }, []);
-  const setCapture = useCallback((on: boolean) => {
-    captureRef.current = on;
-    setCaptureState(on);
-  }, []);
+  const setCapture = useCallback(
+    (on: boolean) => {
+      if (captureRef.current !== on) hold();
+      captureRef.current = on;
+      setCaptureState(on);
+    },
+    [hold],
+  );
   const navigate = useCallback((to: Route) => {
     captureRef.current = false;
     setCaptureState(false);

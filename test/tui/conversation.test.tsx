@@ -82,17 +82,15 @@ describe('conversation screen', () => {
     await a.press(...'Hello Ann, ');
     await a.press(...'let me check.');
     await a.see('reply › Hello Ann, let me check.');
-    expect(c.callsOf('setActivity').map((x) => x.args[1])).toContain('typing');
+    await vi.waitFor(() => expect(c.callsOf('setActivity').map((x) => x.args[1])).toContain('typing'), {
+      timeout: 5000,
+    });
     await a.press(KEYS.enter);
     await a.see('Sent to the customer.');
     expect(c.callsOf('send').map((x) => x.args)).toEqual([['c_ann', 'Hello Ann, let me check.', false]]);
     await a.see('Hello Ann, let me check.');
-    expect(
-      c
-        .callsOf('setActivity')
-        .map((x) => x.args[1])
-        .slice(-1),
-    ).toEqual(['viewing']);
+    const activities = (): unknown[] => c.callsOf('setActivity').map((x) => x.args[1]);
+    await vi.waitFor(() => expect(activities().slice(-1)).toEqual(['viewing']), { timeout: 5000 });
   });
 
   it('n writes an internal note; esc leaves the composer and keeps the draft', async () => {

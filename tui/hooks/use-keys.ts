@@ -1,5 +1,5 @@
 import { type Key, useInput, useStdin } from 'ink';
-import { useContext, useLayoutEffect, useRef } from 'react';
+import { useCallback, useContext, useLayoutEffect, useRef } from 'react';
 import { keyName } from '../keymap.js';
 import { type KeyHandler, type KeyOwner, KeyRouter, KeyRouterContext } from '../state/key-router.js';
 
@@ -33,6 +33,12 @@ export function useKeys(handler: KeyHandler, active = true, text = false): void 
   useInput((input: string, key: Key) => ref.current(keyName(input, key), input, key), {
     isActive: !router && active && isRawModeSupported === true,
   });
+}
+
+/** Keys wait for the owner a state change is about to draw (see KeyRouter.hold); a no-op without a router. */
+export function useHoldKeys(): () => void {
+  const router = useContext(KeyRouterContext);
+  return useCallback(() => router?.hold(), [router]);
 }
 
 /** The App's single reader of the keyboard. */

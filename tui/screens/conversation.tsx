@@ -1,8 +1,9 @@
 import { Box, Text } from 'ink';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { type Canned, type ConversationDetail, describeError, type Viewer } from '../client.js';
 import { useActivity } from '../hooks/use-activity.js';
 import { useConversation } from '../hooks/use-conversation.js';
+import { useHoldKeys } from '../hooks/use-keys.js';
 import { sanitizeLine } from '../sanitize.js';
 import { type ConversationAction, runConversationAction } from '../state/conversation-actions.js';
 import { formatDuration, truncate } from '../text.js';
@@ -50,12 +51,17 @@ export function ConversationScreen(props: ConversationScreenProps): React.JSX.El
 
   const { setCapture, report } = props;
   // The App is told at once (not in an effect), so the next key already goes to the input.
+  const hold = useHoldKeys();
+  const inputRef = useRef<Input>(undefined);
   const setInput = useCallback(
     (next: Input) => {
+      // From one input to another the App's capture does not change: the keys must still wait for the new one.
+      if (next !== inputRef.current && next !== undefined && inputRef.current !== undefined) hold();
+      inputRef.current = next;
       setCapture(next !== undefined);
       setInputState(next);
     },
-    [setCapture],
+    [setCapture, hold],
   );
 
   const assigneeName = (d: ConversationDetail): string | undefined => {

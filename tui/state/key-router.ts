@@ -9,6 +9,10 @@
  * loop, so each key meets the handlers and state the previous one left:
  * "/", "lang:it", enter opens the filter, types into it and applies it. A
  * text input gets runs of printable characters whole (a paste stays fast).
+ *
+ * A key that changes who owns the keys (":" opens the command line) calls
+ * `hold()`: keys arriving before the new owner is drawn wait for it instead
+ * of reaching the old one, however slow the machine is.
  */
 import type { Key } from 'ink';
 import { createContext } from 'react';
@@ -58,10 +62,12 @@ export class KeyRouter {
   readonly #queue: Pending[] = [];
   #clock = 0;
   #timer: NodeJS.Timeout | undefined;
+  #holding: NodeJS.Timeout | undefined;
 
   add(handler: { current: KeyHandler }, text: boolean, active: boolean): KeyOwner {
     const owner: KeyOwner = { handler, text, active, activatedAt: active ? ++this.#clock : 0 };
     this.#owners.add(owner);
+    if (active) this.#release();
     return owner;
   }
 
@@ -70,19 +76,36 @@ export class KeyRouter {
   }
 
   setActive(owner: KeyOwner, active: boolean): void {
-    if (active && !owner.active) owner.activatedAt = ++this.#clock;
+    const activated = active && !owner.active;
+    if (activated) owner.activatedAt = ++this.#clock;
     owner.active = active;
+    if (activated) this.#release();
+  }
+
+  /** Keys wait until an owner becomes active (the input or screen being opened), at most `maxMs`. */
+  hold(maxMs = 1000): void {
+    clearTimeout(this.#holding);
+    this.#holding = setTimeout(() => this.#release(), maxMs);
+  }
+
+  #release(): void {
+    if (!this.#holding) return;
+    clearTimeout(this.#holding);
+    this.#holding = undefined;
+    if (this.#queue.length > 0 && !this.#timer) this.#timer = setTimeout(() => this.#drain(), 0);
   }
 
   /** What Ink read: one key (parsed by Ink), or a run of characters typed ahead. */
   push(input: string, key: Key): void {
     const chars = Array.from(input);
     this.#queue.push(chars.length > 1 && !input.includes('\x1b') ? { input } : { input, key });
-    if (this.#queue.length === 1 && !this.#timer) this.#drain();
+    if (this.#queue.length === 1 && !this.#timer && !this.#holding) this.#drain();
   }
 
   stop(): void {
     clearTimeout(this.#timer);
+    clearTimeout(this.#holding);
+    this.#holding = undefined;
     this.#timer = undefined;
     this.#queue.length = 0;
   }
@@ -95,6 +118,7 @@ export class KeyRouter {
 
   #drain(): void {
     this.#timer = undefined;
+    if (this.#holding) return;
     const next = this.#queue.shift();
     if (!next) return;
     const owner = this.#owner();

@@ -70,7 +70,7 @@ export async function renderApp(
         if (typeof text === 'string') expect(f).toContain(text);
         else expect(f).toMatch(text);
       },
-      { timeout: 3000, interval: 10 },
+      { timeout: 5000, interval: 10 },
     );
     return frame();
   };
