@@ -5,6 +5,8 @@
  * history (messages, events, flow snapshots) is kept by each in its own way.
  */
 import type { Agent, Channel, Conversation, Customer, Message, Mode, OutboxEntry } from '../domain.js';
+import { ArchivedConversations } from './archive.js';
+import { ByChannel } from './by-channel.js';
 import type { ConversationFilter, OutboxFilter, WriteBatch } from './store.js';
 
 /**
@@ -40,38 +42,6 @@ export const identityKey = (channel: Channel, externalId: string): string => `${
 const NO_TAGS: string[] = Object.freeze([]) as unknown as string[];
 const NO_SLA: Conversation['sla'] = Object.freeze({});
 
-/** Values by channel, then by a key of that channel. */
-class ByChannel<V> {
-  private readonly maps = new Map<string, Map<string, V>>();
-  /** Kept by the owner when it counts entries (the dedupe window). */
-  size = 0;
-
-  of(channel: string): Map<string, V> {
-    let byKey = this.maps.get(channel);
-    if (!byKey) {
-      byKey = new Map();
-      this.maps.set(channel, byKey);
-    }
-    return byKey;
-  }
-
-  get(channel: string, key: string): V | undefined {
-    return this.maps.get(channel)?.get(key);
-  }
-
-  set(channel: string, key: string, value: V): void {
-    this.of(channel).set(key, value);
-  }
-
-  delete(channel: string, key: string): void {
-    this.maps.get(channel)?.delete(key);
-  }
-
-  channels(): IterableIterator<[string, Map<string, V>]> {
-    return this.maps.entries();
-  }
-}
-
 export class StoreState {
   readonly customers = new Map<string, Customer>();
   private readonly conversations = new Map<string, Conversation>();
@@ -100,19 +70,46 @@ export class StoreState {
 
   static fromDocument(doc: StateDocument): StoreState {
     const state = new StoreState();
-    for (const c of doc.customers) state.putCustomer(c);
-    for (const c of doc.conversations) state.putConversation(state.shareStrings(c));
-    if (doc.archive) state.archived.load(doc.archive);
-    for (const o of doc.outbox) state.putOutbox(o);
-    for (const a of doc.agents) state.putAgent(a);
+    for (const c of doc.customers) state.loadCustomer(c);
+    for (const c of doc.conversations) state.loadConversation(c);
+    if (doc.archive) state.loadArchive(doc.archive);
+    for (const o of doc.outbox) state.loadOutbox(o);
+    for (const a of doc.agents) state.loadAgent(a);
     for (const [collection, byId] of Object.entries(doc.records)) {
-      for (const [id, value] of Object.entries(byId)) state.putRecord(collection, id, value);
+      for (const [id, value] of Object.entries(byId)) state.loadRecord(collection, id, value);
     }
     for (let i = 0; i + 2 < doc.dedupe.length; i += 3)
-      state.rememberChannelId(doc.dedupe[i] as Channel, doc.dedupe[i + 1] as string, doc.dedupe[i + 2] as string);
+      state.loadChannelId(doc.dedupe[i] as Channel, doc.dedupe[i + 1] as string, doc.dedupe[i + 2] as string);
     state.lastSeq = doc.lastSeq;
     state.messageCount = doc.messageCount;
     return state;
+  }
+
+  // Loading a checkpoint, one record at a time as it is parsed (customers before their conversations):
+  // no list of everything is built first, and what a record shares is shared while its copy is still young.
+  loadCustomer(c: Customer): void {
+    this.putCustomer(c);
+  }
+  /** Returns the conversation as kept (its strings shared with its customer's). */
+  loadConversation(c: Conversation): Conversation {
+    const shared = this.shareStrings(c);
+    this.putConversation(shared);
+    return shared;
+  }
+  loadArchive(archive: string | Buffer): void {
+    this.archived.load(archive);
+  }
+  loadOutbox(o: OutboxEntry): void {
+    this.putOutbox(o);
+  }
+  loadAgent(a: Agent): void {
+    this.putAgent(a);
+  }
+  loadRecord(collection: string, id: string, value: unknown): void {
+    this.putRecord(collection, id, value);
+  }
+  loadChannelId(channel: Channel, channelMessageId: string, messageId: string): void {
+    this.rememberChannelId(channel, channelMessageId, messageId);
   }
 
   toDocument(): StateDocument {
@@ -325,96 +322,4 @@ export class StoreState {
     if (value === null) byId.delete(id);
     else byId.set(id, value);
   }
-}
-
-/**
- * Resolved conversations loaded from a checkpoint, as their JSON text with
- * an index by id and by customer; each is parsed when read. Updating one
- * (a reopen, a merge) moves it back among the parsed conversations.
- */
-class ArchivedConversations {
-  private readonly texts = new Map<string, { customerId: string; json: string }>();
-  private readonly byCustomer = new Map<string, Set<string>>();
-  /** The archive as loaded, indexed on first use: start-up only keeps the text. */
-  private pending: string | Buffer = '';
-  private pendingCount = 0;
-
-  get size(): number {
-    return this.texts.size + this.pendingCount;
-  }
-
-  load(archive: string | Buffer): void {
-    this.index();
-    this.pending = archive;
-    let count = 0;
-    for (let i = archive.indexOf('\n'); i >= 0; i = archive.indexOf('\n', i + 1)) count++;
-    const last = typeof archive === 'string' ? archive.charCodeAt(archive.length - 1) : archive[archive.length - 1];
-    if (archive.length > 0 && last !== 0x0a) count++;
-    this.pendingCount = count;
-  }
-
-  private index(): void {
-    if (this.pending.length === 0) return;
-    const archive = this.pending.toString();
-    this.pending = '';
-    this.pendingCount = 0;
-    for (const line of archive.split('\n')) {
-      if (line === '') continue;
-      const { id, customerId, json } = splitArchiveLine(line);
-      this.texts.set(id, { customerId, json });
-      let ids = this.byCustomer.get(customerId);
-      if (!ids) {
-        ids = new Set();
-        this.byCustomer.set(customerId, ids);
-      }
-      ids.add(id);
-    }
-  }
-
-  serialize(alsoResolved: readonly Conversation[]): string {
-    this.index();
-    const lines: string[] = [];
-    for (const [id, { customerId, json }] of this.texts) lines.push(archiveLine(id, customerId, json));
-    for (const c of alsoResolved) lines.push(archiveLine(c.id, c.customerId, JSON.stringify(c)));
-    return lines.join('\n');
-  }
-
-  get(id: string): Conversation | undefined {
-    this.index();
-    const entry = this.texts.get(id);
-    return entry === undefined ? undefined : (JSON.parse(entry.json) as Conversation);
-  }
-
-  list(customerId?: string): Conversation[] {
-    this.index();
-    const ids = customerId === undefined ? this.texts.keys() : (this.byCustomer.get(customerId) ?? new Set<string>());
-    const out: Conversation[] = [];
-    for (const id of ids) {
-      const c = this.get(id);
-      if (c) out.push(c);
-    }
-    return out;
-  }
-
-  delete(id: string): void {
-    this.index();
-    const entry = this.texts.get(id);
-    if (!entry) return;
-    this.texts.delete(id);
-    this.byCustomer.get(entry.customerId)?.delete(id);
-  }
-}
-
-/** One resolved conversation as a line of the checkpoint's archive. */
-export const archiveLine = (id: string, customerId: string, json: string): string =>
-  `["a",${JSON.stringify(id)},${JSON.stringify(customerId)},${json}]`;
-
-const ARCHIVE_LINE = /^\["a","([^"\\]*)","([^"\\]*)",/;
-
-function splitArchiveLine(line: string): { id: string; customerId: string; json: string } {
-  const m = ARCHIVE_LINE.exec(line);
-  if (m) return { id: m[1] as string, customerId: m[2] as string, json: line.slice(m[0].length, -1) };
-  // Ids that JSON had to escape: rare, so parsed the slow way.
-  const [, id, customerId, c] = JSON.parse(line) as [string, string, string, Conversation];
-  return { id, customerId, json: JSON.stringify(c) };
 }

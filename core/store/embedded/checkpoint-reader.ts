@@ -5,10 +5,14 @@
 import { createHash } from 'node:crypto';
 import { fstatSync, readSync } from 'node:fs';
 import { z } from 'zod';
-import type { Agent, Conversation, Customer, OutboxEntry } from '../../domain.js';
+import type { Agent, Channel, Conversation, Customer, OutboxEntry } from '../../domain.js';
 import { describeIssues, StoreCorruptError, StoreVersionError } from '../../errors.js';
-import { archiveLine, type StateDocument } from '../state.js';
+import { archiveLine } from '../archive.js';
+import { StoreState } from '../state.js';
 import { type Checkpoint, STATE_SCHEMA_VERSION } from './checkpoint.js';
+
+/** A checkpoint as read: its state already loaded. */
+export type LoadedCheckpoint = Omit<Checkpoint, 'state'> & { state: StoreState };
 
 /** Older layouts this version still reads (and rewrites as the current one at the next checkpoint). */
 const READABLE_VERSIONS = [1, 2];
@@ -54,17 +58,6 @@ const V2BodySchema = z.object({
 /** The header body of version 2, as written by checkpoint.ts. */
 export type V2Body = z.infer<typeof V2BodySchema>;
 
-const emptyState = (): StateDocument => ({
-  customers: [],
-  conversations: [],
-  outbox: [],
-  agents: [],
-  records: {},
-  dedupe: [],
-  lastSeq: 0,
-  messageCount: 0,
-});
-
 /** Reads a checkpoint file one chunk and one line at a time. */
 export class CheckpointReader {
   private readonly size: number;
@@ -76,7 +69,7 @@ export class CheckpointReader {
     this.size = fstatSync(fd).size;
   }
 
-  read(): Checkpoint {
+  read(): LoadedCheckpoint {
     const first = Buffer.allocUnsafe(Math.min(200, this.size));
     readSync(this.fd, first, 0, first.length, 0);
     const header = HEADER.exec(first.toString('latin1'));
@@ -153,96 +146,50 @@ export class CheckpointReader {
     }
   }
 
-  private readV2(headerLength: number, sha256: string): Checkpoint {
+  private readV2(headerLength: number, sha256: string): LoadedCheckpoint {
     const { body: bodyBytes, next } = this.headerLine(headerLength);
     const hash = createHash('sha256').update(bodyBytes).update('\n');
     const parsedBody = V2BodySchema.safeParse(this.parseJson(bodyBytes.toString('utf8')));
     if (!parsedBody.success) throw this.corrupt(describeIssues(parsedBody.error.issues).slice(0, 500));
     const body = parsedBody.data;
-    const state = emptyState();
-    state.agents = body.agents as Agent[];
-    state.lastSeq = body.lastSeq;
-    state.messageCount = body.messageCount;
-    const messagePositions = new Map<string, string | number[]>();
-    const snapshotPositions = new Map<string, number>();
+    const loaded: LoadedCheckpoint = {
+      savedAt: body.savedAt,
+      journalPosition: body.journalPosition,
+      state: new StoreState(),
+      messagePositions: new Map(),
+      eventPositions: body.eventPositions,
+      eventPositionsLast: body.eventPositionsLast,
+      snapshotPositions: new Map(),
+    };
+    for (const a of body.agents as Agent[]) loaded.state.loadAgent(a);
+    loaded.state.lastSeq = body.lastSeq;
+    loaded.state.messageCount = body.messageCount;
     let bad: string | undefined;
     for (const { bytes, start, end, at } of this.lines(next)) {
-      const tag = bytes[start + 2];
-      if (tag === 0x61 /* a */) {
+      if (bytes[start + 2] === 0x61 /* a */) {
         // The archive runs to the end of the file: kept as its bytes, parsed only when read.
         const archive = Buffer.allocUnsafe(this.size - at);
         readSync(this.fd, archive, 0, archive.length, at);
         hash.update(archive);
-        state.archive = archive;
+        loaded.state.loadArchive(archive);
         break;
       }
       // With its newline: a line cut short by a lost newline changes the checksum too.
       hash.update(bytes.subarray(start, at + (end - start) < this.size ? end + 1 : end));
-      if (bytes[start] !== 0x5b || bytes[start + 1] !== 0x22) {
-        bad ??= `line at byte ${at} is not a checkpoint line`;
-        continue;
-      }
-      const line = this.parseJson(bytes.toString('utf8', start, end)) as unknown[];
-      const value = line[1];
-      switch (tag) {
-        case 0x75 /* u */:
-          state.customers.push(value as Customer);
-          break;
-        case 0x63 /* c */:
-          {
-            const c = value as Conversation;
-            state.conversations.push(c);
-            if (line[2]) messagePositions.set(c.id, line[2] as string);
-            break;
-          }
-        case 0x70 /* p */:
-          {
-            const pairs = value as string[];
-            for (let i = 0; i + 1 < pairs.length; i += 2)
-              messagePositions.set(pairs[i] as string, pairs[i + 1] as string);
-            break;
-          }
-        case 0x73 /* s */:
-          {
-            const pairs = value as Array<string | number>;
-            for (let i = 0; i + 1 < pairs.length; i += 2)
-              snapshotPositions.set(pairs[i] as string, pairs[i + 1] as number);
-            break;
-          }
-        case 0x64 /* d */:
-          for (const s of value as string[]) state.dedupe.push(s);
-          break;
-        case 0x6f /* o */:
-          state.outbox.push(value as OutboxEntry);
-          break;
-        case 0x6b /* k */:
-          {
-            const byId = state.records[value as string] ?? {};
-            state.records[value as string] = byId;
-            const pairs = line[2] as unknown[];
-            for (let i = 0; i + 1 < pairs.length; i += 2) byId[pairs[i] as string] = pairs[i + 1];
-            break;
-          }
-        default:
-          bad ??= `line at byte ${at} is not a checkpoint line`;
-      }
+      const known =
+        bytes[start] === 0x5b &&
+        bytes[start + 1] === 0x22 &&
+        load(loaded, this.parseJson(bytes.toString('utf8', start, end)) as unknown[]);
+      if (!known) bad ??= `line at byte ${at} is not a checkpoint line`;
     }
     // Checked last, over every byte: until then nothing read is trusted (the state is not used).
     if (hash.digest('hex') !== sha256) throw this.corrupt('its checksum does not match its content');
     if (bad) throw this.corrupt(bad);
-    return {
-      savedAt: body.savedAt,
-      journalPosition: body.journalPosition,
-      state,
-      messagePositions,
-      eventPositions: body.eventPositions,
-      eventPositionsLast: body.eventPositionsLast,
-      snapshotPositions,
-    };
+    return loaded;
   }
 
   /** Version 1: a JSON body line, then the archive as `id TAB customerId TAB json` lines. */
-  private readV1(headerLength: number, sha256: string): Checkpoint {
+  private readV1(headerLength: number, sha256: string): LoadedCheckpoint {
     const bytes = Buffer.allocUnsafe(this.size);
     readSync(this.fd, bytes, 0, this.size, 0);
     const newline = bytes.indexOf(0x0a);
@@ -277,8 +224,53 @@ export class CheckpointReader {
     v1.state.dedupe = dedupe;
     return {
       ...v1,
+      state: StoreState.fromDocument(v1.state),
       messagePositions: new Map(Object.entries(v1.messagePositions)),
       snapshotPositions: new Map(Object.entries(v1.snapshotPositions)),
     };
+  }
+}
+
+/** One line of a version 2 checkpoint into the state being loaded; false if it is no known line. */
+function load(into: LoadedCheckpoint, line: unknown[]): boolean {
+  const { state } = into;
+  const value = line[1];
+  switch (line[0]) {
+    case 'u':
+      state.loadCustomer(value as Customer);
+      return true;
+    case 'c': {
+      const c = state.loadConversation(value as Conversation);
+      if (line[2]) into.messagePositions.set(c.id, line[2] as string);
+      return true;
+    }
+    case 'p': {
+      const pairs = value as string[];
+      for (let i = 0; i + 1 < pairs.length; i += 2)
+        into.messagePositions.set(pairs[i] as string, pairs[i + 1] as string);
+      return true;
+    }
+    case 's': {
+      const pairs = value as Array<string | number>;
+      for (let i = 0; i + 1 < pairs.length; i += 2)
+        into.snapshotPositions.set(pairs[i] as string, pairs[i + 1] as number);
+      return true;
+    }
+    case 'd': {
+      const triples = value as string[];
+      for (let i = 0; i + 2 < triples.length; i += 3)
+        state.loadChannelId(triples[i] as Channel, triples[i + 1] as string, triples[i + 2] as string);
+      return true;
+    }
+    case 'o':
+      state.loadOutbox(value as OutboxEntry);
+      return true;
+    case 'k': {
+      const pairs = line[2] as unknown[];
+      for (let i = 0; i + 1 < pairs.length; i += 2) state.loadRecord(value as string, pairs[i] as string, pairs[i + 1]);
+      return true;
+    }
+    default:
+      return false;
   }
 }

@@ -28,8 +28,8 @@ import { dirname } from 'node:path';
 import type { Adapter } from 'lowdb';
 import { Low } from 'lowdb';
 import { StoreCorruptError, StoreVersionError } from '../../errors.js';
-import type { StateDocument } from '../state.js';
-import { CheckpointReader, type V2Body } from './checkpoint-reader.js';
+import { type StateDocument, StoreState } from '../state.js';
+import { CheckpointReader, type LoadedCheckpoint, type V2Body } from './checkpoint-reader.js';
 import { encodePositions } from './positions.js';
 
 export const STATE_SCHEMA_VERSION = 2;
@@ -53,10 +53,13 @@ export interface Checkpoint {
  * over the old one, fsync the directory. lowdb's own JSONFile renames without
  * fsync and pretty-prints, which costs more and survives less.
  */
-export class DurableJsonFile implements Adapter<Checkpoint> {
+/** Written from the state's document; read back as a loaded state. */
+export type CheckpointData = Checkpoint | LoadedCheckpoint;
+
+export class DurableJsonFile implements Adapter<CheckpointData> {
   constructor(private readonly file: string) {}
 
-  async read(): Promise<Checkpoint | null> {
+  async read(): Promise<LoadedCheckpoint | null> {
     let fd: number;
     try {
       // Synchronous: nothing else runs during start-up, and it skips a thread-pool round trip per chunk.
@@ -79,9 +82,10 @@ export class DurableJsonFile implements Adapter<Checkpoint> {
     return new StoreCorruptError(this.file, `it cannot be read: ${(err as Error).message}`, { cause: err });
   }
 
-  async write(data: Checkpoint): Promise<void> {
+  async write(data: CheckpointData): Promise<void> {
     // Serialised before the first await, so the file holds the state of this very moment.
-    const chunks = serialize(data);
+    const { state } = data;
+    const chunks = serialize({ ...data, state: state instanceof StoreState ? state.toDocument() : state });
     const tmp = `${this.file}.tmp-${process.pid}`;
     const handle = await open(tmp, 'w');
     try {
@@ -194,6 +198,6 @@ class ChunkWriter {
   }
 }
 
-export function checkpointDb(file: string): Low<Checkpoint | null> {
-  return new Low<Checkpoint | null>(new DurableJsonFile(file) as Adapter<Checkpoint | null>, null);
+export function checkpointDb(file: string): Low<CheckpointData | null> {
+  return new Low<CheckpointData | null>(new DurableJsonFile(file) as Adapter<CheckpointData | null>, null);
 }

@@ -34,7 +34,8 @@ import {
 import { describeIssues, StoreClosedError, StoreCorruptError, StoreWriteError } from '../../errors.js';
 import { StoreState } from '../state.js';
 import type { CommitResult, ConversationFilter, OutboxFilter, Store, WriteBatch } from '../store.js';
-import { type Checkpoint, checkpointDb } from './checkpoint.js';
+import { checkpointDb } from './checkpoint.js';
+import type { LoadedCheckpoint } from './checkpoint-reader.js';
 import { Journal } from './journal.js';
 import { DataDirLock } from './lock.js';
 import { decodePositions, GrowingPositions } from './positions.js';
@@ -113,7 +114,7 @@ export class EmbeddedStore implements Store {
     await this.lock.acquire();
     try {
       await this.db.read();
-      const checkpoint = this.db.data;
+      const checkpoint = this.db.data as LoadedCheckpoint | null;
       if (checkpoint) {
         this.restore(checkpoint);
         this.lastCheckpointBytes = (await stat(this.checkpointFile)).size;
@@ -201,7 +202,7 @@ export class EmbeddedStore implements Store {
     this.db.data = {
       savedAt: new Date().toISOString(),
       journalPosition: position,
-      state: this.state.toDocument(),
+      state: this.state,
       messagePositions: this.messagePositions,
       eventPositions: this.eventPositions.encode(),
       eventPositionsLast: this.eventPositions.last,
@@ -216,8 +217,8 @@ export class EmbeddedStore implements Store {
     });
   }
 
-  private restore(c: Checkpoint): void {
-    this.state = StoreState.fromDocument(c.state);
+  private restore(c: LoadedCheckpoint): void {
+    this.state = c.state;
     this.messagePositions = c.messagePositions;
     this.eventPositions = new GrowingPositions(c.eventPositions, c.state.lastSeq, c.eventPositionsLast);
     this.snapshotPositions = c.snapshotPositions;

@@ -1,0 +1,93 @@
+import type { Conversation } from '../domain.js';
+
+/**
+ * Resolved conversations loaded from a checkpoint, as their JSON text with
+ * an index by id and by customer; each is parsed when read. Updating one
+ * (a reopen, a merge) moves it back among the parsed conversations.
+ */
+export class ArchivedConversations {
+  private readonly texts = new Map<string, { customerId: string; json: string }>();
+  private readonly byCustomer = new Map<string, Set<string>>();
+  /** The archive as loaded, indexed on first use: start-up only keeps the text. */
+  private pending: string | Buffer = '';
+  private pendingCount = 0;
+
+  get size(): number {
+    return this.texts.size + this.pendingCount;
+  }
+
+  load(archive: string | Buffer): void {
+    this.index();
+    this.pending = archive;
+    let count = 0;
+    for (let i = archive.indexOf('\n'); i >= 0; i = archive.indexOf('\n', i + 1)) count++;
+    const last = typeof archive === 'string' ? archive.charCodeAt(archive.length - 1) : archive[archive.length - 1];
+    if (archive.length > 0 && last !== 0x0a) count++;
+    this.pendingCount = count;
+  }
+
+  private index(): void {
+    if (this.pending.length === 0) return;
+    const archive = this.pending.toString();
+    this.pending = '';
+    this.pendingCount = 0;
+    for (const line of archive.split('\n')) {
+      if (line === '') continue;
+      const { id, customerId, json } = splitArchiveLine(line);
+      this.texts.set(id, { customerId, json });
+      let ids = this.byCustomer.get(customerId);
+      if (!ids) {
+        ids = new Set();
+        this.byCustomer.set(customerId, ids);
+      }
+      ids.add(id);
+    }
+  }
+
+  serialize(alsoResolved: readonly Conversation[]): string {
+    this.index();
+    const lines: string[] = [];
+    for (const [id, { customerId, json }] of this.texts) lines.push(archiveLine(id, customerId, json));
+    for (const c of alsoResolved) lines.push(archiveLine(c.id, c.customerId, JSON.stringify(c)));
+    return lines.join('\n');
+  }
+
+  get(id: string): Conversation | undefined {
+    this.index();
+    const entry = this.texts.get(id);
+    return entry === undefined ? undefined : (JSON.parse(entry.json) as Conversation);
+  }
+
+  list(customerId?: string): Conversation[] {
+    this.index();
+    const ids = customerId === undefined ? this.texts.keys() : (this.byCustomer.get(customerId) ?? new Set<string>());
+    const out: Conversation[] = [];
+    for (const id of ids) {
+      const c = this.get(id);
+      if (c) out.push(c);
+    }
+    return out;
+  }
+
+  delete(id: string): void {
+    this.index();
+    const entry = this.texts.get(id);
+    if (!entry) return;
+    this.texts.delete(id);
+    this.byCustomer.get(entry.customerId)?.delete(id);
+  }
+}
+
+/** One resolved conversation as a line of the checkpoint's archive. */
+export const archiveLine = (id: string, customerId: string, json: string): string =>
+  `["a",${JSON.stringify(id)},${JSON.stringify(customerId)},${json}]`;
+
+const ARCHIVE_LINE = /^\["a","([^"\\]*)","([^"\\]*)",/;
+
+function splitArchiveLine(line: string): { id: string; customerId: string; json: string } {
+  const m = ARCHIVE_LINE.exec(line);
+  if (m) return { id: m[1] as string, customerId: m[2] as string, json: line.slice(m[0].length, -1) };
+  // Ids that JSON had to escape: rare, so parsed the slow way.
+  const [, id, customerId, c] = JSON.parse(line) as [string, string, string, Conversation];
+  return { id, customerId, json: JSON.stringify(c) };
+}
