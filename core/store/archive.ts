@@ -8,6 +8,8 @@ import type { Conversation } from '../domain.js';
 export class ArchivedConversations {
   private readonly texts = new Map<string, { customerId: string; json: string }>();
   private readonly byCustomer = new Map<string, Set<string>>();
+  /** Ids newest activity first, sorted on the first listing that wants only the newest. */
+  private recency: string[] | undefined;
   /** The archive as loaded, indexed on first use: start-up only keeps the text. */
   private pending: string | Buffer = '';
   private pendingCount = 0;
@@ -67,6 +69,38 @@ export class ArchivedConversations {
       if (c) out.push(c);
     }
     return out;
+  }
+
+  /**
+   * Offers archived conversations to `take`, newest activity first, until it
+   * has accepted `limit`: the newest few are found without parsing them all.
+   */
+  newest(limit: number, take: (c: Conversation) => boolean, customerId?: string): void {
+    this.index();
+    this.recency ??= this.sortedByRecency();
+    let taken = 0;
+    for (const id of this.recency) {
+      if (taken >= limit) return;
+      const entry = this.texts.get(id);
+      if (!entry || (customerId !== undefined && entry.customerId !== customerId)) continue;
+      if (take(JSON.parse(entry.json) as Conversation)) taken++;
+    }
+  }
+
+  private sortedByRecency(): string[] {
+    const at = new Map<string, string>();
+    for (const [id, { json }] of this.texts) {
+      // Written by JSON.stringify: the key appears once, its value an ISO timestamp.
+      const i = json.indexOf('"lastMessageAt":"');
+      at.set(id, i < 0 ? '' : json.slice(i + 17, json.indexOf('"', i + 17)));
+    }
+    const ids = [...this.texts.keys()];
+    ids.sort((a, b) => {
+      const x = at.get(a) as string;
+      const y = at.get(b) as string;
+      return x < y ? 1 : x > y ? -1 : 0;
+    });
+    return ids;
   }
 
   delete(id: string): void {

@@ -160,12 +160,13 @@ export class StoreState {
 
   listConversations(filter: ConversationFilter = {}): Conversation[] {
     const out: Conversation[] = [];
-    const keep = (c: Conversation): void => {
-      if (filter.modes && !filter.modes.includes(c.mode)) return;
-      if (filter.channel && c.channel !== filter.channel) return;
-      if (filter.customerId && c.customerId !== filter.customerId) return;
-      if (filter.assignee && c.assignee !== filter.assignee) return;
+    const keep = (c: Conversation): boolean => {
+      if (filter.modes && !filter.modes.includes(c.mode)) return false;
+      if (filter.channel && c.channel !== filter.channel) return false;
+      if (filter.customerId && c.customerId !== filter.customerId) return false;
+      if (filter.assignee && c.assignee !== filter.assignee) return false;
       out.push(c);
+      return true;
     };
     // The queue and the agents' conversations are asked for on every clock tick: read from their index.
     if (filter.modes?.every((m) => this.withHumans.has(m))) {
@@ -175,7 +176,9 @@ export class StoreState {
     } else {
       for (const c of this.conversations.values()) keep(c);
       if (!filter.modes || filter.modes.includes('resolved')) {
-        for (const c of this.archived.list(filter.customerId)) keep(c);
+        // With a limit (the wait estimate's recent resolved ones), only the archive's newest are parsed.
+        if (filter.limit !== undefined) this.archived.newest(filter.limit, keep, filter.customerId);
+        else for (const c of this.archived.list(filter.customerId)) keep(c);
       }
     }
     out.sort((a, b) => (a.lastMessageAt < b.lastMessageAt ? 1 : a.lastMessageAt > b.lastMessageAt ? -1 : 0));

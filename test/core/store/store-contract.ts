@@ -151,6 +151,45 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       });
     });
 
+    it('lists the newest resolved conversations first, however many there are, resolved before a restart or after', async () => {
+      await store.commit({
+        conversations: [1, 5, 3, 2].map((i) =>
+          conversation(`cnv_r${i}`, `cus_${i}`, {
+            lastMessageAt: at(i),
+            mode: 'resolved',
+            channel: i === 3 ? 'botframework' : 'telegram',
+          }),
+        ),
+      });
+      await andAfterReopen(async (s) => {
+        expect((await s.listConversations({ modes: ['resolved'], limit: 2 })).map((c) => c.id)).toEqual([
+          'cnv_r5',
+          'cnv_r3',
+        ]);
+        expect(
+          (await s.listConversations({ modes: ['resolved'], channel: 'telegram', limit: 2 })).map((c) => c.id),
+        ).toEqual(['cnv_r5', 'cnv_r2']);
+      });
+      // Resolved since the restart: a live one among the archived.
+      await store.commit({
+        conversations: [conversation('cnv_r4', 'cus_4', { lastMessageAt: at(4), mode: 'resolved' })],
+      });
+      await andAfterReopen(async (s) => {
+        expect((await s.listConversations({ modes: ['resolved'], limit: 3 })).map((c) => c.id)).toEqual([
+          'cnv_r5',
+          'cnv_r4',
+          'cnv_r3',
+        ]);
+        expect((await s.listConversations({ limit: 10 })).map((c) => c.id)).toEqual([
+          'cnv_r5',
+          'cnv_r4',
+          'cnv_r3',
+          'cnv_r2',
+          'cnv_r1',
+        ]);
+      });
+    });
+
     it('keeps each conversation’s messages in the order they were appended', async () => {
       await store.commit({ messages: [message('m1', 'cnv_1'), message('m2', 'cnv_2')] });
       await store.commit({ messages: [message('m3', 'cnv_1'), message('m4', 'cnv_1')] });
