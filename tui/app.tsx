@@ -1,5 +1,5 @@
 import { Box, Text, useApp } from 'ink';
-import { useCallback, useRef, useState } from 'react';
+import { useCallback, useMemo, useRef, useState } from 'react';
 import type { AdminClient, AgentView, Presence } from './client.js';
 import { useAgents } from './hooks/use-agents.js';
 import { useAlerts } from './hooks/use-alerts.js';
@@ -229,7 +229,8 @@ function Desk(props: AppProps): React.JSX.Element {
 
   const alert = alerts.alert;
   const showAlert = alert !== undefined && (status === undefined || alert.at >= status.at);
-  const counts = board.set.counts(now, me.id);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: board.version says when the set changed
+  const counts = useMemo(() => board.set.counts(now, me.id), [board.set, board.version, now, me.id]);
 
   return (
     <Box flexDirection="column" width={width} height={height}>
@@ -249,7 +250,8 @@ function Desk(props: AppProps): React.JSX.Element {
         />
       ) : null}
       {/* Kept mounted under the help: a draft, a scroll position and the presence lock survive it. */}
-      <Box display={overlay?.kind === 'help' ? 'none' : 'flex'} flexGrow={1} flexShrink={1} overflow="hidden">
+      {/* Clipped vertically only: a horizontal clip makes Ink cut every line with slice-ansi, each frame. */}
+      <Box display={overlay?.kind === 'help' ? 'none' : 'flex'} flexGrow={1} flexShrink={1} overflowY="hidden">
         {screen}
       </Box>
       {overlay?.kind === 'command' ? (

@@ -163,7 +163,7 @@ describe('queue board', () => {
     expect(c.callsOf('takeover').map((x) => x.args[0])).toEqual(['c_bot']);
   });
 
-  it('is live: an assignment moves a row at once, a new handoff appears after a reload, a resolved one goes', async () => {
+  it('is live: an assignment moves a row at once, a new handoff appears, a resolved one goes', async () => {
     const c = client();
     app = await renderApp(c);
     await app.see('Bruno');

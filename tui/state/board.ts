@@ -1,12 +1,13 @@
 /**
  * The open conversations the TUI knows of (queued, assigned, bot-handled),
- * kept current between reloads by applying events: what an event says is
- * applied at once, what it cannot say (a new conversation, a new preview, a
- * new SLA deadline) asks for a reload. Views, filters and urgency are
- * computed here, apart from React, so that they are tested and benchmarked
- * as plain functions.
+ * kept current by applying events: what an event says is applied at once,
+ * what it cannot say (a new conversation, a new preview, a new SLA deadline)
+ * asks for that one conversation to be fetched again. Views, filters and
+ * urgency are computed here, apart from React, so that they are tested and
+ * benchmarked as plain functions.
  */
-import type { ConversationRow, DomainEvent } from '../client.js';
+import { isBreached, slaDeadline } from '../../core/index.js';
+import type { ConversationDetail, ConversationRow, DomainEvent } from '../client.js';
 
 export type Urgency = 'breached' | 'warning' | 'ok' | 'none';
 export type ViewName = 'queue' | 'mine' | 'bot' | 'all';
@@ -20,10 +21,7 @@ export const VIEWS: ReadonlyArray<{ readonly name: ViewName; readonly descriptio
 
 /** The SLA deadline the board counts down to. */
 export function slaDue(row: ConversationRow): string | undefined {
-  if (row.slaDueAt) return row.slaDueAt;
-  const s = row.sla;
-  const dues = [s.firstResponseDueAt, s.nextResponseDueAt, s.resolutionDueAt].filter((d): d is string => !!d);
-  return dues.sort()[0];
+  return row.slaDueAt ?? slaDeadline(row);
 }
 
 export function urgencyOf(row: ConversationRow, now: Date): Urgency {
@@ -118,8 +116,8 @@ export interface BoardCounts {
   readonly mine: number;
 }
 
-/** Events that change what a row shows, though they do not say to what: the row is reloaded. */
-const RELOAD_EVENTS = new Set([
+/** Events that change what a row shows, though they do not say to what: the row is fetched again. */
+const REFETCH_EVENTS = new Set([
   'handoff.requested',
   'conversation.opened',
   'conversation.reopened',
@@ -133,42 +131,106 @@ const RELOAD_EVENTS = new Set([
   'sla.breached',
 ]);
 
+interface Entry {
+  readonly row: ConversationRow;
+  /** Orders as compareUrgency does, as one string: sorting and finding compare strings only. */
+  readonly key: string;
+  /** The SLA deadline in ms (Infinity when no clock runs), for counting breaches without parsing dates. */
+  readonly dueMs: number;
+}
+
+function entry(row: ConversationRow): Entry {
+  const due = slaDue(row);
+  const rank = 9 - (PRIORITY_RANK[row.priority] ?? 1);
+  // ISO timestamps of one format order as strings; '~' sorts after every digit: no deadline goes last.
+  const key = `${due ?? '~'}\u0000${rank}\u0000${row.sla.queuedAt ?? row.createdAt}\u0000${row.id}`;
+  return { row, key, dueMs: due ? Date.parse(due) : Number.POSITIVE_INFINITY };
+}
+
+/** Index of the first entry whose key is not below `key`. */
+function lowerBound(sorted: readonly Entry[], key: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]!.key < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The rows by id, and (once asked for) in urgency order. The order is kept
+ * up to date one row at a time: 50 events a second must not mean sorting
+ * 10,000 rows 50 times a second. Only a reload sorts everything.
+ */
 export class ConversationSet {
-  readonly #rows = new Map<string, ConversationRow>();
-  #sorted: ConversationRow[] | undefined;
+  readonly #entries = new Map<string, Entry>();
+  #sorted: Entry[] | undefined;
+  #rows: ConversationRow[] | undefined;
   /** Goes up on every change; views are recomputed when it does. */
   version = 0;
 
   get size(): number {
-    return this.#rows.size;
+    return this.#entries.size;
   }
 
   get(id: string): ConversationRow | undefined {
-    return this.#rows.get(id);
+    return this.#entries.get(id)?.row;
   }
 
   replace(rows: readonly ConversationRow[]): void {
-    this.#rows.clear();
-    for (const r of rows) if (r.mode !== 'resolved') this.#rows.set(r.id, r);
+    this.#entries.clear();
+    for (const r of rows) if (r.mode !== 'resolved') this.#entries.set(r.id, entry(r));
+    this.#sorted = undefined;
     this.#changed();
   }
 
   /** The server's fresh copy of one conversation (after an action). */
   upsert(row: Partial<ConversationRow> & { id: string }): void {
-    const current = this.#rows.get(row.id);
-    if (row.mode === 'resolved') this.#rows.delete(row.id);
-    else if (current) this.#rows.set(row.id, { ...current, ...row });
-    else return;
+    const current = this.#entries.get(row.id);
+    if (!current) return;
+    if (row.mode === 'resolved') this.#remove(row.id);
+    else this.#put({ ...current.row, ...row });
     this.#changed();
   }
 
-  /** Applies what the event tells; true when the set should be reloaded for the rest. */
+  /** A conversation as fetched on its own: added, replaced, or dropped when resolved. */
+  putDetail(detail: Pick<ConversationDetail, 'conversation' | 'customer' | 'placeInLine'>, now: Date): void {
+    const c = detail.conversation;
+    if (c.mode === 'resolved') {
+      if (!this.#entries.has(c.id)) return;
+      this.#remove(c.id);
+    } else {
+      const customer = detail.customer;
+      this.#put({
+        ...c,
+        customer: {
+          id: customer.id,
+          displayName: customer.displayName ?? customer.identities.find((i) => i.displayName)?.displayName,
+          language: customer.language,
+        },
+        slaDueAt: slaDeadline(c),
+        breached: isBreached(c, now),
+        ...(detail.placeInLine ? { placeInLine: detail.placeInLine } : {}),
+      });
+    }
+    this.#changed();
+  }
+
+  forget(id: string): void {
+    if (!this.#entries.has(id)) return;
+    this.#remove(id);
+    this.#changed();
+  }
+
+  /** Applies what the event tells; true when the conversation should be fetched again for the rest. */
   apply(e: DomainEvent): boolean {
     const id = e.conversationId;
     if (id === undefined) return false;
-    const row = this.#rows.get(id);
-    const reload = RELOAD_EVENTS.has(e.type);
-    if (!row) return reload || e.type.startsWith('conversation.');
+    const row = this.#entries.get(id)?.row;
+    const reload = REFETCH_EVENTS.has(e.type);
+    if (!row) return reload || (e.type.startsWith('conversation.') && e.type !== 'conversation.resolved');
     const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
     let next: ConversationRow | undefined = row;
     switch (e.type) {
@@ -204,16 +266,20 @@ export class ConversationSet {
         next = { ...row, mode: 'queued', assignee: undefined };
         break;
     }
-    if (next === undefined) this.#rows.delete(id);
-    else if (next !== row) this.#rows.set(id, next);
-    if (next !== row) this.#changed();
+    if (next === row) return reload;
+    if (next === undefined) this.#remove(id);
+    else this.#put(next);
+    this.#changed();
     return reload;
   }
 
   /** Every row, most urgent first (cached until the next change). */
   sorted(): readonly ConversationRow[] {
-    this.#sorted ??= [...this.#rows.values()].sort(compareUrgency);
-    return this.#sorted;
+    if (!this.#sorted) {
+      this.#sorted = [...this.#entries.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    }
+    this.#rows ??= this.#sorted.map((x) => x.row);
+    return this.#rows;
   }
 
   view(view: ViewName, filter: Filter, meId: string): ConversationRow[] {
@@ -222,19 +288,42 @@ export class ConversationSet {
   }
 
   counts(now: Date, meId: string): BoardCounts {
+    const at = now.getTime();
     let queued = 0;
     let breached = 0;
     let mine = 0;
-    for (const r of this.#rows.values()) {
+    for (const { row: r, dueMs } of this.#entries.values()) {
       if (r.mode === 'queued') queued++;
-      if (r.mode === 'agent' && r.assignee === meId) mine++;
-      if ((r.mode === 'queued' || r.mode === 'agent') && urgencyOf(r, now) === 'breached') breached++;
+      else if (r.mode !== 'agent') continue;
+      else if (r.assignee === meId) mine++;
+      if (r.breached || dueMs <= at) breached++;
     }
     return { queued, breached, mine };
   }
 
+  #put(row: ConversationRow): void {
+    const next = entry(row);
+    const old = this.#entries.get(row.id);
+    this.#entries.set(row.id, next);
+    const sorted = this.#sorted;
+    if (!sorted) return;
+    if (old && old.key === next.key) {
+      sorted[lowerBound(sorted, old.key)] = next;
+      return;
+    }
+    if (old) sorted.splice(lowerBound(sorted, old.key), 1);
+    sorted.splice(lowerBound(sorted, next.key), 0, next);
+  }
+
+  #remove(id: string): void {
+    const old = this.#entries.get(id);
+    if (!old) return;
+    this.#entries.delete(id);
+    if (this.#sorted) this.#sorted.splice(lowerBound(this.#sorted, old.key), 1);
+  }
+
   #changed(): void {
-    this.#sorted = undefined;
+    this.#rows = undefined;
     this.version++;
   }
 }

@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { memo, useRef } from 'react';
+import { memo, useMemo, useRef } from 'react';
 import { fitTo } from '../text.js';
 
 export interface Column<T> {
@@ -56,7 +56,7 @@ export function Table<T>(props: TableProps<T>): React.JSX.Element {
   const start = useRef(0);
   const height = Math.max(1, props.height);
   start.current = windowStart(start.current, props.selected, height, props.rows.length);
-  const widths = columnWidths(props.columns, props.width);
+  const widths = useMemo(() => columnWidths(props.columns, props.width), [props.columns, props.width]);
   const visible = props.rows.slice(start.current, start.current + height);
   const header = props.columns.map((c, i) => fitTo(c.title, widths[i]!, c.align)).join(' ');
   return (

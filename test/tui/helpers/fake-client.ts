@@ -38,7 +38,7 @@ export function agent(over: Partial<AgentView> & { id: string; name: string }): 
 let seq = 0;
 export function row(over: Partial<ConversationRow> & { id: string }): ConversationRow {
   const n = ++seq;
-  return {
+  const r: ConversationRow = {
     customerId: `cus_${over.id}`,
     channel: 'telegram',
     mode: 'queued',
@@ -55,6 +55,12 @@ export function row(over: Partial<ConversationRow> & { id: string }): Conversati
     breached: false,
     ...over,
   };
+  // As the server has it: the row's deadline is one of the conversation's own.
+  const s = r.sla;
+  if (r.slaDueAt && !s.firstResponseDueAt && !s.nextResponseDueAt && !s.resolutionDueAt) {
+    return { ...r, sla: { ...s, firstResponseDueAt: r.slaDueAt } };
+  }
+  return r;
 }
 
 export function message(over: Partial<Message> & { id: string; conversationId: string }): Message {
@@ -132,10 +138,26 @@ export class FakeClient implements AdminClient {
     );
   }
   conversation(id: string) {
-    return this.#call('conversation', [id], () => {
+    return this.#call('conversation', [id], (): ConversationDetail => {
       const d = this.details.get(id);
-      if (!d) throw new AdminApiError('E_NOT_FOUND', `No conversation with id "${id}".`, 404);
-      return d;
+      if (d) return d;
+      // A conversation only on the board: its detail as the server would give it, without messages.
+      const r = this.rows.find((x) => x.id === id);
+      if (!r) throw new AdminApiError('E_NOT_FOUND', `No conversation with id "${id}".`, 404);
+      return {
+        conversation: stripRow(r),
+        customer: {
+          id: r.customer.id,
+          displayName: r.customer.displayName,
+          language: r.customer.language,
+          identities: [{ channel: r.channel, externalId: r.customer.id }],
+          createdAt: r.createdAt,
+        },
+        messages: [],
+        history: [],
+        viewers: [],
+        ...(r.placeInLine ? { placeInLine: r.placeInLine } : {}),
+      };
     });
   }
   #act(method: string, id: string, change: Partial<Conversation>, extra: unknown[] = []) {
