@@ -57,8 +57,11 @@ Examples:
       });
 
       let stopping = false;
+      let tuiOpen = false;
       const stop = async (code: number): Promise<never> => {
         stopping = true;
+        // A signal while the UI is drawn: give the shell its screen back, as quitting the UI does.
+        if (tuiOpen) restoreTerminal();
         try {
           await demo.stop();
         } catch (err) {
@@ -78,8 +81,11 @@ Examples:
         demo.start();
         let code = 0;
         try {
+          tuiOpen = true;
           await openTui(demo.url, demo.supervisor.token);
+          tuiOpen = false;
         } catch (err) {
+          tuiOpen = false;
           const coded =
             typeof (err as { code?: unknown }).code === 'string' ? ` [${(err as { code: string }).code}]` : '';
           process.stderr.write(`caredesk: ${(err as Error).message}${coded}\n`);
@@ -100,6 +106,12 @@ Examples:
       demo.start();
       await new Promise<never>(() => undefined);
     });
+}
+
+/** What the UI does to the terminal when it quits (raw mode, alternate screen, hidden cursor), undone. */
+function restoreTerminal(): void {
+  if (process.stdin.isTTY) process.stdin.setRawMode(false);
+  if (process.stdout.isTTY) process.stdout.write('\x1b[?25h\x1b[?1049l');
 }
 
 /** The supervisors' UI on the demo, as Sofia; resolves when she quits it. */

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,6 +106,29 @@ describe('caredesk demo', () => {
 
       tui.keys('C-c');
       expect(await tui.exited(20_000)).toBe(0);
+      expect(demoDirs()).toEqual([]);
+    } finally {
+      tui.kill();
+    }
+  });
+});
+
+describe('caredesk demo, stopped from outside', () => {
+  it('SIGTERM while the terminal UI is open gives the terminal back and removes the directory', async () => {
+    const tui = TmuxSession.start({
+      command: [process.execPath, BIN, 'demo', '--customers', '2', '--rate', '120'],
+      cwd: ROOT,
+      env: { TMPDIR: tmp, XDG_CONFIG_HOME: tmp },
+    });
+    try {
+      await tui.waitFor(/ dev\s+giulia\s+it\s/, 30_000, 'the board');
+      expect(tui.display('#{alternate_on}')).toBe('1');
+      // The pane runs sh, which runs caredesk: signal caredesk itself, as `kill` or a service manager would.
+      const shell = tui.display('#{pane_pid}');
+      const pid = execFileSync('pgrep', ['-P', shell], { encoding: 'utf8' }).trim();
+      process.kill(Number(pid), 'SIGTERM');
+      expect(await tui.exited(20_000)).toBe(0);
+      expect(tui.display('#{alternate_on}')).toBe('0');
       expect(demoDirs()).toEqual([]);
     } finally {
       tui.kill();

@@ -65,14 +65,24 @@ export class TmuxSession {
       String(options.height ?? 36),
       ...(options.cwd ? ['-c', options.cwd] : []),
       ...env,
+      // Through sh, which prints the exit status: tmux does not always reap a program that ends while
+      // the machine is busy (it stays a zombie, the pane dead without a status), but the screen keeps the line.
+      'sh',
+      '-c',
+      '"$@"; echo "[exit status $?]"',
+      'sh',
       ...options.command,
     );
     return session;
   }
 
-  /** The screen as text, one line per row; with `escapes`, colours and attributes as SGR sequences. */
-  capture(options: { escapes?: boolean } = {}): string {
-    return this.tmux('capture-pane', '-p', ...(options.escapes ? ['-e'] : []), '-t', this.name);
+  /**
+   * The screen as text, one line per row; with `escapes`, colours and attributes as SGR sequences;
+   * with `history`, the lines scrolled off the top first.
+   */
+  capture(options: { escapes?: boolean; history?: boolean } = {}): string {
+    const flags = [...(options.escapes ? ['-e'] : []), ...(options.history ? ['-S', '-'] : [])];
+    return this.tmux('capture-pane', '-p', ...flags, '-t', this.name);
   }
 
   /** The screen's rows (exactly `height` of them). */
@@ -103,6 +113,7 @@ export class TmuxSession {
     probe: string | RegExp | ((screen: string) => T | undefined | false),
     timeoutMs = 15_000,
     what = String(probe),
+    endIsFine = false,
   ): Promise<T> {
     const check =
       typeof probe === 'function'
@@ -115,7 +126,7 @@ export class TmuxSession {
       screen = this.capture();
       const found = check(screen);
       if (found !== undefined && found !== false) return found;
-      if (this.display('#{pane_dead}') === '1') {
+      if (!endIsFine && /^\[exit status \d+\]$/m.test(this.capture({ history: true }))) {
         throw new Error(`The program in tmux exited while waiting for ${what}. Last screen:\n${screen}`);
       }
       if (Date.now() > deadline) {
@@ -127,17 +138,14 @@ export class TmuxSession {
 
   /** Resolves with the program's exit status once it has ended (its last screen stays). */
   async exited(timeoutMs = 15_000): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      // tmux marks the pane dead a moment before it has the status.
-      const [dead, status, signal] = this.display('#{pane_dead} #{pane_dead_status} #{pane_dead_signal}').split(' ');
-      if (dead === '1' && status) return Number(status);
-      if (dead === '1' && signal) throw new Error(`The program in tmux was killed by signal ${signal}.`);
-      if (Date.now() > deadline) {
-        throw new Error(`The program in tmux did not end within ${timeoutMs} ms. Last screen:\n${this.capture()}`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const status = await this.waitFor(
+      // tmux's "Pane is dead" notice can scroll the line off the screen: look in the history too.
+      () => /^\[exit status (\d+)\]$/m.exec(this.capture({ history: true }))?.[1],
+      timeoutMs,
+      'the program to end',
+      true,
+    );
+    return Number(status);
   }
 
   /** Ends the session and its tmux server (and with them the program). Safe to call twice. */
