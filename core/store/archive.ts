@@ -1,5 +1,11 @@
 import type { Conversation } from '../domain.js';
 
+export interface ArchiveSnapshot {
+  readonly text: string | Buffer;
+  readonly entries: ReadonlyArray<readonly [string, { readonly customerId: string; readonly json: string }]>;
+  readonly resolved: readonly Conversation[];
+}
+
 /**
  * Resolved conversations loaded from a checkpoint, as their JSON text with
  * an index by id and by customer; each is parsed when read. Updating one
@@ -46,12 +52,13 @@ export class ArchivedConversations {
     }
   }
 
-  serialize(alsoResolved: readonly Conversation[]): string {
-    this.index();
-    const lines: string[] = [];
-    for (const [id, { customerId, json }] of this.texts) lines.push(archiveLine(id, customerId, json));
-    for (const c of alsoResolved) lines.push(archiveLine(c.id, c.customerId, JSON.stringify(c)));
-    return lines.join('\n');
+  /**
+   * What a checkpoint writes, as of now: the text still unindexed (nothing was
+   * removed from it then), the indexed entries, and the resolved conversations
+   * given. Entries are immutable: later changes to the archive do not show.
+   */
+  snapshot(alsoResolved: readonly Conversation[]): ArchiveSnapshot {
+    return { text: this.pending, entries: [...this.texts], resolved: alsoResolved };
   }
 
   get(id: string): Conversation | undefined {

@@ -5,7 +5,7 @@
  * history (messages, events, flow snapshots) is kept by each in its own way.
  */
 import type { Agent, Channel, Conversation, Customer, Message, Mode, OutboxEntry } from '../domain.js';
-import { ArchivedConversations } from './archive.js';
+import { ArchivedConversations, type ArchiveSnapshot } from './archive.js';
 import { ByChannel } from './by-channel.js';
 import type { ConversationFilter, OutboxFilter, WriteBatch } from './store.js';
 
@@ -27,6 +27,8 @@ export interface StateDocument {
    * history it rarely reads (see ArchivedConversations).
    */
   archive?: string | Buffer;
+  /** The archive as a checkpoint writes it (toDocument); `archive` is what one read (version 1). */
+  archiveSnapshot?: ArchiveSnapshot;
   outbox: OutboxEntry[];
   agents: Agent[];
   records: Record<string, Record<string, unknown>>;
@@ -118,7 +120,7 @@ export class StoreState {
     return {
       customers: [...this.customers.values()],
       conversations: [...this.conversations.values()].filter((c) => c.mode !== 'resolved'),
-      archive: this.archived.serialize([...this.conversations.values()].filter((c) => c.mode === 'resolved')),
+      archiveSnapshot: this.archived.snapshot([...this.conversations.values()].filter((c) => c.mode === 'resolved')),
       outbox: [...this.outbox.values()],
       agents: [...this.agents.values()],
       records,

@@ -23,17 +23,19 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Adapter } from 'lowdb';
 import { Low } from 'lowdb';
 import { StoreCorruptError, StoreVersionError } from '../../errors.js';
+import { archiveLine } from '../archive.js';
 import { type StateDocument, StoreState } from '../state.js';
 import { CheckpointReader, type LoadedCheckpoint, type V2Body } from './checkpoint-reader.js';
 import { encodePositions } from './positions.js';
 
 export const STATE_SCHEMA_VERSION = 2;
-const CHUNK = 1 << 20;
+/** Bytes of lines serialised between two writes: the longest the event loop waits on a checkpoint. */
+const CHUNK = 256 * 1024;
 /** Entries per line of the batched sections: small enough to parse without a large string. */
 const BATCH = 1000;
 
@@ -82,14 +84,24 @@ export class DurableJsonFile implements Adapter<CheckpointData> {
     return new StoreCorruptError(this.file, `it cannot be read: ${(err as Error).message}`, { cause: err });
   }
 
+  /**
+   * The state is captured when this is called (lists of its immutable
+   * records, copies of the position indexes), then written a chunk at a time
+   * with the event loop free in between: a checkpoint of 100,000
+   * conversations no longer stops every conversation for as long as it takes.
+   */
   async write(data: CheckpointData): Promise<void> {
-    // Serialised before the first await, so the file holds the state of this very moment.
     const { state } = data;
-    const chunks = serialize({ ...data, state: state instanceof StoreState ? state.toDocument() : state });
+    const doc: Checkpoint = {
+      ...data,
+      state: state instanceof StoreState ? state.toDocument() : state,
+      messagePositions: copyPositions(data.messagePositions),
+      snapshotPositions: new Map(data.snapshotPositions),
+    };
     const tmp = `${this.file}.tmp-${process.pid}`;
     const handle = await open(tmp, 'w');
     try {
-      await handle.writev(chunks);
+      await writeCheckpoint(doc, handle);
       await handle.sync();
     } catch (err) {
       await handle.close();
@@ -107,8 +119,15 @@ export class DurableJsonFile implements Adapter<CheckpointData> {
   }
 }
 
-/** The checkpoint as the buffers to write, header first. */
-function serialize(data: Checkpoint): Buffer[] {
+/** Lists of positions only grow (appended in place): the checkpoint keeps them as they are now. */
+function copyPositions(positions: ReadonlyMap<string, string | number[]>): Map<string, string | number[]> {
+  const copy = new Map(positions);
+  for (const [id, p] of copy) if (typeof p !== 'string') copy.set(id, p.slice());
+  return copy;
+}
+
+/** Writes the checkpoint: a header with a placeholder checksum, the lines, then the checksum in place. */
+async function writeCheckpoint(data: Checkpoint, file: FileHandle): Promise<void> {
   const { state } = data;
   const body: V2Body = {
     savedAt: data.savedAt,
@@ -119,82 +138,103 @@ function serialize(data: Checkpoint): Buffer[] {
     eventPositions: data.eventPositions,
     eventPositionsLast: data.eventPositionsLast,
   };
-  const out = new ChunkWriter();
+  const bodyBuffer = Buffer.from(JSON.stringify(body));
+  const hash = createHash('sha256').update(bodyBuffer).update('\n');
+  const header = (sha: string): Buffer =>
+    Buffer.from(`{"caredesk":"state","schemaVersion":${STATE_SCHEMA_VERSION},"sha256":"${sha}","body":`);
+  let position = 0;
+  const write = async (bytes: Buffer): Promise<void> => {
+    let written = 0;
+    while (written < bytes.length) {
+      const { bytesWritten } = await file.write(bytes, written, bytes.length - written, position + written);
+      written += bytesWritten;
+    }
+    position += bytes.length;
+  };
+  await write(Buffer.concat([header('0'.repeat(64)), bodyBuffer, Buffer.from('}\n')]));
+  const out = new ChunkWriter(async (chunk) => {
+    hash.update(chunk);
+    await write(chunk);
+  });
+
   const encoded = (p: string | number[]): string => (typeof p === 'string' ? p : encodePositions(p));
-  for (const c of state.customers) out.line(`["u",${JSON.stringify(c)}]`);
+  for (const c of state.customers) await out.line(`["u",${JSON.stringify(c)}]`);
   const open = new Set<string>();
   for (const c of state.conversations) {
     const p = data.messagePositions.get(c.id);
-    out.line(`["c",${JSON.stringify(c)},${JSON.stringify(p === undefined ? '' : encoded(p))}]`);
+    await out.line(`["c",${JSON.stringify(c)},${JSON.stringify(p === undefined ? '' : encoded(p))}]`);
     open.add(c.id);
   }
   let batch: unknown[] = [];
-  const flush = (tag: string, prefix = ''): void => {
-    if (batch.length > 0) out.line(`["${tag}",${prefix}${JSON.stringify(batch)}]`);
+  const flush = async (tag: string, prefix = ''): Promise<void> => {
+    if (batch.length > 0) await out.line(`["${tag}",${prefix}${JSON.stringify(batch)}]`);
     batch = [];
   };
   for (const [id, p] of data.messagePositions) {
     if (open.has(id)) continue;
     batch.push(id, encoded(p));
-    if (batch.length >= 2 * BATCH) flush('p');
+    if (batch.length >= 2 * BATCH) await flush('p');
   }
-  flush('p');
+  await flush('p');
   for (const [id, p] of data.snapshotPositions) {
     batch.push(id, p);
-    if (batch.length >= 2 * BATCH) flush('s');
+    if (batch.length >= 2 * BATCH) await flush('s');
   }
-  flush('s');
+  await flush('s');
   for (let i = 0; i < state.dedupe.length; i += 3 * BATCH) {
-    out.line(`["d",${JSON.stringify(state.dedupe.slice(i, i + 3 * BATCH))}]`);
+    await out.line(`["d",${JSON.stringify(state.dedupe.slice(i, i + 3 * BATCH))}]`);
   }
-  for (const o of state.outbox) out.line(`["o",${JSON.stringify(o)}]`);
+  for (const o of state.outbox) await out.line(`["o",${JSON.stringify(o)}]`);
   for (const [collection, byId] of Object.entries(state.records)) {
     const prefix = `${JSON.stringify(collection)},`;
     for (const [id, value] of Object.entries(byId)) {
       batch.push(id, value);
-      if (batch.length >= 2 * BATCH) flush('k', prefix);
+      if (batch.length >= 2 * BATCH) await flush('k', prefix);
     }
-    flush('k', prefix);
+    await flush('k', prefix);
   }
-  if (state.archive && state.archive.length > 0) out.raw(Buffer.from(state.archive));
-  const lines = out.done();
-  const bodyBuffer = Buffer.from(JSON.stringify(body));
-  const hash = createHash('sha256').update(bodyBuffer).update('\n');
-  for (const b of lines) hash.update(b);
-  const header = `{"caredesk":"state","schemaVersion":${STATE_SCHEMA_VERSION},"sha256":"${hash.digest('hex')}","body":`;
-  return [Buffer.from(header), bodyBuffer, Buffer.from('}\n'), ...lines];
+  // The archive last: the reader keeps everything from its first line on as text.
+  const archive = state.archiveSnapshot;
+  if (archive) {
+    if (archive.text.length > 0) await out.raw(Buffer.from(archive.text));
+    for (const [id, { customerId, json }] of archive.entries) await out.line(archiveLine(id, customerId, json));
+    for (const c of archive.resolved) await out.line(archiveLine(c.id, c.customerId, JSON.stringify(c)));
+  }
+  await out.done();
+  const sha = header(hash.digest('hex'));
+  await file.write(sha, 0, sha.length, 0);
 }
 
-/** Joins lines into ~1 MiB buffers: few buffers to write, no string of the whole file. */
+/** Joins lines into chunks of ~CHUNK bytes handed to `sink` one at a time: no buffer of the whole file. */
 class ChunkWriter {
-  private readonly buffers: Buffer[] = [];
   private pending: string[] = [];
   private pendingLength = 0;
 
-  line(text: string): void {
+  constructor(private readonly sink: (chunk: Buffer) => Promise<void>) {}
+
+  async line(text: string): Promise<void> {
     this.pending.push(text);
     this.pendingLength += text.length + 1;
-    if (this.pendingLength >= CHUNK) this.flush();
+    if (this.pendingLength >= CHUNK) await this.flush();
   }
 
   /** Text already made of whole lines, each ending with a newline but possibly the last. */
-  raw(bytes: Buffer): void {
-    this.flush();
-    this.buffers.push(bytes);
-    if (bytes[bytes.length - 1] !== 0x0a) this.buffers.push(Buffer.from('\n'));
+  async raw(bytes: Buffer): Promise<void> {
+    await this.flush();
+    await this.sink(bytes[bytes.length - 1] === 0x0a ? bytes : Buffer.concat([bytes, Buffer.from('\n')]));
   }
 
-  done(): Buffer[] {
-    this.flush();
-    return this.buffers;
+  async done(): Promise<void> {
+    await this.flush();
   }
 
-  private flush(): void {
+  private async flush(): Promise<void> {
     if (this.pending.length === 0) return;
     this.pending.push('');
-    this.buffers.push(Buffer.from(this.pending.join('\n')));
+    const chunk = Buffer.from(this.pending.join('\n'));
     this.pending = [];
     this.pendingLength = 0;
+    await this.sink(chunk);
   }
 }
 
