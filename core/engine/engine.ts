@@ -27,7 +27,11 @@ export interface FlowCatalog {
 export interface FlowEngineOptions {
   readonly flows: FlowCatalog;
   readonly estimateWait?: WaitEstimator;
-  /** Most live actors kept in memory (default 10,000). */
+  /**
+   * Most live actors kept in memory (default 2,000: twice the 1,000 concurrent
+   * conversations of the budget). A live care actor holds ~6 KB; one evicted is
+   * rehydrated from its snapshot in about the time of a live step.
+   */
   readonly maxActors?: number;
   /** Evict actors idle this long (default 10 minutes). */
   readonly idleTtlMs?: number;
@@ -67,7 +71,7 @@ export class FlowEngine implements ConversationEngine {
   ) {
     this.clock = desk.clock;
     this.estimateWait = options.estimateWait ?? liveWaitEstimator();
-    this.actors = new ActorCache(options.maxActors ?? 10_000, options.idleTtlMs ?? 10 * 60_000);
+    this.actors = new ActorCache(options.maxActors ?? 2_000, options.idleTtlMs ?? 10 * 60_000);
   }
 
   /** Attaches to the desk and re-arms every timer left pending in the store. */
