@@ -29,6 +29,7 @@ import { EventEmitter } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import * as os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
@@ -358,6 +359,7 @@ async function measure(child: ChildProcess, server: string): Promise<void> {
   const total = SECONDS * keysPerSecond;
   const t0 = performance.now() + 50;
   loop.enable();
+  const cpuBefore = process.cpuUsage();
   for (let i = 0; i < total; i++) {
     const due = t0 + (i * 1000) / keysPerSecond;
     const wait = due - performance.now();
@@ -368,6 +370,8 @@ async function measure(child: ChildProcess, server: string): Promise<void> {
     latency.push(performance.now() - due);
   }
   loop.disable();
+  const cpu = process.cpuUsage(cpuBefore);
+  const wall = performance.now() - t0;
   child.send({ stop: true });
   const sent = await new Promise<number>((resolve) => child.once('message', (m: { sent: number }) => resolve(m.sent)));
   unsubscribe();
@@ -391,6 +395,9 @@ async function measure(child: ChildProcess, server: string): Promise<void> {
       eventsSeen,
       reloadsOfAllRows: conversationLoads,
       singleConversationFetches: conversationFetches,
+      // The TUI process's CPU over the wall time: low here means delays came from other processes.
+      cpuPercentOfOneCore: +(((cpu.user + cpu.system) / 1000 / wall) * 100).toFixed(1),
+      loadAverage: +(os.loadavg()[0] ?? 0).toFixed(2),
       keyLatencyMs: stats(latency),
       // How long the TUI's own work kept the event loop busy (what a key can be stuck behind).
       eventLoopDelayMs: {

@@ -1,5 +1,5 @@
 import { Box, Text, useApp } from 'ink';
-import { useCallback, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { AdminClient, AgentView, Presence } from './client.js';
 import { useAgents } from './hooks/use-agents.js';
 import { useAlerts } from './hooks/use-alerts.js';
@@ -115,9 +115,14 @@ function Desk(props: AppProps): React.JSX.Element {
   const actions = useRef<ActionHandler>(undefined);
   const bindings = bindingsFor(route.screen);
 
+  const statusTimer = useRef<NodeJS.Timeout>(undefined);
   const report = useCallback((text: string, kind: ReportKind = 'info') => {
     setStatus({ text: sanitizeLine(text), kind, at: Date.now() });
+    clearTimeout(statusTimer.current);
+    // An outcome stays long enough to be read, then makes room; errors stay longer.
+    statusTimer.current = setTimeout(() => setStatus(undefined), kind === 'error' ? 30_000 : 10_000);
   }, []);
+  useEffect(() => () => clearTimeout(statusTimer.current), []);
   const setCapture = useCallback(
     (on: boolean) => {
       if (captureRef.current !== on) hold();

@@ -59,11 +59,7 @@ export const GLOBAL_KEYS: readonly KeyBinding[] = [
 export const SCREEN_KEYS: Readonly<Record<ScreenName, readonly KeyBinding[]>> = {
   board: [
     b('enter', 'open', 'open the conversation', { visible: true }),
-    b('/', 'filter', 'filter: channel:… skill:… lang:… and words', {
-      visible: true,
-      aliases: ['f'],
-      args: '[channel:x skill:x lang:x text]',
-    }),
+    b('/', 'filter', 'filter: channel:x skill:x lang:x and words', { visible: true, aliases: ['f'], args: '[filter]' }),
     b('esc', 'clear-filter', 'clear the filter'),
     b('tab', 'next-view', 'next view: queue, mine, bot, all', { visible: true }),
     b('shift+tab', 'prev-view', 'previous view'),

@@ -15,8 +15,8 @@ function line(b: KeyBinding, width: number): string {
   const names = [b.action, ...(b.aliases ?? [])].join(' ');
   const command = `:${names}${b.args ? ` ${b.args}` : ''}`;
   const left = `${fitTo(keyLabel(b), 16)} ${b.description}${b.dangerous ? ' (asks first)' : ''}`;
-  const room = width - 2 - command.length;
-  return room > 30 ? `${fitTo(left, room)}${command}` : truncate(left, width - 2);
+  const room = width - 3 - command.length;
+  return room > 30 ? `${fitTo(left, room)} ${command}` : truncate(left, width - 2);
 }
 
 /** `?`: every key of this screen and the global ones, with their commands. Any key closes it. */
