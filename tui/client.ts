@@ -363,6 +363,8 @@ export class HttpAdminClient implements AdminClient {
       token: this.#token,
       lastEventId,
       fetch: this.#fetch,
+      // The server sends a comment every 15 s: three missed mean the connection is dead, even if TCP has not noticed.
+      idleTimeoutMs: 45_000,
       onState: handlers.onState,
       onMessage: (m) => {
         const event = toLiveEvent(m.event, m.data);

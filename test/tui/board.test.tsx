@@ -199,6 +199,10 @@ describe('queue board', () => {
     await app.see('Person 9999');
     await app.press('g');
     await app.see(/▸.*Person 0 /);
+    await app.press('\x1b[6~');
+    await app.see(/▸.*Person 23 /);
+    await app.press('\x1b[5~', 'j', 'j');
+    await app.see(/▸.*Person 2 /);
   });
 
   it('keys typed ahead in one chunk are taken one at a time, each after the last took effect', async () => {

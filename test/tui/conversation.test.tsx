@@ -222,4 +222,26 @@ describe('conversation screen', () => {
     await a.see('Whispered.');
     expect(c.callsOf('send').map((x) => x.args)).toEqual([['c_ann', '@Alice offer the goodwill credit', true]]);
   });
+
+  it('j/k and page keys scroll a long transcript; G goes back to the latest; R reloads it', async () => {
+    const c = new FakeClient(sam, [sam, alice, bob]);
+    withConversation(c);
+    const d = c.details.get('c_ann')!;
+    const many = Array.from({ length: 40 }, (_, i) => ({ ...d.messages[0]!, id: `mm${i}`, text: `line number ${i}` }));
+    c.details.set('c_ann', { ...d, messages: many });
+    const a = await open(c);
+    await a.see('line number 39');
+    expect(a.frame()).not.toContain('line number 20');
+    await a.press('k', 'k', 'k', 'k');
+    await a.see('more lines below (G: latest)');
+    expect(a.frame()).not.toContain('line number 39');
+    await a.press('\x1b[5~', '\x1b[5~', '\x1b[5~');
+    await a.see('line number 0');
+    await a.press('\x1b[6~', 'j', 'G');
+    await a.see('line number 39');
+    expect(a.frame()).not.toContain('more lines below');
+    const loads = c.callsOf('conversation').length;
+    await a.press('R');
+    await vi.waitFor(() => expect(c.callsOf('conversation').length).toBeGreaterThan(loads));
+  });
 });
