@@ -20,6 +20,13 @@ export interface DevChatOptions {
   readonly output?: NodeJS.WritableStream;
   /** After the input ends, how long to wait for late replies (ms). */
   readonly lingerMs?: number;
+  /**
+   * Send each line only once the previous one was answered (or after
+   * `answerTimeoutMs`, default 10,000): for input piped in as a script, so a
+   * slow server does not see every line at once and the last answers are not lost.
+   */
+  readonly waitForAnswers?: boolean;
+  readonly answerTimeoutMs?: number;
 }
 
 interface Reply {
@@ -27,12 +34,15 @@ interface Reply {
   suggestedActions?: { actions?: Array<{ title?: string; value?: unknown }> };
 }
 
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 export async function runDevChat(options: DevChatOptions): Promise<void> {
   const out = options.output ?? process.stdout;
   const user = options.user ?? `devchat-${process.env.USER ?? 'customer'}`;
   const conversationId = `devchat-${user}`;
   let choices: Array<{ title: string; value: string }> = [];
   let lastReplyAt = Date.now();
+  let replies = 0;
 
   const channel = createServer((req, res) => {
     let body = '';
@@ -41,6 +51,7 @@ export async function runDevChat(options: DevChatOptions): Promise<void> {
     });
     req.on('end', () => {
       lastReplyAt = Date.now();
+      replies++;
       let reply: Reply = {};
       try {
         reply = JSON.parse(body || '{}') as Reply;
@@ -92,16 +103,27 @@ export async function runDevChat(options: DevChatOptions): Promise<void> {
   try {
     out.write(`Connected to ${options.server} as ${user}. Type a message; Ctrl-D to leave.\n`);
     await post({ type: 'conversationUpdate', membersAdded: [{ id: user, name: user }] });
-    const lines = createInterface({ input: options.input ?? process.stdin, terminal: false });
+    const input = options.input ?? process.stdin;
+    const scripted = options.waitForAnswers === true;
+    const answerTimeout = options.answerTimeoutMs ?? 10_000;
+    const answered = async (seen: number): Promise<void> => {
+      const until = Date.now() + answerTimeout;
+      while (replies === seen && Date.now() < until) await sleep(50);
+    };
+    const lines = createInterface({ input, terminal: false });
+    let seen: number | undefined; // replies seen when the last line was sent
     for await (const line of lines) {
       const text = line.trim();
       if (text === '') continue;
+      if (scripted && seen !== undefined) await answered(seen);
       const picked = /^\d+$/.test(text) ? choices[Number(text) - 1] : undefined;
+      seen = replies;
       await post(picked ? { type: 'message', text: picked.title, value: picked.value } : { type: 'message', text });
     }
     // Input is over (Ctrl-D or the end of a pipe): let the last replies arrive.
+    if (scripted && seen !== undefined) await answered(seen);
     const linger = options.lingerMs ?? 2_000;
-    while (Date.now() - lastReplyAt < linger) await new Promise((r) => setTimeout(r, 100));
+    while (Date.now() - lastReplyAt < linger) await sleep(100);
   } finally {
     channel.closeAllConnections();
     await new Promise((r) => channel.close(r));

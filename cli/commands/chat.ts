@@ -30,6 +30,8 @@ in-memory store, and its effects are shown as they happen ([handoff: …], [tag:
         return;
       }
       const { runDevChat } = await import('../../bots/devchat/client.js');
-      await runDevChat({ server: opts.server, user: opts.user, language: opts.language });
+      // Lines piped in are a script: each waits for the answer to the one before.
+      const waitForAnswers = !process.stdin.isTTY;
+      await runDevChat({ server: opts.server, user: opts.user, language: opts.language, waitForAnswers });
     });
 }
