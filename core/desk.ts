@@ -11,13 +11,14 @@ import { handleLinkCommand } from './identity/link-command.js';
 import { type IngestResult, ingest } from './ingest.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { Store } from './store/store.js';
+import type { SurveyAnswerTaker } from './survey-window.js';
 import { handleChannelNotices } from './system-reply.js';
 import { KeyedMutex } from './util/keyed-mutex.js';
 
 export type StoredIngest = Extract<IngestResult, { status: 'stored' }>;
 
 /** Drives the bot side of conversations (core/engine implements it). */
-export interface ConversationEngine {
+export interface ConversationEngine extends Partial<SurveyAnswerTaker> {
   onCustomerMessage(stored: StoredIngest): Promise<void>;
 }
 

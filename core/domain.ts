@@ -97,6 +97,12 @@ export const ConversationSchema = z.object({
   lastMessageAt: Timestamp,
   lastMessagePreview: z.string().max(120).optional(),
   resolvedAt: Timestamp.optional(),
+  /**
+   * A resolved conversation whose flow asked its survey: until then the
+   * customer's messages that the flow takes as answers stay in this case
+   * instead of reopening it. Cleared when the flow finishes.
+   */
+  surveyUntil: Timestamp.optional(),
   messageCount: z.number().int().nonnegative(),
 });
 export type Conversation = z.infer<typeof ConversationSchema>;

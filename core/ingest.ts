@@ -22,6 +22,7 @@ import { describeIssues, InvalidInputError } from './errors.js';
 import type { EventBus } from './event-bus.js';
 import { identityKey } from './store/state.js';
 import type { Store } from './store/store.js';
+import { type SurveyAnswerTaker, surveyAnswered } from './survey-window.js';
 import type { KeyedMutex } from './util/keyed-mutex.js';
 
 /** What a channel hands to core, once it has translated its own update. */
@@ -60,6 +61,8 @@ export interface IngestDeps {
   readonly locks: KeyedMutex;
   /** The flow a new conversation on this channel starts with. */
   readonly flowFor: (channel: ParsedInbound['channel']) => string;
+  /** Says whether a resolved case's survey takes a message (the flow engine); without it none does. */
+  readonly engine?: Partial<SurveyAnswerTaker> | undefined;
 }
 
 export type IngestResult =
@@ -133,7 +136,10 @@ async function store(deps: IngestDeps, inbound: ReturnType<typeof parseInbound>)
   return deps.locks.run(customerLock(customerId), async () => {
     // Merged into another customer while we waited for the lock: continue as the survivor.
     if (!isNewCustomer && (await deps.store.getCustomer(customerId))?.mergedInto) return store(deps, inbound);
-    const open = await deps.store.findOpenConversation(customerId);
+    // A resolved case whose survey is still open takes the answers to it: no new conversation for a "5".
+    const open =
+      (await deps.store.findOpenConversation(customerId)) ??
+      (await surveyAnswered(deps.store, deps.engine, customerId, inbound, new Date(now)));
     const conversation: Conversation = open ?? {
       id: newId('cnv'),
       customerId,

@@ -12,7 +12,8 @@ import { type AnyActor, type AnyStateMachine, createActor } from 'xstate';
 import type { Clock } from '../clock.js';
 import type { ConversationEngine, Desk, StoredIngest } from '../desk.js';
 import type { Conversation, QuickReply } from '../domain.js';
-import { customerLock } from '../ingest.js';
+import { customerLock, type ParsedInbound } from '../ingest.js';
+import { surveyOpen } from '../survey-window.js';
 import { ActorCache, type LiveActor } from './actor-cache.js';
 import { type PlannedStep, planStep } from './plan.js';
 import { isFlowTimer, TIMER_COLLECTION, TimerTable } from './timers.js';
@@ -114,19 +115,7 @@ export class FlowEngine implements ConversationEngine {
   async onCustomerMessage(stored: StoredIngest): Promise<void> {
     const { inbound, conversation } = stored;
     if (inbound.kind === 'edit') return;
-    await this.step(conversation.id, (env, offered) => {
-      if (inbound.kind === 'action')
-        return { type: 'customer.action', value: inbound.actionValue ?? inbound.text, env };
-      const chosen = matchQuickReply(inbound.text, offered);
-      if (chosen) return { type: 'customer.action', value: chosen.value, env };
-      return {
-        type: 'customer.message',
-        text: inbound.text,
-        attachments: inbound.attachments,
-        language: inbound.language,
-        env,
-      };
-    });
+    await this.step(conversation.id, (env, offered) => customerEvent(inbound, env, offered));
   }
 
   /** An agent gives the conversation back to the bot: mode `bot`, and the flow hears `agent.handback`. */
@@ -134,9 +123,34 @@ export class FlowEngine implements ConversationEngine {
     await this.step(conversationId, (env) => ({ type: 'agent.handback', agentId, env }), { takeBack: true });
   }
 
-  /** A human resolved the conversation: the flow hears `conversation.resolved` (and runs its survey). */
+  /**
+   * A human resolved the conversation: the flow hears `conversation.resolved`
+   * and may ask its survey; the conversation stays resolved.
+   */
   async notifyResolved(conversationId: string): Promise<void> {
-    await this.step(conversationId, (env) => ({ type: 'conversation.resolved', env }), { takeBack: true });
+    await this.step(conversationId, (env) => ({ type: 'conversation.resolved', env }), { resolved: true });
+  }
+
+  /**
+   * Whether the flow of a resolved case in its survey window takes this
+   * message as an answer: the flow's current state has a transition for it.
+   * Asked by ingest before it stores the message, so nothing is sent or saved.
+   */
+  async takesSurveyAnswer(conversation: Conversation, inbound: ParsedInbound): Promise<boolean> {
+    if (!surveyOpen(conversation, this.clock.now())) return false;
+    try {
+      const live = await this.liveActor(conversation);
+      const env: FlowEnv = {
+        now: this.clock.now().toISOString(),
+        conversationId: conversation.id,
+        channel: conversation.channel,
+        wait: { minutes: 0, queueLength: 0, open: true },
+      };
+      return live.actor.getSnapshot().can(customerEvent(inbound, env, live.quickReplies));
+    } catch (err) {
+      this.desk.logger.error({ err, conversationId: conversation.id }, 'flow could not tell a survey answer');
+      return false;
+    }
   }
 
   /** Fires every timer due by the clock now. */
@@ -165,7 +179,8 @@ export class FlowEngine implements ConversationEngine {
     conversationId: string,
     /** `offered`: the quick replies the flow offered last. */
     makeEvent: (env: FlowEnv, offered: readonly QuickReply[]) => FlowEvent,
-    opts: { takeBack?: boolean; firedTimer?: string } = {},
+    /** `resolved`: the step tells the flow a human resolved the case. */
+    opts: { takeBack?: boolean; firedTimer?: string; resolved?: boolean } = {},
   ): Promise<void> {
     const { store } = this.desk;
     const first = await store.getConversation(conversationId);
@@ -173,7 +188,11 @@ export class FlowEngine implements ConversationEngine {
     await this.desk.locks.run(customerLock(first.customerId), async () => {
       const conversation = await store.getConversation(conversationId);
       if (!conversation) return;
-      const drivesFlow = conversation.mode === 'bot' || opts.takeBack === true;
+      // A resolved case still drives its flow while the survey is open (answers, the survey's own timers).
+      const drivesFlow =
+        conversation.mode === 'bot' ||
+        opts.takeBack === true ||
+        (conversation.mode === 'resolved' && (opts.resolved === true || conversation.surveyUntil !== undefined));
       if (!drivesFlow) {
         if (opts.firedTimer) await this.forgetTimer(conversation, opts.firedTimer);
         return;
@@ -257,7 +276,10 @@ export class FlowEngine implements ConversationEngine {
       customer,
       now,
       effects: [
-        ...(this.options.failureReply === '' ? [] : [{ type: 'reply' as const, text: this.failureReply() }]),
+        // A resolved case stays resolved: no promise of a person it would not keep.
+        ...(this.options.failureReply === '' || conversation.mode === 'resolved'
+          ? []
+          : [{ type: 'reply' as const, text: this.failureReply() }]),
         { type: 'handoff', reason, language: conversation.language },
       ],
       flowState: 'failed',
@@ -322,6 +344,19 @@ export class FlowEngine implements ConversationEngine {
     });
     this.timers.remove(conversation.id, name);
   }
+}
+
+function customerEvent(inbound: ParsedInbound, env: FlowEnv, offered: readonly QuickReply[]): FlowEvent {
+  if (inbound.kind === 'action') return { type: 'customer.action', value: inbound.actionValue ?? inbound.text, env };
+  const chosen = matchQuickReply(inbound.text, offered);
+  if (chosen) return { type: 'customer.action', value: chosen.value, env };
+  return {
+    type: 'customer.message',
+    text: inbound.text,
+    attachments: inbound.attachments,
+    language: inbound.language,
+    env,
+  };
 }
 
 function isFlowEffect(e: unknown): e is FlowEffect {

@@ -7,6 +7,7 @@ import type { HandoffPlanner } from '../desk.js';
 import type { Conversation, Customer, Message, NewEvent, OutboxEntry } from '../domain.js';
 import { draftOutbound } from '../outbox/outbound.js';
 import type { StoredRecord, WriteBatch } from '../store/store.js';
+import { surveyWindowRecord } from '../survey-window.js';
 import type { PersistedFlow } from './engine.js';
 import { type FlowTimer, TIMER_COLLECTION, timerId } from './timers.js';
 import type { FlowEffect } from './types.js';
@@ -22,7 +23,7 @@ export interface StepInput {
   /** `null` forgets the snapshot. */
   readonly persisted: PersistedFlow | null;
   readonly pendingTimers: readonly FlowTimer[];
-  /** The step was started by a human giving the conversation back (or resolving it). */
+  /** The step was started by a human giving the conversation back: the bot owns it again. */
   readonly takeBack: boolean;
   readonly firedTimer?: string;
   readonly failure?: { readonly reason: string; readonly flow: string };
@@ -41,8 +42,9 @@ export function planStep(s: StepInput): PlannedStep {
   const at = s.now.toISOString();
   const base = { at, conversationId: s.conversation.id, customerId: s.conversation.customerId };
   let c: Conversation = { ...s.conversation, updatedAt: at, flowState: s.flowState };
-  // A human handing back (or resolving) gives the flow the conversation again, for its survey too.
+  // A human handing back gives the flow the conversation again. A resolve does not: the case stays resolved.
   if (s.takeBack) c = { ...c, mode: 'bot', assignee: undefined };
+  let surveyWindow: boolean | undefined;
   const messages: Message[] = [];
   const outbox: OutboxEntry[] = [];
   const events: NewEvent[] = [];
@@ -72,6 +74,8 @@ export function planStep(s: StepInput): PlannedStep {
         break;
       }
       case 'handoff':
+        // A resolved case is not reopened by its flow (a failing survey): the customer's next words reopen it.
+        if (c.mode === 'resolved') break;
         if (s.planHandoff && c.mode === 'bot') {
           const tagged = { ...c, tags: e.topic && !c.tags.includes(e.topic) ? [...c.tags, e.topic] : c.tags };
           const planned = s.planHandoff(
@@ -99,9 +103,10 @@ export function planStep(s: StepInput): PlannedStep {
         });
         break;
       case 'resolve':
-        if (!c.resolvedAt) {
-          c = { ...c, resolvedAt: at };
-          events.push({ ...base, type: 'conversation.resolved', data: { by: 'bot' } });
+        // Resolved the moment the bot says so (lists, KPIs, a second resolve refused); a survey may follow.
+        if (c.mode === 'bot') {
+          c = { ...c, mode: 'resolved', resolvedAt: c.resolvedAt ?? at };
+          events.push({ ...base, type: 'conversation.resolved', data: { by: 'bot', from: 'bot' } });
         }
         break;
       case 'tag':
@@ -118,6 +123,13 @@ export function planStep(s: StepInput): PlannedStep {
         break;
       case 'survey':
         events.push({ ...base, type: 'survey.answered', data: { question: e.question, score: e.score } });
+        break;
+      case 'survey.open':
+        // Only a resolved case has a survey window; an open one reaches its flow anyway.
+        if (c.mode === 'resolved' && e.windowMs > 0) {
+          c = { ...c, surveyUntil: new Date(s.now.getTime() + e.windowMs).toISOString() };
+          surveyWindow = true;
+        }
         break;
       case 'timer.set': {
         const timer = {
@@ -143,7 +155,12 @@ export function planStep(s: StepInput): PlannedStep {
       if (!c.resolvedAt) events.push({ ...base, type: 'conversation.resolved', data: { by: 'bot', closed: true } });
       c = { ...c, mode: 'resolved', resolvedAt: c.resolvedAt ?? at };
     }
+    if (c.surveyUntil !== undefined) {
+      c = { ...c, surveyUntil: undefined };
+      surveyWindow = false;
+    }
   }
+  if (surveyWindow !== undefined) records.push(surveyWindowRecord(c, surveyWindow));
   for (const t of timersSet)
     records.push({ collection: TIMER_COLLECTION, id: timerId(t.conversationId, t.name), value: t });
   for (const name of timersCleared) {

@@ -56,6 +56,11 @@ export type FlowEffect =
   | { readonly type: 'tag'; readonly tag: string }
   | { readonly type: 'setPriority'; readonly priority: Priority }
   | { readonly type: 'survey'; readonly question: SurveyQuestion; readonly score: number }
+  /**
+   * The flow asks its survey on a resolved case: for `windowMs` the customer's
+   * messages the flow takes as answers reach it; the case stays resolved.
+   */
+  | { readonly type: 'survey.open'; readonly windowMs: number }
   /** Delayed transitions are kept by the engine (a store record), so they survive a restart. */
   | { readonly type: 'timer.set'; readonly name: string; readonly delayMs: number }
   | { readonly type: 'timer.cancel'; readonly name: string };
@@ -68,6 +73,7 @@ export const FLOW_EFFECT_TYPES: readonly FlowEffectType[] = [
   'tag',
   'setPriority',
   'survey',
+  'survey.open',
   'timer.set',
   'timer.cancel',
 ];

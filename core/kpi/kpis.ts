@@ -120,7 +120,7 @@ export async function computeKpis(store: Store, options: KpiOptions): Promise<Kp
     contactsByCustomer.set(c.customerId, list);
   }
   const fullyResolved = (c: Conversation): boolean => {
-    if (c.mode !== 'resolved' || !c.resolvedAt || c.reopenedAt) return false;
+    if (!c.resolvedAt || !isResolved(c) || c.reopenedAt) return false;
     const until = new Date(new Date(c.resolvedAt).getTime() + FULLY_RESOLVED_MS).toISOString();
     return !(contactsByCustomer.get(c.customerId) ?? []).some((at) => at > c.resolvedAt! && at <= until);
   };
@@ -136,10 +136,18 @@ export async function computeKpis(store: Store, options: KpiOptions): Promise<Kp
   return report;
 }
 
+/**
+ * A case counts as resolved from `resolvedAt` on, also while its survey runs
+ * (the answers still count for CSAT and effort). Cases stored by earlier
+ * versions read `mode: "bot"` during the survey: `resolvedAt` says it for them too.
+ */
+const isResolved = (c: Conversation): boolean =>
+  c.resolvedAt !== undefined && c.mode !== 'queued' && c.mode !== 'agent';
+
 function summarize(cases: readonly CaseFacts[], fullyResolved: (c: Conversation) => boolean): Kpis {
   const frt = cases.flatMap((f) => (f.firstResponseMs === undefined ? [] : [f.firstResponseMs])).sort((a, b) => a - b);
   const human = cases.filter((f) => f.humanHandled);
-  const resolved = cases.filter((f) => f.c.mode === 'resolved' && f.c.resolvedAt);
+  const resolved = cases.filter((f) => isResolved(f.c));
   const handle = human.flatMap((f) =>
     f.c.resolvedAt && f.firstAssignedAt
       ? [new Date(f.c.resolvedAt).getTime() - new Date(f.firstAssignedAt).getTime()]

@@ -255,7 +255,11 @@ export async function release(ctx: QueueContext, conversationId: string, agentId
   return result;
 }
 
-/** Closes the case; the flow runs its survey. Resolving twice is E_INVALID_STATE. */
+/**
+ * Closes the case: it is `resolved` from now on, also while the flow asks its
+ * survey (the answers reach the flow without reopening it). Resolving twice,
+ * survey or not, is E_INVALID_STATE.
+ */
 export async function resolve(ctx: QueueContext, conversationId: string, agentId: string): Promise<ChangeResult> {
   const agent = await loadAgent(ctx, agentId);
   const result = await changeConversation(ctx, conversationId, (c, now) => {

@@ -6,7 +6,10 @@
  *   bot's: the flow does not see the message; the next-response clock starts;
  * - a customer coming back within the reopen window after resolution: the new
  *   conversation continues the old case (same agent if online, else the
- *   queue), recorded as a reopen;
+ *   queue), recorded as a reopen. While a resolved case's survey is open,
+ *   ingest keeps the answers its flow takes in that case (they reach the flow,
+ *   the case stays resolved); anything else the customer writes arrives here
+ *   as a new conversation and reopens the case;
  * - a message arriving while an agent hands back waits until the flow has
  *   received `agent.handback`.
  */
@@ -112,7 +115,12 @@ async function reopen(
       }),
     );
   }
-  return { conversation: next, events, others: [{ ...previous, reopenedAt: now.toISOString() }] };
+  // A survey still open on the old case ends: the customer came back about the problem, not to rate it.
+  return {
+    conversation: next,
+    events,
+    others: [{ ...previous, reopenedAt: now.toISOString(), surveyUntil: undefined }],
+  };
 }
 
 async function tellPlace(

@@ -4,7 +4,10 @@
  * solved it, tries one more article, and hands off to a person (with reason,
  * topic and language for routing, and the expected wait from the live queue)
  * when asked, when two answers did not help, or when the language is not
- * covered. After resolution it asks CSAT and effort (1–5). No sentiment analysis.
+ * covered. After resolution it asks CSAT and effort (1–5) in the survey
+ * window of the resolved case: a rating (or a "thanks") is taken as part of
+ * the survey; anything else is left to the desk, which reopens the case.
+ * No sentiment analysis.
  */
 import { assign, setup } from 'xstate';
 import type { FlowEvent } from '../../core/index.js';
@@ -12,6 +15,7 @@ import { defineFlow, flowTypes, said } from '../kit/define.js';
 import {
   cancelTimer,
   handoff,
+  openSurvey,
   quickReplies,
   recordSurvey,
   reply,
@@ -24,6 +28,8 @@ import type { Article, CareServices } from './services.js';
 
 export interface CareContext {
   language: string;
+  /** The channel's locale for the customer (Bot Framework `it-IT`, Telegram `language_code`), two letters. */
+  locale: string | undefined;
   /** Ids of the articles already offered, so "no" brings the next best one. */
   tried: string[];
   current: Article | undefined;
@@ -37,14 +43,29 @@ export interface CareContext {
 
 export const REMIND_AFTER_MS = 10 * 60_000;
 export const CLOSE_AFTER_MS = 24 * 60 * 60_000;
+/** How long after resolution the customer's ratings still count as the survey's answers. */
+export const SURVEY_WINDOW_MS = CLOSE_AFTER_MS;
+/** The value of Bot Framework's "joined" activity (bots/botframework CONVERSATION_START; flows import no channel). */
+const CONVERSATION_START = 'conversation.start';
+
+const twoLetters = (tag: string | undefined): string | undefined =>
+  tag && /^[a-z]{2}/i.test(tag) ? tag.slice(0, 2).toLowerCase() : undefined;
 const MAX_MISSES = 2;
 
 export function createCareFlow(svc: CareServices) {
+  const covered = (language: string) => svc.languages.includes(language);
+  /**
+   * The channel's locale is a strong prior: the text overrides it only when
+   * detection is sure, and a customer whose locale is covered is never taken
+   * for one writing in a language nobody covers (short texts fool detectors).
+   */
   const languageOf = (context: CareContext, event: FlowEvent): string => {
     if (event.type !== 'customer.message') return context.language;
-    return svc.detectLanguage(event.text) ?? event.language?.slice(0, 2).toLowerCase() ?? context.language;
+    const locale = twoLetters(event.language) ?? context.locale;
+    const detected = svc.detectLanguage(event.text);
+    if (locale !== undefined && covered(locale)) return detected !== undefined && covered(detected) ? detected : locale;
+    return detected ?? locale ?? context.language;
   };
-  const covered = (language: string) => svc.languages.includes(language);
   const firstHit = (query: string, language: string, tried: readonly string[]) => svc.search(query, language, tried)[0];
   /** A "no" keeps the question; anything else is a new, more precise one. */
   const queryOf = (context: CareContext, event: FlowEvent) => (svc.isNo(said(event)) ? context.lastQuery : said(event));
@@ -70,14 +91,22 @@ export function createCareFlow(svc: CareServices) {
       language: context.language,
     })),
   ];
+  const askAgainOnThanks = {
+    guard: 'saysThanks',
+    actions: reply<CareContext>(({ context }) => svc.message(context.language, 'ratingHint'), ratings),
+  } as const;
   const thankResolved = [
     resolveConversation<CareContext>(),
     reply<CareContext>(({ context }) => svc.message(context.language, 'resolved')),
   ];
 
+  /** First in every state: a Bot Framework client (re)joining is not something the customer said. */
+  const ignoreJoin = { guard: 'joined', actions: 'ignore' } as const;
+
   const machine = setup({
     types: flowTypes<CareContext>(),
     guards: {
+      joined: ({ event }) => event.type === 'customer.action' && event.value === CONVERSATION_START,
       asksForHuman: ({ event }) => svc.asksForHuman(said(event)),
       languageNotCovered: ({ context, event }) => !covered(languageOf(context, event)),
       hasAnswer: ({ context, event }) => firstHit(said(event), languageOf(context, event), []) !== undefined,
@@ -86,10 +115,13 @@ export function createCareFlow(svc: CareServices) {
       hasAnotherAnswer: ({ context, event }) =>
         firstHit(queryOf(context, event), context.language, context.tried) !== undefined,
       isRating: ({ event }) => svc.parseRating(said(event)) !== undefined,
+      saysThanks: ({ event }) => svc.isThanks(said(event)),
       remindDue: ({ context, event }) => !context.reminded && timerIs('remind')({ event }),
       closeDue: ({ event }) => timerIs('close')({ event }),
     },
     actions: {
+      // Takes the event without doing anything: in the survey it keeps a rejoin in the resolved case.
+      ignore: () => undefined,
       learnLanguage: assign({ language: ({ context, event }) => languageOf(context, event) }),
       acknowledge: reply(({ context }) => svc.message(context.language, 'ack')),
       pickFirstAnswer: assign(({ context, event }) => {
@@ -130,7 +162,8 @@ export function createCareFlow(svc: CareServices) {
   }).createMachine({
     id: 'care',
     context: ({ input }) => ({
-      language: input.language?.slice(0, 2) ?? 'en',
+      language: twoLetters(input.language) ?? 'en',
+      locale: twoLetters(input.language),
       tried: [],
       current: undefined,
       misses: 0,
@@ -144,8 +177,7 @@ export function createCareFlow(svc: CareServices) {
       awaitingFirstMessage: {
         on: {
           'customer.*': [
-            // A Bot Framework client joining (conversationUpdate) is not a question: wait for the first words.
-            { guard: ({ event }) => event.type === 'customer.action' && event.value === 'conversation.start' },
+            ignoreJoin,
             {
               guard: 'asksForHuman',
               target: 'handedOff',
@@ -172,6 +204,7 @@ export function createCareFlow(svc: CareServices) {
         entry: reply(({ context }) => svc.message(context.language, 'welcomeBack')),
         on: {
           'customer.*': [
+            ignoreJoin,
             {
               guard: 'asksForHuman',
               target: 'handedOff',
@@ -189,6 +222,7 @@ export function createCareFlow(svc: CareServices) {
         exit: [cancelTimer('remind'), cancelTimer('close')],
         on: {
           'customer.*': [
+            ignoreJoin,
             {
               guard: 'asksForHuman',
               target: 'handedOff',
@@ -215,6 +249,8 @@ export function createCareFlow(svc: CareServices) {
             { guard: 'remindDue', actions: ['markReminded', 'sendReminder'] },
             { guard: 'closeDue', target: 'closed' },
           ],
+          // A supervisor resolved it while the bot was waiting for the answer: the survey follows.
+          'conversation.resolved': 'surveying',
         },
       },
       handedOff: {
@@ -226,7 +262,7 @@ export function createCareFlow(svc: CareServices) {
       },
       surveying: {
         initial: 'askingSatisfaction',
-        entry: startTimer('close', CLOSE_AFTER_MS),
+        entry: [startTimer('close', CLOSE_AFTER_MS), openSurvey(SURVEY_WINDOW_MS)],
         exit: cancelTimer('close'),
         on: { 'timer.fired': { guard: 'closeDue', target: 'closed' } },
         states: {
@@ -234,12 +270,14 @@ export function createCareFlow(svc: CareServices) {
             entry: reply(({ context }) => svc.message(context.language, 'csat'), ratings),
             on: {
               'customer.*': [
+                ignoreJoin,
                 {
                   guard: 'isRating',
                   target: 'askingEffort',
                   actions: recordSurvey('csat', ({ event }) => svc.parseRating(said(event)) ?? 0),
                 },
-                { actions: reply(({ context }) => svc.message(context.language, 'ratingHint'), ratings) },
+                askAgainOnThanks,
+                // Anything else is not taken: the desk reopens the case with it.
               ],
             },
           },
@@ -247,6 +285,7 @@ export function createCareFlow(svc: CareServices) {
             entry: reply(({ context }) => svc.message(context.language, 'effort'), ratings),
             on: {
               'customer.*': [
+                ignoreJoin,
                 {
                   guard: 'isRating',
                   target: 'thanked',
@@ -255,7 +294,7 @@ export function createCareFlow(svc: CareServices) {
                     reply(({ context }) => svc.message(context.language, 'surveyThanks')),
                   ],
                 },
-                { actions: reply(({ context }) => svc.message(context.language, 'ratingHint'), ratings) },
+                askAgainOnThanks,
               ],
             },
           },
@@ -280,7 +319,11 @@ export function createCareFlow(svc: CareServices) {
         'no',
         '4',
         'Wie bezahle ich meine Rechnung bitte?',
+        'sì, grazie',
+        'not really',
+        'thanks',
       ],
+      actions: [CONVERSATION_START],
       timers: ['remind', 'close'],
       stateKey: (c: CareContext) => [c.language, c.misses, c.reminded, c.handoffReason],
     },

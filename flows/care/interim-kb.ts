@@ -1,10 +1,10 @@
 /**
  * The care flow's services: search over the knowledge base (knowledge/*.json,
- * loaded by knowledge-base.ts), language detection, messages and intent
- * helpers. Everything here is data or pure functions.
+ * loaded by knowledge-base.ts), messages, and the intent helpers and
+ * language detection of intents.ts. Everything here is data or pure functions.
  */
-import { franc } from 'franc-min';
 import MiniSearch from 'minisearch';
+import { asksForHuman, detectLanguage, isNo, isThanks, isYes, parseRating } from './intents.js';
 import { loadKnowledgeBase } from './knowledge-base.js';
 import type { Article, CareServices, MessageKey } from './services.js';
 
@@ -64,108 +64,6 @@ const MESSAGES: Record<string, Record<MessageKey, string>> = {
   },
 };
 
-const STOP_WORDS: Record<string, readonly string[]> = {
-  en: [
-    'the',
-    'my',
-    'is',
-    'not',
-    'how',
-    'do',
-    'i',
-    'you',
-    'what',
-    'why',
-    'can',
-    'a',
-    'to',
-    'and',
-    'it',
-    'with',
-    'bill',
-    'phone',
-    'hello',
-    'hi',
-    'please',
-    'thanks',
-    'yes',
-    'no',
-    'help',
-    'want',
-    'work',
-    'working',
-    'does',
-    'have',
-  ],
-  it: [
-    'il',
-    'la',
-    'mio',
-    'mia',
-    'non',
-    'come',
-    'di',
-    'che',
-    'è',
-    'per',
-    'un',
-    'una',
-    'perché',
-    'con',
-    'bolletta',
-    'ciao',
-    'grazie',
-    'sì',
-    'si',
-    'funziona',
-    'voglio',
-    'posso',
-    'ho',
-    'buongiorno',
-    'aiuto',
-    'della',
-    'del',
-  ],
-};
-const ISO3: Record<string, string> = {
-  eng: 'en',
-  ita: 'it',
-  deu: 'de',
-  fra: 'fr',
-  spa: 'es',
-  por: 'pt',
-  nld: 'nl',
-  pol: 'pl',
-  rus: 'ru',
-  tur: 'tr',
-  arb: 'ar',
-  cmn: 'zh',
-};
-
-/** Stop-word vote between the covered languages first (franc misreads short texts), franc for the rest. */
-export function detectLanguage(text: string): string | undefined {
-  const words = text.toLowerCase().match(/\p{L}+/gu) ?? [];
-  const votes = Object.entries(STOP_WORDS).map(
-    ([lang, list]) => [lang, words.filter((w) => list.includes(w)).length] as const,
-  );
-  votes.sort((a, b) => b[1] - a[1]);
-  const [best, second] = votes;
-  if (best && best[1] > 0 && best[1] > (second?.[1] ?? 0) && (best[1] >= 2 || words.length <= 4)) return best[0];
-  if (text.trim().length < 20) return undefined;
-  const code = franc(text, { minLength: 20 });
-  return code === 'und' ? undefined : (ISO3[code] ?? code);
-}
-
-const HUMAN =
-  /\b(agent|human|person|operator|somebody real|real person|representative|operatore|operatrice|persona|umano|assistente|agente|mensch|mitarbeiter|humano|persona real|opérateur|conseiller|humain)\b/iu;
-export const asksForHuman = (text: string): boolean => HUMAN.test(text);
-export const isYes = (text: string): boolean => /^\s*(yes|y|yeah|yep|sure|solved|si|sì|certo|esatto|ok)\b/iu.test(text);
-export const isNo = (text: string): boolean => /^\s*(no|n|nope|not really|non)\b/iu.test(text);
-export function parseRating(text: string): number | undefined {
-  const m = /^\s*([1-5])(\s*\/\s*5)?\s*$/.exec(text);
-  return m ? Number(m[1]) : undefined;
-}
-
 export function interimServices(articles: readonly Article[] = loadKnowledgeBase()): CareServices {
   const index = new MiniSearch<Article>({
     fields: ['title', 'body', 'topic', 'tags'],
@@ -200,6 +98,7 @@ export function interimServices(articles: readonly Article[] = loadKnowledgeBase
     asksForHuman,
     isYes,
     isNo,
+    isThanks,
     parseRating,
     message: (language, key, vars = {}) => {
       const table = MESSAGES[language] ?? MESSAGES.en!;

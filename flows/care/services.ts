@@ -39,14 +39,18 @@ export interface CareServices {
   readonly languages: readonly string[];
   /**
    * The language of a message: a two-letter code, or `undefined` when the
-   * text is too short to tell (the flow then keeps what it knew).
+   * text does not tell clearly (the flow then trusts the channel's locale).
    */
   detectLanguage(text: string): string | undefined;
   /** Best articles first, in that language, leaving out the ids already tried. */
   search(text: string, language: string, exclude: readonly string[]): Article[];
   asksForHuman(text: string): boolean;
+  /** "Did it help?" answered yes ("sì, grazie", "yep"): a short answer, accents and case aside. */
   isYes(text: string): boolean;
+  /** …answered no ("no, non ancora", "not really"). */
   isNo(text: string): boolean;
+  /** A courtesy ("thanks", "ok grazie", "👍"): neither an answer nor a new problem. */
+  isThanks(text: string): boolean;
   /** 1–5, or undefined. */
   parseRating(text: string): number | undefined;
   /** A localized message; `vars` fill `{name}` placeholders. */

@@ -47,9 +47,23 @@ export function handoff<TContext extends MachineContext>(spec: Value<TContext, H
   return effect<TContext>((args) => ({ type: 'handoff', ...resolve(spec, args) }));
 }
 
-/** Marks the conversation resolved (the flow may go on, e.g. with a survey). */
+/**
+ * Resolves the conversation at once (mode `resolved`). The flow may go on
+ * with a survey: `openSurvey` lets the customer's answers reach it.
+ */
 export function resolveConversation<TContext extends MachineContext>() {
   return effect<TContext>(() => ({ type: 'resolve' }));
+}
+
+/**
+ * Opens the survey window of a resolved conversation for `windowMs`: the
+ * customer's messages that the flow's current state takes (has a transition
+ * for) reach the flow and stay in the resolved case; a message no transition
+ * takes opens a new conversation, a reopen. The window closes when the flow
+ * finishes or the time is up.
+ */
+export function openSurvey<TContext extends MachineContext>(windowMs: number) {
+  return effect<TContext>(() => ({ type: 'survey.open', windowMs }));
 }
 
 export function tag<TContext extends MachineContext>(name: Value<TContext, string>) {

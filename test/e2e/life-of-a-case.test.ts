@@ -126,6 +126,12 @@ describe('the life of a case', () => {
       // "Yes" resolves it; the survey follows and the customer answers it.
       await ada.press('yes');
       await ada.receives(/How satisfied are you/);
+      // Resolved from the "yes" on, while the survey runs: the TUI lists it with the resolved cases.
+      const duringSurvey = await api(ann, 'GET', '/conversations?mode=resolved&channel=telegram');
+      expect(duringSurvey.conversations.find((c: { id: string }) => c.id === id)).toMatchObject({
+        mode: 'resolved',
+        resolvedAt: expect.any(String),
+      });
       await ada.say('5');
       await ada.receives(/How easy was it/);
       await ada.say('4');

@@ -115,3 +115,127 @@ describe('care flow, in Italian', () => {
     await chat.expectResolved();
   });
 });
+
+describe('care flow, reading the customer’s own words', () => {
+  it.each(['yes please', 'yep', 'Yes, it worked, thanks', 'ok'])(
+    'a customer who types "%s" after an English answer is taken as yes',
+    async (answer) => {
+      chat = await chatWith(careFlow);
+      await chat.say('How do I pay my bill?');
+      await chat.expectReply(/did this solve your problem/i);
+      await chat.say(answer);
+      await chat.expectResolved();
+      await chat.expectReply(/glad it is solved/i);
+    },
+  );
+
+  it.each(['sì', 'si', 'Sì, grazie', 'SI!', 'certo', 'sì sì, grazie mille'])(
+    'a customer who types "%s" after an Italian answer is taken as yes',
+    async (answer) => {
+      chat = await chatWith(careFlow, { language: 'it-IT' });
+      await chat.say('Come pago la bolletta?');
+      await chat.expectReply(/ha risolto il problema/i);
+      await chat.say(answer);
+      await chat.expectResolved();
+      await chat.expectReply(/felice che sia risolto/i);
+    },
+  );
+
+  it.each([
+    ['How do I pay my bill?', 'not really', /maybe this helps/i],
+    ['How do I pay my bill?', 'nope', /maybe this helps/i],
+    ['Come pago la bolletta?', 'no, non ancora', /forse questo aiuta/i],
+    ['Come pago la bolletta?', 'No grazie', /forse questo aiuta/i],
+  ])('after "%s", typing "%s" brings the next best article', async (question, answer, next) => {
+    chat = await chatWith(careFlow);
+    await chat.say(question);
+    await chat.expectReply(/\?$/);
+    await chat.say(answer);
+    await chat.expectReply(next);
+    expect((await chat.conversation()).resolvedAt).toBeUndefined();
+  });
+
+  it('a "yes" followed by a complaint is not taken as yes', async () => {
+    chat = await chatWith(careFlow);
+    await chat.say('How do I pay my bill?');
+    await chat.say('yes but it still does not let me pay by card');
+    expect((await chat.conversation()).resolvedAt).toBeUndefined();
+  });
+});
+
+describe('care flow, the customer’s language', () => {
+  it('"come scarico le fatture in pdf?" from an Italian locale is answered in Italian, not handed off', async () => {
+    chat = await chatWith(careFlow, { language: 'it-IT' });
+    const replies = await chat.say('come scarico le fatture in pdf?');
+    expect(replies[0]?.text).toMatch(/grazie per il messaggio/i);
+    const c = await chat.conversation();
+    expect(c.handoffReason).not.toBe('language not covered');
+    expect(c.mode).toBe('bot');
+  });
+
+  it('"come scarico le fatture in pdf?" is read as Italian even without a locale', async () => {
+    chat = await chatWith(careFlow);
+    const replies = await chat.say('come scarico le fatture in pdf?');
+    expect(replies[0]?.text).toMatch(/grazie per il messaggio/i);
+  });
+
+  it('a question about roaming in Spain from an Italian locale gets the roaming article in Italian', async () => {
+    chat = await chatWith(careFlow, { language: 'it-IT' });
+    await chat.say('vado in Spagna la settimana prossima, come funziona il roaming?');
+    await chat.expectReply(/roaming[\s\S]*ha risolto il problema/i);
+  });
+
+  it('a customer whose locale is covered is never handed off as "language not covered"', async () => {
+    chat = await chatWith(careFlow, { language: 'it' });
+    await chat.say('Guten Tag, meine Rechnung ist viel zu hoch und ich verstehe nicht warum');
+    const handoff = chat.events.find((e) => e.type === 'handoff.requested');
+    expect(handoff?.data.reason).not.toBe('language not covered');
+  });
+
+  it('an English customer on an English locale writing a short question is answered in English', async () => {
+    chat = await chatWith(careFlow, { language: 'en-GB' });
+    const replies = await chat.say('How do I pay my bill?');
+    expect(replies[0]?.text).toMatch(/thanks for your message/i);
+    await chat.expectReply(/pay your bill/i);
+  });
+});
+
+describe('care flow, a Bot Framework client joining', () => {
+  let joins = 0;
+  const join = async () => {
+    const c = await chat!.conversation();
+    await chat!.desk.receive({
+      channel: 'devchat',
+      externalUserId: 'tester',
+      channelMessageId: `join-${++joins}`,
+      kind: 'action',
+      text: '',
+      actionValue: 'conversation.start',
+    });
+    await chat!.desk.idle();
+    return c;
+  };
+
+  it('a client reconnecting while the bot waits for "did it help?" changes nothing', async () => {
+    chat = await chatWith(careFlow);
+    await chat.say('How do I pay my bill?');
+    await chat.expectReply(/did this solve your problem/i);
+    const before = await join();
+    await chat.expectSilence();
+    expect(await chat.conversation()).toMatchObject({ flowState: before.flowState, mode: 'bot' });
+    await chat.press('Yes');
+    await chat.expectResolved();
+  });
+
+  it('a client reconnecting during the survey changes nothing; the rating still counts', async () => {
+    chat = await chatWith(careFlow, { language: 'it-IT' });
+    await chat.say('Come pago la bolletta?');
+    await chat.press('Sì');
+    await chat.expectReply(/quanto sei soddisfatto/i);
+    await join();
+    await chat.expectSilence();
+    await chat.say('4');
+    await chat.expectReply(/quanto è stato facile/i);
+    expect(chat.surveyAnswers()).toEqual({ csat: 4 });
+  });
+});

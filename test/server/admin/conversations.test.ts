@@ -122,6 +122,15 @@ describe('admin API: the queue and a case', () => {
     // The care flow asks the customer for a rating once a person resolved the case.
     const survey = await server.handle.desk.store.listOutbox({ conversationId: id });
     expect(survey.some((o) => /satisfied/.test(o.text))).toBe(true);
+    // While the survey runs the case is resolved: listed as such, and resolving it again is refused.
+    const list = await server.call('GET', '/admin/v1/conversations?mode=resolved', { token: sue.token });
+    expect(list.body.conversations.find((c: { id: string }) => c.id === id)).toMatchObject({
+      mode: 'resolved',
+      surveyUntil: expect.any(String),
+    });
+    const again = await post(`/admin/v1/conversations/${id}/resolve`, sue.token);
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('E_INVALID_STATE');
 
     const detail = await server.call('GET', `/admin/v1/conversations/${id}`, { token: ann.token });
     expect(
