@@ -47,6 +47,19 @@ export type KpiReport = Record<string, Kpis>;
  * by bisecting on `seq` instead of reading the whole history.
  */
 export async function allEvents(store: Store, since?: Date): Promise<DomainEvent[]> {
+  const out: DomainEvent[] = [];
+  await forEachEvent(store, since, (e) => {
+    out.push(e);
+  });
+  return out;
+}
+
+/** Like `allEvents`, a page at a time, without holding the window's events all at once. */
+export async function forEachEvent(
+  store: Store,
+  since: Date | undefined,
+  visit: (e: DomainEvent) => void | Promise<void>,
+): Promise<void> {
   const from = since?.toISOString();
   let after = 0;
   if (from !== undefined) {
@@ -60,14 +73,12 @@ export async function allEvents(store: Store, since?: Date): Promise<DomainEvent
     }
     after = lo;
   }
-  const out: DomainEvent[] = [];
   for (;;) {
     const page = await store.listEvents(after, 1000);
     if (page.length === 0) break;
-    for (const e of page) if (from === undefined || e.at >= from) out.push(e);
+    for (const e of page) if (from === undefined || e.at >= from) await visit(e);
     after = page[page.length - 1]!.seq;
   }
-  return out;
 }
 
 function quantile(sorted: readonly number[], q: number): number | null {

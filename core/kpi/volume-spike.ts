@@ -10,7 +10,7 @@ import type { DomainEvent, NewEvent } from '../domain.js';
 import type { EventBus } from '../event-bus.js';
 import type { DeskConfig } from '../queue/config.js';
 import type { Store } from '../store/store.js';
-import { allEvents } from './kpis.js';
+import { forEachEvent } from './kpis.js';
 
 const RAISED = 'volume-spikes';
 
@@ -38,18 +38,16 @@ export async function findSpikes(store: Store, now: Date, cfg: DeskConfig['spike
     m.set(b, (m.get(b) ?? 0) + 1);
     counts.set(key, m);
   };
-  const topics = new Map<string, string[]>();
-  for (const c of await store.listConversations()) {
-    if (c.createdAt >= from.toISOString()) topics.set(c.id, [...new Set([...(c.topic ? [c.topic] : []), ...c.tags])]);
-  }
-  for (const e of await allEvents(store, from)) {
-    if (e.type !== 'conversation.opened') continue;
+  // Only the window's conversations are read: listing them all would parse the whole
+  // archive, which on a large history cost more memory than the rest of the server.
+  await forEachEvent(store, from, async (e) => {
+    if (e.type !== 'conversation.opened') return;
     const b = bucket(new Date(e.at).getTime());
-    if (b > current) continue;
+    if (b > current) return;
     add('all', b);
     if (typeof e.data.channel === 'string') add(`channel:${e.data.channel}`, b);
-    for (const t of (e.conversationId && topics.get(e.conversationId)) || []) add(`topic:${t}`, b);
-  }
+    for (const t of await topicsOf(store, e.conversationId)) add(`topic:${t}`, b);
+  });
   const spikes: VolumeSpike[] = [];
   for (const [key, m] of counts) {
     const now_ = m.get(current) ?? 0;
@@ -61,6 +59,11 @@ export async function findSpikes(store: Store, now: Date, cfg: DeskConfig['spike
     }
   }
   return spikes.sort((a, b) => (a.key < b.key ? -1 : 1));
+}
+
+async function topicsOf(store: Store, conversationId: string | undefined): Promise<string[]> {
+  const c = conversationId === undefined ? undefined : await store.getConversation(conversationId);
+  return c ? [...new Set([...(c.topic ? [c.topic] : []), ...c.tags])] : [];
 }
 
 /** Raises `volume.spike` for each new spike; returns the events committed. */

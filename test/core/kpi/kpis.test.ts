@@ -136,6 +136,20 @@ describe('volume spikes', () => {
     expect(await detectVolumeSpikes(s.desk, cfg)).toEqual([]);
   });
 
+  it('a rise on one topic tag raises a spike for that topic', async () => {
+    const s = await setup();
+    const cfg = parseDeskConfig({ spike: { window: '1h', baselineWindows: 3, factor: 3, minVolume: 5 } }).spike;
+    s.clock.set('2026-01-05T06:00:00Z');
+    s.clock.advance(3 * 60 * MIN);
+    for (let i = 0; i < 6; i++) {
+      const id = await s.say(`t${i}`, 'no signal at all', i % 2 ? 'telegram' : 'botframework');
+      await s.human.handoff(id, { reason: 'outage', topic: 'network' });
+    }
+    const keys = (await findSpikes(s.desk.store, s.clock.now(), cfg)).map((x) => x.key);
+    expect(keys).toContain('topic:network');
+    expect(keys).not.toContain('channel:telegram');
+  });
+
   it('a quiet desk never spikes below the volume floor', async () => {
     const s = await setup();
     const cfg = parseDeskConfig({ spike: { minVolume: 10 } }).spike;
