@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ConversationSet, compareUrgency, matchesFilter, parseFilter, urgencyOf } from '../../tui/state/board.js';
+import {
+  ConversationSet,
+  compareUrgency,
+  languageOf,
+  matchesFilter,
+  parseFilter,
+  urgencyOf,
+} from '../../tui/state/board.js';
 import { event, iso, row, T0 } from './helpers/fake-client.js';
 
 describe('urgency', () => {
@@ -57,6 +64,36 @@ describe('filter', () => {
     expect(matchesFilter(r, parseFilter('channel:bot'))).toBe(false);
     expect(matchesFilter(r, parseFilter('skill:tech'))).toBe(false);
     expect(matchesFilter(r, parseFilter('refund invoice'))).toBe(false);
+  });
+
+  it('finds a customer by the name the row shows, whatever escape sequences and controls the stored name hides', () => {
+    const r = row({
+      id: 'c_mal',
+      customer: { id: 'cus_mal', displayName: 'Mal\x1b]0;pwned\x07lo\u200fry\u202e' },
+      lastMessagePreview: 'hel\x1b[31mlo\x1b[0m there',
+    });
+    expect(matchesFilter(r, parseFilter('Mallory'))).toBe(true);
+    expect(matchesFilter(r, parseFilter('hello'))).toBe(true);
+    // What is not on the screen is not found either.
+    expect(matchesFilter(r, parseFilter('pwned'))).toBe(false);
+  });
+
+  it("finds a conversation by its assignee's name, as the row shows it", () => {
+    const r = row({ id: 'c_t', mode: 'agent', assignee: 'ag_tom' });
+    const names = (id: string) => (id === 'ag_tom' ? 'Tom' : undefined);
+    expect(matchesFilter(r, parseFilter('tom'), names)).toBe(true);
+    expect(matchesFilter(r, parseFilter('marta'), names)).toBe(false);
+  });
+
+  it('shows and filters the primary language: a customer whose locale is en-GB is "en", as the queue has it', () => {
+    const bot = row({ id: 'c_b', mode: 'bot', customer: { id: 'cus_b', language: 'en-GB' } });
+    const queued = row({ id: 'c_q', language: 'it', customer: { id: 'cus_q', language: 'it-IT' } });
+    expect(languageOf(bot)).toBe('en');
+    expect(languageOf(queued)).toBe('it');
+    expect(languageOf(row({ id: 'c_n', customer: { id: 'cus_n' } }))).toBe('');
+    expect(matchesFilter(bot, parseFilter('lang:en'))).toBe(true);
+    expect(matchesFilter(bot, parseFilter('lang:en-US'))).toBe(true);
+    expect(matchesFilter(bot, parseFilter('lang:it'))).toBe(false);
   });
 });
 

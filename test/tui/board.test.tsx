@@ -233,4 +233,36 @@ describe('queue board', () => {
     await app.typeAhead('jj\r');
     await app.see('Ann · telegram · queued');
   });
+
+  it('/ finds a customer by the name on the screen, though the stored name hides escape sequences', async () => {
+    const c = client();
+    c.rows.push(
+      row({
+        id: 'c_mal',
+        slaDueAt: iso(30 * 60_000),
+        customer: { id: 'u6', displayName: 'Mal\x1b]0;pwned\x07lory\u202e' },
+        lastMessagePreview: 'I want to talk to a human',
+      }),
+    );
+    app = await renderApp(c);
+    await app.see('Mallory');
+    await app.press('/', ...'Mallory', KEYS.enter);
+    const frame = await app.see('filter: Mallory');
+    expect(frame).toContain('(1 of 5)');
+    expect(frame).toMatch(/^▸.*Mallory.*talk to a human/m);
+  });
+
+  it('the LANG column shows the primary language: the bot view has "en" and "it", not the locales "en-GB" and "it-IT"', async () => {
+    const c = new FakeClient(sam, [sam]);
+    c.rows = [
+      row({ id: 'c_g', mode: 'bot', sla: {}, customer: { id: 'u1', displayName: 'Grace', language: 'en-GB' } }),
+      row({ id: 'c_l', mode: 'bot', sla: {}, customer: { id: 'u2', displayName: 'Luca', language: 'it-IT' } }),
+    ];
+    app = await renderApp(c, { columns: 80, rows: 24 });
+    await app.press(KEYS.tab, KEYS.tab);
+    const frame = await app.see('[bot]');
+    expect(frame).toMatch(/Grace\s+en\s/);
+    expect(frame).toMatch(/Luca\s+it\s/);
+    expect(frame).not.toMatch(/en-|it-/);
+  });
 });

@@ -2,7 +2,17 @@ import { Box, Text } from 'ink';
 import { useMemo, useState } from 'react';
 import { type ConversationRow, describeError, type Viewer } from '../client.js';
 import { sanitizeLine } from '../sanitize.js';
-import { inView, isEmptyFilter, parseFilter, slaDue, type Urgency, urgencyOf, VIEWS } from '../state/board.js';
+import {
+  customerNameOf,
+  inView,
+  isEmptyFilter,
+  languageOf,
+  parseFilter,
+  slaDue,
+  type Urgency,
+  urgencyOf,
+  VIEWS,
+} from '../state/board.js';
 import { runConversationAction } from '../state/conversation-actions.js';
 import { formatDuration, truncate } from '../text.js';
 import { type Column, Table } from '../widgets/table.js';
@@ -43,8 +53,8 @@ export function BoardScreen(props: BoardProps): React.JSX.Element {
   const filter = useMemo(() => parseFilter(ui.filter), [ui.filter]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: board.version says when the set changed
   const rows = useMemo(
-    () => board.set.view(ui.view, filter, me.id),
-    [board.version, board.set, ui.view, filter, me.id],
+    () => board.set.view(ui.view, filter, me.id, (id) => agents.byId.get(id)?.name),
+    [board.version, board.set, ui.view, filter, me.id, agents.byId],
   );
   const selected = Math.max(0, ui.selectedId ? rows.findIndex((r) => r.id === ui.selectedId) : 0);
   const current = rows[selected];
@@ -66,9 +76,9 @@ export function BoardScreen(props: BoardProps): React.JSX.Element {
       {
         title: 'CUSTOMER',
         width: wide ? 20 : 12,
-        cell: (r) => sanitizeLine(r.customer.displayName ?? r.customer.id),
+        cell: customerNameOf,
       },
-      { title: 'LANG', width: 4, cell: (r) => sanitizeLine(r.language ?? r.customer.language ?? '') },
+      { title: 'LANG', width: 4, cell: languageOf },
       { title: 'TOPIC', width: wide ? 14 : 9, cell: (r) => sanitizeLine(r.topic ?? r.skill ?? '') },
       { title: 'LAST MESSAGE', width: 'flex', cell: (r) => sanitizeLine(r.lastMessagePreview ?? '') },
       {

@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import type { ConversationDetail } from '../client.js';
 import { sanitizeLine } from '../sanitize.js';
+import { primaryLanguage } from '../state/board.js';
 import { formatClock, truncate } from '../text.js';
 
 interface Line {
@@ -21,14 +22,14 @@ export function SidePanel(props: {
   const lines: Line[] = [
     { text: 'Customer', heading: true },
     { text: sanitizeLine(customer.displayName ?? customer.id) },
-    ...(customer.language ? [{ text: `language ${sanitizeLine(customer.language)}`, dim: true }] : []),
+    ...(customer.language ? [{ text: `language ${languageLine(customer.language)}`, dim: true }] : []),
     ...customer.identities.map((i) => ({
       text: `${i.channel} ${sanitizeLine(i.displayName ?? i.externalId)}${i.unreachableSince ? ' (unreachable)' : ''}`,
       dim: true,
     })),
     { text: 'Case', heading: true },
     {
-      text: `${c.priority}${c.skill ? ` · ${sanitizeLine(c.skill)}` : ''}${c.language ? ` · ${sanitizeLine(c.language)}` : ''}`,
+      text: `${c.priority}${c.skill ? ` · ${sanitizeLine(c.skill)}` : ''}${c.language ? ` · ${primaryLanguage(c.language)}` : ''}`,
     },
     ...(c.flowState ? [{ text: `flow ${sanitizeLine(c.flow)}: ${sanitizeLine(c.flowState)}`, dim: true }] : []),
     ...(c.handoffReason ? [{ text: `why: ${sanitizeLine(c.handoffReason)}`, dim: true }] : []),
@@ -49,4 +50,11 @@ export function SidePanel(props: {
       ))}
     </Box>
   );
+}
+
+/** "en", or "en (en-GB)" when the channel gave a locale: the language as the board shows it first. */
+function languageLine(tag: string): string {
+  const primary = primaryLanguage(tag);
+  const full = sanitizeLine(tag);
+  return full === primary ? primary : `${primary} (${full})`;
 }

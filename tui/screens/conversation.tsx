@@ -5,6 +5,7 @@ import { useActivity } from '../hooks/use-activity.js';
 import { useConversation } from '../hooks/use-conversation.js';
 import { useHoldKeys } from '../hooks/use-keys.js';
 import { sanitizeLine } from '../sanitize.js';
+import { primaryLanguage } from '../state/board.js';
 import { type ConversationAction, runConversationAction } from '../state/conversation-actions.js';
 import { formatDuration, truncate } from '../text.js';
 import { CannedPicker, matchCanned } from '../widgets/canned-picker.js';
@@ -102,7 +103,9 @@ export function ConversationScreen(props: ConversationScreenProps): React.JSX.El
       // The team's replies for this conversation's skill and language first.
       const fits = (x: Canned): number =>
         (x.skills?.length && c?.skill && x.skills.includes(c.skill) ? 2 : 0) +
-        (x.language && x.language === (c?.language ?? detail?.customer.language) ? 1 : 0);
+        (x.language && primaryLanguage(x.language) === primaryLanguage(c?.language ?? detail?.customer.language)
+          ? 1
+          : 0);
       const sorted = [...list].sort((a, b) => fits(b) - fits(a));
       setCanned(sorted);
       setCannedError(undefined);

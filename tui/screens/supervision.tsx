@@ -2,6 +2,7 @@ import { Box, Text } from 'ink';
 import { useMemo, useState } from 'react';
 import { type ConversationRow, describeError } from '../client.js';
 import { sanitizeLine } from '../sanitize.js';
+import { customerNameOf } from '../state/board.js';
 import { runConversationAction } from '../state/conversation-actions.js';
 import { formatDuration } from '../text.js';
 import { type Column, Table } from '../widgets/table.js';
@@ -40,7 +41,7 @@ export function SupervisionScreen(props: ScreenProps): React.JSX.Element {
         color: (r) => (r.mode === 'bot' ? 'gray' : r.assignee === me.id ? 'cyan' : undefined),
       },
       { title: 'CH', width: 3, cell: (r) => CHANNEL_SHORT[r.channel] ?? r.channel },
-      { title: 'CUSTOMER', width: 12, cell: (r) => sanitizeLine(r.customer.displayName ?? r.customer.id) },
+      { title: 'CUSTOMER', width: 12, cell: customerNameOf },
       {
         title: 'HERE',
         width: width >= 120 ? 24 : 14,

@@ -8,6 +8,7 @@
  */
 import { isBreached, slaDeadline } from '../../core/index.js';
 import type { ConversationDetail, ConversationRow, DomainEvent } from '../client.js';
+import { sanitizeLine } from '../sanitize.js';
 
 export type Urgency = 'breached' | 'warning' | 'ok' | 'none';
 export type ViewName = 'queue' | 'mine' | 'bot' | 'all';
@@ -56,7 +57,7 @@ export interface Filter {
   readonly channel?: string;
   readonly skill?: string;
   readonly language?: string;
-  /** Words that must all appear (in customer, topic, preview, id, assignee). */
+  /** Words that must all appear (in customer, topic, skill, preview, id, assignee), as shown. */
   readonly words: readonly string[];
 }
 
@@ -86,15 +87,56 @@ export function isEmptyFilter(f: Filter): boolean {
   return !f.channel && !f.skill && !f.language && f.words.length === 0;
 }
 
-export function matchesFilter(row: ConversationRow, f: Filter): boolean {
-  if (f.channel && !row.channel.startsWith(f.channel)) return false;
-  if (f.skill && (row.skill ?? '').toLowerCase() !== f.skill) return false;
-  if (f.language && (row.language ?? row.customer.language ?? '').toLowerCase() !== f.language) return false;
-  if (f.words.length === 0) return true;
-  const hay = [row.id, row.customer.displayName, row.customer.id, row.topic, row.lastMessagePreview, row.assignee]
-    .join(' ')
+/**
+ * The language as the board shows it: the primary subtag of the tag ("en-GB" → "en"), as the
+ * queue has it once a conversation is handed off; channels report the customer's locale.
+ */
+export function primaryLanguage(tag: string | undefined): string {
+  return sanitizeLine(tag ?? '')
+    .trim()
+    .split(/[-_]/)[0]!
     .toLowerCase();
-  return f.words.every((w) => hay.includes(w));
+}
+
+export function languageOf(row: ConversationRow): string {
+  return primaryLanguage(row.language ?? row.customer.language);
+}
+
+/** The customer's name as the row shows it: sanitised (escape sequences and controls gone). */
+export function customerNameOf(row: ConversationRow): string {
+  return sanitizeLine(row.customer.displayName ?? row.customer.id);
+}
+
+// The words a row is searched for, as shown: computed once per version of a row, not per key.
+const haystacks = new WeakMap<ConversationRow, string>();
+function haystack(row: ConversationRow): string {
+  let hay = haystacks.get(row);
+  if (hay === undefined) {
+    hay = [row.id, customerNameOf(row), row.customer.id, row.topic, row.skill, row.lastMessagePreview, row.assignee]
+      .map((t) => sanitizeLine(t))
+      .join(' ')
+      .toLowerCase();
+    haystacks.set(row, hay);
+  }
+  return hay;
+}
+
+/**
+ * Whether the row matches, on the text the row shows (sanitised: a name stored with escape
+ * sequences in it is found by what is on the screen). `assigneeName` adds the assignee's name.
+ */
+export function matchesFilter(
+  row: ConversationRow,
+  f: Filter,
+  assigneeName?: (id: string) => string | undefined,
+): boolean {
+  if (f.channel && !row.channel.startsWith(f.channel)) return false;
+  if (f.skill && sanitizeLine(row.skill).toLowerCase() !== f.skill) return false;
+  if (f.language && languageOf(row) !== primaryLanguage(f.language)) return false;
+  if (f.words.length === 0) return true;
+  const hay = haystack(row);
+  const agent = row.assignee && assigneeName ? sanitizeLine(assigneeName(row.assignee)).toLowerCase() : '';
+  return f.words.every((w) => hay.includes(w) || (agent !== '' && agent.includes(w)));
 }
 
 export function inView(row: ConversationRow, view: ViewName, meId: string): boolean {
@@ -282,9 +324,14 @@ export class ConversationSet {
     return this.#rows;
   }
 
-  view(view: ViewName, filter: Filter, meId: string): ConversationRow[] {
+  view(
+    view: ViewName,
+    filter: Filter,
+    meId: string,
+    assigneeName?: (id: string) => string | undefined,
+  ): ConversationRow[] {
     const empty = isEmptyFilter(filter);
-    return this.sorted().filter((r) => inView(r, view, meId) && (empty || matchesFilter(r, filter)));
+    return this.sorted().filter((r) => inView(r, view, meId) && (empty || matchesFilter(r, filter, assigneeName)));
   }
 
   counts(now: Date, meId: string): BoardCounts {
