@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AdminApiError } from '../../tui/client.js';
 import { alice, bob, sam, withConversation } from './helpers/conversation-fixture.js';
-import { event, FakeClient, iso } from './helpers/fake-client.js';
+import { event, FakeClient, iso, message, row } from './helpers/fake-client.js';
 import { KEYS, type RenderedApp, renderApp } from './helpers/render-app.js';
 
 let app: RenderedApp | undefined;
@@ -41,6 +41,51 @@ describe('conversation screen', () => {
     expect(frame).toContain('devchat devchat-ann');
     expect(frame).toContain('Before (1)');
     expect(frame).toContain('resolved router');
+  });
+
+  it('a Bot Framework customer joining shows as a dim line "giulia joined", not as an empty message; her locale it-IT as "it"', async () => {
+    const c = new FakeClient(sam, [sam]);
+    const r = row({
+      id: 'c_giulia',
+      channel: 'botframework',
+      mode: 'bot',
+      sla: {},
+      customer: { id: 'cus_g', displayName: 'giulia', language: 'it-IT' },
+      language: 'it-IT',
+    });
+    c.rows.push(r);
+    const m = (id: string, over: Partial<Parameters<typeof message>[0]>) =>
+      message({ id, conversationId: r.id, channel: 'botframework', ...over });
+    c.details.set(r.id, {
+      conversation: r,
+      customer: {
+        id: 'cus_g',
+        displayName: 'giulia',
+        language: 'it-IT',
+        identities: [{ channel: 'botframework', externalId: 'giulia' }],
+        createdAt: iso(-60_000),
+      },
+      messages: [
+        m('m0', { text: '', createdAt: iso(-50_000) }),
+        m('m1', { text: 'come attivo la nuova SIM?', createdAt: iso(-40_000) }),
+        m('m2', { author: 'bot', direction: 'outbound', text: 'Ecco come fare.', createdAt: iso(-30_000) }),
+      ],
+      history: [],
+      viewers: [],
+    });
+    app = await renderApp(c, { columns: 100, rows: 30 });
+    await app.press(KEYS.tab, KEYS.tab);
+    await app.see('giulia');
+    await app.press(KEYS.enter);
+    const frame = await app.see('giulia joined');
+    const lines = frame.split('\n');
+    // One heading for her, above what she wrote; the join is a line of its own, with nothing under it.
+    expect(lines.filter((l) => l.includes('giulia (customer)'))).toHaveLength(1);
+    const joined = lines.findIndex((l) => l.includes('giulia joined'));
+    expect(lines[joined + 1]).toContain('giulia (customer)');
+    expect(lines[joined + 2]).toContain('come attivo la nuova SIM?');
+    expect(frame).toContain('language it (it-IT)');
+    expect(frame).toMatch(/normal · it(\s|$)/m);
   });
 
   it('opening a conversation changes nothing: it only reads it and says "viewing", and "left" on the way out', async () => {

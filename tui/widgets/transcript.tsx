@@ -20,6 +20,16 @@ const AUTHOR_COLOR: Readonly<Record<string, string>> = {
 };
 
 /**
+ * A customer arriving: the Bot Framework's "joined" (conversationUpdate) is stored as a message
+ * from the customer with no text and nothing attached. Shown as what it is, not as an empty message.
+ */
+function isJoin(m: Message): boolean {
+  return (
+    m.author === 'customer' && !m.internal && !m.editOf && m.attachments.length === 0 && sanitize(m.text).trim() === ''
+  );
+}
+
+/**
  * The transcript as display lines of at most `width` columns: a heading per
  * message (time, who, and whether it is an internal note), then its text
  * wrapped by display width. Customers, bot, agents and notes each have
@@ -32,6 +42,15 @@ export function transcriptLines(
 ): TranscriptLine[] {
   const out: TranscriptLine[] = [];
   for (const m of messages) {
+    if (isJoin(m)) {
+      out.push({
+        key: `${m.id}:h`,
+        text: truncate(`${formatClock(m.createdAt, options.now)} ${options.customerName} joined`, width),
+        color: AUTHOR_COLOR.system,
+        dim: true,
+      });
+      continue;
+    }
     const agentName = m.agentId ? sanitizeLine(options.agents.get(m.agentId)?.name ?? m.agentId) : 'agent';
     const who = m.internal
       ? `note · ${m.author === 'agent' ? agentName : m.author} (internal, not sent)`
