@@ -80,6 +80,21 @@ describe('layout', () => {
     expect(frame).toContain('你好');
   });
 
+  it("at 80 columns the hint bar cuts the screen's own keys, never <?> help and <:> command", async () => {
+    app = await renderApp(mixedClient(), { columns: 80, rows: 24 });
+    let frame = await app.see('王小明');
+    const last = (f: string) =>
+      f
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .at(-1) ?? '';
+    expect(last(frame)).toMatch(/^<enter> open .*… {2}<\?> help {2}<:> command$/);
+    await app.press(KEYS.enter);
+    frame = await app.see('Customer');
+    expect(last(frame)).toMatch(/^<esc> back .*… {2}<\?> help {2}<:> command$/);
+    expectFits(frame, 80, 24);
+  });
+
   it('resizes cleanly: wider shows more, narrower again fits again', async () => {
     app = await renderApp(mixedClient(), { columns: 80, rows: 24 });
     await app.see('王小明');
