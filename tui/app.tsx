@@ -17,6 +17,7 @@ import { ConversationScreen } from './screens/conversation.js';
 import { DashboardScreen } from './screens/dashboard.js';
 import { SupervisionScreen } from './screens/supervision.js';
 import type { ActionHandler, BoardUi, ReportKind, Route, ScreenProps } from './screens/types.js';
+import { customerNameOf } from './state/board.js';
 import { KeyRouterContext } from './state/key-router.js';
 import type { LiveFeed } from './state/live-feed.js';
 import { truncate } from './text.js';
@@ -90,7 +91,14 @@ function Desk(props: AppProps): React.JSX.Element {
   const [meState, setMe] = useState(props.me);
   const me = agents.byId.get(meState.id) ?? meState;
   const viewers = useViewers(feed, me.id);
-  const alerts = useAlerts({ client, feed, me, bell: props.bell ?? true, ring: props.ring ?? noBell });
+  const nameOf = useCallback(
+    (id: string) => {
+      const row = board.set.get(id);
+      return row ? customerNameOf(row) : undefined;
+    },
+    [board.set],
+  );
+  const alerts = useAlerts({ client, feed, me, bell: props.bell ?? true, ring: props.ring ?? noBell, nameOf });
   const feedStatus = useFeedStatus(feed);
 
   const [stack, setStack] = useState<readonly Route[]>([props.initialRoute ?? { screen: 'board' }]);

@@ -139,15 +139,15 @@ describe('alerts', () => {
     ],
     [
       event({ type: 'sla.warning', conversationId: 'c_ann', data: { target: 'firstResponse' } }),
-      'SLA warning on c_ann: first response due soon',
+      'SLA warning on Ann Example: first response due soon',
     ],
     [
       event({ type: 'sla.breached', conversationId: 'c_ann', data: { target: 'resolution' } }),
-      'SLA breached on c_ann: resolution',
+      'SLA breached on Ann Example: resolution',
     ],
     [
       event({ type: 'conversation.escalated', conversationId: 'c_ann', data: { from: 'normal', to: 'high' } }),
-      'Escalated c_ann: priority normal → high',
+      'Escalated Ann Example: priority normal → high',
     ],
     [
       event({ type: 'volume.spike', data: { scope: 'channel', value: 'telegram', current: 40, baseline: 8 } }),
@@ -155,7 +155,7 @@ describe('alerts', () => {
     ],
   ] as const;
 
-  it('each alert flashes in the status line and rings the bell', async () => {
+  it('each alert flashes in the status line and rings the bell; it names the customer when the board has the conversation (the end of its id when not)', async () => {
     const c = client();
     app = await renderApp(c);
     await app.see('Ann Example');

@@ -13,6 +13,8 @@ export interface AlertsOptions {
   /** Rings the terminal bell (writes BEL). */
   readonly ring: () => void;
   readonly flashMs?: number;
+  /** The customer's name for a conversation, when known: alerts name the customer. */
+  readonly nameOf?: (conversationId: string) => string | undefined;
 }
 
 export interface AlertsData {
@@ -84,7 +86,7 @@ export function useAlerts(options: AlertsOptions): AlertsData {
       }
       return;
     }
-    const a = alertFor(ev);
+    const a = alertFor(ev, options.nameOf);
     if (a) raise(a);
   });
 

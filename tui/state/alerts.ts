@@ -23,9 +23,15 @@ const TARGETS: Readonly<Record<string, string>> = {
 const str = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? sanitizeLine(String(v)) : '');
 const short = (id: string | undefined): string => (id ? sanitizeLine(id).slice(-8) : '?');
 
-export function alertFor(e: DomainEvent): Alert | undefined {
+/**
+ * `nameOf` gives the customer's name (sanitised) for a conversation the board knows: the
+ * supervisor finds "giulia" on the board, not the end of an id that no screen but one shows.
+ */
+export function alertFor(e: DomainEvent, nameOf?: (conversationId: string) => string | undefined): Alert | undefined {
   const d = e.data;
   const conversationId = e.conversationId;
+  const named = conversationId ? nameOf?.(conversationId) : undefined;
+  const which = named ? sanitizeLine(named) : short(conversationId);
   switch (e.type) {
     case 'handoff.requested': {
       const what = [str(d.channel), str(d.topic) || str(d.reason), str(d.language)].filter(Boolean).join(' · ');
@@ -33,26 +39,26 @@ export function alertFor(e: DomainEvent): Alert | undefined {
       return {
         kind: 'handoff',
         conversationId,
-        text: `New handoff ${short(conversationId)}${what ? `: ${what}` : ''}${prio && prio !== 'normal' ? ` (${prio})` : ''}`,
+        text: `New handoff ${which}${what ? `: ${what}` : ''}${prio && prio !== 'normal' ? ` (${prio})` : ''}`,
       };
     }
     case 'sla.warning':
       return {
         kind: 'warning',
         conversationId,
-        text: `SLA warning on ${short(conversationId)}: ${TARGETS[str(d.target)] ?? (str(d.target) || 'target')} due soon`,
+        text: `SLA warning on ${which}: ${TARGETS[str(d.target)] ?? (str(d.target) || 'target')} due soon`,
       };
     case 'sla.breached':
       return {
         kind: 'breach',
         conversationId,
-        text: `SLA breached on ${short(conversationId)}: ${TARGETS[str(d.target)] ?? (str(d.target) || 'target')}`,
+        text: `SLA breached on ${which}: ${TARGETS[str(d.target)] ?? (str(d.target) || 'target')}`,
       };
     case 'conversation.escalated':
       return {
         kind: 'escalation',
         conversationId,
-        text: `Escalated ${short(conversationId)}: priority ${str(d.from) || '?'} → ${str(d.to) || '?'}`,
+        text: `Escalated ${which}: priority ${str(d.from) || '?'} → ${str(d.to) || '?'}`,
       };
     case 'volume.spike': {
       const scope = [str(d.scope), str(d.value)].filter(Boolean).join(' ');
