@@ -63,6 +63,8 @@ export class StoreState {
   ]);
   private readonly agentsByToken = new Map<string, string>();
   private readonly outbox = new Map<string, OutboxEntry>();
+  /** The pending entries of `outbox`: the dispatcher lists them after every commit of a reply. */
+  private readonly pendingOutbox = new Map<string, OutboxEntry>();
   private readonly delivered: string[] = [];
   /** Channel -> channel message id -> message id. */
   private readonly dedupe = new ByChannel<string>();
@@ -197,7 +199,7 @@ export class StoreState {
 
   listOutbox(filter: OutboxFilter = {}): OutboxEntry[] {
     const out: OutboxEntry[] = [];
-    for (const o of this.outbox.values()) {
+    for (const o of (filter.status === 'pending' ? this.pendingOutbox : this.outbox).values()) {
       if (filter.status && o.status !== filter.status) continue;
       if (filter.conversationId && o.conversationId !== filter.conversationId) continue;
       out.push(o);
@@ -296,6 +298,8 @@ export class StoreState {
 
   private putOutbox(o: OutboxEntry): void {
     this.outbox.set(o.id, o);
+    if (o.status === 'pending') this.pendingOutbox.set(o.id, o);
+    else this.pendingOutbox.delete(o.id);
     if (o.status !== 'delivered') return;
     this.delivered.push(o.id);
     if (this.delivered.length > DELIVERED_OUTBOX_WINDOW) {

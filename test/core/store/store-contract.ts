@@ -259,6 +259,20 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       });
     });
 
+    it('lists pending entries through retries, failures and deliveries, oldest first', async () => {
+      await store.commit({ outbox: [outbox('o1'), outbox('o2'), outbox('o3', { conversationId: 'cnv_2' })] });
+      // A retry keeps o1 pending (and in its place); o2 fails; o3 is delivered; o4 is new.
+      await store.commit({ outbox: [outbox('o1', { attempts: 1, lastError: 'timeout' })] });
+      await store.commit({ outbox: [outbox('o2', { status: 'failed', attempts: 1 }), outbox('o4')] });
+      await store.commit({ outbox: [outbox('o3', { status: 'delivered', attempts: 1 })] });
+      await andAfterReopen(async (s) => {
+        expect((await s.listOutbox({ status: 'pending' })).map((o) => o.id)).toEqual(['o1', 'o4']);
+        expect(await s.listOutbox({ status: 'pending', conversationId: 'cnv_2' })).toEqual([]);
+        expect((await s.listOutbox({ status: 'pending', limit: 1 })).map((o) => o.attempts)).toEqual([1]);
+        expect((await s.listOutbox({ status: 'failed' })).map((o) => o.id)).toEqual(['o2']);
+      });
+    });
+
     it('keeps the latest flow snapshot of a conversation and forgets it on request', async () => {
       await store.commit({ flowSnapshots: [{ conversationId: 'cnv_1', snapshot: { value: 'greeting', n: 1 } }] });
       await store.commit({ flowSnapshots: [{ conversationId: 'cnv_1', snapshot: { value: 'answering', n: 2 } }] });
