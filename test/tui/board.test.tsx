@@ -265,4 +265,30 @@ describe('queue board', () => {
     expect(frame).toMatch(/Luca\s+it\s/);
     expect(frame).not.toMatch(/en-|it-/);
   });
+
+  it('the place in line moves up at once when the customer ahead leaves the queue, counted per skill as the server does', async () => {
+    const c = new FakeClient(sam, [sam]);
+    const queued = (id: string, name: string, minutes: number, skill: string | undefined, place: number) =>
+      row({
+        id,
+        slaDueAt: iso(minutes * 60_000),
+        customer: { id: `u_${id}`, displayName: name },
+        ...(skill ? { skill } : {}),
+        placeInLine: { place, of: 2 },
+      });
+    c.rows = [
+      queued('c_a', 'Ann', 2, 'billing', 1),
+      queued('c_b', 'Bruno', 4, 'billing', 2),
+      queued('c_d', 'Dora', 6, undefined, 1),
+    ];
+    app = await renderApp(c);
+    let frame = await app.see('Bruno');
+    expect(frame).toMatch(/Bruno.*queue #2/);
+    expect(frame).toMatch(/Dora.*queue #1/);
+    c.push(event({ type: 'conversation.resolved', conversationId: 'c_a', data: {} }));
+    frame = await app.see('Queue: queued and assigned (2)');
+    expect(frame).toMatch(/Bruno.*queue #1/);
+    expect(frame).toMatch(/Dora.*queue #1/);
+    expect(c.callsOf('conversation')).toHaveLength(0);
+  });
 });

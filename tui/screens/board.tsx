@@ -60,6 +60,8 @@ export function BoardScreen(props: BoardProps): React.JSX.Element {
   const current = rows[selected];
   const wide = width >= 120;
 
+  // board.version: a row's place in line moves when another row leaves the queue, though the row itself did not change.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: board.version says when the set changed
   const columns = useMemo<Column<ConversationRow>[]>(
     () => [
       {
@@ -94,15 +96,13 @@ export function BoardScreen(props: BoardProps): React.JSX.Element {
           r.mode === 'bot'
             ? 'bot'
             : r.mode === 'queued'
-              ? r.placeInLine
-                ? `queue #${r.placeInLine.place}`
-                : 'queue'
+              ? `queue #${board.set.placeInLine(r.id) ?? '?'}`
               : sanitizeLine(agents.byId.get(r.assignee ?? '')?.name ?? r.assignee ?? ''),
         color: (r) => (r.mode === 'agent' ? (r.assignee === me.id ? 'cyan' : undefined) : 'gray'),
       },
       { title: ' ', width: 1, cell: (r) => viewerMark(viewers.others(r.id)), color: () => 'magenta' },
     ],
-    [now, wide, agents.byId, me.id, viewers],
+    [now, wide, agents.byId, me.id, viewers, board.set, board.version],
   );
 
   // From the state, not this render's `selected`: several keys may arrive in one chunk.

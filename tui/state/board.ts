@@ -210,6 +210,7 @@ export class ConversationSet {
   readonly #entries = new Map<string, Entry>();
   #sorted: Entry[] | undefined;
   #rows: ConversationRow[] | undefined;
+  #places: Map<string, number> | undefined;
   /** Goes up on every change; views are recomputed when it does. */
   version = 0;
 
@@ -324,6 +325,27 @@ export class ConversationSet {
     return this.#rows;
   }
 
+  /**
+   * A queued conversation's place in line, as the server counts it (among those waiting for the
+   * same skill, most urgent first), kept current by every change: a row's own `placeInLine` is
+   * only as fresh as its last fetch, and goes stale as soon as the one before it leaves the queue.
+   */
+  placeInLine(id: string): number | undefined {
+    if (!this.#places) {
+      const places = new Map<string, number>();
+      const bySkill = new Map<string, number>();
+      for (const r of this.sorted()) {
+        if (r.mode !== 'queued') continue;
+        const skill = r.skill ?? '';
+        const place = (bySkill.get(skill) ?? 0) + 1;
+        bySkill.set(skill, place);
+        places.set(r.id, place);
+      }
+      this.#places = places;
+    }
+    return this.#places.get(id);
+  }
+
   view(
     view: ViewName,
     filter: Filter,
@@ -371,6 +393,7 @@ export class ConversationSet {
 
   #changed(): void {
     this.#rows = undefined;
+    this.#places = undefined;
     this.version++;
   }
 }
