@@ -63,6 +63,8 @@ export class FlowEngine implements ConversationEngine {
   private readonly clock: Clock;
   private waitCache: { at: number; info: Promise<WaitInfo> } | undefined;
   private timeout: NodeJS.Timeout | undefined;
+  /** The deadline `timeout` is armed for: a step that leaves the earliest one as it was re-arms nothing. */
+  private armedFor: number | undefined;
   private sweeper: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -165,13 +167,17 @@ export class FlowEngine implements ConversationEngine {
   }
 
   private armTimers(): void {
+    const next = this.stopped || this.options.autoTimers === false ? undefined : this.timers.next();
+    if (this.timeout && next !== undefined && next === this.armedFor) return;
     if (this.timeout) clearTimeout(this.timeout);
     this.timeout = undefined;
-    if (this.stopped || this.options.autoTimers === false) return;
-    const next = this.timers.next();
+    this.armedFor = next;
     if (next === undefined) return;
     const delay = Math.min(Math.max(0, next - this.clock.now().getTime()), MAX_TIMER_DELAY);
-    this.timeout = setTimeout(() => this.desk.track(this.runDueTimers()), delay);
+    this.timeout = setTimeout(() => {
+      this.timeout = undefined; // fired: the next armTimers() arms again, even for the same deadline
+      this.desk.track(this.runDueTimers());
+    }, delay);
     this.timeout.unref();
   }
 

@@ -25,6 +25,12 @@ export function isFlowTimer(value: unknown): value is FlowTimer {
 export class TimerTable {
   private readonly byConversation = new Map<string, Map<string, FlowTimer>>();
   private count = 0;
+  /**
+   * The earliest deadline, kept as timers come and go (`null`: not known,
+   * found again by the next `next()`): the engine asks after every step,
+   * and a scan of every open conversation's timers each time grows with them.
+   */
+  private earliest: number | undefined | null = undefined;
 
   put(timer: FlowTimer): void {
     let named = this.byConversation.get(timer.conversationId);
@@ -32,14 +38,23 @@ export class TimerTable {
       named = new Map();
       this.byConversation.set(timer.conversationId, named);
     }
-    if (!named.has(timer.name)) this.count++;
+    const replaced = named.get(timer.name);
+    if (!replaced) this.count++;
     named.set(timer.name, timer);
+    if (replaced && Date.parse(replaced.dueAt) === this.earliest) this.earliest = null;
+    else if (this.earliest !== null) {
+      const at = Date.parse(timer.dueAt);
+      if (this.earliest === undefined || at < this.earliest) this.earliest = at;
+    }
   }
 
   remove(conversationId: string, name: string): void {
     const named = this.byConversation.get(conversationId);
-    if (!named?.delete(name)) return;
+    const timer = named?.get(name);
+    if (!named || !timer) return;
+    named.delete(name);
     this.count--;
+    if (Date.parse(timer.dueAt) === this.earliest) this.earliest = null;
     if (named.size === 0) this.byConversation.delete(conversationId);
   }
 
@@ -58,6 +73,7 @@ export class TimerTable {
 
   /** The earliest deadline, in ms since the epoch. */
   next(): number | undefined {
+    if (this.earliest !== null) return this.earliest;
     let min: number | undefined;
     for (const named of this.byConversation.values()) {
       for (const t of named.values()) {
@@ -65,6 +81,7 @@ export class TimerTable {
         if (min === undefined || at < min) min = at;
       }
     }
+    this.earliest = min;
     return min;
   }
 
