@@ -53,6 +53,29 @@ const twoLetters = (tag: string | undefined): string | undefined =>
 const MAX_MISSES = 2;
 
 export function createCareFlow(svc: CareServices) {
+  /*
+   * One step asks the same questions of several guards and actions (is the
+   * language covered, is there an answer, which one): the last answer of
+   * each is kept, so a message is searched and its language detected once.
+   */
+  let lastDetect: { text: string; language: string | undefined } | undefined;
+  const detectLanguage = (text: string): string | undefined => {
+    if (lastDetect?.text !== text) lastDetect = { text, language: svc.detectLanguage(text) };
+    return lastDetect.language;
+  };
+  let lastSearch: { query: string; language: string; tried: readonly string[]; hit: Article | undefined } | undefined;
+  const firstHit = (query: string, language: string, tried: readonly string[]): Article | undefined => {
+    const l = lastSearch;
+    if (
+      l?.query !== query ||
+      l.language !== language ||
+      l.tried.length !== tried.length ||
+      l.tried.some((id, i) => id !== tried[i])
+    ) {
+      lastSearch = { query, language, tried: [...tried], hit: svc.search(query, language, tried)[0] };
+    }
+    return (lastSearch as { hit: Article | undefined }).hit;
+  };
   const covered = (language: string) => svc.languages.includes(language);
   /**
    * The channel's locale is a strong prior: the text overrides it only when
@@ -62,11 +85,10 @@ export function createCareFlow(svc: CareServices) {
   const languageOf = (context: CareContext, event: FlowEvent): string => {
     if (event.type !== 'customer.message') return context.language;
     const locale = twoLetters(event.language) ?? context.locale;
-    const detected = svc.detectLanguage(event.text);
+    const detected = detectLanguage(event.text);
     if (locale !== undefined && covered(locale)) return detected !== undefined && covered(detected) ? detected : locale;
     return detected ?? locale ?? context.language;
   };
-  const firstHit = (query: string, language: string, tried: readonly string[]) => svc.search(query, language, tried)[0];
   /** A "no" keeps the question; anything else is a new, more precise one. */
   const queryOf = (context: CareContext, event: FlowEvent) => (svc.isNo(said(event)) ? context.lastQuery : said(event));
   const yesNo = (language: string) =>

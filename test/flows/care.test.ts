@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { careFlow } from '../../flows/care/flow.js';
+import { careFlow, createCareFlow } from '../../flows/care/flow.js';
+import { interimServices } from '../../flows/care/interim-kb.js';
+import type { CareServices } from '../../flows/care/services.js';
 import { chatWith, type FlowChat } from '../../flows/kit/testing.js';
 
 let chat: FlowChat | undefined;
@@ -237,5 +239,31 @@ describe('care flow, a Bot Framework client joining', () => {
     await chat.say('4');
     await chat.expectReply(/quanto è stato facile/i);
     expect(chat.surveyAnswers()).toEqual({ csat: 4 });
+  });
+});
+
+describe('care flow, its services', () => {
+  it('a question is searched and its language detected once, however many guards and actions ask', async () => {
+    const services = interimServices();
+    const calls = { search: 0, detect: 0 };
+    const counted: CareServices = {
+      ...services,
+      search: (...args) => {
+        calls.search += 1;
+        return services.search(...args);
+      },
+      detectLanguage: (text) => {
+        calls.detect += 1;
+        return services.detectLanguage(text);
+      },
+    };
+    chat = await chatWith(createCareFlow(counted));
+    await chat.say('How do I pay my bill?');
+    await chat.expectReply(/pay your bill/i);
+    expect(calls).toEqual({ search: 1, detect: 1 });
+    // "No": the same question again, leaving out the article tried: one more search.
+    await chat.press('No');
+    await chat.expectReply(/maybe this helps/i);
+    expect(calls.search).toBe(2);
   });
 });
