@@ -1,8 +1,8 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { type AdminClient, type AgentView, describeError } from '../client.js';
+import { useMemo } from 'react';
+import type { AdminClient, AgentView } from '../client.js';
 import type { LiveFeed } from '../state/live-feed.js';
-import { Reloader } from '../state/reloader.js';
-import { useFeedStatus, useLiveEvents } from './use-feed.js';
+import { useLiveEvents } from './use-feed.js';
+import { useReloaded } from './use-reloaded.js';
 
 export interface AgentsData {
   readonly agents: readonly AgentView[];
@@ -13,36 +13,22 @@ export interface AgentsData {
 
 /** Events after which someone's presence or load may have changed. */
 const CHANGES = /^(agent\.|conversation\.(assigned|transferred|released|resolved|reassigned|taken_over))/;
+const NONE: readonly AgentView[] = [];
 
 /** The team, with presence and load, kept current from events (coalesced reloads). */
 export function useAgents(client: AdminClient, feed: LiveFeed): AgentsData {
-  const [agents, setAgents] = useState<readonly AgentView[]>([]);
-  const [error, setError] = useState<string>();
-  const reloader = useRef<Reloader>(undefined);
-  reloader.current ??= new Reloader(
-    async () => {
-      try {
-        setAgents(await client.agents());
-        setError(undefined);
-      } catch (err) {
-        setError(describeError(err));
-      }
-    },
-    { debounceMs: 200, minIntervalMs: 2000 },
-  );
-  useEffect(() => {
-    const r = reloader.current!;
-    void r.now();
-    return () => r.stop();
-  }, []);
-  const { generation } = useFeedStatus(feed);
-  useEffect(() => {
-    if (generation > 0) void reloader.current!.now();
-  }, [generation]);
+  const {
+    value: agents,
+    error,
+    request,
+    reload,
+  } = useReloaded(() => client.agents(), NONE, feed, {
+    debounceMs: 200,
+    minIntervalMs: 2000,
+  });
   useLiveEvents(feed, (e) => {
-    if (e.kind === 'domain' && CHANGES.test(e.event.type)) reloader.current!.request();
+    if (e.kind === 'domain' && CHANGES.test(e.event.type)) request();
   });
   const byId = useMemo(() => new Map(agents.map((a) => [a.id, a])), [agents]);
-  const reload = useCallback(() => reloader.current!.now(), []);
   return { agents, byId, error, reload };
 }

@@ -1,8 +1,8 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { type AdminClient, type ConversationDetail, describeError, type Viewer } from '../client.js';
+import { useCallback } from 'react';
+import type { AdminClient, ConversationDetail, Viewer } from '../client.js';
 import type { LiveFeed } from '../state/live-feed.js';
-import { Reloader } from '../state/reloader.js';
-import { useFeedStatus, useLiveEvents } from './use-feed.js';
+import { useLiveEvents } from './use-feed.js';
+import { useReloaded } from './use-reloaded.js';
 
 export interface ConversationData {
   readonly detail: ConversationDetail | undefined;
@@ -13,44 +13,31 @@ export interface ConversationData {
 
 /** One conversation with its transcript, reloaded when an event about it arrives. */
 export function useConversation(client: AdminClient, feed: LiveFeed, id: string): ConversationData {
-  const [detail, setDetail] = useState<ConversationDetail>();
-  const [error, setError] = useState<string>();
-  const reloader = useRef<Reloader>(undefined);
-  reloader.current ??= new Reloader(
-    async () => {
-      try {
-        setDetail(await client.conversation(id));
-        setError(undefined);
-      } catch (err) {
-        setError(describeError(err));
-      }
+  const {
+    value: detail,
+    setValue: setDetail,
+    error,
+    request,
+    reload,
+  } = useReloaded<ConversationDetail | undefined>(() => client.conversation(id), undefined, feed, {
+    debounceMs: 50,
+    minIntervalMs: 300,
+  });
+
+  const setViewers = useCallback(
+    (viewers: readonly Viewer[]) => {
+      setDetail((d) => (d ? { ...d, viewers: [...viewers] } : d));
     },
-    { debounceMs: 50, minIntervalMs: 300 },
+    [setDetail],
   );
-
-  useEffect(() => {
-    const r = reloader.current!;
-    void r.now();
-    return () => r.stop();
-  }, []);
-
-  const { generation } = useFeedStatus(feed);
-  useEffect(() => {
-    if (generation > 0) void reloader.current!.now();
-  }, [generation]);
-
-  const setViewers = useCallback((viewers: readonly Viewer[]) => {
-    setDetail((d) => (d ? { ...d, viewers: [...viewers] } : d));
-  }, []);
 
   useLiveEvents(feed, (e) => {
     if (e.kind === 'viewers') {
       if (e.conversationId === id) setViewers(e.viewers);
     } else if (e.event.conversationId === id || (detail && e.event.customerId === detail.customer.id)) {
-      reloader.current!.request();
+      request();
     }
   });
 
-  const reload = useCallback(() => reloader.current!.now(), []);
   return { detail, error, reload, setViewers };
 }
