@@ -14,6 +14,7 @@ import {
   VIEWS,
 } from '../state/board.js';
 import { runConversationAction } from '../state/conversation-actions.js';
+import { type ListMove, listMoveFor, movedSelection } from '../state/list-navigation.js';
 import { formatDuration, truncate } from '../text.js';
 import { type Column, Table } from '../widgets/table.js';
 import { TextInput } from '../widgets/text-input.js';
@@ -106,12 +107,8 @@ export function BoardScreen(props: BoardProps): React.JSX.Element {
   );
 
   // From the state, not this render's `selected`: several keys may arrive in one chunk.
-  const move = (delta: number | 'first' | 'last'): void =>
-    setUi((u) => {
-      const at = Math.max(0, u.selectedId ? rows.findIndex((r) => r.id === u.selectedId) : 0);
-      const to = delta === 'first' ? 0 : delta === 'last' ? rows.length - 1 : at + delta;
-      return { ...u, selectedId: rows[Math.max(0, Math.min(rows.length - 1, to))]?.id };
-    });
+  const move = (delta: ListMove): void =>
+    setUi((u) => ({ ...u, selectedId: movedSelection(rows, u.selectedId, delta) }));
   const page = Math.max(1, height - 3);
 
   const act = (action: 'claim' | 'takeover'): void => {
@@ -129,19 +126,9 @@ export function BoardScreen(props: BoardProps): React.JSX.Element {
   };
 
   props.actions.current = (action, args) => {
+    const listMove = listMoveFor(action, page);
+    if (listMove !== undefined) return move(listMove);
     switch (action) {
-      case 'down':
-        return move(1);
-      case 'up':
-        return move(-1);
-      case 'page-down':
-        return move(page);
-      case 'page-up':
-        return move(-page);
-      case 'top':
-        return move('first');
-      case 'bottom':
-        return move('last');
       case 'open':
         if (current) props.navigate({ screen: 'conversation', id: current.id });
         return;

@@ -4,6 +4,7 @@ import { type ConversationRow, describeError } from '../client.js';
 import { sanitizeLine } from '../sanitize.js';
 import { customerNameOf } from '../state/board.js';
 import { runConversationAction } from '../state/conversation-actions.js';
+import { type ListMove, listMoveFor, movedSelection } from '../state/list-navigation.js';
 import { formatDuration } from '../text.js';
 import { type Column, Table } from '../widgets/table.js';
 import { CHANNEL_SHORT } from './board.js';
@@ -64,27 +65,12 @@ export function SupervisionScreen(props: ScreenProps): React.JSX.Element {
   );
 
   // From the state, not this render's `selected`: several keys may arrive in one chunk.
-  const move = (delta: number | 'first' | 'last'): void =>
-    setSelectedId((id) => {
-      const at = Math.max(0, id ? rows.findIndex((r) => r.id === id) : 0);
-      const to = delta === 'first' ? 0 : delta === 'last' ? rows.length - 1 : at + delta;
-      return rows[Math.max(0, Math.min(rows.length - 1, to))]?.id;
-    });
+  const move = (delta: ListMove): void => setSelectedId((id) => movedSelection(rows, id, delta));
   const page = Math.max(1, height - 3);
   props.actions.current = (action) => {
+    const listMove = listMoveFor(action, page);
+    if (listMove !== undefined) return move(listMove);
     switch (action) {
-      case 'down':
-        return move(1);
-      case 'up':
-        return move(-1);
-      case 'page-down':
-        return move(page);
-      case 'page-up':
-        return move(-page);
-      case 'top':
-        return move('first');
-      case 'bottom':
-        return move('last');
       case 'refresh':
         void board.reload();
         return;
