@@ -234,7 +234,7 @@ describe('caredesk tui in a terminal', () => {
     expect(tui.display('#{pane_title}')).toBe(title);
 
     // In the conversation, where the whole text is shown: still no sequence, no red, the header on top.
-    // (Found by her words: the filter matches her name as stored, hidden characters and all.)
+    // (Found by her words, which appear nowhere else on the board.)
     await select(tui, 'OVERWRITE');
     tui.keys('Enter');
     const screen = await tui.waitFor(/Mallory · telegram/, 10_000, 'the conversation open');
