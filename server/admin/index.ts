@@ -10,6 +10,7 @@ import { agentRoutes } from './agents.js';
 import { LoginThrottle, type LoginThrottleOptions, requireAgent } from './auth.js';
 import { cannedRoutes } from './canned.js';
 import { conversationRoutes } from './conversations.js';
+import { customerRoutes } from './customers.js';
 import { type EventStreamOptions, EventStreams, eventRoutes } from './events.js';
 import { kpiRoutes } from './kpis.js';
 import { ViewerRegistry, type ViewerRegistryOptions, viewerRoutes } from './viewers.js';
@@ -43,6 +44,7 @@ export function createAdminPlugin(options: AdminOptions = {}): ServerPlugin {
     viewerRoutes(scope, context, viewers);
     cannedRoutes(scope, context);
     kpiRoutes(scope, context);
+    customerRoutes(scope, context);
     eventRoutes(scope, context, viewers, streams, options.events);
 
     // Open streams would keep fastify's close waiting for ever.

@@ -1,0 +1,44 @@
+/**
+ * One customer, every channel: an agent merges two customers who are the same
+ * person (identities, conversations and history follow the survivor), and any
+ * merge can be undone. Each is recorded with the acting agent and a reason.
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { InvalidInputError, listCustomerLinks, mergeCustomers, unmergeCustomers } from '../../core/index.js';
+import type { ServerContext } from '../app.js';
+import { agentOf } from './auth.js';
+import { IdParamsSchema, parseInput } from './input.js';
+
+const Reason = z.string().trim().min(1).max(500);
+const MergeBodySchema = z.object({ from: z.string().min(1).max(128), reason: Reason }).strict();
+const UndoBodySchema = z.object({ reason: Reason }).strict();
+
+export function customerRoutes(scope: FastifyInstance, { desk }: ServerContext): void {
+  scope.get('/admin/v1/customers/:id/links', async (request) => {
+    const { id } = parseInput(IdParamsSchema, request.params, 'The path');
+    return { links: await listCustomerLinks(desk.store, id) };
+  });
+
+  scope.post('/admin/v1/customers/:id/merge', async (request, reply) => {
+    const { id } = parseInput(IdParamsSchema, request.params, 'The path');
+    const { from, reason } = parseInput(MergeBodySchema, request.body, 'The body');
+    if (from === id)
+      throw new InvalidInputError('A customer cannot be merged into itself: name another customer in "from".');
+    const agentId = agentOf(request).id;
+    const link = await mergeCustomers(desk, {
+      survivorId: id,
+      mergedId: from,
+      evidence: { kind: 'agent', agentId, reason },
+    });
+    void reply.status(201);
+    return { link };
+  });
+
+  scope.post('/admin/v1/links/:id/undo', async (request) => {
+    const { id } = parseInput(IdParamsSchema, request.params, 'The path');
+    const { reason } = parseInput(UndoBodySchema, request.body, 'The body');
+    await unmergeCustomers(desk, id, { actor: agentOf(request).id, reason });
+    return { undone: id };
+  });
+}
