@@ -16,6 +16,12 @@ import type { ConversationFilter, OutboxFilter, WriteBatch } from './store.js';
 export const DEDUPE_WINDOW = 100_000;
 /** Delivered outbox entries kept for lookups; older ones live on in history only. */
 export const DELIVERED_OUTBOX_WINDOW = 10_000;
+/**
+ * Resolved conversations in memory indexed newest activity first: a listing of
+ * the newest few (the wait estimate's recent handle times, every second) reads
+ * them instead of scanning and sorting every conversation.
+ */
+export const RECENT_RESOLVED_INDEX = 256;
 
 export interface StateDocument {
   customers: Customer[];
@@ -66,6 +72,15 @@ export class StoreState {
   /** The pending entries of `outbox`: the dispatcher lists them after every commit of a reply. */
   private readonly pendingOutbox = new Map<string, OutboxEntry>();
   private readonly delivered: string[] = [];
+  /**
+   * The newest resolved conversations in memory by `lastMessageAt`, newest
+   * first: the top min(RECENT_RESOLVED_INDEX, resolvedCount) of them, or
+   * undefined when it must be rebuilt by a scan (one left the top and the
+   * next one down is unknown).
+   */
+  private recentResolved: Conversation[] | undefined = [];
+  /** Resolved conversations in `conversations`. */
+  private resolvedCount = 0;
   /** Channel -> channel message id -> message id. */
   private readonly dedupe = new ByChannel<string>();
   /** Insertion order of `dedupe` (each key with its channel's map), oldest at `dedupeHead`: evicting is O(1). */
@@ -172,11 +187,16 @@ export class StoreState {
       out.push(c);
       return true;
     };
+    const recent = this.newestResolved(filter);
     // The queue and the agents' conversations are asked for on every clock tick: read from their index.
     if (filter.modes?.every((m) => this.withHumans.has(m))) {
       for (const mode of new Set(filter.modes)) {
         for (const id of this.withHumans.get(mode) ?? []) keep(this.conversations.get(id) as Conversation);
       }
+    } else if (recent !== undefined && filter.limit !== undefined) {
+      // The newest few resolved ones (the wait estimate's, every second): from their index, and the archive's newest.
+      for (let i = 0; i < recent.length && i < filter.limit; i++) keep(recent[i] as Conversation);
+      this.archived.newest(filter.limit, keep);
     } else {
       for (const c of this.conversations.values()) keep(c);
       if (!filter.modes || filter.modes.includes('resolved')) {
@@ -187,6 +207,55 @@ export class StoreState {
     }
     out.sort((a, b) => (a.lastMessageAt < b.lastMessageAt ? 1 : a.lastMessageAt > b.lastMessageAt ? -1 : 0));
     return filter.limit === undefined ? out : out.slice(0, filter.limit);
+  }
+
+  /**
+   * The index of the newest resolved conversations, when it answers `filter`
+   * (resolved only, nothing else filtered, a limit it holds): rebuilt by a scan
+   * only after a conversation left its top.
+   */
+  private newestResolved(filter: ConversationFilter): readonly Conversation[] | undefined {
+    if (
+      filter.limit === undefined ||
+      filter.limit > RECENT_RESOLVED_INDEX ||
+      filter.channel !== undefined ||
+      filter.customerId !== undefined ||
+      filter.assignee !== undefined ||
+      !filter.modes?.length ||
+      !filter.modes.every((m) => m === 'resolved')
+    )
+      return undefined;
+    if (this.recentResolved === undefined) {
+      const all: Conversation[] = [];
+      for (const c of this.conversations.values()) if (c.mode === 'resolved') all.push(c);
+      all.sort((a, b) => (a.lastMessageAt < b.lastMessageAt ? 1 : a.lastMessageAt > b.lastMessageAt ? -1 : 0));
+      this.recentResolved = all.slice(0, RECENT_RESOLVED_INDEX);
+    }
+    return this.recentResolved;
+  }
+
+  /** Keeps `recentResolved` the top min(RECENT_RESOLVED_INDEX, resolvedCount), or drops it to be rebuilt. */
+  private indexResolved(previous: Conversation | undefined, c: Conversation): void {
+    const wasResolved = previous?.mode === 'resolved';
+    const isResolved = c.mode === 'resolved';
+    this.resolvedCount += (isResolved ? 1 : 0) - (wasResolved ? 1 : 0);
+    const recent = this.recentResolved;
+    if (recent === undefined) return;
+    if (wasResolved) {
+      const i = recent.findIndex((r) => r.id === c.id);
+      if (i >= 0) recent.splice(i, 1);
+    }
+    if (isResolved) {
+      const oldest = recent[recent.length - 1];
+      if (recent.length < RECENT_RESOLVED_INDEX || (oldest !== undefined && c.lastMessageAt > oldest.lastMessageAt)) {
+        // Usually the newest: found from the front. After the ones of the same moment, as a stable sort puts it.
+        let i = 0;
+        while (i < recent.length && (recent[i] as Conversation).lastMessageAt >= c.lastMessageAt) i++;
+        recent.splice(i, 0, c);
+        if (recent.length > RECENT_RESOLVED_INDEX) recent.pop();
+      }
+    }
+    if (recent.length < Math.min(RECENT_RESOLVED_INDEX, this.resolvedCount)) this.recentResolved = undefined;
   }
 
   messageIdByChannelId(channel: Channel, channelMessageId: string): string | undefined {
@@ -251,6 +320,7 @@ export class StoreState {
     else if (previous.mode !== c.mode) this.withHumans.get(previous.mode)?.delete(c.id);
     this.withHumans.get(c.mode)?.add(c.id);
     this.conversations.set(c.id, c);
+    this.indexResolved(previous, c);
     if (c.mode === 'resolved') {
       if (this.openByCustomer.get(c.customerId) === c.id) this.openByCustomer.delete(c.customerId);
     } else {

@@ -50,7 +50,7 @@ export const message = (id: string, conversationId: string, extra: Partial<Messa
   ...extra,
 });
 
-const outbox = (id: string, extra: Partial<OutboxEntry> = {}): OutboxEntry => ({
+export const outbox = (id: string, extra: Partial<OutboxEntry> = {}): OutboxEntry => ({
   id,
   messageId: `msg_${id}`,
   conversationId: 'cnv_1',
