@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CaredeskProcess } from './helpers/caredesk-process.js';
+import { addSupervisor, CaredeskProcess, stopServe } from './helpers/caredesk-process.js';
 import { requireTmux, TmuxSession } from './helpers/tmux.js';
 
 const BIN = fileURLToPath(new URL('../../bin/caredesk.js', import.meta.url));
@@ -27,13 +27,7 @@ beforeAll(async () => {
   requireTmux();
   dataDir = mkdtempSync(join(tmpdir(), 'caredesk-e2e-tui-signals-'));
   configHome = mkdtempSync(join(tmpdir(), 'caredesk-e2e-tui-signals-config-'));
-  const add = new CaredeskProcess(
-    ['agents', 'add', '--name', 'Sofia', '--role', 'supervisor', '--data-dir', dataDir, '--json'],
-    { CAREDESK_FSYNC: 'false' },
-  );
-  const added = await add.exitedWithin(30_000);
-  if (added.code !== 0) throw new Error(`caredesk agents add failed: ${add.stderr}${add.stdout}`);
-  token = (JSON.parse(add.stdout) as { token: string }).token;
+  token = await addSupervisor(dataDir);
   serve = new CaredeskProcess(['serve', '--data-dir', dataDir], { PORT: '0', CAREDESK_FSYNC: 'false' });
   url = await serve.listening(30_000);
 }, 90_000);
@@ -44,10 +38,7 @@ afterEach(() => {
 
 afterAll(async () => {
   for (const s of sessions.splice(0)) s.kill();
-  if (serve) {
-    serve.child.kill('SIGTERM');
-    await serve.exitedWithin(20_000).catch(() => serve.kill());
-  }
+  await stopServe(serve);
   for (const dir of [dataDir, configHome]) if (dir) rmSync(dir, { recursive: true, force: true });
 }, 40_000);
 

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../bots/telegram/emulator.js';
 import { until } from '../bots/telegram/helpers.js';
-import { CaredeskProcess } from './helpers/caredesk-process.js';
+import { addSupervisor, CaredeskProcess, stopServe } from './helpers/caredesk-process.js';
 import { requireTmux, TmuxSession } from './helpers/tmux.js';
 
 const BIN = fileURLToPath(new URL('../../bin/caredesk.js', import.meta.url));
@@ -31,26 +31,7 @@ beforeAll(async () => {
   emulator = await startEmulator();
   dataDir = mkdtempSync(join(tmpdir(), 'caredesk-e2e-tui-'));
   configHome = mkdtempSync(join(tmpdir(), 'caredesk-e2e-tui-config-'));
-  // The first supervisor of a new desk, made with the CLI on the data directory before the server opens it.
-  const add = new CaredeskProcess(
-    [
-      'agents',
-      'add',
-      '--name',
-      'Sofia',
-      '--role',
-      'supervisor',
-      '--languages',
-      'en,it',
-      '--data-dir',
-      dataDir,
-      '--json',
-    ],
-    { CAREDESK_FSYNC: 'false' },
-  );
-  const added = await add.exitedWithin(30_000);
-  if (added.code !== 0) throw new Error(`caredesk agents add failed: ${add.stderr}${add.stdout}`);
-  supervisorToken = (JSON.parse(add.stdout) as { token: string }).token;
+  supervisorToken = await addSupervisor(dataDir, ['--languages', 'en,it']);
 
   serve = new CaredeskProcess(['serve', '--data-dir', dataDir], {
     PORT: '0',
@@ -67,10 +48,7 @@ afterEach(() => {
 
 afterAll(async () => {
   for (const s of sessions.splice(0)) s.kill();
-  if (serve) {
-    serve.child.kill('SIGTERM');
-    await serve.exitedWithin(20_000).catch(() => serve.kill());
-  }
+  await stopServe(serve);
   await emulator?.stop();
   for (const dir of [dataDir, configHome]) if (dir) rmSync(dir, { recursive: true, force: true });
 }, 40_000);

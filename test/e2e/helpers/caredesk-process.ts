@@ -85,3 +85,21 @@ export class CaredeskProcess {
     }
   }
 }
+
+/** The first supervisor of a new desk, made with `caredesk agents add` before a server opens the directory; their token. */
+export async function addSupervisor(dataDir: string, extraArgs: readonly string[] = []): Promise<string> {
+  const add = new CaredeskProcess(
+    ['agents', 'add', '--name', 'Sofia', '--role', 'supervisor', ...extraArgs, '--data-dir', dataDir, '--json'],
+    { CAREDESK_FSYNC: 'false' },
+  );
+  const added = await add.exitedWithin(30_000);
+  if (added.code !== 0) throw new Error(`caredesk agents add failed: ${add.stderr}${add.stdout}`);
+  return (JSON.parse(add.stdout) as { token: string }).token;
+}
+
+/** Stops a server with SIGTERM, killing it if it does not exit in time. */
+export async function stopServe(serve: CaredeskProcess | undefined): Promise<void> {
+  if (!serve) return;
+  serve.child.kill('SIGTERM');
+  await serve.exitedWithin(20_000).catch(() => serve.kill());
+}
