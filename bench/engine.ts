@@ -6,6 +6,7 @@
  *   npm run bench:engine
  *   CONVERSATIONS=200 ROUNDS=5 IDLE=10000 RATES=2000,5000 npm run bench:engine   (quick)
  *   FLOWS=echo STORES=embedded npm run bench:engine                              (a subset)
+ *   PARTS=open RATES=20000 npm run bench:engine    (only some parts: closed, open, rehydrate, idle)
  *
  * Runs an echo flow and the care flow, on the memory store and on the
  * embedded store (fsync on), two ways:
@@ -41,6 +42,8 @@ const rates = (process.env.RATES ?? '5000,10000,20000')
   .filter((r) => r > 0);
 const flows = (process.env.FLOWS ?? 'echo,care').split(',');
 const stores = (process.env.STORES ?? 'memory,embedded').split(',');
+/** Which measurements to run (default all): closed, open, rehydrate, idle. */
+const parts = (process.env.PARTS ?? 'closed,open,rehydrate,idle').split(',');
 
 const echoFlow = defineFlow({
   name: 'echo',
@@ -274,7 +277,7 @@ console.log(
   `bench:engine — ${conversations} concurrent conversations x ${rounds} messages, closed loop (everyone writes at once: latency = conversations / throughput)`,
 );
 const runs: Run[] = [];
-for (const [flow, store] of combinations) {
+for (const [flow, store] of parts.includes('closed') ? combinations : []) {
   const r = await pipeline(flow, store);
   runs.push(r);
   console.log(
@@ -285,7 +288,7 @@ console.log(
   `bench:engine — open loop: messages offered at a fixed rate over ${conversations} conversations, each waiting for its answer (compare with the budget: >= 20,000 msg/s, p99 < 5 ms)`,
 );
 const openRuns: OpenRun[] = [];
-for (const [flow, store] of combinations) {
+for (const [flow, store] of parts.includes('open') ? combinations : []) {
   for (const rate of rates) {
     const r = await openLoop(flow, store, rate);
     openRuns.push(r);
@@ -294,12 +297,16 @@ for (const [flow, store] of combinations) {
     );
   }
 }
-const rehydrate = await rehydration();
-console.log(
-  `  echo flow step: live actor ${rehydrate.liveUs} µs, rehydrated from its snapshot ${rehydrate.rehydratedUs} µs`,
-);
-const idle = await idleMemory();
-console.log(`  ${idle.conversations} idle conversations: RSS ${idle.rssMb} MB, ${idle.liveActors} actors kept live`);
+const rehydrate = parts.includes('rehydrate') ? await rehydration() : undefined;
+if (rehydrate) {
+  console.log(
+    `  echo flow step: live actor ${rehydrate.liveUs} µs, rehydrated from its snapshot ${rehydrate.rehydratedUs} µs`,
+  );
+}
+const idle = parts.includes('idle') ? await idleMemory() : undefined;
+if (idle) {
+  console.log(`  ${idle.conversations} idle conversations: RSS ${idle.rssMb} MB, ${idle.liveActors} actors kept live`);
+}
 
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(

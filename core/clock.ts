@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 /** Time and identity come from here so that tests can fix them. */
 export interface Clock {
@@ -27,7 +27,20 @@ export class ManualClock implements Clock {
 export type IdKind = 'cus' | 'cnv' | 'msg' | 'out' | 'agt' | 'evt';
 
 let lastMs = 0;
+let lastTime = '';
 let sequence = 0;
+/** Random bytes drawn 4 KiB at a time: one call per ~800 ids instead of a UUID each (ids are made three per message). */
+let entropy = Buffer.alloc(0);
+let entropyAt = 0;
+
+function randomHex10(): string {
+  if (entropyAt + 5 > entropy.length) {
+    entropy = randomBytes(4096);
+    entropyAt = 0;
+  }
+  entropyAt += 5;
+  return entropy.toString('hex', entropyAt - 5, entropyAt);
+}
 
 /**
  * Ids that sort by creation order (time, then a per-process sequence within
@@ -36,9 +49,12 @@ let sequence = 0;
  */
 export function newId(kind: IdKind): string {
   const now = Date.now();
-  sequence = now === lastMs ? sequence + 1 : 0;
-  lastMs = now;
-  const time = now.toString(36).padStart(9, '0');
+  if (now === lastMs) sequence++;
+  else {
+    sequence = 0;
+    lastMs = now;
+    lastTime = now.toString(36).padStart(9, '0');
+  }
   const seq = sequence.toString(36).padStart(4, '0');
-  return `${kind}_${time}${seq}${randomUUID().replaceAll('-', '').slice(0, 10)}`;
+  return `${kind}_${lastTime}${seq}${randomHex10()}`;
 }

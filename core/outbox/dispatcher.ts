@@ -38,10 +38,25 @@ export interface PassResult {
   readonly failed: number;
 }
 
+/** How one entry taken by a pass ended: counted, or `held` (not due, behind a retry, stopping) and left pending. */
+type Settled = keyof PassResult | 'held' | 'skipped';
+
+/**
+ * A channel's deliveries: per conversation, the entries taken and not yet
+ * settled, in order; at most `concurrency` conversations drain at once.
+ */
+interface Lane {
+  readonly sender: ChannelSender;
+  readonly queues: Map<string, OutboxEntry[]>;
+  /** Conversations with a queue, waiting for a free slot. */
+  readonly ready: string[];
+  active: number;
+}
+
 export class OutboxDelivery {
-  private readonly senders = new Map<Channel, ChannelSender>();
-  private readonly lanes = new Map<Channel, Promise<PassResult>>();
-  private readonly again = new Set<Channel>();
+  private readonly lanes = new Map<Channel, Lane>();
+  /** Entries taken by a pass and not settled yet: what a pass waits for. */
+  private readonly taken = new Map<string, { promise: Promise<Settled>; settle: (s: Settled) => void }>();
   private readonly options: Required<DispatcherOptions>;
   private timer: NodeJS.Timeout | undefined;
   /** Passes run on their own only between start() and stop(); runOnce() works regardless. */
@@ -54,7 +69,7 @@ export class OutboxDelivery {
     senders: readonly ChannelSender[],
     options: DispatcherOptions = {},
   ) {
-    for (const s of senders) this.senders.set(s.channel, s);
+    for (const sender of senders) this.lanes.set(sender.channel, { sender, queues: new Map(), ready: [], active: 0 });
     this.options = {
       maxAttempts: options.maxAttempts ?? 8,
       baseDelayMs: options.baseDelayMs ?? 1_000,
@@ -78,7 +93,7 @@ export class OutboxDelivery {
     this.running = false;
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
-    await Promise.allSettled([...this.lanes.values()]);
+    await Promise.allSettled([...this.taken.values()].map((t) => t.promise));
   }
 
   /** Something new is in the outbox: run a pass soon. */
@@ -91,72 +106,99 @@ export class OutboxDelivery {
     });
   }
 
-  /** One pass over every channel's due entries (tests call it after moving the clock). */
+  /**
+   * One pass over every channel's due entries (tests call it after moving the
+   * clock). An entry starts as soon as its conversation has a free slot, not
+   * after the entries of an earlier pass: a reply never waits for the slowest
+   * send of a batch it was not part of. Resolves when the entries it took have
+   * settled; ones an earlier pass took are waited for but counted there.
+   */
   async runOnce(): Promise<PassResult> {
     const pending = await this.desk.store.listOutbox({ status: 'pending' });
-    const byChannel = new Map<Channel, OutboxEntry[]>();
-    for (const e of pending) {
-      if (!this.senders.has(e.channel)) continue; // channel not enabled here: stays pending
-      const list = byChannel.get(e.channel);
-      if (list) list.push(e);
-      else byChannel.set(e.channel, [e]);
+    // Stable: a step's replies, stored in the same millisecond, keep their order.
+    pending.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+    const mine: Array<Promise<Settled>> = [];
+    const earlier: Array<Promise<Settled>> = [];
+    for (const entry of pending) {
+      const lane = this.lanes.get(entry.channel);
+      if (!lane || this.stopping) continue; // channel not enabled here: stays pending
+      const already = this.taken.get(entry.id);
+      if (already) earlier.push(already.promise);
+      else mine.push(this.take(lane, entry));
     }
-    const passes = [...byChannel].map(([channel, entries]) => this.runLane(channel, entries));
-    const results = await Promise.all(passes);
+    // Only once every entry of the pass is queued: a conversation's first one not due must hold back the rest.
+    for (const lane of this.lanes.values()) this.pump(lane);
+    const settled = await Promise.all(mine);
+    await Promise.all(earlier);
     this.scheduleNext();
-    return results.reduce(
-      (a, r) => ({ delivered: a.delivered + r.delivered, retried: a.retried + r.retried, failed: a.failed + r.failed }),
-      { delivered: 0, retried: 0, failed: 0 },
-    );
+    const result = { delivered: 0, retried: 0, failed: 0 };
+    for (const s of settled) if (s !== 'held' && s !== 'skipped') result[s] += 1;
+    return result;
   }
 
-  /** A channel's lane runs one pass at a time; a pass asked for meanwhile joins the next. */
-  private runLane(channel: Channel, entries: OutboxEntry[]): Promise<PassResult> {
-    const running = this.lanes.get(channel);
-    if (running) {
-      // New entries arrived while this lane is busy: go round again as soon as it is done.
-      this.again.add(channel);
-      return running.then(() => ({ delivered: 0, retried: 0, failed: 0 }));
-    }
-    const lane = this.deliverAll(channel, entries).finally(() => {
-      this.lanes.delete(channel);
-      if (this.again.delete(channel)) this.kick();
+  private take(lane: Lane, entry: OutboxEntry): Promise<Settled> {
+    let settle: (s: Settled) => void = () => undefined;
+    const promise = new Promise<Settled>((resolve) => {
+      settle = resolve;
     });
-    this.lanes.set(channel, lane);
-    return lane;
+    this.taken.set(entry.id, { promise, settle });
+    const queue = lane.queues.get(entry.conversationId);
+    if (queue) queue.push(entry);
+    else {
+      lane.queues.set(entry.conversationId, [entry]);
+      lane.ready.push(entry.conversationId);
+    }
+    return promise;
+  }
+
+  private settle(entry: OutboxEntry, how: Settled): void {
+    this.taken.get(entry.id)?.settle(how);
+    this.taken.delete(entry.id);
+  }
+
+  private pump(lane: Lane): void {
+    while (lane.active < this.options.concurrency && lane.ready.length > 0) {
+      const conversationId = lane.ready.shift() as string;
+      lane.active += 1;
+      void this.drain(lane, conversationId).finally(() => {
+        lane.active -= 1;
+        this.pump(lane);
+      });
+    }
   }
 
   /**
-   * Conversations are delivered side by side (up to `concurrency` at once),
-   * each one's messages strictly in order: one waiting for a retry holds back
-   * the ones after it.
+   * Delivers one conversation's taken entries strictly in order, including
+   * ones taken while it runs. One waiting for a retry (or not due yet) holds
+   * back the ones after it: they stay pending for a later pass.
    */
-  private async deliverAll(channel: Channel, entries: OutboxEntry[]): Promise<PassResult> {
-    const sender = this.senders.get(channel) as ChannelSender;
-    const result = { delivered: 0, retried: 0, failed: 0 };
-    entries.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
-    const byConversation = new Map<string, OutboxEntry[]>();
-    for (const e of entries) {
-      const list = byConversation.get(e.conversationId);
-      if (list) list.push(e);
-      else byConversation.set(e.conversationId, [e]);
-    }
-    const queues = [...byConversation.values()];
-    const worker = async (): Promise<void> => {
-      for (let queue = queues.shift(); queue; queue = queues.shift()) {
-        for (const entry of queue) {
-          if (this.stopping || entry.notBefore > this.desk.clock.now().toISOString()) break;
-          // Re-read: another pass (or a restart) may have settled it since the list was taken.
-          const fresh = await this.desk.store.getOutboxEntry(entry.id);
-          if (fresh?.status !== 'pending') continue;
-          const settled = await this.record(fresh, await this.send(sender, fresh));
-          result[settled] += 1;
-          if (settled === 'retried') break;
-        }
+  private async drain(lane: Lane, conversationId: string): Promise<void> {
+    const queue = lane.queues.get(conversationId) as OutboxEntry[];
+    let holding = false;
+    for (let entry = queue.shift(); entry; entry = queue.shift()) {
+      if (holding || this.stopping || entry.notBefore > this.desk.clock.now().toISOString()) {
+        holding = true;
+        this.settle(entry, 'held');
+        continue;
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.options.concurrency, queues.length) }, worker));
-    return result;
+      try {
+        // Re-read: another pass (or a restart) may have settled it since the list was taken.
+        const fresh = await this.desk.store.getOutboxEntry(entry.id);
+        if (fresh?.status !== 'pending') {
+          this.settle(entry, 'skipped');
+          continue;
+        }
+        const settled = await this.record(fresh, await this.send(lane.sender, fresh));
+        this.settle(entry, settled);
+        holding = settled === 'retried';
+      } catch (err) {
+        // The outcome could not be stored (the store failed): leave it, and what follows, pending.
+        this.desk.logger.error({ err, outboxId: entry.id, conversationId }, 'outbox delivery could not be recorded');
+        this.settle(entry, 'held');
+        holding = true;
+      }
+    }
+    lane.queues.delete(conversationId);
   }
 
   private async send(sender: ChannelSender, entry: OutboxEntry): Promise<SendOutcome> {
@@ -243,7 +285,7 @@ export class OutboxDelivery {
     if (!this.running) return;
     if (this.timer) clearTimeout(this.timer);
     void this.desk.store.listOutbox({ status: 'pending' }).then((pending) => {
-      const due = pending.filter((e) => this.senders.has(e.channel)).map((e) => e.notBefore);
+      const due = pending.filter((e) => this.lanes.has(e.channel)).map((e) => e.notBefore);
       if (due.length === 0 || !this.running) return;
       const earliest = due.sort()[0] as string;
       const wait = Math.max(10, new Date(earliest).getTime() - this.desk.clock.now().getTime());

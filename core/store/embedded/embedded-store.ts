@@ -67,6 +67,27 @@ const LineSchema = z.object({
 });
 type Line = z.infer<typeof LineSchema>;
 
+const LINE_PARTS = [
+  'customers',
+  'conversations',
+  'messages',
+  'outbox',
+  'flowSnapshots',
+  'agents',
+  'removeAgents',
+  'records',
+] as const satisfies ReadonlyArray<keyof WriteBatch & keyof Line>;
+
+/** A batch as a journal line without its empty parts: every byte is serialised, written and parsed again. */
+function journalLine(batch: WriteBatch): Line {
+  const line: Record<string, unknown> = {};
+  for (const part of LINE_PARTS) {
+    const value = batch[part];
+    if (value !== undefined && value.length > 0) line[part] = value;
+  }
+  return line as Line;
+}
+
 interface PendingCommit {
   readonly batch: WriteBatch;
   readonly resolve: (r: CommitResult) => void;
@@ -172,10 +193,11 @@ export class EmbeddedStore implements Store {
   private async flush(): Promise<void> {
     const group = this.pending.splice(0);
     let seq = this.state.lastSeq;
-    const lines: Line[] = group.map(({ batch }) => ({
-      ...batch,
-      events: (batch.events ?? []).map((e) => ({ ...e, seq: ++seq })),
-    })) as Line[];
+    const lines = group.map(({ batch }) => {
+      const line = journalLine(batch);
+      if (batch.events?.length) line.events = batch.events.map((e) => ({ ...e, seq: ++seq })) as Line['events'];
+      return line;
+    });
     let positions: number[];
     try {
       positions = await this.journal.append(lines.map((l) => JSON.stringify(l)));

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   type Channel,
   type ChannelSender,
@@ -155,6 +155,26 @@ describe('the outbox dispatcher', () => {
     expect((await desk.store.listOutbox({ status: 'pending' }))[0]?.lastError).toMatch(/no answer/);
   });
 
+
+  it('a reply to one customer does not wait for a slow send to another on the same channel', async () => {
+    const desk = await deskWith();
+    let release: (o: SendOutcome) => void = () => undefined;
+    const telegram = new ScriptedChannel('telegram', (entry) =>
+      entry.text === 'slow' ? new Promise<SendOutcome>((r) => (release = r)) : { ok: true, channelMessageId: 'x' },
+    );
+    const dispatcher = new OutboxDelivery(desk, [telegram]);
+    dispatcher.start();
+    await queueReplies(desk, 'telegram', 'u1', ['slow']);
+    dispatcher.kick();
+    await vi.waitFor(() => expect(telegram.sent).toEqual(['slow']));
+    await queueReplies(desk, 'telegram', 'u2', ['fast']);
+    dispatcher.kick();
+    await vi.waitFor(() => expect(telegram.sent).toEqual(['slow', 'fast']));
+    expect((await desk.store.listOutbox({ status: 'delivered' })).map((o) => o.text)).toEqual(['fast']);
+    release({ ok: true, channelMessageId: 'y' });
+    await dispatcher.stop();
+    expect((await desk.store.listOutbox({ status: 'delivered' })).map((o) => o.text).sort()).toEqual(['fast', 'slow']);
+  });
   it('messages pending at a restart are delivered after it, and delivered ones are not sent again', async () => {
     const dir = join(tempDir(), 'data');
     const first = await deskWith(new EmbeddedStore(dir));
