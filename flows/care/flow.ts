@@ -32,7 +32,11 @@ export interface CareContext {
   locale: string | undefined;
   /** Ids of the articles already offered, so "no" brings the next best one. */
   tried: string[];
-  current: Article | undefined;
+  /**
+   * The article just offered, by id: the snapshot is stored on every message,
+   * and the article's text already travels in the reply.
+   */
+  currentId: string | undefined;
   /** Answers in a row that did not help. */
   misses: number;
   lastQuery: string;
@@ -51,6 +55,19 @@ const CONVERSATION_START = 'conversation.start';
 const twoLetters = (tag: string | undefined): string | undefined =>
   tag && /^[a-z]{2}/i.test(tag) ? tag.slice(0, 2).toLowerCase() : undefined;
 const MAX_MISSES = 2;
+
+/**
+ * Snapshots stored before the context kept the article by id carry the whole
+ * article as `current`: a conversation in the middle of the flow across the
+ * upgrade goes on with its id, and its next snapshots no longer carry the text.
+ */
+function withArticleId<T>(snapshot: T): T {
+  const context = (snapshot as { context?: unknown } | undefined)?.context;
+  if (typeof context !== 'object' || context === null || !('current' in context)) return snapshot;
+  const { current, ...rest } = context as { current?: unknown };
+  const id = (current as { id?: unknown } | null | undefined)?.id;
+  return { ...snapshot, context: { ...rest, currentId: typeof id === 'string' ? id : undefined } };
+}
 
 export function createCareFlow(svc: CareServices) {
   /*
@@ -91,6 +108,16 @@ export function createCareFlow(svc: CareServices) {
   };
   /** A "no" keeps the question; anything else is a new, more precise one. */
   const queryOf = (context: CareContext, event: FlowEvent) => (svc.isNo(said(event)) ? context.lastQuery : said(event));
+  const firstAnswer = (context: CareContext, event: FlowEvent, language: string) => {
+    const article = firstHit(said(event), language, []);
+    return {
+      currentId: article?.id,
+      tried: article ? [article.id] : [],
+      misses: 0,
+      lastQuery: said(event),
+      topic: article?.topic ?? context.topic,
+    };
+  };
   const yesNo = (language: string) =>
     quickReplies(
       { label: svc.message(language, 'yes'), value: 'yes' },
@@ -146,21 +173,17 @@ export function createCareFlow(svc: CareServices) {
       ignore: () => undefined,
       learnLanguage: assign({ language: ({ context, event }) => languageOf(context, event) }),
       acknowledge: reply(({ context }) => svc.message(context.language, 'ack')),
-      pickFirstAnswer: assign(({ context, event }) => {
-        const article = firstHit(said(event), context.language, []);
-        return {
-          current: article,
-          tried: article ? [article.id] : [],
-          misses: 0,
-          lastQuery: said(event),
-          topic: article?.topic ?? context.topic,
-        };
+      pickFirstAnswer: assign(({ context, event }) => firstAnswer(context, event, context.language)),
+      // One assign rather than learnLanguage then pickFirstAnswer: each assign makes XState build a new snapshot.
+      learnLanguageAndPickFirstAnswer: assign(({ context, event }) => {
+        const language = languageOf(context, event);
+        return { language, ...firstAnswer(context, event, language) };
       }),
       pickNextAnswer: assign(({ context, event }) => {
         const query = queryOf(context, event);
         const article = firstHit(query, context.language, context.tried);
         return {
-          current: article,
+          currentId: article?.id,
           tried: article ? [...context.tried, article.id] : context.tried,
           misses: context.misses + 1,
           lastQuery: query,
@@ -168,10 +191,13 @@ export function createCareFlow(svc: CareServices) {
         };
       }),
       sendAnswer: reply(
-        ({ context }) =>
-          context.current
-            ? `${svc.message(context.language, 'answer', { title: context.current.title, body: context.current.body })}\n\n${svc.message(context.language, 'didItHelp')}`
-            : svc.message(context.language, 'noAnswer'),
+        ({ context }) => {
+          // An id the knowledge base has lost since is no answer, not an error.
+          const article = context.currentId === undefined ? undefined : svc.article(context.currentId);
+          return article
+            ? `${svc.message(context.language, 'answer', { title: article.title, body: article.body })}\n\n${svc.message(context.language, 'didItHelp')}`
+            : svc.message(context.language, 'noAnswer');
+        },
         ({ context }) => yesNo(context.language),
       ),
       sayTryAgain: reply(({ context }) => svc.message(context.language, 'tryAgain')),
@@ -187,7 +213,7 @@ export function createCareFlow(svc: CareServices) {
       language: twoLetters(input.language) ?? 'en',
       locale: twoLetters(input.language),
       tried: [],
-      current: undefined,
+      currentId: undefined,
       misses: 0,
       lastQuery: '',
       topic: undefined,
@@ -213,7 +239,7 @@ export function createCareFlow(svc: CareServices) {
             {
               guard: 'hasAnswer',
               target: 'confirmingResolution',
-              actions: ['learnLanguage', 'acknowledge', 'pickFirstAnswer', 'sendAnswer'],
+              actions: ['learnLanguageAndPickFirstAnswer', 'acknowledge', 'sendAnswer'],
             },
             {
               target: 'handedOff',
@@ -327,6 +353,10 @@ export function createCareFlow(svc: CareServices) {
       closed: { type: 'final' },
     },
   });
+
+  // Every stored snapshot the engine rehydrates passes here (createActor with `snapshot`).
+  const restore = machine.restoreSnapshot.bind(machine);
+  machine.restoreSnapshot = (snapshot, scope) => restore(withArticleId(snapshot), scope);
 
   return defineFlow({
     name: 'care',

@@ -48,11 +48,14 @@ const NO = words(
 /** Longer than this (polite words aside), a message is a new question, not an answer to "did it help?". */
 const MAX_ANSWER_WORDS = 5;
 
+/** Longest first, so "grazie mille" goes as a whole before "grazie" would leave "mille". */
+const POLITE_LONGEST_FIRST = [...POLITE].sort((a, b) => b.length - a.length).map((p) => ` ${p} `);
+
 function answerTokens(text: string): string[] {
   let t = ` ${normalizeAnswer(text)} `;
   // Polite words anywhere ("yes please", "sì, grazie mille") and repetitions ("sì sì") say nothing more.
-  for (const p of [...POLITE].sort((a, b) => b.length - a.length)) {
-    while (t.includes(` ${p} `)) t = t.replaceAll(` ${p} `, ' ');
+  for (const p of POLITE_LONGEST_FIRST) {
+    while (t.includes(p)) t = t.replaceAll(p, ' ');
   }
   const tokens = t.trim().split(' ').filter(Boolean);
   return tokens.filter((w, i) => w !== tokens[i - 1]);

@@ -64,6 +64,9 @@ const MESSAGES: Record<string, Record<MessageKey, string>> = {
   },
 };
 
+/** Questions whose rankings are kept, the least recently asked dropped first. */
+const RANKINGS_KEPT = 512;
+
 export function interimServices(articles: readonly Article[] = loadKnowledgeBase()): CareServices {
   const index = new MiniSearch<Article>({
     fields: ['title', 'body', 'topic', 'tags'],
@@ -87,14 +90,38 @@ export function interimServices(articles: readonly Article[] = loadKnowledgeBase
   index.addAll(articles as Article[]);
   const byId = new Map(articles.map((a) => [a.id, a]));
   const languages = [...new Set(articles.map((a) => a.language))];
+  /*
+   * A search costs tens of µs (fuzzy matching over every term), and the same
+   * one comes back: a "no" searches the question again leaving out what was
+   * tried, and customers ask the same questions. Scores do not depend on the
+   * ids left out, so the whole ranking of a question is kept and those ids
+   * are taken out afterwards.
+   */
+  const rankings = new Map<string, readonly Article[]>();
+  const ranking = (text: string, language: string): readonly Article[] => {
+    const key = `${language}\n${text}`;
+    let ranked = rankings.get(key);
+    if (ranked) {
+      rankings.delete(key);
+    } else {
+      ranked = index.search(text, { filter: (r) => byId.get(r.id)?.language === language }).map((r) => byId.get(r.id)!);
+      if (rankings.size >= RANKINGS_KEPT) rankings.delete(rankings.keys().next().value as string);
+    }
+    rankings.set(key, ranked);
+    return ranked;
+  };
   return {
     languages,
     detectLanguage,
-    search: (text, language, exclude) =>
-      index
-        .search(text, { filter: (r) => byId.get(r.id)?.language === language && !exclude.includes(r.id) })
-        .map((r) => byId.get(r.id)!)
-        .slice(0, 5),
+    search: (text, language, exclude) => {
+      const best: Article[] = [];
+      for (const article of ranking(text, language)) {
+        if (exclude.includes(article.id)) continue;
+        if (best.push(article) === 5) break;
+      }
+      return best;
+    },
+    article: (id) => byId.get(id),
     asksForHuman,
     isYes,
     isNo,

@@ -44,6 +44,8 @@ export interface CareServices {
   detectLanguage(text: string): string | undefined;
   /** Best articles first, in that language, leaving out the ids already tried. */
   search(text: string, language: string, exclude: readonly string[]): Article[];
+  /** The article with that id, or `undefined` once the knowledge base no longer has it. */
+  article(id: string): Article | undefined;
   asksForHuman(text: string): boolean;
   /** "Did it help?" answered yes ("sì, grazie", "yep"): a short answer, accents and case aside. */
   isYes(text: string): boolean;

@@ -38,4 +38,20 @@ describe('the care knowledge base', () => {
     expect(kb.search('qwxz zzkj', 'en', [])).toEqual([]);
     expect(kb.search('slow internet', 'en', ['en-internet-slow'])[0]?.id).not.toBe('en-internet-slow');
   });
+
+  it('a question searched again, leaving out what was tried, finds what a first search of it would', () => {
+    const kb = interimServices();
+    const ids = (found: { id: string }[]) => found.map((a) => a.id);
+    for (const [text, language] of [
+      ['my bill is higher than usual, why?', 'en'],
+      ['non funziona internet, è lentissimo', 'it'],
+    ] as const) {
+      const first = ids(kb.search(text, language, []));
+      expect(first.length).toBeGreaterThan(1);
+      for (const tried of [first.slice(0, 1), first.slice(0, 2), [first[1]!]]) {
+        expect(ids(kb.search(text, language, tried))).toEqual(ids(interimServices().search(text, language, tried)));
+      }
+      expect(ids(kb.search(text, language, []))).toEqual(first);
+    }
+  });
 });
