@@ -98,21 +98,25 @@ async function customers(flow: 'echo' | 'care', storeName: 'memory' | 'embedded'
   const dir = mkdtempSync(join(tmpdir(), 'caredesk-bench-engine-'));
   const store = storeName === 'memory' ? new MemoryStore() : new EmbeddedStore(dir);
   const { desk, engine } = await boot(store, flow);
-  const waiting = new Map<string, () => void>();
+  // Answers counted per customer: the bot's answer may be published before receive() returns (same write).
+  const answers = new Map<string, number>();
+  const waiting = new Map<string, { readonly after: number; readonly done: () => void }>();
   const byCustomer = new Map<string, string>();
   desk.bus.subscribe((e) => {
-    const done = e.conversationId ? waiting.get(e.conversationId) : undefined;
-    if (done) {
-      waiting.delete(e.conversationId as string);
-      done();
+    if (!e.customerId) return;
+    const count = (answers.get(e.customerId) ?? 0) + 1;
+    answers.set(e.customerId, count);
+    const waiter = waiting.get(e.customerId);
+    if (waiter && count > waiter.after) {
+      waiting.delete(e.customerId);
+      waiter.done();
     }
   }, 'message.sent');
   let n = 0;
   const send = async (c: number, round: number): Promise<boolean> => {
     const text = flow === 'care' ? (CARE_SCRIPT[round % CARE_SCRIPT.length] as string) : `message ${round}`;
     const known = byCustomer.get(`c${c}`);
-    let answered: Promise<void> | undefined;
-    if (known) answered = new Promise((resolve) => waiting.set(known, resolve));
+    const before = known ? (answers.get(known) ?? 0) : 0;
     const result = await desk.receive({
       channel: 'devchat',
       externalUserId: `c${c}`,
@@ -120,12 +124,10 @@ async function customers(flow: 'echo' | 'care', storeName: 'memory' | 'embedded'
       text,
     });
     if (result.status !== 'stored') return false;
-    if (!known || known !== result.conversation.id) {
-      byCustomer.set(`c${c}`, result.conversation.id);
-      if (known) waiting.delete(known);
-      answered = new Promise((resolve) => waiting.set(result.conversation.id, resolve));
-    }
-    await answered;
+    const customerId = result.customer.id;
+    byCustomer.set(`c${c}`, customerId);
+    if ((answers.get(customerId) ?? 0) > before) return true;
+    await new Promise<void>((done) => waiting.set(customerId, { after: before, done }));
     return true;
   };
   const close = async (): Promise<void> => {

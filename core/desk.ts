@@ -1,8 +1,10 @@
 /**
  * The Desk wires core together: a channel hands it an update with
  * `receive()`, which stores it (ingest) and returns so the channel can
- * acknowledge; the conversation's flow then runs in the background, in order
- * per customer. Channels, the server and `caredesk chat` all talk to a Desk.
+ * acknowledge. A message for the bot is usually stepped through its flow
+ * inside that same write; one something else may take first (interceptors)
+ * goes to the flow in the background afterwards, in order per customer.
+ * Channels, the server and `caredesk chat` all talk to a Desk.
  */
 import { type Clock, systemClock } from './clock.js';
 import type { Conversation, NewEvent } from './domain.js';
@@ -10,7 +12,7 @@ import { EventBus } from './event-bus.js';
 import { handleLinkCommand } from './identity/link-command.js';
 import { type IngestResult, ingest } from './ingest.js';
 import { type Logger, silentLogger } from './logger.js';
-import type { Store } from './store/store.js';
+import type { Store, WriteBatch } from './store/store.js';
 import type { SurveyAnswerTaker } from './survey-window.js';
 import { handleChannelNotices } from './system-reply.js';
 import { KeyedMutex } from './util/keyed-mutex.js';
@@ -20,6 +22,20 @@ export type StoredIngest = Extract<IngestResult, { status: 'stored' }>;
 /** Drives the bot side of conversations (core/engine implements it). */
 export interface ConversationEngine extends Partial<SurveyAnswerTaker> {
   onCustomerMessage(stored: StoredIngest): Promise<void>;
+  /**
+   * The flow's step for a message not stored yet, to be committed in the
+   * message's own write (one durable write per message instead of two).
+   * Called under the customer's lock; undefined when the flow does not take
+   * the message now (then `onCustomerMessage` runs after the store, as ever).
+   */
+  planInline?(stored: StoredIngest): Promise<InlineStep | undefined>;
+}
+
+/** A flow step planned inside ingest: its writes, and what to do once they are durable or refused. */
+export interface InlineStep {
+  readonly batch: WriteBatch;
+  committed(): void;
+  failed(): void;
 }
 
 /** Delivers the outbox (core/outbox implements it); `kick` says there is something new. */
@@ -30,8 +46,14 @@ export interface OutboxDispatcher {
 /**
  * Runs after a message is stored and before the flow: returns true when it
  * handled the message (e.g. `/link`), so the flow does not see it.
+ *
+ * `passes`, if given, tells at once (no reads) that the interceptor will not
+ * take a message: when every interceptor passes it, the flow steps inside the
+ * message's own write. Without it, every message goes the long way round.
  */
-export type MessageInterceptor = (desk: Desk, stored: StoredIngest) => Promise<boolean>;
+export type MessageInterceptor = ((desk: Desk, stored: StoredIngest) => Promise<boolean>) & {
+  readonly passes?: (stored: StoredIngest) => boolean;
+};
 
 /**
  * Plans a flow's handoff inside the flow's own write: the human side's
@@ -78,7 +100,7 @@ export class Desk {
   /** Stores a channel's update; resolves once it is durable (acknowledge the channel then). */
   async receive(raw: unknown): Promise<IngestResult> {
     const result = await ingest(this, raw);
-    if (result.status === 'stored') {
+    if (result.status === 'stored' && !result.flowStepped) {
       this.track(
         this.afterStore(result).catch((err: unknown) => {
           this.logger.error({ err, conversationId: result.conversation.id }, 'flow step failed');
@@ -86,6 +108,17 @@ export class Desk {
       );
     }
     return result;
+  }
+
+  /**
+   * The flow's step to commit with a message (see ingest), when no
+   * interceptor can take it and the engine can step it in place.
+   */
+  async planInline(stored: StoredIngest): Promise<InlineStep | undefined> {
+    const engine = this.engine;
+    if (!engine?.planInline) return undefined;
+    for (const intercept of this.interceptors) if (!intercept.passes?.(stored)) return undefined;
+    return engine.planInline(stored);
   }
 
   private async afterStore(stored: StoredIngest): Promise<void> {

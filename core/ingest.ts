@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { Clock } from './clock.js';
 import { newId } from './clock.js';
+import type { InlineStep } from './desk.js';
 import {
   AttachmentSchema,
   ChannelSchema,
@@ -21,7 +22,7 @@ import {
 import { describeIssues, InvalidInputError } from './errors.js';
 import type { EventBus } from './event-bus.js';
 import { identityKey } from './store/state.js';
-import type { Store } from './store/store.js';
+import type { CommitResult, Store, WriteBatch } from './store/store.js';
 import { type SurveyAnswerTaker, surveyAnswered } from './survey-window.js';
 import type { KeyedMutex } from './util/keyed-mutex.js';
 
@@ -63,7 +64,12 @@ export interface IngestDeps {
   readonly flowFor: (channel: ParsedInbound['channel']) => string;
   /** Says whether a resolved case's survey takes a message (the flow engine); without it none does. */
   readonly engine?: Partial<SurveyAnswerTaker> | undefined;
+  /** The flow's step to commit in the message's own write, if it can be taken now (the Desk). */
+  readonly planInline?: (stored: StoredMessage) => Promise<InlineStep | undefined>;
 }
+
+/** What ingest hands on once a message is stored. */
+export type StoredMessage = Extract<IngestResult, { status: 'stored' }>;
 
 export type IngestResult =
   | { readonly status: 'duplicate'; readonly messageId: string }
@@ -75,6 +81,8 @@ export type IngestResult =
       readonly message: Message;
       readonly openedConversation: boolean;
       readonly events: readonly DomainEvent[];
+      /** The flow already took this message, in the same write. */
+      readonly flowStepped?: boolean;
     };
 
 /** Parses outside input into an Inbound, or throws InvalidInputError naming each problem. */
@@ -198,7 +206,17 @@ async function store(deps: IngestDeps, inbound: ReturnType<typeof parseInbound>)
       customerId,
       data: { messageId: message.id, channel: inbound.channel, mode: updated.mode, kind: inbound.kind },
     });
-    const result = await deps.store.commit({
+    const stored: StoredMessage = {
+      status: 'stored',
+      inbound,
+      customer: customer as Customer,
+      conversation: updated,
+      message,
+      openedConversation: !open,
+      events: [],
+    };
+    const step = await deps.planInline?.(stored);
+    const batch: WriteBatch = {
       customers: isNewCustomer ? [customer as Customer] : [],
       conversations: [updated],
       messages: [message],
@@ -212,18 +230,30 @@ async function store(deps: IngestDeps, inbound: ReturnType<typeof parseInbound>)
             },
           ]
         : [],
-    });
-    deps.bus.publish(result.events);
-    return {
-      status: 'stored',
-      inbound,
-      customer: customer as Customer,
-      conversation: updated,
-      message,
-      openedConversation: !open,
-      events: result.events,
     };
+    let result: CommitResult;
+    try {
+      result = await deps.store.commit(step ? withStep(batch, step.batch) : batch);
+    } catch (err) {
+      step?.failed();
+      throw err;
+    }
+    deps.bus.publish(result.events);
+    step?.committed();
+    return { ...stored, events: result.events, flowStepped: step !== undefined };
   });
+}
+
+/** The message's write with the flow's step: the step's conversation is the message's, moved on. */
+function withStep(message: WriteBatch, step: WriteBatch): WriteBatch {
+  return {
+    ...step,
+    customers: message.customers,
+    conversations: step.conversations?.length ? step.conversations : message.conversations,
+    messages: [...(message.messages ?? []), ...(step.messages ?? [])],
+    events: [...(message.events ?? []), ...(step.events ?? [])],
+    records: [...(message.records ?? []), ...(step.records ?? [])],
+  };
 }
 
 function preview(text: string, attachments: number): string {

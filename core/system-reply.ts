@@ -45,3 +45,6 @@ export async function handleChannelNotices(desk: Desk, stored: StoredIngest): Pr
   await sendSystemReply(desk, stored, language?.startsWith('it') ? UNREADABLE.it : UNREADABLE.en);
   return true;
 }
+/** Messages and button presses go on to the flow. */
+handleChannelNotices.passes = (stored: StoredIngest): boolean =>
+  stored.inbound.kind === 'message' || stored.inbound.kind === 'action';

@@ -10,8 +10,8 @@
  */
 import { type AnyActor, type AnyStateMachine, createActor } from 'xstate';
 import type { Clock } from '../clock.js';
-import type { ConversationEngine, Desk, StoredIngest } from '../desk.js';
-import type { Conversation, QuickReply } from '../domain.js';
+import type { ConversationEngine, Desk, InlineStep, StoredIngest } from '../desk.js';
+import type { Conversation, Customer, QuickReply } from '../domain.js';
 import { customerLock, type ParsedInbound } from '../ingest.js';
 import { surveyOpen } from '../survey-window.js';
 import { ActorCache, type LiveActor } from './actor-cache.js';
@@ -51,6 +51,21 @@ export interface PersistedFlow {
   readonly flow: string;
   readonly xstate: unknown;
   readonly quickReplies: readonly QuickReply[];
+}
+
+interface StepOptions {
+  /** The conversation's customer, when the caller holds it (otherwise read from the store). */
+  readonly customer?: Customer;
+  readonly takeBack?: boolean;
+  readonly firedTimer?: string;
+  /** The step tells the flow a human resolved the case. */
+  readonly resolved?: boolean;
+}
+
+interface PreparedStep {
+  readonly planned: PlannedStep;
+  /** The live actor that took the event; undefined when the flow failed. */
+  readonly stepped: LiveActor | undefined;
 }
 
 const WAIT_CACHE_MS = 1000;
@@ -181,12 +196,34 @@ export class FlowEngine implements ConversationEngine {
     this.timeout.unref();
   }
 
+  /**
+   * The step of a message ingest is about to store, committed in the
+   * message's own write: the customer's lock is already held by ingest.
+   */
+  async planInline(stored: StoredIngest): Promise<InlineStep | undefined> {
+    const { inbound, conversation } = stored;
+    if (inbound.kind !== 'message' && inbound.kind !== 'action') return undefined;
+    if (!this.drivesFlow(conversation, {})) return undefined;
+    const prepared = await this.prepare(conversation, (env, offered) => customerEvent(inbound, env, offered), {
+      // Not stored yet when the message is the customer's first.
+      customer: stored.customer,
+    });
+    return {
+      batch: prepared.planned.batch,
+      committed: () => {
+        this.committed(conversation.id, prepared);
+        this.armTimers();
+      },
+      failed: () => this.actors.drop(conversation.id),
+    };
+  }
+
   private async step(
     conversationId: string,
     /** `offered`: the quick replies the flow offered last. */
     makeEvent: (env: FlowEnv, offered: readonly QuickReply[]) => FlowEvent,
     /** `resolved`: the step tells the flow a human resolved the case. */
-    opts: { takeBack?: boolean; firedTimer?: string; resolved?: boolean } = {},
+    opts: StepOptions = {},
   ): Promise<void> {
     const { store } = this.desk;
     const first = await store.getConversation(conversationId);
@@ -194,64 +231,76 @@ export class FlowEngine implements ConversationEngine {
     await this.desk.locks.run(customerLock(first.customerId), async () => {
       const conversation = await store.getConversation(conversationId);
       if (!conversation) return;
-      // A resolved case still drives its flow while the survey is open (answers, the survey's own timers).
-      const drivesFlow =
-        conversation.mode === 'bot' ||
-        opts.takeBack === true ||
-        (conversation.mode === 'resolved' && (opts.resolved === true || conversation.surveyUntil !== undefined));
-      if (!drivesFlow) {
+      if (!this.drivesFlow(conversation, opts)) {
         if (opts.firedTimer) await this.forgetTimer(conversation, opts.firedTimer);
         return;
       }
-      const now = this.clock.now();
-      const env: FlowEnv = {
-        now: now.toISOString(),
-        conversationId,
-        channel: conversation.channel,
-        wait: await this.wait(now),
-      };
-      let planned: PlannedStep;
-      let stepped: LiveActor | undefined;
-      try {
-        const live = await this.liveActor(conversation);
-        stepped = live;
-        live.effects.length = 0;
-        live.actor.send(makeEvent(env, live.quickReplies));
-        const snapshot = live.actor.getSnapshot();
-        if (snapshot.status === 'error') throw snapshot.error;
-        planned = await this.plan(conversation, now, live, opts);
-      } catch (err) {
-        stepped = undefined;
-        this.actors.drop(conversationId);
-        this.desk.logger.error({ err, conversationId, flow: conversation.flow }, 'flow failed; handing to a human');
-        planned = await this.planFailure(conversation, now, err);
-      }
+      const prepared = await this.prepare(conversation, makeEvent, opts);
       let committed: Awaited<ReturnType<typeof store.commit>>;
       try {
-        committed = await store.commit(planned.batch);
+        committed = await store.commit(prepared.planned.batch);
       } catch (err) {
         // The live actor is ahead of the store now: forget it, the snapshot is the truth.
         this.actors.drop(conversationId);
         throw err;
       }
-      const snapshot = planned.batch.flowSnapshots?.[0]?.snapshot as PersistedFlow | null | undefined;
-      if (stepped && snapshot) stepped.quickReplies = snapshot.quickReplies;
-      for (const t of planned.timersSet) this.timers.put(t);
-      for (const name of planned.timersCleared) this.timers.remove(conversationId, name);
-      if (planned.finished) this.actors.drop(conversationId);
       this.desk.bus.publish(committed.events);
-      if (planned.batch.outbox?.length) this.desk.dispatcher?.kick();
+      this.committed(conversationId, prepared);
     });
     if (!opts.firedTimer) this.armTimers();
   }
 
-  private async plan(
+  /** A resolved case still drives its flow while the survey is open (answers, the survey's own timers). */
+  private drivesFlow(conversation: Conversation, opts: StepOptions): boolean {
+    return (
+      conversation.mode === 'bot' ||
+      opts.takeBack === true ||
+      (conversation.mode === 'resolved' && (opts.resolved === true || conversation.surveyUntil !== undefined))
+    );
+  }
+
+  /** Sends the event to the conversation's actor and plans the step's one write; a failing flow plans a handoff. */
+  private async prepare(
     conversation: Conversation,
-    now: Date,
-    live: LiveActor,
-    opts: { takeBack?: boolean; firedTimer?: string },
-  ): Promise<PlannedStep> {
-    const customer = await this.desk.store.getCustomer(conversation.customerId);
+    makeEvent: (env: FlowEnv, offered: readonly QuickReply[]) => FlowEvent,
+    opts: StepOptions,
+  ): Promise<PreparedStep> {
+    const now = this.clock.now();
+    const env: FlowEnv = {
+      now: now.toISOString(),
+      conversationId: conversation.id,
+      channel: conversation.channel,
+      wait: await this.wait(now),
+    };
+    try {
+      const live = await this.liveActor(conversation);
+      live.effects.length = 0;
+      live.actor.send(makeEvent(env, live.quickReplies));
+      const snapshot = live.actor.getSnapshot();
+      if (snapshot.status === 'error') throw snapshot.error;
+      return { planned: await this.plan(conversation, now, live, opts), stepped: live };
+    } catch (err) {
+      this.actors.drop(conversation.id);
+      this.desk.logger.error(
+        { err, conversationId: conversation.id, flow: conversation.flow },
+        'flow failed; handing to a human',
+      );
+      return { planned: await this.planFailure(conversation, now, err, opts.customer), stepped: undefined };
+    }
+  }
+
+  /** The step's write is durable: the engine's memory follows it. */
+  private committed(conversationId: string, { planned, stepped }: PreparedStep): void {
+    const snapshot = planned.batch.flowSnapshots?.[0]?.snapshot as PersistedFlow | null | undefined;
+    if (stepped && snapshot) stepped.quickReplies = snapshot.quickReplies;
+    for (const t of planned.timersSet) this.timers.put(t);
+    for (const name of planned.timersCleared) this.timers.remove(conversationId, name);
+    if (planned.finished) this.actors.drop(conversationId);
+    if (planned.batch.outbox?.length) this.desk.dispatcher?.kick();
+  }
+
+  private async plan(conversation: Conversation, now: Date, live: LiveActor, opts: StepOptions): Promise<PlannedStep> {
+    const customer = opts.customer ?? (await this.desk.store.getCustomer(conversation.customerId));
     if (!customer) throw new Error(`customer ${conversation.customerId} of the conversation is missing`);
     const snapshot = live.actor.getSnapshot();
     return planStep({
@@ -274,8 +323,13 @@ export class FlowEngine implements ConversationEngine {
     });
   }
 
-  private async planFailure(conversation: Conversation, now: Date, err: unknown): Promise<PlannedStep> {
-    const customer = await this.desk.store.getCustomer(conversation.customerId);
+  private async planFailure(
+    conversation: Conversation,
+    now: Date,
+    err: unknown,
+    known: Customer | undefined,
+  ): Promise<PlannedStep> {
+    const customer = known ?? (await this.desk.store.getCustomer(conversation.customerId));
     const reason = `flow failed: ${err instanceof Error ? err.message : String(err)}`.slice(0, 256);
     return planStep({
       conversation,

@@ -42,3 +42,5 @@ export async function handleLinkCommand(desk: Desk, stored: StoredIngest): Promi
   await sendSystemReply(desk, stored, text);
   return true;
 }
+/** Anything but the command goes on to the flow. */
+handleLinkCommand.passes = (stored: StoredIngest): boolean => !LINK.test(stored.message.text.trim());

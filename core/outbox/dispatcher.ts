@@ -174,31 +174,45 @@ export class OutboxDelivery {
    */
   private async drain(lane: Lane, conversationId: string): Promise<void> {
     const queue = lane.queues.get(conversationId) as OutboxEntry[];
+    const recording: Array<Promise<void>> = [];
     let holding = false;
+    const recorded = (entry: OutboxEntry, settled: Promise<Settled>): Promise<Settled> =>
+      settled.then(
+        (s) => {
+          this.settle(entry, s);
+          return s;
+        },
+        (err: unknown) => {
+          // The outcome could not be stored (the store failed): it stays pending, to be sent again.
+          this.desk.logger.error({ err, outboxId: entry.id, conversationId }, 'outbox delivery could not be recorded');
+          this.settle(entry, 'held');
+          return 'held' as const;
+        },
+      );
     for (let entry = queue.shift(); entry; entry = queue.shift()) {
       if (holding || this.stopping || entry.notBefore > this.desk.clock.now().toISOString()) {
         holding = true;
         this.settle(entry, 'held');
         continue;
       }
-      try {
-        // Re-read: another pass (or a restart) may have settled it since the list was taken.
-        const fresh = await this.desk.store.getOutboxEntry(entry.id);
-        if (fresh?.status !== 'pending') {
-          this.settle(entry, 'skipped');
-          continue;
-        }
-        const settled = await this.record(fresh, await this.send(lane.sender, fresh));
-        this.settle(entry, settled);
-        holding = settled === 'retried';
-      } catch (err) {
-        // The outcome could not be stored (the store failed): leave it, and what follows, pending.
-        this.desk.logger.error({ err, outboxId: entry.id, conversationId }, 'outbox delivery could not be recorded');
-        this.settle(entry, 'held');
-        holding = true;
+      // Re-read: another pass (or a restart) may have settled it since the list was taken.
+      const fresh = await this.desk.store.getOutboxEntry(entry.id);
+      if (fresh?.status !== 'pending') {
+        this.settle(entry, 'skipped');
+        continue;
       }
+      const outcome = await this.send(lane.sender, fresh);
+      const settled = recorded(entry, this.record(fresh, outcome));
+      if (outcome.ok) {
+        // The next reply goes out without waiting for this one's record to be durable: the journal
+        // keeps records in order, so after a crash at worst this one is sent again, and before the next.
+        recording.push(settled.then(() => undefined));
+        continue;
+      }
+      holding = (await settled) !== 'failed';
     }
     lane.queues.delete(conversationId);
+    await Promise.all(recording);
   }
 
   private async send(sender: ChannelSender, entry: OutboxEntry): Promise<SendOutcome> {

@@ -30,7 +30,7 @@ export function customerMessageInterceptor(
   ctx: QueueContext,
   options: CustomerMessageOptions = {},
 ): MessageInterceptor {
-  return async (_desk: Desk, stored: StoredIngest) => {
+  const intercept = async (_desk: Desk, stored: StoredIngest): Promise<boolean> => {
     const pending = ctx.handbacks.get(stored.conversation.id);
     if (pending) await pending;
     const previous = stored.openedConversation ? await reopenable(ctx, stored) : undefined;
@@ -55,6 +55,12 @@ export function customerMessageInterceptor(
     });
     return humanOwned;
   };
+  // The bot's own conversation, not a new one (which may reopen a case), not being handed back: the flow's.
+  const passes = (stored: StoredIngest): boolean =>
+    !stored.openedConversation &&
+    (stored.conversation.mode === 'bot' || stored.conversation.mode === 'resolved') &&
+    !ctx.handbacks.has(stored.conversation.id);
+  return Object.assign(intercept, { passes });
 }
 
 /** The customer's last resolved conversation, if it was resolved within the reopen window and not reopened yet. */

@@ -1,3 +1,4 @@
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { setup } from 'xstate';
@@ -67,6 +68,36 @@ describe('the flow engine across a restart', () => {
     expect(texts).toHaveLength(asked + 1);
     await second.engine.stop();
     await second.desk.store.close();
+  });
+});
+
+describe('one durable write per message', () => {
+  it('once the channel is acknowledged the answer is on disk too: a crash at that moment loses neither', async () => {
+    const dir = join(tempDir(), 'data');
+    const clock = new ManualClock('2026-01-05T10:00:00Z');
+    const live = await boot(new EmbeddedStore(dir), clock);
+    await live.desk.receive({
+      channel: 'telegram',
+      externalUserId: 'u1',
+      channelMessageId: 'm1',
+      text: 'my internet is slow',
+    });
+    await live.desk.receive({ channel: 'telegram', externalUserId: 'u1', channelMessageId: 'm2', text: 'yes' });
+    // What a kill -9 right after the acknowledgement would leave: the files as they are now, no idle(), no close().
+    const crashed = join(tempDir(), 'crashed');
+    cpSync(dir, crashed, { recursive: true, filter: (f) => !f.endsWith('LOCK') });
+    const after = new EmbeddedStore(crashed);
+    await after.open();
+    const customer = await after.findCustomerByIdentity('telegram', 'u1');
+    const [conversation] = await after.listConversations({ customerId: customer?.id });
+    const messages = await after.listMessages(conversation?.id ?? '');
+    expect(messages.filter((m) => m.author === 'customer').map((m) => m.text)).toEqual(['my internet is slow', 'yes']);
+    const pending = await after.listOutbox({ status: 'pending' });
+    expect(pending.at(-1)?.text).toMatch(/satisfied/);
+    expect(pending.map((o) => o.messageId)).toEqual(messages.filter((m) => m.author === 'bot').map((m) => m.id));
+    await after.close();
+    await live.engine.stop();
+    await live.desk.store.close();
   });
 });
 

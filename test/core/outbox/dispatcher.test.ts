@@ -155,7 +155,6 @@ describe('the outbox dispatcher', () => {
     expect((await desk.store.listOutbox({ status: 'pending' }))[0]?.lastError).toMatch(/no answer/);
   });
 
-
   it('a reply to one customer does not wait for a slow send to another on the same channel', async () => {
     const desk = await deskWith();
     let release: (o: SendOutcome) => void = () => undefined;
