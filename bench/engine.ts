@@ -7,6 +7,7 @@
  *   CONVERSATIONS=200 ROUNDS=5 IDLE=10000 RATES=2000,5000 npm run bench:engine   (quick)
  *   FLOWS=echo STORES=embedded npm run bench:engine                              (a subset)
  *   PARTS=open RATES=20000 npm run bench:engine    (only some parts: closed, open, rehydrate, idle)
+ *   WARMUP_ROUNDS=4: open loop rounds offered before the measured ROUNDS (default 4)
  *
  * Runs an echo flow and the care flow, on the memory store and on the
  * embedded store (fsync on), two ways:
@@ -35,6 +36,8 @@ import { FlowRegistry } from '../flows/registry.js';
 
 const conversations = Number(process.env.CONVERSATIONS ?? 1000);
 const rounds = Number(process.env.ROUNDS ?? 10);
+/** Open loop: rounds offered at the rate before the measured ones. */
+const warmupRounds = Number(process.env.WARMUP_ROUNDS ?? 4);
 const idleConversations = Number(process.env.IDLE ?? 100_000);
 const rates = (process.env.RATES ?? '5000,10000,20000')
   .split(',')
@@ -146,23 +149,30 @@ async function openLoop(flow: 'echo' | 'care', storeName: 'memory' | 'embedded',
   const { send, close } = await customers(flow, storeName);
   // Each conversation's first message (which creates it) is not measured.
   await Promise.all(Array.from({ length: conversations }, (_, c) => send(c, 0)));
-  const latencies: number[] = [];
-  const interval = (1000 * conversations) / rate;
-  const started = performance.now() + 5;
-  const cpu = process.cpuUsage();
   const sleepUntil = (t: number): Promise<void> =>
     new Promise((resolve) => setTimeout(resolve, Math.max(0, t - performance.now())));
-  await Promise.all(
-    Array.from({ length: conversations }, async (_, c) => {
-      for (let r = 1; r <= rounds; r++) {
-        const due = started + ((r - 1) * conversations + c) * (interval / conversations);
-        if (due > performance.now()) await sleepUntil(due);
-        // From when it was due, or sent if a timer fired a little early.
-        const from = Math.min(due, performance.now());
-        if (await send(c, r)) latencies.push(performance.now() - from);
-      }
-    }),
-  );
+  /** Offers rounds first..last at the rate; the latencies of each answered message go to `into`. */
+  const offer = async (first: number, last: number, into: number[]): Promise<number> => {
+    const interval = 1000 / rate;
+    const start = performance.now() + 5;
+    await Promise.all(
+      Array.from({ length: conversations }, async (_, c) => {
+        for (let r = first; r <= last; r++) {
+          const due = start + ((r - first) * conversations + c) * interval;
+          if (due > performance.now()) await sleepUntil(due);
+          // From when it was due, or sent if a timer fired a little early.
+          const from = Math.min(due, performance.now());
+          if (await send(c, r)) into.push(performance.now() - from);
+        }
+      }),
+    );
+    return start;
+  };
+  // Warm-up at the same rate, not measured: a server runs warm (JIT, caches, the journal's first segment).
+  await offer(1, warmupRounds, []);
+  const latencies: number[] = [];
+  const cpu = process.cpuUsage();
+  const started = await offer(warmupRounds + 1, warmupRounds + rounds, latencies);
   const seconds = (performance.now() - started) / 1000;
   const cpuUsPerMessage = cpuSince(cpu, latencies.length);
   await close();

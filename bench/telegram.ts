@@ -1,17 +1,19 @@
 /**
  * caredesk's own cost on Telegram: in one run, against the same Bot API
- * emulator on loopback, a bare telegraf echo bot and caredesk (Desk +
- * embedded store with fsync + outbox dispatcher + Telegram channel + the care
- * flow; FLOW=echo for a plain echo flow) answer the same closed-loop load: CUSTOMERS customers each
- * sending MESSAGES messages, each waiting for the whole answer before the next.
- * Both run under the same (raised) rate limits and put the same messages
- * through Telegram, so the ratio measures caredesk, not Telegram's limits.
+ * emulator on loopback, a bare telegraf bot and caredesk (Desk + embedded
+ * store with fsync + outbox dispatcher + Telegram channel + the care flow;
+ * FLOW=echo for a plain echo flow) answer the same closed-loop load:
+ * CUSTOMERS customers each sending MESSAGES messages, each waiting for the
+ * whole answer before the next. Both run under the same (raised) rate limits
+ * and send the same messages (the bare bot replies with the flow's own
+ * answers, see answersOfTheFlow), so the ratio measures caredesk, not
+ * Telegram's limits nor the length of its answers.
  * DESIGN.md target: ratio >= 0.9.
  *
  *   npm run bench:telegram            (50 x 8, care flow)
  *   MESSAGES=40 npm run bench:telegram             (50 x 40: steadier figures)
  *   FLOW=echo MESSAGES=40 npm run bench:telegram   (50 x 40, echo flow)
- *   BARE=echo npm run bench:telegram  (the bare bot answers every line with one message)
+ *   BARE=echo npm run bench:telegram  (the bare bot echoes every line once, as plain text)
  *   CUSTOMERS=10 MESSAGES=10 npm run bench:telegram
  *
  * Writes bench/results/telegram.json.
@@ -21,7 +23,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Telegraf } from 'telegraf';
 import { telegramChannel } from '../bots/telegram/index.js';
-import { Desk, EmbeddedStore, FlowEngine, OutboxDelivery, silentLogger } from '../core/index.js';
+import {
+  Desk,
+  EmbeddedStore,
+  FlowEngine,
+  MemoryStore,
+  OutboxDelivery,
+  type QuickReply,
+  silentLogger,
+} from '../core/index.js';
 import { defaultRegistry } from '../flows/registry.js';
 import { startEmulator } from '../test/bots/telegram/emulator.js';
 import { EchoEngine } from '../test/bots/telegram/helpers.js';
@@ -40,7 +50,7 @@ const WARMUP = 4;
  * What each customer writes, in a loop: a question the care flow answers from
  * its knowledge base, "yes" (resolved, then the CSAT question), two ratings
  * (the effort question, then thanks; the case closes and the next round opens
- * a new one). The bare bot echoes them all.
+ * a new one). The bare bot sends the flow's answers to them.
  *
  * The unit of work is the same for both bots: one customer message, then its
  * whole answer. The care flow answers some messages with more than one
@@ -52,17 +62,45 @@ const WARMUP = 4;
  * customers would drift out of step with the flow.
  */
 const SCRIPT = ['my internet is slow', 'yes', '5', '4'];
-const ANSWER_PARTS: Record<'care' | 'echo', readonly number[]> = { care: [2, 2, 1, 1], echo: [1, 1, 1, 1] };
 const flowName = process.env.FLOW === 'echo' ? 'echo' : 'care';
+
+/** One bot message as Telegram gets it: text and inline keyboard. */
+interface Answer {
+  readonly text: string;
+  readonly quickReplies: readonly QuickReply[];
+}
+
 /**
- * The bare bot echoes each line as many times as caredesk's answer to it has
- * parts, so both put the same messages through Telegram and the ratio
- * measures caredesk, not the flow's choice to acknowledge before answering
- * (every send is an HTTP request to the emulator, which shares this process).
- * BARE=echo: one echo per line whatever the flow (the ratio then also
- * counts the care flow's extra messages).
+ * What caredesk answers to each line of the script, taken from the flow
+ * itself (in memory, before the runs): the bare bot sends exactly these, same
+ * text, same keyboards, so both put the same bytes through Telegram and the
+ * ratio measures caredesk's own cost, not its longer messages. BARE=echo: the
+ * bare bot echoes each line once as plain text instead (the ratio then also
+ * counts caredesk's acknowledgements, articles and buttons).
  */
-const bareParts = process.env.BARE === 'echo' ? ANSWER_PARTS.echo : ANSWER_PARTS[flowName];
+async function answersOfTheFlow(): Promise<Answer[][]> {
+  const store = new MemoryStore();
+  await store.open();
+  const flows = defaultRegistry();
+  const desk = new Desk({ store, flowFor: flows.flowFor });
+  if (flowName === 'echo') desk.engine = new EchoEngine(desk);
+  else await new FlowEngine(desk, { flows, autoTimers: false }).start();
+  const answers: Answer[][] = [];
+  for (const [i, text] of SCRIPT.entries()) {
+    const before = (await store.listOutbox()).length;
+    await desk.receive({ channel: 'telegram', externalUserId: '1', channelMessageId: `script-${i}`, text });
+    await desk.idle();
+    answers.push((await store.listOutbox()).slice(before).map((o) => ({ text: o.text, quickReplies: o.quickReplies })));
+  }
+  await store.close();
+  return answers;
+}
+
+const flowAnswers = await answersOfTheFlow();
+const ANSWER_PARTS = flowAnswers.map((a) => a.length);
+const bareAnswers: Answer[][] =
+  process.env.BARE === 'echo' ? SCRIPT.map((text) => [{ text, quickReplies: [] }]) : flowAnswers;
+const bareParts = bareAnswers.map((a) => a.length);
 const REPLY_TIMEOUT_MS = 10_000;
 const limits = { globalPerSecond: 100_000, perChatPerSecond: 100_000, perChatBurst: 100_000 };
 
@@ -174,10 +212,17 @@ async function load(token: string, userBase: number, parts: readonly number[], p
 async function bareTelegraf(): Promise<Run> {
   const token = '1001:BARE';
   const bot = new Telegraf(token, { telegram: { apiRoot: emulator.apiRoot } });
-  // As many messages, one after the other, as caredesk's answer to the same line has parts.
-  const partsOf = new Map(SCRIPT.map((t, i) => [t, bareParts[i] as number]));
+  // caredesk's answer to the same line, one message after the other, as its Telegram sender sends them.
+  const answerTo = new Map(SCRIPT.map((t, i) => [t, bareAnswers[i] ?? []]));
   bot.on('text', async (ctx) => {
-    for (let i = 0; i < (partsOf.get(ctx.message.text) ?? 1); i++) await ctx.reply(ctx.message.text);
+    for (const { text, quickReplies } of answerTo.get(ctx.message.text) ?? []) {
+      await ctx.reply(text, {
+        reply_markup:
+          quickReplies.length > 0
+            ? { inline_keyboard: quickReplies.map((q) => [{ text: q.label, callback_data: q.value }]) }
+            : undefined,
+      });
+    }
   });
   void bot.launch(); // resolves only when stopped
   await new Promise((r) => setTimeout(r, 300));
@@ -201,8 +246,8 @@ async function caredesk(): Promise<Run> {
   dispatcher.start();
   await channel.start();
   await new Promise((r) => setTimeout(r, 300));
-  await load(token, 250_000, ANSWER_PARTS[flowName], WARMUP);
-  const run = await load(token, 200_000, ANSWER_PARTS[flowName], perCustomer);
+  await load(token, 250_000, ANSWER_PARTS, WARMUP);
+  const run = await load(token, 200_000, ANSWER_PARTS, perCustomer);
   await channel.stop();
   await dispatcher.stop();
   await desk.idle();
@@ -214,7 +259,7 @@ async function caredesk(): Promise<Run> {
 console.log(`bench:telegram — ${customers} customers x ${perCustomer} messages, closed loop, same emulator`);
 const bare = await bareTelegraf();
 console.log(
-  `  bare telegraf echo (${bareParts.join('/')} messages per line): ${bare.perSecond} msg/s, p50 ${bare.p50Ms} ms, p99 ${bare.p99Ms} ms, CPU ${bare.cpuMsPerMessage} ms/msg, unanswered ${bare.unanswered}`,
+  `  bare telegraf (${process.env.BARE === 'echo' ? 'plain echo' : "the flow's answers"}, ${bareParts.join('/')} messages per line): ${bare.perSecond} msg/s, p50 ${bare.p50Ms} ms, p99 ${bare.p99Ms} ms, CPU ${bare.cpuMsPerMessage} ms/msg, unanswered ${bare.unanswered}`,
 );
 const ours = await caredesk();
 console.log(
