@@ -53,6 +53,12 @@ const NO_SLA: Conversation['sla'] = Object.freeze({});
 export class StoreState {
   readonly customers = new Map<string, Customer>();
   private readonly conversations = new Map<string, Conversation>();
+  /**
+   * The ids in `conversations` per customer: one id as a string (most have
+   * one), several as an array. A customer's history and the reopen check on
+   * each new conversation read it instead of scanning every conversation.
+   */
+  private readonly conversationIdsByCustomer = new Map<string, string | string[]>();
   private readonly archived = new ArchivedConversations();
   readonly agents = new Map<string, Agent>();
   readonly records = new Map<string, Map<string, unknown>>();
@@ -198,7 +204,8 @@ export class StoreState {
       for (let i = 0; i < recent.length && i < filter.limit; i++) keep(recent[i] as Conversation);
       this.archived.newest(filter.limit, keep);
     } else {
-      for (const c of this.conversations.values()) keep(c);
+      if (filter.customerId !== undefined) for (const c of this.conversationsOf(filter.customerId)) keep(c);
+      else for (const c of this.conversations.values()) keep(c);
       if (!filter.modes || filter.modes.includes('resolved')) {
         // With a limit (the wait estimate's recent resolved ones), only the archive's newest are parsed.
         if (filter.limit !== undefined) this.archived.newest(filter.limit, keep, filter.customerId);
@@ -320,12 +327,40 @@ export class StoreState {
     else if (previous.mode !== c.mode) this.withHumans.get(previous.mode)?.delete(c.id);
     this.withHumans.get(c.mode)?.add(c.id);
     this.conversations.set(c.id, c);
+    if (previous?.customerId !== c.customerId) {
+      if (previous) this.unindexCustomer(previous.customerId, c.id);
+      this.indexCustomer(c.customerId, c.id);
+    }
     this.indexResolved(previous, c);
     if (c.mode === 'resolved') {
       if (this.openByCustomer.get(c.customerId) === c.id) this.openByCustomer.delete(c.customerId);
     } else {
       this.openByCustomer.set(c.customerId, c.id);
     }
+  }
+
+  private indexCustomer(customerId: string, id: string): void {
+    const ids = this.conversationIdsByCustomer.get(customerId);
+    if (ids === undefined) this.conversationIdsByCustomer.set(customerId, id);
+    else if (typeof ids === 'string') this.conversationIdsByCustomer.set(customerId, [ids, id]);
+    else ids.push(id);
+  }
+
+  private unindexCustomer(customerId: string, id: string): void {
+    const ids = this.conversationIdsByCustomer.get(customerId);
+    if (ids === id || ids === undefined) this.conversationIdsByCustomer.delete(customerId);
+    else if (typeof ids !== 'string') {
+      const rest = ids.filter((other) => other !== id);
+      if (rest.length === 1) this.conversationIdsByCustomer.set(customerId, rest[0] as string);
+      else this.conversationIdsByCustomer.set(customerId, rest);
+    }
+  }
+
+  private conversationsOf(customerId: string): Conversation[] {
+    const ids = this.conversationIdsByCustomer.get(customerId);
+    if (ids === undefined) return [];
+    const list = typeof ids === 'string' ? [ids] : ids;
+    return list.map((id) => this.conversations.get(id) as Conversation);
   }
 
   private noteMessage(m: Message): void {

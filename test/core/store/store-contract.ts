@@ -151,6 +151,28 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       });
     });
 
+    it("lists a customer's conversations, following one that moves to another customer (a merge) and back", async () => {
+      await store.commit({
+        customers: [customer('cus_1'), customer('cus_2')],
+        conversations: [
+          conversation('cnv_a', 'cus_1', { lastMessageAt: at(1), mode: 'resolved' }),
+          conversation('cnv_b', 'cus_1', { lastMessageAt: at(2) }),
+          conversation('cnv_c', 'cus_2', { lastMessageAt: at(3) }),
+        ],
+      });
+      const ids = async (s: Store, customerId: string) => (await s.listConversations({ customerId })).map((c) => c.id);
+      expect(await ids(store, 'cus_1')).toEqual(['cnv_b', 'cnv_a']);
+      await store.commit({ conversations: [conversation('cnv_b', 'cus_2', { lastMessageAt: at(2) })] });
+      await andAfterReopen(async (s) => {
+        expect(await ids(s, 'cus_1')).toEqual(['cnv_a']);
+        expect(await ids(s, 'cus_2')).toEqual(['cnv_c', 'cnv_b']);
+      });
+      await store.commit({ conversations: [conversation('cnv_b', 'cus_1', { lastMessageAt: at(2) })] });
+      expect(await ids(store, 'cus_1')).toEqual(['cnv_b', 'cnv_a']);
+      expect(await ids(store, 'cus_2')).toEqual(['cnv_c']);
+      expect(await ids(store, 'cus_9')).toEqual([]);
+    });
+
     it('lists the newest resolved conversations first, however many there are, resolved before a restart or after', async () => {
       await store.commit({
         conversations: [1, 5, 3, 2].map((i) =>
