@@ -246,13 +246,15 @@ async function store(deps: IngestDeps, inbound: ReturnType<typeof parseInbound>)
 
 /** The message's write with the flow's step: the step's conversation is the message's, moved on. */
 function withStep(message: WriteBatch, step: WriteBatch): WriteBatch {
+  const both = <T>(a: readonly T[] | undefined, b: readonly T[] | undefined): readonly T[] => (a ?? []).concat(b ?? []);
   return {
-    ...step,
     customers: message.customers,
     conversations: step.conversations?.length ? step.conversations : message.conversations,
-    messages: [...(message.messages ?? []), ...(step.messages ?? [])],
-    events: [...(message.events ?? []), ...(step.events ?? [])],
-    records: [...(message.records ?? []), ...(step.records ?? [])],
+    messages: both(message.messages, step.messages),
+    events: both(message.events, step.events),
+    outbox: step.outbox,
+    flowSnapshots: step.flowSnapshots,
+    records: both(message.records, step.records),
   };
 }
 

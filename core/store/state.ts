@@ -77,7 +77,8 @@ export class StoreState {
   private readonly outbox = new Map<string, OutboxEntry>();
   /** The pending entries of `outbox`: the dispatcher lists them after every commit of a reply. */
   private readonly pendingOutbox = new Map<string, OutboxEntry>();
-  private readonly delivered: string[] = [];
+  private delivered: string[] = [];
+  private deliveredHead = 0;
   /**
    * The newest resolved conversations in memory by `lastMessageAt`, newest
    * first: the top min(RECENT_RESOLVED_INDEX, resolvedCount) of them, or
@@ -407,9 +408,14 @@ export class StoreState {
     else this.pendingOutbox.delete(o.id);
     if (o.status !== 'delivered') return;
     this.delivered.push(o.id);
-    if (this.delivered.length > DELIVERED_OUTBOX_WINDOW) {
-      const oldest = this.delivered.shift();
-      if (oldest !== undefined && this.outbox.get(oldest)?.status === 'delivered') this.outbox.delete(oldest);
+    if (this.delivered.length - this.deliveredHead > DELIVERED_OUTBOX_WINDOW) {
+      // An index, not shift(): shifting a 10,000-entry array on every delivery copies it.
+      const oldest = this.delivered[this.deliveredHead++] as string;
+      if (this.outbox.get(oldest)?.status === 'delivered') this.outbox.delete(oldest);
+      if (this.deliveredHead >= DELIVERED_OUTBOX_WINDOW) {
+        this.delivered = this.delivered.slice(this.deliveredHead);
+        this.deliveredHead = 0;
+      }
     }
   }
 

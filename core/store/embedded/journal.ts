@@ -101,15 +101,18 @@ export class Journal {
     const handle = this.appendHandle;
     if (!handle) throw new Error('journal is not open');
     const positions: number[] = [];
-    const buffers: Buffer[] = [];
     let offset = this.size;
     for (const text of texts) {
-      const buf = Buffer.from(`${text}\n`);
       positions.push(this.segment * SEGMENT_SPAN + offset);
-      buffers.push(buf);
-      offset += buf.length;
+      offset += Buffer.byteLength(text) + 1;
     }
-    const all = Buffer.concat(buffers);
+    // Each line encoded once, straight into the one buffer written.
+    const all = Buffer.allocUnsafe(offset - this.size);
+    let at = 0;
+    for (const text of texts) {
+      at += all.write(text, at);
+      all[at++] = 0x0a;
+    }
     let written = 0;
     while (written < all.length) {
       const { bytesWritten } = await handle.write(all, written, all.length - written);
