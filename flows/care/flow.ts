@@ -173,8 +173,7 @@ export function createCareFlow(svc: CareServices) {
       ignore: () => undefined,
       learnLanguage: assign({ language: ({ context, event }) => languageOf(context, event) }),
       acknowledge: reply(({ context }) => svc.message(context.language, 'ack')),
-      pickFirstAnswer: assign(({ context, event }) => firstAnswer(context, event, context.language)),
-      // One assign rather than learnLanguage then pickFirstAnswer: each assign makes XState build a new snapshot.
+      // One assign rather than learning the language, then picking: each assign makes XState build a new snapshot.
       learnLanguageAndPickFirstAnswer: assign(({ context, event }) => {
         const language = languageOf(context, event);
         return { language, ...firstAnswer(context, event, language) };
@@ -259,7 +258,12 @@ export function createCareFlow(svc: CareServices) {
               actions: assign({ handoffReason: 'customer asked for a person' }),
             },
             { guard: 'saysYes', target: 'awaitingQuestion', reenter: true },
-            { guard: 'hasAnswer', target: 'confirmingResolution', actions: ['pickFirstAnswer', 'sendAnswer'] },
+            // The language of the new question, as hasAnswer searched it: a customer may switch after a handback.
+            {
+              guard: 'hasAnswer',
+              target: 'confirmingResolution',
+              actions: ['learnLanguageAndPickFirstAnswer', 'sendAnswer'],
+            },
             { target: 'handedOff', actions: assign({ handoffReason: 'no article matched the question' }) },
           ],
           'conversation.resolved': 'surveying',

@@ -79,6 +79,17 @@ describe('care flow, in English', () => {
     await chat.expectReply(/change plan/i);
   });
 
+  it('after a handback, a question in another language is answered in that language', async () => {
+    chat = await chatWith(careFlow);
+    await chat.say('human please');
+    await chat.engine.handBack((await chat.conversation()).id, 'agt_1');
+    await chat.expectReply(/anything else/i);
+    await chat.say('Come pago la bolletta?');
+    const answer = await chat.expectReply(/come pagare la bolletta/i);
+    expect(answer.text).toMatch(/risolto il problema/i);
+    expect(answer.quickReplies.map((q) => q.label)).toEqual(['Sì', 'No']);
+  });
+
   it('a customer writing in a language no article covers is handed off with that language', async () => {
     chat = await chatWith(careFlow);
     await chat.say('Guten Tag, meine Rechnung ist viel zu hoch und ich verstehe nicht warum');
