@@ -28,7 +28,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setup } from 'xstate';
-import { Desk, EmbeddedStore, FlowEngine, MemoryStore, type Store } from '../core/index.js';
+import { Desk, EmbeddedStore, FlowEngine, MemoryStore, OutboxDelivery, type Store } from '../core/index.js';
 import { careFlow } from '../flows/care/flow.js';
 import { defineFlow, flowTypes, said } from '../flows/kit/define.js';
 import { reply } from '../flows/kit/effects.js';
@@ -266,6 +266,11 @@ async function idleMemory(): Promise<{ conversations: number; rssMb: number; hea
   const dir = mkdtempSync(join(tmpdir(), 'caredesk-bench-idle-'));
   const store = new EmbeddedStore(dir);
   const { desk, engine } = await boot(store, 'care');
+  // Idle means answered: replies are delivered (by a channel that accepts at once), not left in the outbox.
+  const delivery = new OutboxDelivery(desk, [
+    { channel: 'devchat', send: async () => ({ ok: true as const, channelMessageId: 'delivered' }) },
+  ]);
+  delivery.start();
   const wave = 1000;
   for (let i = 0; i < idleConversations; i += wave) {
     await Promise.all(
@@ -280,6 +285,9 @@ async function idleMemory(): Promise<{ conversations: number; rssMb: number; hea
     );
     await desk.idle();
   }
+  while ((await store.listOutbox({ status: 'pending', limit: 1 })).length > 0)
+    await new Promise((r) => setTimeout(r, 10));
+  await delivery.stop();
   global.gc?.();
   const { rss, heapUsed } = process.memoryUsage();
   const liveActors = engine.liveActors;
