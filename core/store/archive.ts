@@ -1,4 +1,5 @@
 import type { Conversation } from '../domain.js';
+import { CompactIndex } from '../util/compact-index.js';
 
 export interface ArchiveSnapshot {
   readonly text: string | Buffer;
@@ -13,7 +14,7 @@ export interface ArchiveSnapshot {
  */
 export class ArchivedConversations {
   private readonly texts = new Map<string, { customerId: string; json: string }>();
-  private readonly byCustomer = new Map<string, Set<string>>();
+  private readonly byCustomer = new CompactIndex();
   /** Ids newest activity first, sorted on the first listing that wants only the newest. */
   private recency: string[] | undefined;
   /** The archive as loaded, indexed on first use: start-up only keeps the text. */
@@ -43,12 +44,7 @@ export class ArchivedConversations {
       if (line === '') continue;
       const { id, customerId, json } = splitArchiveLine(line);
       this.texts.set(id, { customerId, json });
-      let ids = this.byCustomer.get(customerId);
-      if (!ids) {
-        ids = new Set();
-        this.byCustomer.set(customerId, ids);
-      }
-      ids.add(id);
+      this.byCustomer.add(customerId, id);
     }
   }
 
@@ -69,7 +65,7 @@ export class ArchivedConversations {
 
   list(customerId?: string): Conversation[] {
     this.index();
-    const ids = customerId === undefined ? this.texts.keys() : (this.byCustomer.get(customerId) ?? new Set<string>());
+    const ids = customerId === undefined ? this.texts.keys() : this.byCustomer.get(customerId);
     const out: Conversation[] = [];
     for (const id of ids) {
       const c = this.get(id);
@@ -115,7 +111,7 @@ export class ArchivedConversations {
     const entry = this.texts.get(id);
     if (!entry) return;
     this.texts.delete(id);
-    this.byCustomer.get(entry.customerId)?.delete(id);
+    this.byCustomer.delete(entry.customerId, id);
   }
 }
 

@@ -5,6 +5,7 @@
  * history (messages, events, flow snapshots) is kept by each in its own way.
  */
 import type { Agent, Channel, Conversation, Customer, Message, Mode, OutboxEntry } from '../domain.js';
+import { CompactIndex } from '../util/compact-index.js';
 import { ArchivedConversations, type ArchiveSnapshot } from './archive.js';
 import { ByChannel } from './by-channel.js';
 import type { ConversationFilter, OutboxFilter, WriteBatch } from './store.js';
@@ -53,12 +54,8 @@ const NO_SLA: Conversation['sla'] = Object.freeze({});
 export class StoreState {
   readonly customers = new Map<string, Customer>();
   private readonly conversations = new Map<string, Conversation>();
-  /**
-   * The ids in `conversations` per customer: one id as a string (most have
-   * one), several as an array. A customer's history and the reopen check on
-   * each new conversation read it instead of scanning every conversation.
-   */
-  private readonly conversationIdsByCustomer = new Map<string, string | string[]>();
+  /** The ids in `conversations` per customer: a customer's history and the reopen check read it, not a scan. */
+  private readonly conversationIdsByCustomer = new CompactIndex();
   private readonly archived = new ArchivedConversations();
   readonly agents = new Map<string, Agent>();
   readonly records = new Map<string, Map<string, unknown>>();
@@ -329,8 +326,8 @@ export class StoreState {
     this.withHumans.get(c.mode)?.add(c.id);
     this.conversations.set(c.id, c);
     if (previous?.customerId !== c.customerId) {
-      if (previous) this.unindexCustomer(previous.customerId, c.id);
-      this.indexCustomer(c.customerId, c.id);
+      if (previous) this.conversationIdsByCustomer.delete(previous.customerId, c.id);
+      this.conversationIdsByCustomer.add(c.customerId, c.id);
     }
     this.indexResolved(previous, c);
     if (c.mode === 'resolved') {
@@ -340,28 +337,8 @@ export class StoreState {
     }
   }
 
-  private indexCustomer(customerId: string, id: string): void {
-    const ids = this.conversationIdsByCustomer.get(customerId);
-    if (ids === undefined) this.conversationIdsByCustomer.set(customerId, id);
-    else if (typeof ids === 'string') this.conversationIdsByCustomer.set(customerId, [ids, id]);
-    else ids.push(id);
-  }
-
-  private unindexCustomer(customerId: string, id: string): void {
-    const ids = this.conversationIdsByCustomer.get(customerId);
-    if (ids === id || ids === undefined) this.conversationIdsByCustomer.delete(customerId);
-    else if (typeof ids !== 'string') {
-      const rest = ids.filter((other) => other !== id);
-      if (rest.length === 1) this.conversationIdsByCustomer.set(customerId, rest[0] as string);
-      else this.conversationIdsByCustomer.set(customerId, rest);
-    }
-  }
-
   private conversationsOf(customerId: string): Conversation[] {
-    const ids = this.conversationIdsByCustomer.get(customerId);
-    if (ids === undefined) return [];
-    const list = typeof ids === 'string' ? [ids] : ids;
-    return list.map((id) => this.conversations.get(id) as Conversation);
+    return this.conversationIdsByCustomer.get(customerId).map((id) => this.conversations.get(id) as Conversation);
   }
 
   private noteMessage(m: Message): void {
