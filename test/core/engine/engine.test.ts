@@ -2,7 +2,17 @@ import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { setup } from 'xstate';
-import { Desk, EmbeddedStore, FlowEngine, ManualClock, type Store } from '../../../core/index.js';
+import {
+  type CommitResult,
+  Desk,
+  EmbeddedStore,
+  FlowEngine,
+  ManualClock,
+  MemoryStore,
+  type Store,
+  StoreWriteError,
+  type WriteBatch,
+} from '../../../core/index.js';
 import { REMIND_AFTER_MS } from '../../../flows/care/flow.js';
 import { defineFlow, flowTypes } from '../../../flows/kit/define.js';
 import { reply } from '../../../flows/kit/effects.js';
@@ -98,6 +108,40 @@ describe('one durable write per message', () => {
     await after.close();
     await live.engine.stop();
     await live.desk.store.close();
+  });
+});
+
+describe('a write the store refuses', () => {
+  it('refuses the message to the channel and the flow does not move on as if it had seen it', async () => {
+    /** A store whose disk fails for the next commit only. */
+    class FlakyStore extends MemoryStore {
+      failNext = false;
+      override async commit(batch: WriteBatch): Promise<CommitResult> {
+        if (this.failNext) {
+          this.failNext = false;
+          throw new StoreWriteError('memory', new Error('disk full'));
+        }
+        return super.commit(batch);
+      }
+    }
+    const store = new FlakyStore();
+    const { desk, engine } = await boot(store, new ManualClock());
+    await say(desk, 'my internet is slow');
+    expect((await botTexts(desk)).at(-1)).toMatch(/Did this solve your problem/);
+    store.failNext = true;
+    await expect(
+      desk.receive({ channel: 'telegram', externalUserId: 'u1', channelMessageId: 'lost', text: 'yes' }),
+    ).rejects.toThrow(/disk full/);
+    // The channel redelivers it: the flow takes it from where the store says it was, once.
+    await desk.receive({ channel: 'telegram', externalUserId: 'u1', channelMessageId: 'lost', text: 'yes' });
+    await desk.idle();
+    const texts = await botTexts(desk);
+    expect(texts.filter((t) => /glad it is solved/i.test(t))).toHaveLength(1);
+    expect(texts.at(-1)).toMatch(/how satisfied/i);
+    const customer = await store.findCustomerByIdentity('telegram', 'u1');
+    const [conversation] = await store.listConversations({ customerId: customer?.id });
+    expect(conversation?.mode).toBe('resolved');
+    await engine.stop();
   });
 });
 
