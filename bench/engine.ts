@@ -19,7 +19,10 @@
  *   at a fixed total rate (RATES, default 5000,10000,20000 msg/s) spread
  *   evenly over the conversations, each conversation sending its next message
  *   only once its previous one was answered. Latency runs from the moment a
- *   message was due, so a pipeline that falls behind shows it.
+ *   message was due, so a pipeline that falls behind shows it. WARMUP_ROUNDS
+ *   are offered first, unmeasured; with the care flow they also stagger the
+ *   customers through the script, so each moment mixes new questions, yeses
+ *   and ratings as a real desk's does.
  *
  * Then the cost of evicting and rehydrating an actor, and the RSS with IDLE
  * (default 100,000) idle conversations. Writes bench/results/engine.json.
@@ -151,28 +154,43 @@ async function openLoop(flow: 'echo' | 'care', storeName: 'memory' | 'embedded',
   await Promise.all(Array.from({ length: conversations }, (_, c) => send(c, 0)));
   const sleepUntil = (t: number): Promise<void> =>
     new Promise((resolve) => setTimeout(resolve, Math.max(0, t - performance.now())));
-  /** Offers rounds first..last at the rate; the latencies of each answered message go to `into`. */
-  const offer = async (first: number, last: number, into: number[]): Promise<number> => {
+  /**
+   * Conversation c's script runs `phase(c)` lines ahead of the first one's, so
+   * that every moment sees the mix of a real desk (new questions, yeses,
+   * ratings) rather than a thousand customers saying the same line at once.
+   */
+  const phase = (c: number): number => (flow === 'care' ? c % CARE_SCRIPT.length : 0);
+  /** Offers `count(c)` rounds from each conversation's `first(c)` at the rate; each answer's latency goes to `into`. */
+  const offer = async (first: (c: number) => number, count: (c: number) => number, into: number[]): Promise<number> => {
     const interval = 1000 / rate;
     const start = performance.now() + 5;
     await Promise.all(
       Array.from({ length: conversations }, async (_, c) => {
-        for (let r = first; r <= last; r++) {
-          const due = start + ((r - first) * conversations + c) * interval;
+        for (let k = 0; k < count(c); k++) {
+          const due = start + (k * conversations + c) * interval;
           if (due > performance.now()) await sleepUntil(due);
           // From when it was due, or sent if a timer fired a little early.
           const from = Math.min(due, performance.now());
-          if (await send(c, r)) into.push(performance.now() - from);
+          if (await send(c, first(c) + k)) into.push(performance.now() - from);
         }
       }),
     );
     return start;
   };
   // Warm-up at the same rate, not measured: a server runs warm (JIT, caches, the journal's first segment).
-  await offer(1, warmupRounds, []);
+  // It also puts each conversation `phase(c)` lines further into its script.
+  await offer(
+    () => 1,
+    (c) => warmupRounds + phase(c),
+    [],
+  );
   const latencies: number[] = [];
   const cpu = process.cpuUsage();
-  const started = await offer(warmupRounds + 1, warmupRounds + rounds, latencies);
+  const started = await offer(
+    (c) => warmupRounds + phase(c) + 1,
+    () => rounds,
+    latencies,
+  );
   const seconds = (performance.now() - started) / 1000;
   const cpuUsPerMessage = cpuSince(cpu, latencies.length);
   await close();
