@@ -191,14 +191,19 @@ async function openLoop(flow: 'echo' | 'care', storeName: 'memory' | 'embedded',
     () => rounds,
     latencies,
   );
+  const run = summarize(flow, storeName, latencies, started, cpu);
+  await close();
+  return { ...run, offered: rate };
+}
+
+/** A run's figures, taken as soon as its last answer arrived (before the store closes). */
+function summarize(flow: string, store: string, latencies: number[], started: number, cpu: NodeJS.CpuUsage): Run {
   const seconds = (performance.now() - started) / 1000;
   const cpuUsPerMessage = cpuSince(cpu, latencies.length);
-  await close();
   latencies.sort((a, b) => a - b);
   return {
     flow,
-    store: storeName,
-    offered: rate,
+    store,
     cpuUsPerMessage,
     messages: latencies.length,
     perSecond: Math.round(latencies.length / seconds),
@@ -221,19 +226,9 @@ async function pipeline(flow: 'echo' | 'care', storeName: 'memory' | 'embedded')
       }
     }),
   );
-  const seconds = (performance.now() - started) / 1000;
-  const cpuUsPerMessage = cpuSince(cpu, latencies.length);
+  const run = summarize(flow, storeName, latencies, started, cpu);
   await close();
-  latencies.sort((a, b) => a - b);
-  return {
-    flow,
-    store: storeName,
-    cpuUsPerMessage,
-    messages: latencies.length,
-    perSecond: Math.round(latencies.length / seconds),
-    p50Ms: percentile(latencies, 0.5),
-    p99Ms: percentile(latencies, 0.99),
-  };
+  return run;
 }
 
 /** Time of a step whose actor is live vs one rehydrated from its stored snapshot. */
