@@ -106,6 +106,9 @@ interface Run {
   readonly rssMb: number;
   /** RSS 5 s after ready, once the first clockwork round ran. */
   readonly settledRssMb: number;
+  /** The V8 heap then (used includes garbage not yet collected; total is what V8 holds for it). */
+  readonly heapUsedMb: number;
+  readonly heapTotalMb: number;
 }
 
 async function startOnce(dataDir: string, expected: number): Promise<Run> {
@@ -139,7 +142,8 @@ async function startOnce(dataDir: string, expected: number): Promise<Run> {
     // The queue's clockwork (SLA, escalation, volume spikes) runs its first round just after
     // start: RSS a few seconds later is what the server really holds while idle.
     await new Promise((r) => setTimeout(r, SETTLE_MS));
-    return { listeningMs, readyMs, rssMb, settledRssMb: await rssOf(child.pid) };
+    const settledRssMb = await rssOf(child.pid);
+    return { listeningMs, readyMs, rssMb, settledRssMb, ...(await heapOf(url)) };
   } finally {
     child.kill('SIGTERM');
     await exited;
@@ -147,6 +151,14 @@ async function startOnce(dataDir: string, expected: number): Promise<Run> {
 }
 
 const SETTLE_MS = 5_000;
+
+/** The V8 heap as the server's own /metrics reports it: how much of the RSS is the heap, used and reserved. */
+async function heapOf(url: string): Promise<{ heapUsedMb: number; heapTotalMb: number }> {
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  const gauge = (name: string): number =>
+    Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? Number.NaN) / 1e6;
+  return { heapUsedMb: gauge('nodejs_heap_size_used_bytes'), heapTotalMb: gauge('nodejs_heap_size_total_bytes') };
+}
 
 async function rssOf(pid: number | undefined): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
@@ -169,7 +181,7 @@ try {
     const run = await startOnce(dataDir, conversations);
     results.push(run);
     process.stdout.write(
-      `run ${i + 1}: listening after ${run.listeningMs.toFixed(0)} ms, /healthz ready after ${run.readyMs.toFixed(0)} ms, RSS ${run.rssMb.toFixed(0)} MB (${run.settledRssMb.toFixed(0)} MB 5 s later)\n`,
+      `run ${i + 1}: listening after ${run.listeningMs.toFixed(0)} ms, /healthz ready after ${run.readyMs.toFixed(0)} ms, RSS ${run.rssMb.toFixed(0)} MB (${run.settledRssMb.toFixed(0)} MB 5 s later; heap ${run.heapUsedMb.toFixed(0)} MB used of ${run.heapTotalMb.toFixed(0)} MB)\n`,
     );
   }
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
