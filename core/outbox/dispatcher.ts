@@ -63,6 +63,8 @@ export class OutboxDelivery {
   private running = false;
   private stopping = false;
   private kicked = false;
+  /** Why delivery stopped for good (the store failed), if it did. */
+  private halted: unknown;
 
   constructor(
     private readonly desk: Desk,
@@ -114,6 +116,7 @@ export class OutboxDelivery {
    * settled; ones an earlier pass took are waited for but counted there.
    */
   async runOnce(): Promise<PassResult> {
+    if (this.halted !== undefined) return { delivered: 0, retried: 0, failed: 0 };
     const pending = await this.desk.store.listOutbox({ status: 'pending' });
     // Stable: a step's replies, stored in the same millisecond, keep their order.
     pending.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
@@ -183,14 +186,18 @@ export class OutboxDelivery {
           return s;
         },
         (err: unknown) => {
-          // The outcome could not be stored (the store failed): it stays pending, to be sent again.
-          this.desk.logger.error({ err, outboxId: entry.id, conversationId }, 'outbox delivery could not be recorded');
+          this.halt(err, entry);
           this.settle(entry, 'held');
           return 'held' as const;
         },
       );
     for (let entry = queue.shift(); entry; entry = queue.shift()) {
-      if (holding || this.stopping || entry.notBefore > this.desk.clock.now().toISOString()) {
+      if (
+        holding ||
+        this.stopping ||
+        this.halted !== undefined ||
+        entry.notBefore > this.desk.clock.now().toISOString()
+      ) {
         holding = true;
         this.settle(entry, 'held');
         continue;
@@ -213,6 +220,22 @@ export class OutboxDelivery {
     }
     lane.queues.delete(conversationId);
     await Promise.all(recording);
+  }
+
+  /**
+   * The store refused to record an outcome: it refuses every write from now on
+   * (see the store's guarantees), so sending on would send the same messages
+   * again and again without ever recording them. Delivery stops until restart;
+   * what was sent and not recorded stays pending, to be sent once after it.
+   */
+  private halt(err: unknown, entry: OutboxEntry): void {
+    if (this.halted !== undefined) return;
+    this.halted = err;
+    if (this.timer) clearTimeout(this.timer);
+    this.desk.logger.error(
+      { err, outboxId: entry.id, conversationId: entry.conversationId },
+      'the store refused to record a delivery: the outbox stops sending until caredesk is restarted',
+    );
   }
 
   private async send(sender: ChannelSender, entry: OutboxEntry): Promise<SendOutcome> {
@@ -296,7 +319,7 @@ export class OutboxDelivery {
   }
 
   private scheduleNext(): void {
-    if (!this.running) return;
+    if (!this.running || this.halted !== undefined) return;
     if (this.timer) clearTimeout(this.timer);
     void this.desk.store.listOutbox({ status: 'pending' }).then((pending) => {
       const due = pending.filter((e) => this.lanes.has(e.channel)).map((e) => e.notBefore);

@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import {
   type Channel,
   type ChannelSender,
+  type CommitResult,
   Desk,
   draftOutbound,
   EmbeddedStore,
@@ -12,6 +13,8 @@ import {
   type OutboxEntry,
   type SendOutcome,
   type Store,
+  StoreWriteError,
+  type WriteBatch,
 } from '../../../core/index.js';
 import { tempDir } from '../store/temp-dir.js';
 
@@ -174,6 +177,30 @@ describe('the outbox dispatcher', () => {
     await dispatcher.stop();
     expect((await desk.store.listOutbox({ status: 'delivered' })).map((o) => o.text).sort()).toEqual(['fast', 'slow']);
   });
+  it('stops sending once the store refuses to record a delivery: no message is sent again and again', async () => {
+    /** A disk that fails from the first delivery record on, as a full disk does. */
+    class FailingStore extends MemoryStore {
+      failing = false;
+      override async commit(batch: WriteBatch): Promise<CommitResult> {
+        if (batch.outbox?.some((o) => o.status === 'delivered')) this.failing = true;
+        if (this.failing) throw new StoreWriteError('memory', new Error('disk full'));
+        return super.commit(batch);
+      }
+    }
+    const desk = await deskWith(new FailingStore(), new ManualClock());
+    const telegram = new ScriptedChannel('telegram');
+    await queueReplies(desk, 'telegram', 'u1', ['one', 'two']);
+    const dispatcher = new OutboxDelivery(desk, [telegram]);
+    dispatcher.start();
+    await vi.waitFor(() => expect(telegram.sent).toEqual(['one', 'two']));
+    for (let i = 0; i < 5; i++) {
+      dispatcher.kick();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(telegram.sent).toEqual(['one', 'two']);
+    await dispatcher.stop();
+  });
+
   it('messages pending at a restart are delivered after it, and delivered ones are not sent again', async () => {
     const dir = join(tempDir(), 'data');
     const first = await deskWith(new EmbeddedStore(dir));
