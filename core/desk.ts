@@ -118,7 +118,13 @@ export class Desk {
     const engine = this.engine;
     if (!engine?.planInline) return undefined;
     for (const intercept of this.interceptors) if (!intercept.passes?.(stored)) return undefined;
-    return engine.planInline(stored);
+    try {
+      return await engine.planInline(stored);
+    } catch (err) {
+      // The message must be stored whatever the engine does: it goes the long way, and the step is retried after.
+      this.logger.error({ err, conversationId: stored.conversation.id }, 'flow step could not join the message write');
+      return undefined;
+    }
   }
 
   private async afterStore(stored: StoredIngest): Promise<void> {

@@ -202,21 +202,28 @@ export class OutboxDelivery {
         this.settle(entry, 'held');
         continue;
       }
-      // Re-read: another pass (or a restart) may have settled it since the list was taken.
-      const fresh = await this.desk.store.getOutboxEntry(entry.id);
-      if (fresh?.status !== 'pending') {
-        this.settle(entry, 'skipped');
-        continue;
+      try {
+        // Re-read: another pass (or a restart) may have settled it since the list was taken.
+        const fresh = await this.desk.store.getOutboxEntry(entry.id);
+        if (fresh?.status !== 'pending') {
+          this.settle(entry, 'skipped');
+          continue;
+        }
+        const outcome = await this.send(lane.sender, fresh);
+        const settled = recorded(entry, this.record(fresh, outcome));
+        if (outcome.ok) {
+          // The next reply goes out without waiting for this one's record to be durable: the journal
+          // keeps records in order, so after a crash at worst this one is sent again, and before the next.
+          recording.push(settled.then(() => undefined));
+          continue;
+        }
+        holding = (await settled) !== 'failed';
+      } catch (err) {
+        // Only the store can fail here (read after it closed or broke): stop, as for a failed record.
+        this.halt(err, entry);
+        this.settle(entry, 'held');
+        holding = true;
       }
-      const outcome = await this.send(lane.sender, fresh);
-      const settled = recorded(entry, this.record(fresh, outcome));
-      if (outcome.ok) {
-        // The next reply goes out without waiting for this one's record to be durable: the journal
-        // keeps records in order, so after a crash at worst this one is sent again, and before the next.
-        recording.push(settled.then(() => undefined));
-        continue;
-      }
-      holding = (await settled) !== 'failed';
     }
     lane.queues.delete(conversationId);
     await Promise.all(recording);

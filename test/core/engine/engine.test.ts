@@ -145,6 +145,37 @@ describe('a write the store refuses', () => {
   });
 });
 
+describe('an engine that cannot join the message write', () => {
+  it('still has the message stored, and the flow answers it right after', async () => {
+    const store = new MemoryStore();
+    await store.open();
+    const registry = defaultRegistry();
+    const desk = new Desk({ store, clock: new ManualClock(), flowFor: registry.flowFor });
+    let calls = 0;
+    const engine = new FlowEngine(desk, {
+      flows: registry,
+      autoTimers: false,
+      // The live queue cannot be read the first time (as when a store read fails).
+      estimateWait: async () => {
+        calls += 1;
+        if (calls === 1) throw new Error('queue unreadable');
+        return { minutes: 1, queueLength: 0, open: true };
+      },
+    });
+    await engine.start();
+    const result = await desk.receive({
+      channel: 'telegram',
+      externalUserId: 'u1',
+      channelMessageId: 'm1',
+      text: 'my internet is slow',
+    });
+    expect(result.status).toBe('stored');
+    await desk.idle();
+    expect((await botTexts(desk)).at(-1)).toMatch(/Did this solve your problem/);
+    await engine.stop();
+  });
+});
+
 describe('a flow that fails', () => {
   it('hands the conversation to a person with the reason, and the server goes on', async () => {
     const broken = defineFlow({
