@@ -132,10 +132,15 @@ export class Desk {
     await this.engine?.onCustomerMessage(stored);
   }
 
-  /** Runs background work so that `idle()` can wait for it (tests, shutdown). */
+  /**
+   * Runs background work so that `idle()` can wait for it (tests, shutdown).
+   * A failure is logged: background work that fails (a timer's step when the
+   * disk is full) must not take the whole server down as an unhandled rejection.
+   */
   track(work: Promise<void>): void {
-    this.inFlight.add(work);
-    void work.finally(() => this.inFlight.delete(work));
+    const tracked = work.catch((err: unknown) => this.logger.error({ err }, 'background work failed'));
+    this.inFlight.add(tracked);
+    void tracked.finally(() => this.inFlight.delete(tracked));
   }
 
   /** Resolves when every flow step started so far has finished. */
