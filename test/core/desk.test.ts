@@ -12,6 +12,7 @@ describe('the desk’s background work', () => {
     desk.track(Promise.resolve());
     await desk.idle();
     expect(errors).toHaveLength(1);
-    expect(String((errors[0]?.obj as { err?: unknown }).err)).toMatch(/disk full/);
+    const logged = errors[0]?.obj as { err?: unknown } | undefined;
+    expect(String(logged?.err)).toMatch(/disk full/);
   });
 });
