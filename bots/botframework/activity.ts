@@ -112,7 +112,8 @@ export function normalizeActivity(raw: unknown): Normalized {
         ...base,
         kind: described ? 'message' : 'unsupported',
         channelMessageId: a.id,
-        text: described,
+        // Stored as what it is, so an agent reading the case sees more than an empty line.
+        text: described || '[unsupported Bot Framework message: no text, attachment or value]',
         attachments,
       },
     };

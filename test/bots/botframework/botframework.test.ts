@@ -79,6 +79,16 @@ describe('a Bot Framework customer (real HTTP to /api/messages, replies to a cha
     expect(customer?.displayName).toBe('Grace');
   });
 
+  it('a message with nothing readable is stored as such and answered with what caredesk can read', async () => {
+    const r = await running();
+    expect((await post(r.url, activity(r.channel.serviceUrl, { text: undefined, id: 'empty-1' }))).status).toBe(200);
+    await until(() => r.channel.received.find((x) => /can only read/.test(x.activity.text ?? '')));
+    const customer = await r.desk.store.findCustomerByIdentity('botframework', 'user-1');
+    const [conversation] = await r.desk.store.listConversations({ customerId: customer?.id });
+    const messages = await r.desk.store.listMessages(conversation?.id ?? '');
+    expect(messages.find((m) => m.author === 'customer')?.text).toMatch(/unsupported Bot Framework message/);
+  });
+
   it('a customer joining (conversationUpdate) lets the flow greet them', async () => {
     const r = await running();
     const join = activity(r.channel.serviceUrl, {
