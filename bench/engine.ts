@@ -31,11 +31,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setup } from 'xstate';
-import { Desk, EmbeddedStore, FlowEngine, MemoryStore, OutboxDelivery, type Store } from '../core/index.js';
+import { Desk, EmbeddedStore, FlowEngine, MemoryStore, type Store } from '../core/index.js';
 import { careFlow } from '../flows/care/flow.js';
 import { defineFlow, flowTypes, said } from '../flows/kit/define.js';
 import { reply } from '../flows/kit/effects.js';
 import { FlowRegistry } from '../flows/registry.js';
+import { acceptingDelivery, CARE_SCRIPT } from './care-desk.js';
 
 const conversations = Number(process.env.CONVERSATIONS ?? 1000);
 const rounds = Number(process.env.ROUNDS ?? 10);
@@ -59,9 +60,6 @@ const echoFlow = defineFlow({
     on: { 'customer.*': { actions: reply(({ event }) => `You said: ${said(event)}`) } },
   }),
 });
-
-/** What customers of the care flow write: a question, then "yes" (resolved, survey), then two ratings. */
-const CARE_SCRIPT = ['my internet is slow', 'yes', '5', '4'];
 
 interface Run {
   readonly flow: string;
@@ -280,10 +278,7 @@ async function idleMemory(): Promise<{ conversations: number; rssMb: number; hea
   const store = new EmbeddedStore(dir);
   const { desk, engine } = await boot(store, 'care');
   // Idle means answered: replies are delivered (by a channel that accepts at once), not left in the outbox.
-  const delivery = new OutboxDelivery(desk, [
-    { channel: 'devchat', send: async () => ({ ok: true as const, channelMessageId: 'delivered' }) },
-  ]);
-  delivery.start();
+  const delivery = acceptingDelivery(desk, 'devchat');
   const wave = 1000;
   for (let i = 0; i < idleConversations; i += wave) {
     await Promise.all(
@@ -298,8 +293,7 @@ async function idleMemory(): Promise<{ conversations: number; rssMb: number; hea
     );
     await desk.idle();
   }
-  while ((await store.listOutbox({ status: 'pending', limit: 1 })).length > 0)
-    await new Promise((r) => setTimeout(r, 10));
+  await delivery.drained(store);
   await delivery.stop();
   global.gc?.();
   const { rss, heapUsed } = process.memoryUsage();

@@ -22,8 +22,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Desk, EmbeddedStore, FlowEngine, OutboxDelivery } from '../core/index.js';
+import { Desk, EmbeddedStore, FlowEngine } from '../core/index.js';
 import { defaultRegistry } from '../flows/registry.js';
+import { acceptingDelivery, CARE_SCRIPT } from './care-desk.js';
 
 const { values } = parseArgs({
   options: {
@@ -38,8 +39,6 @@ const runs = Number(values.runs);
 const bin = fileURLToPath(new URL('../bin/caredesk.js', import.meta.url));
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-const CARE_SCRIPT = ['my internet is slow', 'yes', '5', '4'];
-
 /** A care desk's conversations, through the care flow (see the top of this file). */
 async function fillThroughTheCareFlow(dataDir: string): Promise<number> {
   const started = performance.now();
@@ -49,10 +48,7 @@ async function fillThroughTheCareFlow(dataDir: string): Promise<number> {
   const desk = new Desk({ store, flowFor: flows.flowFor });
   const engine = new FlowEngine(desk, { flows, autoTimers: false });
   await engine.start();
-  const delivery = new OutboxDelivery(desk, [
-    { channel: 'telegram', send: async () => ({ ok: true as const, channelMessageId: 'delivered' }) },
-  ]);
-  delivery.start();
+  const delivery = acceptingDelivery(desk, 'telegram');
   const wave = 1000;
   let n = 0;
   for (let i = 0; i < conversations; i += wave) {
@@ -70,9 +66,7 @@ async function fillThroughTheCareFlow(dataDir: string): Promise<number> {
       );
       await desk.idle();
     }
-    while ((await store.listOutbox({ status: 'pending', limit: 1 })).length > 0) {
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await delivery.drained(store);
   }
   await delivery.stop();
   await engine.stop();

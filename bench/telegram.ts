@@ -35,6 +35,7 @@ import {
 import { defaultRegistry } from '../flows/registry.js';
 import { startEmulator } from '../test/bots/telegram/emulator.js';
 import { EchoEngine } from '../test/bots/telegram/helpers.js';
+import { CARE_SCRIPT } from './care-desk.js';
 
 const customers = Number(process.env.CUSTOMERS ?? 50);
 // Ten rounds of the script by default (the issue's 50 x 40): shorter runs are mostly new customers' first messages.
@@ -51,10 +52,8 @@ const perCustomer = Number(process.env.MESSAGES ?? 40);
 const WARMUP = 4;
 const ORDER = ['bare', 'caredesk', 'caredesk', 'bare'] as const;
 /**
- * What each customer writes, in a loop: a question the care flow answers from
- * its knowledge base, "yes" (resolved, then the CSAT question), two ratings
- * (the effort question, then thanks; the case closes and the next round opens
- * a new one). The bare bot sends the flow's answers to them.
+ * What each customer writes, in a loop: CARE_SCRIPT (see care-desk.ts). The
+ * bare bot sends the flow's answers to them.
  *
  * The unit of work is the same for both bots: one customer message, then its
  * whole answer. The care flow answers some messages with more than one
@@ -65,7 +64,7 @@ const ORDER = ['bare', 'caredesk', 'caredesk', 'bare'] as const;
  * stand for the article and the late article stand for the next answer:
  * customers would drift out of step with the flow.
  */
-const SCRIPT = ['my internet is slow', 'yes', '5', '4'];
+const SCRIPT: readonly string[] = CARE_SCRIPT;
 const flowName = process.env.FLOW === 'echo' ? 'echo' : 'care';
 
 /** One bot message as Telegram gets it: text and inline keyboard. */

@@ -10,14 +10,14 @@ import { type Clock, systemClock } from './clock.js';
 import type { Conversation, NewEvent } from './domain.js';
 import { EventBus } from './event-bus.js';
 import { handleLinkCommand } from './identity/link-command.js';
-import { type IngestResult, ingest } from './ingest.js';
+import { type IngestResult, ingest, type StoredIngest } from './ingest.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { Store, WriteBatch } from './store/store.js';
 import type { SurveyAnswerTaker } from './survey-window.js';
 import { handleChannelNotices } from './system-reply.js';
 import { KeyedMutex } from './util/keyed-mutex.js';
 
-export type StoredIngest = Extract<IngestResult, { status: 'stored' }>;
+export type { StoredIngest } from './ingest.js';
 
 /** Drives the bot side of conversations (core/engine implements it). */
 export interface ConversationEngine extends Partial<SurveyAnswerTaker> {

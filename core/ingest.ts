@@ -65,11 +65,11 @@ export interface IngestDeps {
   /** Says whether a resolved case's survey takes a message (the flow engine); without it none does. */
   readonly engine?: Partial<SurveyAnswerTaker> | undefined;
   /** The flow's step to commit in the message's own write, if it can be taken now (the Desk). */
-  readonly planInline?: (stored: StoredMessage) => Promise<InlineStep | undefined>;
+  readonly planInline?: (stored: StoredIngest) => Promise<InlineStep | undefined>;
 }
 
 /** What ingest hands on once a message is stored. */
-export type StoredMessage = Extract<IngestResult, { status: 'stored' }>;
+export type StoredIngest = Extract<IngestResult, { status: 'stored' }>;
 
 export type IngestResult =
   | { readonly status: 'duplicate'; readonly messageId: string }
@@ -206,7 +206,7 @@ async function store(deps: IngestDeps, inbound: ReturnType<typeof parseInbound>)
       customerId,
       data: { messageId: message.id, channel: inbound.channel, mode: updated.mode, kind: inbound.kind },
     });
-    const stored: StoredMessage = {
+    const stored: StoredIngest = {
       status: 'stored',
       inbound,
       customer: customer as Customer,
