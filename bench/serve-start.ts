@@ -33,7 +33,11 @@ const { values } = parseArgs({
     data: { type: 'string', default: 'care' },
   },
 });
-const data = values.data === 'bare' ? 'bare' : 'care';
+if (values.data !== 'care' && values.data !== 'bare') {
+  process.stderr.write(`--data must be care or bare, not "${values.data}"\n`);
+  process.exit(1);
+}
+const data: 'care' | 'bare' = values.data;
 const conversations = Number(values.conversations);
 const runs = Number(values.runs);
 const bin = fileURLToPath(new URL('../bin/caredesk.js', import.meta.url));
