@@ -3,7 +3,10 @@
  * conversations, and how much memory it then holds (DESIGN.md's budget:
  * 100,000 conversations, start under 2 s, RSS under 256 MB).
  *
- *   npm run bench:serve-start [-- --conversations 100000 --runs 3 --data care|bare]
+ *   npm run bench:serve-start [-- --conversations 100000 --runs 3 --data care|bare --keep-data DIR]
+ *
+ * `--keep-data DIR` fills DIR once and keeps it; a later run with the same DIR
+ * starts the server on it without filling again (to compare changes quickly).
  *
  * The data directory is filled through the real Desk, EmbeddedStore and flow
  * engine, as a care desk's data looks (`--data care`, the default): every
@@ -17,7 +20,7 @@
  * /healthz answer counting every conversation: what an operator waits for.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +34,7 @@ const { values } = parseArgs({
     conversations: { type: 'string', default: '100000' },
     runs: { type: 'string', default: '3' },
     data: { type: 'string', default: 'care' },
+    'keep-data': { type: 'string' },
   },
 });
 if (values.data !== 'care' && values.data !== 'bare') {
@@ -165,15 +169,26 @@ async function rssOf(pid: number | undefined): Promise<number> {
 
 const dir = await mkdtemp(join(tmpdir(), 'caredesk-bench-start-'));
 try {
-  const dataDir = join(dir, 'data');
+  const kept = values['keep-data'];
+  const dataDir = kept ?? join(dir, 'data');
   // The same program on an empty directory: what start costs before the store has anything to read.
   const empty = await startOnce(join(dir, 'empty'), 0);
   process.stdout.write(
     `empty data directory: /healthz ready after ${empty.readyMs.toFixed(0)} ms, RSS ${empty.rssMb.toFixed(0)} MB\n`,
   );
-  process.stdout.write(`filling a data directory with ${conversations} conversations (--data ${data})…\n`);
-  const fillSeconds = await fill(dataDir);
-  process.stdout.write(`filled in ${fillSeconds.toFixed(1)} s\n`);
+  const filled =
+    kept !== undefined &&
+    (await access(join(kept, 'state.json')).then(
+      () => true,
+      () => false,
+    ));
+  let fillSeconds = 0;
+  if (filled) process.stdout.write(`starting on the data kept in ${kept} (not filled again)\n`);
+  else {
+    process.stdout.write(`filling a data directory with ${conversations} conversations (--data ${data})…\n`);
+    fillSeconds = await fill(dataDir);
+    process.stdout.write(`filled in ${fillSeconds.toFixed(1)} s\n`);
+  }
   const results: Run[] = [];
   for (let i = 0; i < runs; i++) {
     const run = await startOnce(dataDir, conversations);

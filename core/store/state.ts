@@ -6,7 +6,7 @@
  */
 import type { Agent, Channel, Conversation, Customer, Message, Mode, OutboxEntry } from '../domain.js';
 import { CompactIndex } from '../util/compact-index.js';
-import { ArchivedConversations, type ArchiveSnapshot } from './archive.js';
+import { ArchivedConversations, type ArchiveSnapshot, type ArchiveSource } from './archive.js';
 import { ByChannel } from './by-channel.js';
 import type { ConversationFilter, OutboxFilter, WriteBatch } from './store.js';
 
@@ -29,9 +29,9 @@ export interface StateDocument {
   /** Conversations not resolved (and resolved ones in memory stores). */
   conversations: Conversation[];
   /**
-   * Resolved conversations, one per line: `["a","id","customerId",{json}]`. Kept
-   * as text and parsed only when asked for, so that start-up does not pay for a
-   * history it rarely reads (see ArchivedConversations).
+   * Resolved conversations, one per line: `["a","id","customerId",{json}]`, as a
+   * version 1 checkpoint is converted. A version 2 checkpoint leaves them in its
+   * file and the state reads them from there (see ArchivedConversations).
    */
   archive?: string | Buffer;
   /** The archive as a checkpoint writes it (toDocument); `archive` is what one read (version 1). */
@@ -56,7 +56,7 @@ export class StoreState {
   private readonly conversations = new Map<string, Conversation>();
   /** The ids in `conversations` per customer: a customer's history and the reopen check read it, not a scan. */
   private readonly conversationIdsByCustomer = new CompactIndex();
-  private readonly archived = new ArchivedConversations();
+  private readonly archived = new ArchivedConversations((id) => this.customers.get(id)?.id ?? id);
   readonly agents = new Map<string, Agent>();
   readonly records = new Map<string, Map<string, unknown>>();
   lastSeq = 0;
@@ -119,8 +119,25 @@ export class StoreState {
     this.putConversation(shared);
     return shared;
   }
+  /** A whole archive in memory (a version 1 checkpoint's). */
   loadArchive(archive: string | Buffer): void {
-    this.archived.load(archive);
+    this.archived.load(typeof archive === 'string' ? Buffer.from(archive) : archive);
+  }
+  /** Archived conversations are read back from `source`; each of its lines is given to `indexArchived`. */
+  openArchive(source: ArchiveSource): void {
+    this.archived.open(source);
+  }
+  /** One archive line, `bytes[start, end)`, at `offset` of the source; false if it is none. */
+  indexArchived(bytes: Buffer, start: number, end: number, offset: number): boolean {
+    return this.archived.index(bytes, start, end, offset);
+  }
+  /** A checkpoint wrote `snapshot` to `source`: the archive is read from there from now on. */
+  archiveMoved(source: ArchiveSource, snapshot: ArchiveSnapshot): void {
+    this.archived.moveTo(source, snapshot);
+  }
+  /** Lets go of the archive's file. */
+  closeArchive(): void {
+    this.archived.close();
   }
   loadOutbox(o: OutboxEntry): void {
     this.putOutbox(o);

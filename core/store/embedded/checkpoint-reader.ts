@@ -9,6 +9,7 @@ import type { Agent, Channel, Conversation, Customer, OutboxEntry } from '../../
 import { describeIssues, StoreCorruptError, StoreVersionError } from '../../errors.js';
 import { archiveLine } from '../archive.js';
 import { StoreState } from '../state.js';
+import { ArchiveFile } from './archive-file.js';
 import { type Checkpoint, STATE_SCHEMA_VERSION } from './checkpoint.js';
 
 /** A checkpoint as read: its state already loaded. */
@@ -165,26 +166,33 @@ export class CheckpointReader {
     loaded.state.lastSeq = body.lastSeq;
     loaded.state.messageCount = body.messageCount;
     let bad: string | undefined;
-    for (const { bytes, start, end, at } of this.lines(next)) {
-      if (bytes[start + 2] === 0x61 /* a */) {
-        // The archive runs to the end of the file: kept as its bytes, parsed only when read.
-        const archive = Buffer.allocUnsafe(this.size - at);
-        readSync(this.fd, archive, 0, archive.length, at);
-        hash.update(archive);
-        loaded.state.loadArchive(archive);
-        break;
+    let archive: ArchiveFile | undefined;
+    try {
+      for (const { bytes, start, end, at } of this.lines(next)) {
+        // With its newline: a line cut short by a lost newline changes the checksum too.
+        hash.update(bytes.subarray(start, at + (end - start) < this.size ? end + 1 : end));
+        if (archive !== undefined || bytes[start + 2] === 0x61 /* a */) {
+          // The archive runs to the end of the file: indexed here, read from the file when asked for.
+          if (!archive) {
+            archive = new ArchiveFile(this.file);
+            loaded.state.openArchive(archive);
+          }
+          if (!loaded.state.indexArchived(bytes, start, end, at)) bad ??= `line at byte ${at} is not an archive line`;
+          continue;
+        }
+        const known =
+          bytes[start] === 0x5b &&
+          bytes[start + 1] === 0x22 &&
+          load(loaded, this.parseJson(bytes.toString('utf8', start, end)) as unknown[]);
+        if (!known) bad ??= `line at byte ${at} is not a checkpoint line`;
       }
-      // With its newline: a line cut short by a lost newline changes the checksum too.
-      hash.update(bytes.subarray(start, at + (end - start) < this.size ? end + 1 : end));
-      const known =
-        bytes[start] === 0x5b &&
-        bytes[start + 1] === 0x22 &&
-        load(loaded, this.parseJson(bytes.toString('utf8', start, end)) as unknown[]);
-      if (!known) bad ??= `line at byte ${at} is not a checkpoint line`;
+      // Checked last, over every byte: until then nothing read is trusted (the state is not used).
+      if (hash.digest('hex') !== sha256) throw this.corrupt('its checksum does not match its content');
+      if (bad) throw this.corrupt(bad);
+    } catch (err) {
+      archive?.close();
+      throw err;
     }
-    // Checked last, over every byte: until then nothing read is trusted (the state is not used).
-    if (hash.digest('hex') !== sha256) throw this.corrupt('its checksum does not match its content');
-    if (bad) throw this.corrupt(bad);
     return loaded;
   }
 

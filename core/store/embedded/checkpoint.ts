@@ -28,7 +28,7 @@ import { dirname } from 'node:path';
 import type { Adapter } from 'lowdb';
 import { Low } from 'lowdb';
 import { StoreCorruptError, StoreVersionError } from '../../errors.js';
-import { archiveLine } from '../archive.js';
+import { type ArchiveSnapshot, type ArchiveSource, archiveLine } from '../archive.js';
 import { type StateDocument, StoreState } from '../state.js';
 import { CheckpointReader, type LoadedCheckpoint, type V2Body } from './checkpoint-reader.js';
 import { encodePositions } from './positions.js';
@@ -152,6 +152,7 @@ async function writeCheckpoint(data: Checkpoint, file: FileHandle): Promise<void
     position += bytes.length;
   };
   await write(Buffer.concat([header('0'.repeat(64)), bodyBuffer, Buffer.from('}\n')]));
+  const linesStart = position;
   const out = new ChunkWriter(async (chunk) => {
     hash.update(chunk);
     await write(chunk);
@@ -193,35 +194,73 @@ async function writeCheckpoint(data: Checkpoint, file: FileHandle): Promise<void
     }
     await flush('k', prefix);
   }
-  // The archive last: the reader keeps everything from its first line on as text.
+  // The archive last: the reader indexes everything from its first line on and reads it from the file.
   const archive = state.archiveSnapshot;
-  if (archive) {
-    if (archive.text.length > 0) await out.raw(Buffer.from(archive.text));
-    for (const [id, { customerId, json }] of archive.entries) await out.line(archiveLine(id, customerId, json));
-    for (const c of archive.resolved) await out.line(archiveLine(c.id, c.customerId, JSON.stringify(c)));
-  }
+  if (archive) await writeArchive(archive, out, linesStart);
   await out.done();
   const sha = header(hash.digest('hex'));
   await file.write(sha, 0, sha.length, 0);
 }
 
+/**
+ * Copies the archived lines from where they are now (the current checkpoint
+ * file) in runs of adjacent lines, then adds the conversations resolved since,
+ * noting in `archive.moved` where each copied line lands in the new file.
+ */
+async function writeArchive(archive: ArchiveSnapshot, out: ChunkWriter, fileOffset: number): Promise<void> {
+  const { lines, source } = archive;
+  for (let i = 0; i < lines.length; ) {
+    const first = lines[i] as (typeof lines)[number];
+    let end = first[1].offset + first[1].length;
+    let j = i + 1;
+    for (; j < lines.length; j++) {
+      const next = (lines[j] as (typeof lines)[number])[1];
+      if (next.offset !== end + 1 || next.offset + next.length - first[1].offset > CHUNK) break;
+      end = next.offset + next.length;
+    }
+    const run = (source as ArchiveSource).read(first[1].offset, end - first[1].offset);
+    const at = fileOffset + (await out.bytes(run, true));
+    for (; i < j; i++) {
+      const [id, line] = lines[i] as (typeof lines)[number];
+      archive.moved.set(id, at + line.offset - first[1].offset);
+    }
+  }
+  for (const c of archive.resolved)
+    await out.bytes(Buffer.from(archiveLine(c.id, c.customerId, JSON.stringify(c))), true);
+}
+
+const NEWLINE = Buffer.from('\n');
+
 /** Joins lines into chunks of ~CHUNK bytes handed to `sink` one at a time: no buffer of the whole file. */
 class ChunkWriter {
   private pending: string[] = [];
   private pendingLength = 0;
+  private parts: Buffer[] = [];
+  private partsLength = 0;
+  /** Bytes handed to the sink so far. */
+  private sunk = 0;
 
   constructor(private readonly sink: (chunk: Buffer) => Promise<void>) {}
 
   async line(text: string): Promise<void> {
+    if (this.partsLength > 0) await this.flush();
     this.pending.push(text);
     this.pendingLength += text.length + 1;
     if (this.pendingLength >= CHUNK) await this.flush();
   }
 
-  /** Text already made of whole lines, each ending with a newline but possibly the last. */
-  async raw(bytes: Buffer): Promise<void> {
-    await this.flush();
-    await this.sink(bytes[bytes.length - 1] === 0x0a ? bytes : Buffer.concat([bytes, Buffer.from('\n')]));
+  /** Bytes of whole lines (with `newline`, one more newline after them); returns where they start. */
+  async bytes(bytes: Buffer, newline: boolean): Promise<number> {
+    if (this.pending.length > 0) await this.flush();
+    const at = this.sunk + this.partsLength;
+    this.parts.push(bytes);
+    this.partsLength += bytes.length;
+    if (newline) {
+      this.parts.push(NEWLINE);
+      this.partsLength += 1;
+    }
+    if (this.partsLength >= CHUNK) await this.flush();
+    return at;
   }
 
   async done(): Promise<void> {
@@ -229,11 +268,18 @@ class ChunkWriter {
   }
 
   private async flush(): Promise<void> {
-    if (this.pending.length === 0) return;
-    this.pending.push('');
-    const chunk = Buffer.from(this.pending.join('\n'));
-    this.pending = [];
-    this.pendingLength = 0;
+    let chunk: Buffer;
+    if (this.pending.length > 0) {
+      this.pending.push('');
+      chunk = Buffer.from(this.pending.join('\n'));
+      this.pending = [];
+      this.pendingLength = 0;
+    } else if (this.parts.length > 0) {
+      chunk = Buffer.concat(this.parts, this.partsLength);
+      this.parts = [];
+      this.partsLength = 0;
+    } else return;
+    this.sunk += chunk.length;
     await this.sink(chunk);
   }
 }

@@ -34,6 +34,7 @@ import {
 import { describeIssues, StoreClosedError, StoreCorruptError, StoreWriteError } from '../../errors.js';
 import { StoreState } from '../state.js';
 import type { CommitResult, ConversationFilter, OutboxFilter, Store, WriteBatch } from '../store.js';
+import { ArchiveFile } from './archive-file.js';
 import { checkpointDb } from './checkpoint.js';
 import type { LoadedCheckpoint } from './checkpoint-reader.js';
 import { Journal } from './journal.js';
@@ -150,6 +151,7 @@ export class EmbeddedStore implements Store {
       this.journalAtCheckpoint = from;
       this.opened = true;
     } catch (err) {
+      this.state.closeArchive();
       await this.journal.close();
       await this.lock.release();
       throw err;
@@ -164,6 +166,7 @@ export class EmbeddedStore implements Store {
     this.opened = false;
     await this.checkpointing;
     if (!this.failure && this.journal.end > this.journalAtCheckpoint) await this.writeCheckpoint();
+    this.state.closeArchive();
     await this.journal.close();
     await this.lock.release();
   }
@@ -221,10 +224,11 @@ export class EmbeddedStore implements Store {
 
   private writeCheckpoint(): Promise<void> {
     const position = this.journal.end;
+    const state = this.state.toDocument();
     this.db.data = {
       savedAt: new Date().toISOString(),
       journalPosition: position,
-      state: this.state,
+      state,
       messagePositions: this.messagePositions,
       eventPositions: this.eventPositions.encode(),
       eventPositionsLast: this.eventPositions.last,
@@ -235,6 +239,10 @@ export class EmbeddedStore implements Store {
     this.db.data = null;
     return written.then(async () => {
       this.journalAtCheckpoint = position;
+      // The archive's lines are now in the new file (the old one is only held open by the archive).
+      const archive = state.archiveSnapshot;
+      if (archive && archive.lines.length > 0) this.state.archiveMoved(new ArchiveFile(this.checkpointFile), archive);
+      else this.state.closeArchive();
       this.lastCheckpointBytes = (await stat(this.checkpointFile)).size;
     });
   }
