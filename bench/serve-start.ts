@@ -8,8 +8,8 @@
  * `--keep-data DIR` fills DIR once and keeps it; a later run with the same DIR
  * starts the server on it without filling again (to compare changes quickly).
  *
- * The data directory is filled through the real Desk, EmbeddedStore and flow
- * engine, as a care desk's data looks (`--data care`, the default): every
+ * The data directory is filled through the real Desk, EmbeddedStore, flow
+ * engine and human side, as a care desk's data looks (`--data care`, the default): every
  * customer asks the care flow a question; four in five then say it helped and
  * answer the survey (their case is resolved and closed), one in five leaves
  * it there (open, its reminder and closing timers pending); every reply is
@@ -25,7 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Desk, EmbeddedStore, FlowEngine } from '../core/index.js';
+import { Desk, EmbeddedStore, FlowEngine, HumanDesk } from '../core/index.js';
 import { defaultRegistry } from '../flows/registry.js';
 import { acceptingDelivery, CARE_SCRIPT } from './care-desk.js';
 
@@ -55,6 +55,9 @@ async function fillThroughTheCareFlow(dataDir: string): Promise<number> {
   const flows = defaultRegistry();
   const desk = new Desk({ store, flowFor: flows.flowFor });
   const engine = new FlowEngine(desk, { flows, autoTimers: false });
+  // The human side as `caredesk serve` has it: its clockwork's round at the end saves what a
+  // running server would have saved (the volume counts), so start-up finds the same files.
+  const human = new HumanDesk(desk, { flow: engine });
   await engine.start();
   const delivery = acceptingDelivery(desk, 'telegram');
   const wave = 1000;
@@ -76,6 +79,7 @@ async function fillThroughTheCareFlow(dataDir: string): Promise<number> {
     }
     await delivery.drained(store);
   }
+  await human.tick();
   await delivery.stop();
   await engine.stop();
   await store.close();

@@ -54,14 +54,16 @@ export async function allEvents(store: Store, since?: Date): Promise<DomainEvent
   return out;
 }
 
-/** Like `allEvents`, a page at a time, without holding the window's events all at once. */
+/** Like `allEvents`, a page at a time, without holding the window's events all at once; `range` bounds it by seq. */
 export async function forEachEvent(
   store: Store,
   since: Date | undefined,
   visit: (e: DomainEvent) => void | Promise<void>,
+  range: { afterSeq?: number; toSeq?: number } = {},
 ): Promise<void> {
   const from = since?.toISOString();
-  let after = 0;
+  const to = range.toSeq ?? Number.POSITIVE_INFINITY;
+  let after = range.afterSeq ?? 0;
   if (from !== undefined) {
     let lo = 0;
     let hi = await store.lastEventSeq();
@@ -71,12 +73,12 @@ export async function forEachEvent(
       if (e === undefined || e.at >= from) hi = mid;
       else lo = e.seq;
     }
-    after = lo;
+    after = Math.max(after, lo);
   }
-  for (;;) {
-    const page = await store.listEvents(after, 1000);
+  while (after < to) {
+    const page = await store.listEvents(after, Math.min(1000, to - after));
     if (page.length === 0) break;
-    for (const e of page) if (from === undefined || e.at >= from) await visit(e);
+    for (const e of page) if (e.seq <= to && (from === undefined || e.at >= from)) await visit(e);
     after = page[page.length - 1]!.seq;
   }
 }

@@ -18,7 +18,7 @@ import {
 import type { Desk } from '../desk.js';
 import { ForbiddenError, InvalidInputError } from '../errors.js';
 import { computeKpis } from '../kpi/kpis.js';
-import { detectVolumeSpikes } from '../kpi/volume-spike.js';
+import { VolumeCounter } from '../kpi/volume-spike.js';
 import { SlaWatcher } from '../sla/watcher.js';
 import * as actions from './actions.js';
 import { note, reply } from './agent-messages.js';
@@ -37,6 +37,8 @@ export interface HumanDeskOptions extends CustomerMessageOptions {
 export class HumanDesk {
   readonly ctx: QueueContext;
   readonly sla: SlaWatcher;
+  /** New conversations per window, followed live: the volume-spike check of each round reads nothing. */
+  private readonly volume: VolumeCounter;
 
   constructor(
     readonly desk: Desk,
@@ -44,6 +46,7 @@ export class HumanDesk {
   ) {
     this.ctx = { desk, config: parseDeskConfig(options.config ?? {}), flow: options.flow, handbacks: new Map() };
     this.sla = new SlaWatcher(this.ctx);
+    this.volume = new VolumeCounter(desk, this.ctx.config.spike);
     // Before the flow sees a message, the human side decides whether it is the bot's at all.
     desk.interceptors.push(customerMessageInterceptor(this.ctx, options));
     // A flow's handoff gets the same routing, SLA clocks and event as one made here.
@@ -157,6 +160,7 @@ export class HumanDesk {
   stop(): void {
     this.running = false;
     clearTimeout(this.timer);
+    this.volume.stop();
   }
 
   /** The KPIs over conversations opened since `since`. */
@@ -167,7 +171,7 @@ export class HumanDesk {
   async tick(now: Date = this.desk.clock.now()) {
     const alerts = await this.sla.tick(now);
     const queue = await superviseQueue(this.ctx, now);
-    const spikes = await detectVolumeSpikes(this.desk, this.config.spike);
+    const spikes = await this.volume.detect(now);
     return { alerts, ...queue, spikes };
   }
 }

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../core/clock.js';
 import { allEvents, computeKpis, detectVolumeSpikes, findSpikes } from '../../../core/kpi/index.js';
 import { parseDeskConfig } from '../../../core/queue/config.js';
+import { HumanDesk } from '../../../core/queue/human-desk.js';
+import { MemoryStore } from '../../../core/store/memory-store.js';
 import { setup } from '../queue/helpers.js';
 
 const MIN = 60_000;
@@ -155,5 +158,41 @@ describe('volume spikes', () => {
     const cfg = parseDeskConfig({ spike: { minVolume: 10 } }).spike;
     for (let i = 0; i < 4; i++) await s.say(`u${i}`, 'hi');
     expect(await findSpikes(s.desk.store, s.clock.now(), cfg)).toEqual([]);
+  });
+
+  it('the clockwork follows new conversations live, reads no history per round, and picks up after a restart', async () => {
+    const store = new MemoryStore();
+    const clock = new ManualClock('2026-01-05T06:00:00Z');
+    const config = { spike: { window: '1h', baselineWindows: 3, factor: 3, minVolume: 5 } };
+    const s = await setup(config, store, clock);
+    const spikesOf = async (human: HumanDesk) =>
+      (await human.tick()).spikes.map((e) => `${e.data.scope}:${e.data.value ?? ''}`);
+    let u = 0;
+    for (let h = 0; h < 3; h++) {
+      await s.say(`u${u++}`, 'normal day', 'botframework');
+      expect(await spikesOf(s.human)).toEqual([]);
+      clock.advance(60 * MIN);
+    }
+    const reads = { count: 0 };
+    const listEvents = store.listEvents.bind(store);
+    store.listEvents = (after, limit) => {
+      reads.count++;
+      return listEvents(after, limit);
+    };
+    for (let i = 0; i < 6; i++) await s.say(`u${u++}`, 'the app is down!', 'telegram');
+    expect(await spikesOf(s.human)).toEqual(['all:', 'channel:telegram']);
+    expect(reads.count).toBe(0);
+    expect(await spikesOf(s.human)).toEqual([]);
+
+    // A restart: a new clockwork over the same store counts on from the saved counts and the events since.
+    s.human.stop();
+    for (let i = 0; i < 5; i++) await s.say(`u${u++}`, 'still down', 'botframework');
+    const again = new HumanDesk(s.desk, { config });
+    expect(await spikesOf(again)).toEqual(['channel:botframework']);
+    clock.advance(60 * MIN);
+    for (let i = 0; i < 5; i++) await s.say(`u${u++}`, 'next hour', 'telegram');
+    // The baseline is now 1, 1 and 11 new conversations an hour (6 and 0, 0, 6 on telegram): 5 is no spike.
+    expect(await spikesOf(again)).toEqual([]);
+    again.stop();
   });
 });
