@@ -15,8 +15,12 @@ import type { ConversationFilter, OutboxFilter, WriteBatch } from './store.js';
  * channel message ids is enough to drop redeliveries, and keeps memory bounded.
  */
 export const DEDUPE_WINDOW = 100_000;
-/** Delivered outbox entries kept for lookups; older ones live on in history only. */
-export const DELIVERED_OUTBOX_WINDOW = 10_000;
+/**
+ * Delivered outbox entries kept for lookups; older ones live on in history only
+ * (the reply as a message, its delivery as an event). Each holds its reply's
+ * text: 10,000 of them were 6 MB of a server's heap that nothing read.
+ */
+export const DELIVERED_OUTBOX_WINDOW = 1_000;
 /**
  * Resolved conversations in memory indexed newest activity first: a listing of
  * the newest few (the wait estimate's recent handle times, every second) reads
