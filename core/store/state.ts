@@ -8,7 +8,7 @@ import type { Agent, Channel, Conversation, Customer, Message, Mode, OutboxEntry
 import { CompactIndex } from '../util/compact-index.js';
 import { ArchivedConversations, type ArchiveSnapshot } from './archive.js';
 import { ByChannel } from './by-channel.js';
-import type { ConversationFilter, OutboxFilter, WriteBatch } from './store.js';
+import type { ConversationFilter, DeliveryWrite, OutboxFilter, WriteBatch } from './store.js';
 
 /**
  * Channels redeliver within hours, never weeks: remembering the newest
@@ -157,6 +157,7 @@ export class StoreState {
     for (const c of batch.conversations ?? []) this.putConversation(c);
     for (const m of batch.messages ?? []) this.noteMessage(m);
     for (const o of batch.outbox ?? []) this.putOutbox(o);
+    for (const d of batch.deliveries ?? []) this.deliver(d);
     for (const a of batch.agents ?? []) this.putAgent(a);
     for (const id of batch.removeAgents ?? []) this.removeAgent(id);
     for (const r of batch.records ?? []) this.putRecord(r.collection, r.id, r.value);
@@ -394,6 +395,15 @@ export class StoreState {
         this.deliveredHead = 0;
       }
     }
+  }
+
+  private deliver(d: DeliveryWrite): void {
+    const entry = this.outbox.get(d.outboxId);
+    if (entry === undefined) return;
+    const delivered: OutboxEntry = { ...entry, status: 'delivered', attempts: d.attempts, deliveredAt: d.deliveredAt };
+    this.putOutbox(
+      d.channelMessageId === undefined ? delivered : { ...delivered, channelMessageId: d.channelMessageId },
+    );
   }
 
   private putAgent(a: Agent): void {

@@ -34,6 +34,17 @@ export interface FlowSnapshotWrite {
   readonly snapshot: unknown;
 }
 
+/**
+ * A pending outbox entry the channel accepted. Only what changes is written:
+ * the entry itself (text, buttons) is already stored.
+ */
+export interface DeliveryWrite {
+  readonly outboxId: string;
+  readonly attempts: number;
+  readonly deliveredAt: string;
+  readonly channelMessageId?: string;
+}
+
 export interface WriteBatch {
   /** Upserted by id. */
   readonly customers?: readonly Customer[];
@@ -45,6 +56,8 @@ export interface WriteBatch {
   readonly events?: readonly NewEvent[];
   /** Upserted by id. */
   readonly outbox?: readonly OutboxEntry[];
+  /** Marks outbox entries delivered, after `outbox`'s upserts; one no longer stored is left alone. */
+  readonly deliveries?: readonly DeliveryWrite[];
   readonly flowSnapshots?: readonly FlowSnapshotWrite[];
   /** Upserted by id. */
   readonly agents?: readonly Agent[];
