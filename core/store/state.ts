@@ -400,10 +400,13 @@ export class StoreState {
   private deliver(d: DeliveryWrite): void {
     const entry = this.outbox.get(d.outboxId);
     if (entry === undefined) return;
-    const delivered: OutboxEntry = { ...entry, status: 'delivered', attempts: d.attempts, deliveredAt: d.deliveredAt };
-    this.putOutbox(
-      d.channelMessageId === undefined ? delivered : { ...delivered, channelMessageId: d.channelMessageId },
-    );
+    this.putOutbox({
+      ...entry,
+      status: 'delivered',
+      attempts: d.attempts,
+      deliveredAt: d.deliveredAt,
+      channelMessageId: d.channelMessageId ?? entry.channelMessageId,
+    });
   }
 
   private putAgent(a: Agent): void {
