@@ -106,7 +106,8 @@ export function parseInbound(raw: unknown): ParsedInbound & { channel: z.infer<t
       'E_UNKNOWN_CHANNEL',
     );
   }
-  return { ...parsed.data, channel: channel.data };
+  // zod's own output, not a copy: the channel it checked is the same string, now known to be a Channel.
+  return parsed.data as ParsedInbound & { channel: typeof channel.data };
 }
 
 /**

@@ -33,7 +33,14 @@ import {
 } from '../../domain.js';
 import { describeIssues, StoreClosedError, StoreCorruptError, StoreWriteError } from '../../errors.js';
 import { StoreState } from '../state.js';
-import type { CommitResult, ConversationFilter, OutboxFilter, Store, WriteBatch } from '../store.js';
+import {
+  type CommitResult,
+  type ConversationFilter,
+  numberedEvent,
+  type OutboxFilter,
+  type Store,
+  type WriteBatch,
+} from '../store.js';
 import { checkpointDb } from './checkpoint.js';
 import type { LoadedCheckpoint } from './checkpoint-reader.js';
 import { Journal } from './journal.js';
@@ -204,7 +211,7 @@ export class EmbeddedStore implements Store {
     let seq = this.state.lastSeq;
     const lines = group.map(({ batch }) => {
       const line = journalLine(batch);
-      if (batch.events?.length) line.events = batch.events.map((e) => ({ ...e, seq: ++seq })) as Line['events'];
+      if (batch.events?.length) line.events = batch.events.map((e) => numberedEvent(e, ++seq));
       return line;
     });
     let positions: number[];
