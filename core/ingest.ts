@@ -13,6 +13,7 @@ import {
   ChannelSchema,
   type Conversation,
   type Customer,
+  conversationWith,
   type DomainEvent,
   MAX_ATTACHMENTS,
   MAX_TEXT_LENGTH,
@@ -191,15 +192,14 @@ async function store(deps: IngestDeps, inbound: ReturnType<typeof parseInbound>)
       editOf,
       createdAt: now,
     };
-    const updated: Conversation = {
-      ...conversation,
+    const updated: Conversation = conversationWith(conversation, {
       // A customer writing on another channel is answered there from now on.
       channel: inbound.channel,
       updatedAt: now,
       lastMessageAt: now,
       lastMessagePreview: preview(inbound.text, inbound.attachments.length),
       messageCount: conversation.messageCount + 1,
-    };
+    });
     events.push({
       type: inbound.kind === 'edit' ? 'message.edited' : 'message.received',
       at: now,

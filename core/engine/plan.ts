@@ -4,7 +4,14 @@
  * the conversation's update, the events, the snapshot and the timers.
  */
 import type { HandoffPlanner } from '../desk.js';
-import type { Conversation, Customer, Message, NewEvent, OutboxEntry } from '../domain.js';
+import {
+  type Conversation,
+  type Customer,
+  conversationWith,
+  type Message,
+  type NewEvent,
+  type OutboxEntry,
+} from '../domain.js';
 import { draftOutbound } from '../outbox/outbound.js';
 import type { StoredRecord, WriteBatch } from '../store/store.js';
 import { surveyWindowRecord } from '../survey-window.js';
@@ -50,9 +57,9 @@ export function planStep(s: StepInput): PlannedStep {
     type,
     data,
   });
-  let c: Conversation = { ...s.conversation, updatedAt: at, flowState: s.flowState };
+  let c: Conversation = conversationWith(s.conversation, { updatedAt: at, flowState: s.flowState });
   // A human handing back gives the flow the conversation again. A resolve does not: the case stays resolved.
-  if (s.takeBack) c = { ...c, mode: 'bot', assignee: undefined };
+  if (s.takeBack) c = conversationWith(c, { mode: 'bot', assignee: undefined });
   let surveyWindow: boolean | undefined;
   const messages: Message[] = [];
   const outbox: OutboxEntry[] = [];
@@ -78,14 +85,16 @@ export function planStep(s: StepInput): PlannedStep {
         messages.push(out.message);
         if (out.outbox) outbox.push(out.outbox);
         events.push(out.event);
-        c = { ...c, messageCount: c.messageCount + 1 };
+        c = conversationWith(c, { messageCount: c.messageCount + 1 });
         break;
       }
       case 'handoff':
         // A resolved case is not reopened by its flow (a failing survey): the customer's next words reopen it.
         if (c.mode === 'resolved') break;
         if (s.planHandoff && c.mode === 'bot') {
-          const tagged = { ...c, tags: e.topic && !c.tags.includes(e.topic) ? [...c.tags, e.topic] : c.tags };
+          const tagged = conversationWith(c, {
+            tags: e.topic && !c.tags.includes(e.topic) ? [...c.tags, e.topic] : c.tags,
+          });
           const planned = s.planHandoff(
             tagged,
             { reason: e.reason.slice(0, 256), topic: e.topic, language: e.language, skill: e.skill },
@@ -95,15 +104,14 @@ export function planStep(s: StepInput): PlannedStep {
           events.push(...planned.events);
           break;
         }
-        c = {
-          ...c,
+        c = conversationWith(c, {
           mode: 'queued',
           handoffReason: e.reason.slice(0, 256),
           topic: e.topic ?? c.topic,
           language: e.language ?? c.language,
           tags: e.topic && !c.tags.includes(e.topic) ? [...c.tags, e.topic] : c.tags,
           sla: { ...c.sla, queuedAt: at },
-        };
+        });
         events.push(
           event('handoff.requested', {
             reason: e.reason,
@@ -116,19 +124,19 @@ export function planStep(s: StepInput): PlannedStep {
       case 'resolve':
         // Resolved the moment the bot says so (lists, KPIs, a second resolve refused); a survey may follow.
         if (c.mode === 'bot') {
-          c = { ...c, mode: 'resolved', resolvedAt: c.resolvedAt ?? at };
+          c = conversationWith(c, { mode: 'resolved', resolvedAt: c.resolvedAt ?? at });
           events.push(event('conversation.resolved', { by: 'bot', from: 'bot' }));
         }
         break;
       case 'tag':
         if (!c.tags.includes(e.tag) && c.tags.length < 64) {
-          c = { ...c, tags: [...c.tags, e.tag] };
+          c = conversationWith(c, { tags: [...c.tags, e.tag] });
           events.push(event('conversation.tagged', { tag: e.tag }));
         }
         break;
       case 'setPriority':
         if (c.priority !== e.priority) {
-          c = { ...c, priority: e.priority };
+          c = conversationWith(c, { priority: e.priority });
           events.push(event('conversation.prioritized', { priority: e.priority }));
         }
         break;
@@ -138,7 +146,7 @@ export function planStep(s: StepInput): PlannedStep {
       case 'survey.open':
         // Only a resolved case has a survey window; an open one reaches its flow anyway.
         if (c.mode === 'resolved' && e.windowMs > 0) {
-          c = { ...c, surveyUntil: new Date(s.now.getTime() + e.windowMs).toISOString() };
+          c = conversationWith(c, { surveyUntil: new Date(s.now.getTime() + e.windowMs).toISOString() });
           surveyWindow = true;
         }
         break;
@@ -164,10 +172,10 @@ export function planStep(s: StepInput): PlannedStep {
     timersSet.length = 0;
     if (c.mode === 'bot') {
       if (!c.resolvedAt) events.push(event('conversation.resolved', { by: 'bot', closed: true }));
-      c = { ...c, mode: 'resolved', resolvedAt: c.resolvedAt ?? at };
+      c = conversationWith(c, { mode: 'resolved', resolvedAt: c.resolvedAt ?? at });
     }
     if (c.surveyUntil !== undefined) {
-      c = { ...c, surveyUntil: undefined };
+      c = conversationWith(c, { surveyUntil: undefined });
       surveyWindow = false;
     }
   }
