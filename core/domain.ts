@@ -107,6 +107,44 @@ export const ConversationSchema = z.object({
 });
 export type Conversation = z.infer<typeof ConversationSchema>;
 
+/**
+ * The conversation with `changes`: what `{ ...c, ...changes }` gives, made
+ * faster. Every message copies its conversation a few times (ingest, the flow
+ * step), and V8 copies a spread of conversations of different shapes (which
+ * optional fields they have) about four times slower than this literal.
+ * Listing every field is checked: a field added to Conversation and not here
+ * fails to compile.
+ */
+export function conversationWith(c: Conversation, changes: Partial<Conversation>): Conversation {
+  const copy = {
+    id: c.id,
+    customerId: c.customerId,
+    channel: c.channel,
+    mode: c.mode,
+    flow: c.flow,
+    flowState: c.flowState,
+    assignee: c.assignee,
+    tags: c.tags,
+    priority: c.priority,
+    language: c.language,
+    topic: c.topic,
+    handoffReason: c.handoffReason,
+    skill: c.skill,
+    lastAssignee: c.lastAssignee,
+    reopenOf: c.reopenOf,
+    reopenedAt: c.reopenedAt,
+    sla: c.sla,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+    lastMessageAt: c.lastMessageAt,
+    lastMessagePreview: c.lastMessagePreview,
+    resolvedAt: c.resolvedAt,
+    surveyUntil: c.surveyUntil,
+    messageCount: c.messageCount,
+  } satisfies Record<keyof Conversation, unknown>;
+  return Object.assign(copy, changes);
+}
+
 export const AttachmentSchema = z.object({
   kind: z.enum(['image', 'document', 'audio', 'video', 'sticker', 'location', 'other']),
   /** The channel's own file reference (Telegram file_id, a content URL…). */

@@ -26,11 +26,13 @@ export class TimerTable {
   private readonly byConversation = new Map<string, Map<string, FlowTimer>>();
   private count = 0;
   /**
-   * The earliest deadline, kept as timers come and go (`null`: not known,
-   * found again by the next `next()`): the engine asks after every step,
-   * and a scan of every open conversation's timers each time grows with them.
+   * Every timer put, earliest deadline first (a binary heap): the engine asks
+   * for the earliest after every step, and a step usually moves its own
+   * timer, so a scan of every open conversation's timers would run each time.
+   * A timer replaced or removed stays in the heap until it reaches the top
+   * (or the heap is rebuilt), and is dropped there.
    */
-  private earliest: number | undefined | null = undefined;
+  private heap: Array<{ readonly at: number; readonly timer: FlowTimer }> = [];
 
   put(timer: FlowTimer): void {
     let named = this.byConversation.get(timer.conversationId);
@@ -38,23 +40,18 @@ export class TimerTable {
       named = new Map();
       this.byConversation.set(timer.conversationId, named);
     }
-    const replaced = named.get(timer.name);
-    if (!replaced) this.count++;
+    if (!named.has(timer.name)) this.count++;
     named.set(timer.name, timer);
-    if (replaced && Date.parse(replaced.dueAt) === this.earliest) this.earliest = null;
-    else if (this.earliest !== null) {
-      const at = Date.parse(timer.dueAt);
-      if (this.earliest === undefined || at < this.earliest) this.earliest = at;
-    }
+    // Mostly stale entries: rebuilt from the live timers, so the heap stays within a few times their number.
+    if (this.heap.length > 2 * this.count + 64) this.rebuild();
+    else this.push({ at: Date.parse(timer.dueAt), timer });
   }
 
   remove(conversationId: string, name: string): void {
     const named = this.byConversation.get(conversationId);
-    const timer = named?.get(name);
-    if (!named || !timer) return;
+    if (!named?.has(name)) return;
     named.delete(name);
     this.count--;
-    if (Date.parse(timer.dueAt) === this.earliest) this.earliest = null;
     if (named.size === 0) this.byConversation.delete(conversationId);
   }
 
@@ -73,19 +70,61 @@ export class TimerTable {
 
   /** The earliest deadline, in ms since the epoch. */
   next(): number | undefined {
-    if (this.earliest !== null) return this.earliest;
-    let min: number | undefined;
-    for (const named of this.byConversation.values()) {
-      for (const t of named.values()) {
-        const at = Date.parse(t.dueAt);
-        if (min === undefined || at < min) min = at;
-      }
+    for (let top = this.heap[0]; top !== undefined; top = this.heap[0]) {
+      if (this.byConversation.get(top.timer.conversationId)?.get(top.timer.name) === top.timer) return top.at;
+      this.pop();
     }
-    this.earliest = min;
-    return min;
+    return undefined;
   }
 
   get size(): number {
     return this.count;
+  }
+
+  private rebuild(): void {
+    const heap = this.heap;
+    heap.length = 0;
+    for (const named of this.byConversation.values()) {
+      for (const timer of named.values()) heap.push({ at: Date.parse(timer.dueAt), timer });
+    }
+    for (let i = (heap.length >> 1) - 1; i >= 0; i--) this.siftDown(i);
+  }
+
+  private push(entry: { readonly at: number; readonly timer: FlowTimer }): void {
+    const heap = this.heap;
+    let i = heap.length;
+    heap.push(entry);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const above = heap[parent] as typeof entry;
+      if (above.at <= entry.at) break;
+      heap[i] = above;
+      i = parent;
+    }
+    heap[i] = entry;
+  }
+
+  private pop(): void {
+    const last = this.heap.pop();
+    if (last === undefined || this.heap.length === 0) return;
+    this.heap[0] = last;
+    this.siftDown(0);
+  }
+
+  private siftDown(from: number): void {
+    const heap = this.heap;
+    const entry = heap[from] as (typeof heap)[number];
+    let i = from;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= heap.length) break;
+      const right = heap[child + 1];
+      if (right !== undefined && right.at < (heap[child] as typeof entry).at) child++;
+      const below = heap[child] as typeof entry;
+      if (below.at >= entry.at) break;
+      heap[i] = below;
+      i = child;
+    }
+    heap[i] = entry;
   }
 }

@@ -274,14 +274,24 @@ export class OutboxDelivery {
     const now = this.desk.clock.now();
     const at = now.toISOString();
     const attempts = entry.attempts + 1;
-    const base = { at, conversationId: entry.conversationId, data: { outboxId: entry.id, messageId: entry.messageId } };
     if (outcome.ok) {
-      await this.commit(
-        { ...entry, status: 'delivered', attempts, deliveredAt: at, channelMessageId: outcome.channelMessageId },
-        { ...base, type: 'message.delivered', data: { ...base.data, channelMessageId: outcome.channelMessageId } },
-      );
+      // One per reply sent: the delivery only, not the whole entry (its text and buttons) again.
+      const { channelMessageId } = outcome;
+      const result = await this.desk.store.commit({
+        deliveries: [{ outboxId: entry.id, attempts, deliveredAt: at, channelMessageId }],
+        events: [
+          {
+            at,
+            conversationId: entry.conversationId,
+            type: 'message.delivered',
+            data: { outboxId: entry.id, messageId: entry.messageId, channelMessageId },
+          },
+        ],
+      });
+      this.desk.bus.publish(result.events);
       return 'delivered';
     }
+    const base = { at, conversationId: entry.conversationId, data: { outboxId: entry.id, messageId: entry.messageId } };
     const lastError = outcome.error.slice(0, 1024);
     if (outcome.retryable && attempts < this.options.maxAttempts) {
       const delay = outcome.retryAfterMs ?? this.backoff(attempts);

@@ -5,7 +5,14 @@
 import type { Agent, Channel, Conversation, Customer, DomainEvent, Message, OutboxEntry } from '../domain.js';
 import { StoreClosedError } from '../errors.js';
 import { StoreState } from './state.js';
-import type { CommitResult, ConversationFilter, OutboxFilter, Store, WriteBatch } from './store.js';
+import {
+  type CommitResult,
+  type ConversationFilter,
+  numberedEvent,
+  type OutboxFilter,
+  type Store,
+  type WriteBatch,
+} from './store.js';
 
 export class MemoryStore implements Store {
   readonly location = 'memory';
@@ -25,7 +32,7 @@ export class MemoryStore implements Store {
 
   async commit(batch: WriteBatch): Promise<CommitResult> {
     this.assertOpen();
-    const events = (batch.events ?? []).map((e, i) => ({ ...e, seq: this.state.lastSeq + i + 1 }));
+    const events = (batch.events ?? []).map((e, i) => numberedEvent(e, this.state.lastSeq + i + 1));
     this.state.apply(batch);
     for (const m of batch.messages ?? []) {
       const list = this.messages.get(m.conversationId);

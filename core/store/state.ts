@@ -8,7 +8,7 @@ import type { Agent, Channel, Conversation, Customer, Message, Mode, OutboxEntry
 import { CompactIndex } from '../util/compact-index.js';
 import { ArchivedConversations, type ArchiveSnapshot, type ArchiveSource } from './archive.js';
 import { ByChannel } from './by-channel.js';
-import type { ConversationFilter, OutboxFilter, WriteBatch } from './store.js';
+import type { ConversationFilter, DeliveryWrite, OutboxFilter, WriteBatch } from './store.js';
 
 /**
  * Channels redeliver within hours, never weeks: remembering the newest
@@ -178,6 +178,7 @@ export class StoreState {
     for (const c of batch.conversations ?? []) this.putConversation(c);
     for (const m of batch.messages ?? []) this.noteMessage(m);
     for (const o of batch.outbox ?? []) this.putOutbox(o);
+    for (const d of batch.deliveries ?? []) this.deliver(d);
     for (const a of batch.agents ?? []) this.putAgent(a);
     for (const id of batch.removeAgents ?? []) this.removeAgent(id);
     for (const r of batch.records ?? []) this.putRecord(r.collection, r.id, r.value);
@@ -415,6 +416,18 @@ export class StoreState {
         this.deliveredHead = 0;
       }
     }
+  }
+
+  private deliver(d: DeliveryWrite): void {
+    const entry = this.outbox.get(d.outboxId);
+    if (entry === undefined) return;
+    this.putOutbox({
+      ...entry,
+      status: 'delivered',
+      attempts: d.attempts,
+      deliveredAt: d.deliveredAt,
+      channelMessageId: d.channelMessageId ?? entry.channelMessageId,
+    });
   }
 
   private putAgent(a: Agent): void {

@@ -33,7 +33,14 @@ import {
 } from '../../domain.js';
 import { describeIssues, StoreClosedError, StoreCorruptError, StoreWriteError } from '../../errors.js';
 import { StoreState } from '../state.js';
-import type { CommitResult, ConversationFilter, OutboxFilter, Store, WriteBatch } from '../store.js';
+import {
+  type CommitResult,
+  type ConversationFilter,
+  numberedEvent,
+  type OutboxFilter,
+  type Store,
+  type WriteBatch,
+} from '../store.js';
 import { ArchiveFile } from './archive-file.js';
 import { checkpointDb } from './checkpoint.js';
 import type { LoadedCheckpoint } from './checkpoint-reader.js';
@@ -54,6 +61,13 @@ const RECENT_EVENTS = 4096;
 /** Journal bytes between checkpoints, as a multiple of the last checkpoint's size. */
 const CHECKPOINT_SPACING = 8;
 
+const DeliveryWriteSchema = z.object({
+  outboxId: z.string(),
+  attempts: z.number().int().nonnegative(),
+  deliveredAt: z.string(),
+  channelMessageId: z.string().optional(),
+});
+
 /** A journal line as written: a batch whose events carry their seq. */
 const LineSchema = z.object({
   customers: z.array(CustomerSchema).optional(),
@@ -65,6 +79,7 @@ const LineSchema = z.object({
   agents: z.array(AgentSchema).optional(),
   removeAgents: z.array(z.string()).optional(),
   records: z.array(z.object({ collection: z.string(), id: z.string(), value: z.unknown() })).optional(),
+  deliveries: z.array(DeliveryWriteSchema).optional(),
 });
 type Line = z.infer<typeof LineSchema>;
 
@@ -77,6 +92,7 @@ const LINE_PARTS = [
   'agents',
   'removeAgents',
   'records',
+  'deliveries',
 ] as const satisfies ReadonlyArray<keyof WriteBatch & keyof Line>;
 
 /** A batch as a journal line without its empty parts: every byte is serialised, written and parsed again. */
@@ -198,7 +214,7 @@ export class EmbeddedStore implements Store {
     let seq = this.state.lastSeq;
     const lines = group.map(({ batch }) => {
       const line = journalLine(batch);
-      if (batch.events?.length) line.events = batch.events.map((e) => ({ ...e, seq: ++seq })) as Line['events'];
+      if (batch.events?.length) line.events = batch.events.map((e) => numberedEvent(e, ++seq));
       return line;
     });
     let positions: number[];
@@ -277,8 +293,8 @@ export class EmbeddedStore implements Store {
   }
 
   private applyLine(line: Line, position: number): void {
-    const { events, ...rest } = line;
-    this.state.apply({ ...rest, events: events ?? [] });
+    const events = line.events;
+    this.state.apply(line);
     for (const m of line.messages ?? []) {
       const list = this.positionsOf(m.conversationId);
       if (!list) this.messagePositions.set(m.conversationId, [position]);

@@ -35,4 +35,30 @@ describe('TimerTable', () => {
     expect(table.next()).toBe(at(1));
     expect(table.due(at(1)).map((x) => x.conversationId)).toEqual(['c4']);
   });
+
+  it('knows the earliest deadline through thousands of moves, cancels and restarts of many conversations', () => {
+    const table = new TimerTable();
+    const live = new Map<string, number>();
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let step = 0; step < 20_000; step++) {
+      const conversation = `c${random(300)}`;
+      const name = random(2) === 0 ? 'remind' : 'close';
+      if (random(4) === 0) {
+        table.remove(conversation, name);
+        live.delete(`${conversation}:${name}`);
+      } else {
+        const minute = random(100_000);
+        table.put(t(conversation, name, minute));
+        live.set(`${conversation}:${name}`, at(minute));
+      }
+      if (step % 7 === 0) {
+        expect(table.next()).toBe(live.size === 0 ? undefined : Math.min(...live.values()));
+        expect(table.size).toBe(live.size);
+      }
+    }
+  });
 });

@@ -281,6 +281,34 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       });
     });
 
+    it('marks a pending entry delivered by its id, keeping everything else of it', async () => {
+      const reply = outbox('o1', { text: 'an article', quickReplies: [{ label: 'Yes', value: 'yes' }], attempts: 2 });
+      await store.commit({ outbox: [reply, outbox('o2')] });
+      await store.commit({
+        deliveries: [{ outboxId: 'o1', attempts: 3, deliveredAt: at(5), channelMessageId: 'msg:42:7' }],
+      });
+      // One the store no longer has changes nothing (and is not an error).
+      await store.commit({ deliveries: [{ outboxId: 'gone', attempts: 1, deliveredAt: at(6) }] });
+      await store.commit({ deliveries: [{ outboxId: 'o2', attempts: 1, deliveredAt: at(7) }] });
+      await andAfterReopen(async (s) => {
+        expect(await s.getOutboxEntry('o1')).toEqual({
+          ...reply,
+          status: 'delivered',
+          attempts: 3,
+          deliveredAt: at(5),
+          channelMessageId: 'msg:42:7',
+        });
+        expect(await s.getOutboxEntry('o2')).toEqual({
+          ...outbox('o2'),
+          status: 'delivered',
+          attempts: 1,
+          deliveredAt: at(7),
+        });
+        expect(await s.getOutboxEntry('gone')).toBeUndefined();
+        expect(await s.listOutbox({ status: 'pending' })).toEqual([]);
+      });
+    });
+
     it('lists pending entries through retries, failures and deliveries, oldest first', async () => {
       await store.commit({ outbox: [outbox('o1'), outbox('o2'), outbox('o3', { conversationId: 'cnv_2' })] });
       // A retry keeps o1 pending (and in its place); o2 fails; o3 is delivered; o4 is new.
