@@ -246,8 +246,8 @@ export class EmbeddedStore implements Store {
       journalPosition: position,
       state,
       messagePositions: this.messagePositions,
-      eventPositions: this.eventPositions.encode(),
       eventPositionsLast: this.eventPositions.last,
+      eventPositions: this.eventPositions.compact(),
       snapshotPositions: this.snapshotPositions,
     };
     // db.write() serialises synchronously, so the document matches `position` exactly.

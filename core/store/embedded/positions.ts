@@ -107,6 +107,22 @@ export class GrowingPositions {
     const tail = encodePositions([this.baseLast, ...this.tail]).replace(/^[^,]*,/, '');
     return this.base === '' ? encodePositions(this.tail) : `${this.base},${tail}`;
   }
+
+  /**
+   * Encodes the whole list and keeps it so (what a checkpoint writes): the new
+   * entries, 8 bytes each as numbers, take 2 or 3 as text. Without this a
+   * server's event positions grew by 8 bytes per event until it restarted.
+   */
+  compact(): string {
+    const encoded = this.encode();
+    this.base = encoded;
+    this.baseLast = this.last;
+    this.baseCount = this.length;
+    this.tail.length = 0;
+    this.blockStarts = undefined;
+    this.blockIndex = -1;
+    return encoded;
+  }
 }
 
 /** Where the number after the one `readDelta` read starts: a tuple per number would be millions of allocations. */

@@ -41,4 +41,17 @@ describe('GrowingPositions', () => {
     const grown = new GrowingPositions(encodePositions(list), list.length, 3);
     expect([0, 1, 2, 3, 4].map((i) => grown.at(i))).toEqual(list);
   });
+
+  it('compacts what was appended into its text and reads on as before, with more appended after', () => {
+    const list = positions(2500);
+    const grown = new GrowingPositions(encodePositions(list.slice(0, 1000)), 1000, list[999]);
+    expect(grown.at(10)).toBe(list[10]);
+    for (const p of list.slice(1000, 2000)) grown.push(p);
+    expect(decodePositions(grown.compact())).toEqual(list.slice(0, 2000));
+    for (const p of list.slice(2000)) grown.push(p);
+    expect(grown.length).toBe(2500);
+    expect(grown.last).toBe(list[2499]);
+    for (const i of [0, 10, 999, 1000, 1023, 1024, 1999, 2000, 2499]) expect(grown.at(i)).toBe(list[i]);
+    expect(decodePositions(grown.encode())).toEqual(list);
+  });
 });
