@@ -11,12 +11,13 @@ import { archiveLine } from '../archive.js';
 import { StoreState } from '../state.js';
 import { ArchiveFile } from './archive-file.js';
 import { type Checkpoint, STATE_SCHEMA_VERSION } from './checkpoint.js';
+import { eventBlocksOf } from './positions.js';
 
 /** A checkpoint as read: its state already loaded. */
 export type LoadedCheckpoint = Omit<Checkpoint, 'state'> & { state: StoreState };
 
 /** Older layouts this version still reads (and rewrites as the current one at the next checkpoint). */
-const READABLE_VERSIONS = [1, 2];
+const READABLE_VERSIONS = [1, 2, 3];
 const HEADER = /^\{"caredesk":"state","schemaVersion":(\d+),"sha256":"([0-9a-f]{64})","body":/;
 const CHUNK = 1 << 20;
 
@@ -56,8 +57,13 @@ const V2BodySchema = z.object({
   eventPositions: z.string(),
   eventPositionsLast: count,
 });
-/** The header body of version 2, as written by checkpoint.ts. */
-export type V2Body = z.infer<typeof V2BodySchema>;
+
+const V3BodySchema = V2BodySchema.omit({ eventPositions: true, eventPositionsLast: true }).extend({
+  eventBlocks: z.string(),
+  eventBlocksLast: count,
+});
+/** The header body of version 3, as written by checkpoint.ts. */
+export type V3Body = z.infer<typeof V3BodySchema>;
 
 /** Reads a checkpoint file one chunk and one line at a time. */
 export class CheckpointReader {
@@ -79,7 +85,7 @@ export class CheckpointReader {
     if (!READABLE_VERSIONS.includes(version)) throw new StoreVersionError(this.file, version, STATE_SCHEMA_VERSION);
     const headerLength = (header[0] as string).length;
     const sha256 = header[2] as string;
-    return version === 1 ? this.readV1(headerLength, sha256) : this.readV2(headerLength, sha256);
+    return version === 1 ? this.readV1(headerLength, sha256) : this.readLines(headerLength, sha256, version);
   }
 
   private corrupt(why: string, cause?: unknown): StoreCorruptError {
@@ -147,19 +153,25 @@ export class CheckpointReader {
     }
   }
 
-  private readV2(headerLength: number, sha256: string): LoadedCheckpoint {
+  /** Versions 2 and 3: a header line with the body, then one line per record (see checkpoint.ts). */
+  private readLines(headerLength: number, sha256: string, version: number): LoadedCheckpoint {
     const { body: bodyBytes, next } = this.headerLine(headerLength);
     const hash = createHash('sha256').update(bodyBytes).update('\n');
-    const parsedBody = V2BodySchema.safeParse(this.parseJson(bodyBytes.toString('utf8')));
+    const json = this.parseJson(bodyBytes.toString('utf8'));
+    const parsedBody = version === 2 ? V2BodySchema.safeParse(json) : V3BodySchema.safeParse(json);
     if (!parsedBody.success) throw this.corrupt(describeIssues(parsedBody.error.issues).slice(0, 500));
     const body = parsedBody.data;
+    const blocks =
+      'eventBlocks' in body
+        ? { encoded: body.eventBlocks, last: body.eventBlocksLast }
+        : eventBlocksOf(body.eventPositions, body.lastSeq, body.eventPositionsLast);
     const loaded: LoadedCheckpoint = {
       savedAt: body.savedAt,
       journalPosition: body.journalPosition,
       state: new StoreState(),
       messagePositions: new Map(),
-      eventPositions: body.eventPositions,
-      eventPositionsLast: body.eventPositionsLast,
+      eventBlocks: blocks.encoded,
+      eventBlocksLast: blocks.last,
       snapshotPositions: new Map(),
     };
     for (const a of body.agents as Agent[]) loaded.state.loadAgent(a);
@@ -210,9 +222,14 @@ export class CheckpointReader {
     const json = this.parseJson(body.toString('utf8'));
     const parsed = V1BodySchema.safeParse(json);
     if (!parsed.success) throw this.corrupt(describeIssues(parsed.error.issues).slice(0, 500));
-    const v1 = json as Omit<Checkpoint, 'messagePositions' | 'snapshotPositions'> & {
+    const v1 = json as Omit<
+      Checkpoint,
+      'messagePositions' | 'snapshotPositions' | 'eventBlocks' | 'eventBlocksLast'
+    > & {
       messagePositions: Record<string, string>;
       snapshotPositions: Record<string, number>;
+      eventPositions: string;
+      eventPositionsLast: number;
     };
     const lines: string[] = [];
     for (const line of archive.toString('utf8').split('\n')) {
@@ -230,8 +247,12 @@ export class CheckpointReader {
       dedupe.push(key.slice(0, nul), key.slice(nul + 1), v1.state.dedupe[i + 1] as string);
     }
     v1.state.dedupe = dedupe;
+    const { eventPositions, eventPositionsLast, ...rest } = v1;
+    const blocks = eventBlocksOf(eventPositions, v1.state.lastSeq, eventPositionsLast);
     return {
-      ...v1,
+      ...rest,
+      eventBlocks: blocks.encoded,
+      eventBlocksLast: blocks.last,
       state: StoreState.fromDocument(v1.state),
       messagePositions: new Map(Object.entries(v1.messagePositions)),
       snapshotPositions: new Map(Object.entries(v1.snapshotPositions)),
@@ -239,7 +260,7 @@ export class CheckpointReader {
   }
 }
 
-/** One line of a version 2 checkpoint into the state being loaded; false if it is no known line. */
+/** One line of a version 2 or 3 checkpoint into the state being loaded; false if it is no known line. */
 function load(into: LoadedCheckpoint, line: unknown[]): boolean {
   const { state } = into;
   const value = line[1];

@@ -4,9 +4,9 @@
  * enough journal has grown), never per message, so a message's write cost
  * does not depend on it.
  *
- * Layout (schema version 2), JSON lines:
+ * Layout (schema version 3), JSON lines:
  *
- *   {"caredesk":"state","schemaVersion":2,"sha256":"…","body":{…}}   header: the small parts
+ *   {"caredesk":"state","schemaVersion":3,"sha256":"…","body":{…}}   header: the small parts
  *   ["u",{customer}]                                                  one per customer
  *   ["c",{conversation},"positions"]                                  one per open conversation
  *   ["p",[conversationId,"positions",…]]                              message positions of the others
@@ -14,12 +14,14 @@
  *   ["d",[channel,channelMessageId,messageId,…]]                      recent channel message ids
  *   ["o",{outbox entry}]
  *   ["k",collection,[id,value,…]]                                     small records
- *   ["a","id","customerId",{conversation}]                            resolved ones, last: kept as text
+ *   ["a","id","customerId",{conversation}]                            resolved ones, last: read in place
  *
  * Start-up reads it in chunks, one line at a time: no copy of the whole file
  * (nor a string of it) is ever held, so a large checkpoint costs its parsed
  * state and little more. The sha256 covers the body and every line after it.
- * Version 1 (one JSON body line, then tab-separated archive lines) is still read.
+ * Version 2 (the same lines, with every event's position in the body instead
+ * of every 64th event's) and version 1 (one JSON body line, then
+ * tab-separated archive lines) are still read.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync } from 'node:fs';
@@ -30,10 +32,10 @@ import { Low } from 'lowdb';
 import { StoreCorruptError, StoreVersionError } from '../../errors.js';
 import { type ArchiveSnapshot, type ArchiveSource, archiveLine } from '../archive.js';
 import { type StateDocument, StoreState } from '../state.js';
-import { CheckpointReader, type LoadedCheckpoint, type V2Body } from './checkpoint-reader.js';
+import { CheckpointReader, type LoadedCheckpoint, type V3Body } from './checkpoint-reader.js';
 import { encodePositions } from './positions.js';
 
-export const STATE_SCHEMA_VERSION = 2;
+export const STATE_SCHEMA_VERSION = 3;
 /** Bytes of lines serialised between two writes: the longest the event loop waits on a checkpoint. */
 const CHUNK = 256 * 1024;
 /** Entries per line of the batched sections: small enough to parse without a large string. */
@@ -45,8 +47,9 @@ export interface Checkpoint {
   state: StateDocument;
   /** Per conversation, its message lines' positions (see positions.ts), encoded or decoded. */
   messagePositions: Map<string, string | number[]>;
-  eventPositions: string;
-  eventPositionsLast: number;
+  /** Where every EVENT_BLOCK-th event's line is (see positions.ts), encoded. */
+  eventBlocks: string;
+  eventBlocksLast: number;
   snapshotPositions: Map<string, number>;
 }
 
@@ -129,14 +132,14 @@ function copyPositions(positions: ReadonlyMap<string, string | number[]>): Map<s
 /** Writes the checkpoint: a header with a placeholder checksum, the lines, then the checksum in place. */
 async function writeCheckpoint(data: Checkpoint, file: FileHandle): Promise<void> {
   const { state } = data;
-  const body: V2Body = {
+  const body: V3Body = {
     savedAt: data.savedAt,
     journalPosition: data.journalPosition,
     lastSeq: state.lastSeq,
     messageCount: state.messageCount,
     agents: state.agents,
-    eventPositions: data.eventPositions,
-    eventPositionsLast: data.eventPositionsLast,
+    eventBlocks: data.eventBlocks,
+    eventBlocksLast: data.eventBlocksLast,
   };
   const bodyBuffer = Buffer.from(JSON.stringify(body));
   const hash = createHash('sha256').update(bodyBuffer).update('\n');

@@ -46,7 +46,7 @@ import { checkpointDb } from './checkpoint.js';
 import type { LoadedCheckpoint } from './checkpoint-reader.js';
 import { Journal } from './journal.js';
 import { DataDirLock } from './lock.js';
-import { decodePositions, GrowingPositions } from './positions.js';
+import { decodePositions, EVENT_BLOCK, GrowingPositions } from './positions.js';
 
 export interface EmbeddedStoreOptions {
   /** fdatasync each group commit (default true). */
@@ -122,7 +122,8 @@ export class EmbeddedStore implements Store {
   private state = new StoreState();
   /** Encoded (as in the checkpoint) until first used: start-up does not decode what it never reads. */
   private messagePositions = new Map<string, number[] | string>();
-  private eventPositions = new GrowingPositions();
+  /** Where every EVENT_BLOCK-th event's line is: events are read by walking the journal from there. */
+  private eventBlocks = new GrowingPositions();
   private snapshotPositions = new Map<string, number>();
   private readonly recentEvents: DomainEvent[] = [];
 
@@ -246,8 +247,8 @@ export class EmbeddedStore implements Store {
       journalPosition: position,
       state,
       messagePositions: this.messagePositions,
-      eventPositionsLast: this.eventPositions.last,
-      eventPositions: this.eventPositions.compact(),
+      eventBlocksLast: this.eventBlocks.last,
+      eventBlocks: this.eventBlocks.compact(),
       snapshotPositions: this.snapshotPositions,
     };
     // db.write() serialises synchronously, so the document matches `position` exactly.
@@ -266,7 +267,7 @@ export class EmbeddedStore implements Store {
   private restore(c: LoadedCheckpoint): void {
     this.state = c.state;
     this.messagePositions = c.messagePositions;
-    this.eventPositions = new GrowingPositions(c.eventPositions, c.state.lastSeq, c.eventPositionsLast);
+    this.eventBlocks = new GrowingPositions(c.eventBlocks, Math.ceil(c.state.lastSeq / EVENT_BLOCK), c.eventBlocksLast);
     this.snapshotPositions = c.snapshotPositions;
   }
 
@@ -301,7 +302,7 @@ export class EmbeddedStore implements Store {
       else if (list[list.length - 1] !== position) list.push(position);
     }
     for (const e of events ?? []) {
-      this.eventPositions.push(position);
+      if ((e.seq - 1) % EVENT_BLOCK === 0) this.eventBlocks.push(position);
       this.recentEvents.push(e);
     }
     if (this.recentEvents.length > RECENT_EVENTS * 2)
@@ -326,7 +327,10 @@ export class EmbeddedStore implements Store {
    * it is only parsed, not validated again (that cost more than the read).
    */
   private async readLine(position: number): Promise<Line> {
-    const text = await this.journal.read(position);
+    return this.lineOf(await this.journal.read(position), position);
+  }
+
+  private lineOf(text: string, position: number): Line {
     try {
       const line = JSON.parse(text) as unknown;
       if (typeof line === 'object' && line !== null && !Array.isArray(line)) return line as Line;
@@ -389,13 +393,14 @@ export class EmbeddedStore implements Store {
     const oldestRecent = this.recentEvents[0]?.seq ?? Number.POSITIVE_INFINITY;
     if (from + 1 >= oldestRecent) return this.recentEvents.slice(from + 1 - oldestRecent, to + 1 - oldestRecent);
     const out: DomainEvent[] = [];
-    let lastPosition = -1;
-    for (let seq = from + 1; seq <= to; seq++) {
-      const position = this.eventPositions.at(seq - 1) as number;
-      if (position === lastPosition) continue;
-      lastPosition = position;
-      const line = await this.readLine(position);
-      for (const e of line.events ?? []) if (e.seq > from && e.seq <= to) out.push(e);
+    // From the line of the first event of from+1's block, line by line: lines hold events in seq order.
+    let position = this.eventBlocks.at(Math.floor(from / EVENT_BLOCK));
+    while (position !== undefined) {
+      const text = await this.journal.read(position);
+      const events = this.lineOf(text, position).events ?? [];
+      for (const e of events) if (e.seq > from && e.seq <= to) out.push(e);
+      if ((events.at(-1)?.seq ?? 0) >= to) break;
+      position = await this.journal.next(position, text);
     }
     return out;
   }

@@ -47,6 +47,7 @@ export class Journal {
   private size = 0;
   private appendHandle: FileHandle | undefined;
   private readonly readHandles = new Map<number, Promise<FileHandle>>();
+  private readonly sealedSizes = new Map<number, number>();
   /**
    * The bytes last read, from `readAhead.offset` of its segment: readers walk
    * history forwards (a conversation's messages, events after a seq), so one
@@ -154,6 +155,34 @@ export class Journal {
       if (bytesRead < chunk) throw new StoreCorruptError(this.file(segment), `no complete line at byte ${offset}`);
       chunk *= 4;
     }
+  }
+
+  /**
+   * Where the line after the one at `position` (whose text is `text`) starts,
+   * or undefined past the last line: readers walk history forwards from a
+   * position an index kept (events after a seq), across segments.
+   */
+  async next(position: number, text: string): Promise<number | undefined> {
+    const segment = Math.floor(position / SEGMENT_SPAN);
+    const offset = (position % SEGMENT_SPAN) + Buffer.byteLength(text) + 1;
+    if (offset < (await this.sizeOf(segment))) return segment * SEGMENT_SPAN + offset;
+    for (let n = segment + 1; n <= this.segment; n++) {
+      // Past the next segment's header line.
+      const first = Buffer.byteLength(await this.read(n * SEGMENT_SPAN)) + 1;
+      if (first < (await this.sizeOf(n))) return n * SEGMENT_SPAN + first;
+    }
+    return undefined;
+  }
+
+  /** A segment's size: the one appended to grows, sealed ones never change. */
+  private async sizeOf(segment: number): Promise<number> {
+    if (segment === this.segment) return this.size;
+    let size = this.sealedSizes.get(segment);
+    if (size === undefined) {
+      size = (await stat(this.file(segment))).size;
+      this.sealedSizes.set(segment, size);
+    }
+    return size;
   }
 
   async close(): Promise<void> {

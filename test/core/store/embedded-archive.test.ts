@@ -1,5 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { EmbeddedStore } from '../../../core/index.js';
 import { conversation, customer, message } from './store-contract.js';
@@ -84,6 +85,69 @@ describe('the embedded store’s archive of resolved conversations', () => {
     writeFileSync(file, whole);
     await store.open();
     expect((await store.getConversation('cnv_29'))?.flowState).toBe('case 29');
+    await store.close();
+  });
+});
+
+describe('the embedded store’s event index', () => {
+  it('opens a data directory of schema version 2 (every event indexed) and pages its events, then writes version 3', async () => {
+    const dir = join(root, `v2-${++n}`);
+    cpSync(fileURLToPath(new URL('./fixtures/v2-data', import.meta.url)), dir, { recursive: true });
+    expect(readFileSync(join(dir, 'state.json'), 'latin1')).toMatch(/^\{"caredesk":"state","schemaVersion":2,/);
+    const numbers = (events: readonly { data: Record<string, unknown> }[]) => events.map((e) => e.data.n);
+    const pages = async (store: EmbeddedStore, total: number) => {
+      expect(await store.lastEventSeq()).toBe(total);
+      expect(numbers(await store.listEvents(0, 1000))).toEqual(Array.from({ length: total }, (_, i) => i));
+      for (const after of [0, 63, 64, 65, 200, 470]) {
+        expect(numbers(await store.listEvents(after, 5))).toEqual(
+          Array.from({ length: Math.min(5, total - after) }, (_, i) => after + i),
+        );
+      }
+    };
+    const options = { checkpointBytes: 2_000, segmentBytes: 30_000 };
+    let store = new EmbeddedStore(dir, options);
+    await store.open();
+    await pages(store, 477);
+    // Written on: the next checkpoint is in the current layout.
+    for (let i = 477; i < 490; i++)
+      await store.commit({ events: [{ type: 'test.counted', at: at(0), data: { n: i } }] });
+    await pages(store, 490);
+    await store.close();
+    expect(readFileSync(join(dir, 'state.json'), 'latin1')).toMatch(/^\{"caredesk":"state","schemaVersion":3,/);
+    store = new EmbeddedStore(dir, options);
+    await store.open();
+    await pages(store, 490);
+    await store.close();
+  });
+
+  it('pages events from any seq across segments and checkpoints, before and after a restart', async () => {
+    const dir = join(root, `ev-${++n}`);
+    const options = { checkpointBytes: 3_000, segmentBytes: 5_000 };
+    let store = new EmbeddedStore(dir, options);
+    await store.open();
+    let count = 0;
+    for (let c = 0; c < 400; c++) {
+      const events = Array.from({ length: 1 + (c % 5) }, () => ({
+        type: 'test.counted',
+        at: at(0),
+        data: { n: count++ },
+      }));
+      await store.commit({ events });
+    }
+    const check = async (s: EmbeddedStore) => {
+      for (const after of [0, 1, 63, 64, 127, 128, 500, count - 3]) {
+        const page = await s.listEvents(after, 70);
+        expect(page.map((e) => e.seq)).toEqual(
+          Array.from({ length: Math.min(70, count - after) }, (_, i) => after + 1 + i),
+        );
+        expect(page.map((e) => e.data.n)).toEqual(page.map((e) => e.seq - 1));
+      }
+    };
+    await check(store);
+    await store.close();
+    store = new EmbeddedStore(dir, options);
+    await store.open();
+    await check(store);
     await store.close();
   });
 });

@@ -128,6 +128,6 @@ describe('the embedded store on damaged files', () => {
       await store.commit({ messages: [message('m8', 'cnv_1')] });
       await store.close();
     }
-    expect(readFileSync(join(dir, 'state.json'), 'latin1')).toMatch(/^\{"caredesk":"state","schemaVersion":2,/);
+    expect(readFileSync(join(dir, 'state.json'), 'latin1')).toMatch(/^\{"caredesk":"state","schemaVersion":3,/);
   });
 });
