@@ -7,7 +7,7 @@
  * Channels, the server and `caredesk chat` all talk to a Desk.
  */
 import { type Clock, systemClock } from './clock.js';
-import type { Conversation, NewEvent } from './domain.js';
+import type { Conversation, NewEvent, OutboxEntry } from './domain.js';
 import { EventBus } from './event-bus.js';
 import { handleLinkCommand } from './identity/link-command.js';
 import { type IngestResult, ingest, type StoredIngest } from './ingest.js';
@@ -40,7 +40,8 @@ export interface InlineStep {
 
 /** Delivers the outbox (core/outbox implements it); `kick` says there is something new. */
 export interface OutboxDispatcher {
-  kick(): void;
+  /** `entries`: the pending entries of a commit that just succeeded; none: look at the whole outbox. */
+  kick(entries?: readonly OutboxEntry[]): void;
 }
 
 /**

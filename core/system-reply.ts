@@ -25,7 +25,7 @@ export async function sendSystemReply(desk: Desk, stored: StoredIngest, text: st
     events: [out.event],
   });
   desk.bus.publish(result.events);
-  desk.dispatcher?.kick();
+  if (out.outbox) desk.dispatcher?.kick([out.outbox]);
 }
 
 const UNREADABLE = {

@@ -296,7 +296,7 @@ export class FlowEngine implements ConversationEngine {
     for (const t of planned.timersSet) this.timers.put(t);
     for (const name of planned.timersCleared) this.timers.remove(conversationId, name);
     if (planned.finished) this.actors.drop(conversationId);
-    if (planned.batch.outbox?.length) this.desk.dispatcher?.kick();
+    if (planned.batch.outbox?.length) this.desk.dispatcher?.kick(planned.batch.outbox);
   }
 
   private async plan(conversation: Conversation, now: Date, live: LiveActor, opts: StepOptions): Promise<PlannedStep> {

@@ -63,6 +63,21 @@ export class OutboxDelivery {
   private running = false;
   private stopping = false;
   private kicked = false;
+  /** Entries handed to kick() since the last pass started, in commit order. */
+  private fresh: OutboxEntry[] = [];
+  /** A kick() without entries asked for a full pass: something may be pending that no one handed over. */
+  private rescan = false;
+  /**
+   * Conversations with an entry a drain left pending (waiting for a retry or
+   * not due, or held back behind one) since the last full pass began: only a
+   * full pass, which takes all of a conversation's pending entries in order,
+   * may deliver their new entries. It errs on the side of holding: an entry
+   * held just before a full pass lists it keeps its conversation here, at the
+   * cost of one more full pass, never of an entry overtaking another.
+   */
+  private readonly blocked = new Set<string>();
+  /** Full passes waiting for their list: until they take what it holds, `blocked` does not say what is waiting. */
+  private listing = 0;
   /** Why delivery stopped for good (the store failed), if it did. */
   private halted: unknown;
 
@@ -98,26 +113,52 @@ export class OutboxDelivery {
     await Promise.allSettled([...this.taken.values()].map((t) => t.promise));
   }
 
-  /** Something new is in the outbox: run a pass soon. */
-  kick(): void {
-    if (!this.running || this.kicked) return;
+  /**
+   * Something new is in the outbox: deliver it soon. `entries`, the pending
+   * entries of a commit that just succeeded, are all a pass needs to look at
+   * when given, so that a pass costs what is new, not what is in flight;
+   * without them (or when one of their conversations is blocked) the pass
+   * lists the whole outbox. Callers kick as soon as their commit resolves, so
+   * entries arrive in commit order, which is the order they are sent in.
+   */
+  kick(entries?: readonly OutboxEntry[]): void {
+    if (!this.running) return;
+    if (entries) for (const entry of entries) this.fresh.push(entry);
+    else this.rescan = true;
+    if (this.kicked) return;
     this.kicked = true;
     setImmediate(() => {
       this.kicked = false;
-      if (this.running) this.desk.track(this.runOnce().then(() => undefined));
+      const fresh = this.fresh;
+      const rescan = this.rescan || this.listing > 0 || fresh.some((e) => this.blocked.has(e.conversationId));
+      this.fresh = [];
+      this.rescan = false;
+      if (!this.running) return;
+      // A full pass lists every entry committed before it, the fresh ones included.
+      if (rescan) this.desk.track(this.runOnce().then(() => undefined));
+      else if (fresh.length > 0) this.desk.track(this.deliverFresh(fresh));
     });
   }
 
   /**
    * One pass over every channel's due entries (tests call it after moving the
-   * clock). An entry starts as soon as its conversation has a free slot, not
+   * clock). It lists the whole outbox, so it runs at start, on the retry
+   * timer and when a kick cannot say what is new; kicks that can skip it. An entry starts as soon as its conversation has a free slot, not
    * after the entries of an earlier pass: a reply never waits for the slowest
    * send of a batch it was not part of. Resolves when the entries it took have
    * settled; ones an earlier pass took are waited for but counted there.
    */
   async runOnce(): Promise<PassResult> {
     if (this.halted !== undefined) return { delivered: 0, retried: 0, failed: 0 };
-    const pending = await this.desk.store.listOutbox({ status: 'pending' });
+    // Before the list is taken: whatever is held after it was listed puts its conversation back.
+    this.blocked.clear();
+    this.listing += 1;
+    let pending: OutboxEntry[];
+    try {
+      pending = await this.desk.store.listOutbox({ status: 'pending' });
+    } finally {
+      this.listing -= 1;
+    }
     // Stable: a step's replies, stored in the same millisecond, keep their order.
     pending.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
     const mine: Array<Promise<Settled>> = [];
@@ -139,6 +180,26 @@ export class OutboxDelivery {
     return result;
   }
 
+  /**
+   * A kicked pass over the entries of new commits only. None of their
+   * conversations is blocked (kick() checked), so every earlier pending entry
+   * of theirs is taken already and these queue up behind it. The retry timer
+   * needs setting again only if one of these is left pending: the one set
+   * before still covers what was pending then, and a timer that fires for an
+   * entry delivered since only costs a full pass.
+   */
+  private async deliverFresh(entries: readonly OutboxEntry[]): Promise<void> {
+    if (this.halted !== undefined || this.stopping) return;
+    const mine: Array<Promise<Settled>> = [];
+    for (const entry of entries) {
+      const lane = this.lanes.get(entry.channel);
+      if (lane && !this.taken.has(entry.id)) mine.push(this.take(lane, entry));
+    }
+    for (const lane of this.lanes.values()) this.pump(lane);
+    const settled = await Promise.all(mine);
+    if (settled.some((s) => s === 'held' || s === 'retried')) this.scheduleNext();
+  }
+
   private take(lane: Lane, entry: OutboxEntry): Promise<Settled> {
     let settle: (s: Settled) => void = () => undefined;
     const promise = new Promise<Settled>((resolve) => {
@@ -155,6 +216,8 @@ export class OutboxDelivery {
   }
 
   private settle(entry: OutboxEntry, how: Settled): void {
+    // Left pending and no longer taken: the conversation's next entries must wait for a full pass.
+    if (how === 'held' || how === 'retried') this.blocked.add(entry.conversationId);
     this.taken.get(entry.id)?.settle(how);
     this.taken.delete(entry.id);
   }

@@ -56,6 +56,31 @@ async function queueReplies(desk: Desk, channel: Channel, user: string, texts: s
   return r.conversation.id;
 }
 
+/** A message from `user`, then replies to it committed one by one, in order: their outbox entries. */
+async function replies(desk: Desk, user: string, texts: string[]): Promise<OutboxEntry[]> {
+  const r = await desk.receive({
+    channel: 'telegram',
+    externalUserId: user,
+    channelMessageId: `${user}-${texts[0]}`,
+    text: 'hi',
+  });
+  if (r.status !== 'stored') throw new Error('not stored');
+  const entries: OutboxEntry[] = [];
+  for (const text of texts) {
+    const out = draftOutbound({
+      conversation: r.conversation,
+      customer: r.customer,
+      author: 'bot',
+      text,
+      now: desk.clock.now(),
+    });
+    if (!out.outbox) throw new Error('no outbox entry');
+    await desk.store.commit({ messages: [out.message], outbox: [out.outbox], events: [out.event] });
+    entries.push(out.outbox);
+  }
+  return entries;
+}
+
 describe('the outbox dispatcher', () => {
   it('delivers stored replies in order and records each delivery', async () => {
     const desk = await deskWith();
@@ -177,6 +202,33 @@ describe('the outbox dispatcher', () => {
     await dispatcher.stop();
     expect((await desk.store.listOutbox({ status: 'delivered' })).map((o) => o.text).sort()).toEqual(['fast', 'slow']);
   });
+  it('a reply stored while an earlier one of its conversation waits for a retry goes out after it', async () => {
+    const clock = new ManualClock();
+    const desk = await deskWith(new MemoryStore(), clock);
+    const flaky = new ScriptedChannel('telegram', (e, attempt) =>
+      e.text === 'first' && attempt === 1 ? { ok: false, retryable: true, error: '502 Bad Gateway' } : { ok: true },
+    );
+    const dispatcher = new OutboxDelivery(desk, [flaky], { baseDelayMs: 1_000, random: () => 1 });
+    dispatcher.start();
+    /** A kicked pass starts on the next turn of the event loop; then the desk tracks it. */
+    const passed = async () => {
+      await new Promise((r) => setImmediate(r));
+      await desk.idle();
+    };
+    // As the desk's commit paths do: each commit's new entries handed to the dispatcher.
+    dispatcher.kick(await replies(desk, 'u1', ['first']));
+    await passed();
+    expect(flaky.sent).toEqual(['first']);
+    dispatcher.kick(await replies(desk, 'u1', ['second']));
+    dispatcher.kick(await replies(desk, 'u2', ['to someone else']));
+    await passed();
+    expect(flaky.sent).toEqual(['first', 'to someone else']);
+    clock.advance(1_000);
+    await dispatcher.runOnce();
+    expect(flaky.sent).toEqual(['first', 'to someone else', 'first', 'second']);
+    await dispatcher.stop();
+  });
+
   it('stops sending once the store refuses to record a delivery: no message is sent again and again', async () => {
     /** A disk that fails from the first delivery record on, as a full disk does. */
     class FailingStore extends MemoryStore {
