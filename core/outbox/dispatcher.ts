@@ -402,7 +402,16 @@ export class OutboxDelivery {
     if (!this.running || this.halted !== undefined) return;
     if (this.timer) clearTimeout(this.timer);
     void this.desk.store.listOutbox({ status: 'pending' }).then((pending) => {
-      const due = pending.filter((e) => this.lanes.has(e.channel)).map((e) => e.notBefore);
+      // Only each conversation's first pending entry can be sent next, and only if no pass holds it.
+      // The entries behind a retry are due already: counting them re-ran a full pass every 10 ms
+      // for as long as the retry waited, and entries being sent did the same for a backlog.
+      const first = new Map<string, OutboxEntry>();
+      for (const e of pending) {
+        if (!this.lanes.has(e.channel)) continue;
+        const before = first.get(e.conversationId);
+        if (!before || e.createdAt < before.createdAt) first.set(e.conversationId, e);
+      }
+      const due = [...first.values()].filter((e) => !this.taken.has(e.id)).map((e) => e.notBefore);
       if (due.length === 0 || !this.running) return;
       const earliest = due.sort()[0] as string;
       const wait = Math.max(10, new Date(earliest).getTime() - this.desk.clock.now().getTime());

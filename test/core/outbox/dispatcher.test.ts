@@ -229,6 +229,34 @@ describe('the outbox dispatcher', () => {
     await dispatcher.stop();
   });
 
+  it('while a retry waits, the dispatcher waits too: it does not go over the outbox again and again', async () => {
+    const clock = new ManualClock();
+    const store = new MemoryStore();
+    const desk = await deskWith(store, clock);
+    const flaky = new ScriptedChannel('telegram', (e, attempt) =>
+      e.text === 'first' && attempt === 1 ? { ok: false, retryable: true, error: '502 Bad Gateway' } : { ok: true },
+    );
+    await queueReplies(desk, 'telegram', 'u1', ['first', 'second']);
+    const listings = { count: 0 };
+    const listOutbox = store.listOutbox.bind(store);
+    store.listOutbox = (filter) => {
+      listings.count++;
+      return listOutbox(filter);
+    };
+    const dispatcher = new OutboxDelivery(desk, [flaky], { baseDelayMs: 60_000, random: () => 1 });
+    dispatcher.start();
+    await vi.waitFor(() => expect(flaky.sent).toEqual(['first']));
+    const before = listings.count;
+    // 'first' waits a minute to be retried and 'second' waits behind it: nothing is due for a minute.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(listings.count - before).toBeLessThanOrEqual(2);
+    expect(flaky.sent).toEqual(['first']);
+    clock.advance(60_000);
+    await dispatcher.runOnce();
+    expect(flaky.sent).toEqual(['first', 'first', 'second']);
+    await dispatcher.stop();
+  });
+
   it('stops sending once the store refuses to record a delivery: no message is sent again and again', async () => {
     /** A disk that fails from the first delivery record on, as a full disk does. */
     class FailingStore extends MemoryStore {
