@@ -12,10 +12,9 @@
  */
 
 import type { Desk } from '../desk.js';
-import type { Channel, NewEvent, OutboxEntry } from '../domain.js';
-import { customerLock } from '../ingest.js';
-import { identityKey } from '../store/state.js';
-import type { ChannelSender, SendOutcome } from './channel-sender.js';
+import type { Channel, OutboxEntry } from '../domain.js';
+import type { ChannelSender } from './channel-sender.js';
+import { recordOutcome, sendWithTimeout } from './outcome.js';
 
 export interface DispatcherOptions {
   /** Attempts before an entry is marked failed (default 8). */
@@ -272,8 +271,8 @@ export class OutboxDelivery {
           this.settle(entry, 'skipped');
           continue;
         }
-        const outcome = await this.send(lane.sender, fresh);
-        const settled = recorded(entry, this.record(fresh, outcome));
+        const outcome = await sendWithTimeout(this.desk, this.options.sendTimeoutMs, lane.sender, fresh);
+        const settled = recorded(entry, recordOutcome(this.desk, this.options, fresh, outcome));
         if (outcome.ok) {
           // The next reply goes out without waiting for this one's record to be durable: the journal
           // keeps records in order, so after a crash at worst this one is sent again, and before the next.
@@ -306,96 +305,6 @@ export class OutboxDelivery {
       { err, outboxId: entry.id, conversationId: entry.conversationId },
       'the store refused to record a delivery: the outbox stops sending until caredesk is restarted',
     );
-  }
-
-  private async send(sender: ChannelSender, entry: OutboxEntry): Promise<SendOutcome> {
-    const context = (await this.desk.store.getRecord('reply-context', identityKey(entry.channel, entry.recipient))) as
-      | Record<string, unknown>
-      | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<SendOutcome>((resolve) => {
-      timer = setTimeout(
-        () =>
-          resolve({
-            ok: false,
-            retryable: true,
-            error: `no answer from ${entry.channel} in ${this.options.sendTimeoutMs} ms`,
-          }),
-        this.options.sendTimeoutMs,
-      );
-    });
-    try {
-      return await Promise.race([sender.send(entry, context), timeout]);
-    } catch (err) {
-      return { ok: false, retryable: true, error: err instanceof Error ? err.message : String(err) };
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  private async record(entry: OutboxEntry, outcome: SendOutcome): Promise<keyof PassResult> {
-    const now = this.desk.clock.now();
-    const at = now.toISOString();
-    const attempts = entry.attempts + 1;
-    if (outcome.ok) {
-      // One per reply sent: the delivery only, not the whole entry (its text and buttons) again.
-      const { channelMessageId } = outcome;
-      const result = await this.desk.store.commit({
-        deliveries: [{ outboxId: entry.id, attempts, deliveredAt: at, channelMessageId }],
-        events: [
-          {
-            at,
-            conversationId: entry.conversationId,
-            type: 'message.delivered',
-            data: { outboxId: entry.id, messageId: entry.messageId, channelMessageId },
-          },
-        ],
-      });
-      this.desk.bus.publish(result.events);
-      return 'delivered';
-    }
-    const base = { at, conversationId: entry.conversationId, data: { outboxId: entry.id, messageId: entry.messageId } };
-    const lastError = outcome.error.slice(0, 1024);
-    if (outcome.retryable && attempts < this.options.maxAttempts) {
-      const delay = outcome.retryAfterMs ?? this.backoff(attempts);
-      const notBefore = new Date(now.getTime() + delay).toISOString();
-      await this.commit({ ...entry, attempts, notBefore, lastError });
-      return 'retried';
-    }
-    await this.commit(
-      { ...entry, status: 'failed', attempts, lastError },
-      {
-        ...base,
-        type: 'message.failed',
-        data: { ...base.data, error: lastError, unreachable: outcome.unreachable ?? false },
-      },
-    );
-    if (outcome.unreachable) await this.markUnreachable(entry, at);
-    return 'failed';
-  }
-
-  /** Exponential, capped, with full jitter so that retries of many messages spread out. */
-  private backoff(attempts: number): number {
-    const ceiling = Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** (attempts - 1));
-    return Math.round(ceiling / 2 + (ceiling / 2) * this.options.random());
-  }
-
-  private async commit(entry: OutboxEntry, event?: NewEvent): Promise<void> {
-    const result = await this.desk.store.commit({ outbox: [entry], events: event ? [event] : [] });
-    this.desk.bus.publish(result.events);
-  }
-
-  private async markUnreachable(entry: OutboxEntry, at: string): Promise<void> {
-    const conversation = await this.desk.store.getConversation(entry.conversationId);
-    if (!conversation) return;
-    await this.desk.locks.run(customerLock(conversation.customerId), async () => {
-      const customer = await this.desk.store.getCustomer(conversation.customerId);
-      if (!customer) return;
-      const identities = customer.identities.map((i) =>
-        i.channel === entry.channel && i.externalId === entry.recipient ? { ...i, unreachableSince: at } : i,
-      );
-      await this.desk.store.commit({ customers: [{ ...customer, identities }] });
-    });
   }
 
   private scheduleNext(): void {

@@ -1,0 +1,118 @@
+/**
+ * One attempt at delivering an outbox entry, and what it leaves in the store:
+ * delivered, to be retried later (exponential backoff with jitter), or failed
+ * (and the identity marked unreachable when the channel says so).
+ */
+import type { Desk } from '../desk.js';
+import type { NewEvent, OutboxEntry } from '../domain.js';
+import { customerLock } from '../ingest.js';
+import { identityKey } from '../store/state.js';
+import type { ChannelSender, SendOutcome } from './channel-sender.js';
+
+export type Outcome = 'delivered' | 'retried' | 'failed';
+
+export interface RetryPolicy {
+  readonly maxAttempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly random: () => number;
+}
+
+/** Sends once; a channel that throws or does not answer in time is a retryable failure. */
+export async function sendWithTimeout(
+  desk: Desk,
+  timeoutMs: number,
+  sender: ChannelSender,
+  entry: OutboxEntry,
+): Promise<SendOutcome> {
+  const context = (await desk.store.getRecord('reply-context', identityKey(entry.channel, entry.recipient))) as
+    | Record<string, unknown>
+    | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<SendOutcome>((resolve) => {
+    timer = setTimeout(
+      () => resolve({ ok: false, retryable: true, error: `no answer from ${entry.channel} in ${timeoutMs} ms` }),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([sender.send(entry, context), timeout]);
+  } catch (err) {
+    return { ok: false, retryable: true, error: err instanceof Error ? err.message : String(err) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Commits what the attempt means for the entry, with its event; returns how it ended. */
+export async function recordOutcome(
+  desk: Desk,
+  policy: RetryPolicy,
+  entry: OutboxEntry,
+  outcome: SendOutcome,
+): Promise<Outcome> {
+  const now = desk.clock.now();
+  const at = now.toISOString();
+  const attempts = entry.attempts + 1;
+  if (outcome.ok) {
+    // One per reply sent: the delivery only, not the whole entry (its text and buttons) again.
+    const { channelMessageId } = outcome;
+    const result = await desk.store.commit({
+      deliveries: [{ outboxId: entry.id, attempts, deliveredAt: at, channelMessageId }],
+      events: [
+        {
+          at,
+          conversationId: entry.conversationId,
+          type: 'message.delivered',
+          data: { outboxId: entry.id, messageId: entry.messageId, channelMessageId },
+        },
+      ],
+    });
+    desk.bus.publish(result.events);
+    return 'delivered';
+  }
+  const base = { at, conversationId: entry.conversationId, data: { outboxId: entry.id, messageId: entry.messageId } };
+  const lastError = outcome.error.slice(0, 1024);
+  if (outcome.retryable && attempts < policy.maxAttempts) {
+    const delay = outcome.retryAfterMs ?? backoff(policy, attempts);
+    const notBefore = new Date(now.getTime() + delay).toISOString();
+    await commit(desk, { ...entry, attempts, notBefore, lastError });
+    return 'retried';
+  }
+  await commit(
+    desk,
+    { ...entry, status: 'failed', attempts, lastError },
+    {
+      ...base,
+      type: 'message.failed',
+      data: { ...base.data, error: lastError, unreachable: outcome.unreachable ?? false },
+    },
+  );
+  if (outcome.unreachable) await markUnreachable(desk, entry, at);
+  return 'failed';
+}
+
+/** Exponential, capped, with full jitter so that retries of many messages spread out. */
+function backoff(policy: RetryPolicy, attempts: number): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempts - 1));
+  return Math.round(ceiling / 2 + (ceiling / 2) * policy.random());
+}
+
+async function commit(desk: Desk, entry: OutboxEntry, event?: NewEvent): Promise<void> {
+  const result = await desk.store.commit({ outbox: [entry], events: event ? [event] : [] });
+  desk.bus.publish(result.events);
+}
+
+/** A customer who blocked the bot: their identity on that channel is marked unreachable, for agents to see. */
+async function markUnreachable(desk: Desk, entry: OutboxEntry, at: string): Promise<void> {
+  const conversation = await desk.store.getConversation(entry.conversationId);
+  if (!conversation) return;
+  await desk.locks.run(customerLock(conversation.customerId), async () => {
+    const customer = await desk.store.getCustomer(conversation.customerId);
+    if (!customer) return;
+    const identities = customer.identities.map((i) =>
+      i.channel === entry.channel && i.externalId === entry.recipient ? { ...i, unreachableSince: at } : i,
+    );
+    await desk.store.commit({ customers: [{ ...customer, identities }] });
+  });
+}
