@@ -9,11 +9,16 @@ import { tempDir } from './temp-dir.js';
 const writer = fileURLToPath(new URL('./fixtures/writer.ts', import.meta.url));
 
 /** Starts the writer child and resolves once it has acknowledged `acks` commits. */
-function runWriter(dir: string, round: number, acks: number): Promise<{ child: ChildProcess; acked: string[] }> {
+function runWriter(
+  dir: string,
+  round: number,
+  acks: number,
+): Promise<{ child: ChildProcess; acked: string[]; cases: string[] }> {
   const child = spawn(process.execPath, ['--import', 'tsx', writer, dir, String(round)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const acked: string[] = [];
+  const cases: string[] = [];
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
@@ -25,10 +30,13 @@ function runWriter(dir: string, round: number, acks: number): Promise<{ child: C
       buffer += d.toString();
       const lines = buffer.split('\n');
       buffer = lines.pop() ?? '';
-      for (const line of lines) if (line.startsWith('ACK ')) acked.push(line.slice(4));
+      for (const line of lines) {
+        if (line.startsWith('ACK ')) acked.push(line.slice(4));
+        if (line.startsWith('CASE ')) cases.push(line.slice(5));
+      }
       if (acked.length >= acks) {
         clearTimeout(timer);
-        resolve({ child, acked });
+        resolve({ child, acked, cases });
       }
     });
     child.on('exit', (code) => {
@@ -45,14 +53,20 @@ function kill9(child: ChildProcess): Promise<void> {
   });
 }
 
-async function storedMessageIds(dir: string): Promise<Set<string>> {
+/** The messages stored, and which of `cases` are not readable as resolved (from the archive or the journal). */
+async function stored(dir: string, cases: readonly string[]): Promise<{ ids: Set<string>; missingCases: string[] }> {
   const store = new EmbeddedStore(dir);
   await store.open();
   try {
     const ids = new Set<string>();
     for (let c = 0; c < 7; c++) for (const m of await store.listMessages(`cnv_${c}`)) ids.add(m.id);
     expect(await store.lastEventSeq()).toBeGreaterThanOrEqual(ids.size);
-    return ids;
+    const missingCases: string[] = [];
+    for (const id of cases) {
+      const c = await store.getConversation(id);
+      if (c?.mode !== 'resolved' || c.flowState !== `state of ${id}`) missingCases.push(id);
+    }
+    return { ids, missingCases };
   } finally {
     await store.close();
   }
@@ -62,16 +76,21 @@ describe('the embedded store survives kill -9', () => {
   it('after a kill at any moment, every acknowledged message is there and every file parses', async () => {
     const dir = tempDir();
     const allAcked: string[] = [];
+    const allCases: string[] = [];
     for (let round = 0; round < 4; round++) {
-      const { child, acked } = await runWriter(dir, round, 50 + Math.floor(Math.random() * 400));
+      const { child, acked, cases } = await runWriter(dir, round, 50 + Math.floor(Math.random() * 400));
       // Let it keep writing (and checkpointing) for a random moment, then pull the plug.
       await new Promise((r) => setTimeout(r, Math.random() * 50));
       await kill9(child);
       allAcked.push(...acked);
-      const stored = await storedMessageIds(dir);
-      const lost = allAcked.filter((id) => !stored.has(id));
+      allCases.push(...cases);
+      const { ids, missingCases } = await stored(dir, allCases);
+      const lost = allAcked.filter((id) => !ids.has(id));
       expect(lost).toEqual([]);
+      // Resolved cases of earlier rounds are read from the archive in state.json, copied on by every checkpoint.
+      expect(missingCases).toEqual([]);
     }
+    expect(allCases.length).toBeGreaterThan(40);
     // state.json is JSON lines too: a header, then one line per record or batch of them.
     for (const line of readFileSync(join(dir, 'state.json'), 'utf8').split('\n').filter(Boolean)) {
       expect(() => JSON.parse(line)).not.toThrow();
