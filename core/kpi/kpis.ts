@@ -102,14 +102,16 @@ interface CaseFacts {
 
 export async function computeKpis(store: Store, options: KpiOptions): Promise<KpiReport> {
   const since = options.since.toISOString();
-  const conversations = await store.listConversations();
+  // Opened since `since` means a message since then too: resolved cases older than the window stay unread.
+  const conversations = await store.listConversations({ activeSince: since });
   const opened = conversations.filter((c) => c.createdAt >= since);
   const facts = new Map<string, CaseFacts>(
     opened.map((c) => [c.id, { c, humanHandled: c.lastAssignee !== undefined, breached: false, surveys: [] }]),
   );
-  for (const e of await allEvents(store, options.since)) {
+  // A page of events at a time: a busy window holds millions.
+  await forEachEvent(store, options.since, (e) => {
     const f = e.conversationId ? facts.get(e.conversationId) : undefined;
-    if (!f) continue;
+    if (!f) return;
     if (e.type === 'handoff.requested' || e.type === 'conversation.taken_over' || e.type === 'conversation.assigned') {
       f.humanHandled = true;
       if (e.type === 'conversation.assigned') f.firstAssignedAt ??= e.at;
@@ -124,7 +126,7 @@ export async function computeKpis(store: Store, options: KpiOptions): Promise<Kp
     ) {
       f.surveys.push({ question: e.data.question, score: e.data.score });
     }
-  }
+  });
   // A later contact from the same customer (any channel: one customer, many identities) spoils "fully resolved".
   const contactsByCustomer = new Map<string, string[]>();
   for (const c of conversations) {
@@ -141,7 +143,10 @@ export async function computeKpis(store: Store, options: KpiOptions): Promise<Kp
   const groups = new Map<string, CaseFacts[]>();
   for (const f of facts.values()) {
     const key = options.by === 'channel' ? f.c.channel : options.by === 'agent' ? (f.c.lastAssignee ?? 'bot') : 'all';
-    groups.set(key, [...(groups.get(key) ?? []), f]);
+    // Pushed, not copied: a copy per case made 100,000 cases take 90 s.
+    const group = groups.get(key);
+    if (group) group.push(f);
+    else groups.set(key, [f]);
   }
   const report: KpiReport = {};
   for (const [key, cases] of [...groups].sort(([a], [b]) => (a < b ? -1 : 1)))

@@ -147,12 +147,14 @@ export class ArchivedConversations {
     }
   }
 
-  list(customerId?: string): Conversation[] {
+  /** Every archived conversation, or a customer's; `activeSince` (ISO) skips older ones unread. */
+  list(customerId?: string, activeSince?: string): Conversation[] {
     const ids = customerId === undefined ? [...this.lines.keys()] : this.byCustomer.get(customerId);
+    const since = activeSince === undefined ? Number.NEGATIVE_INFINITY : Date.parse(activeSince);
     const out: Conversation[] = [];
     for (const id of ids) {
-      const c = this.get(id);
-      if (c) out.push(c);
+      const line = this.lines.get(id);
+      if (line !== undefined && line.lastMessageAt >= since) out.push(this.parse(id, line));
     }
     return out;
   }

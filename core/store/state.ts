@@ -210,6 +210,7 @@ export class StoreState {
       if (filter.channel && c.channel !== filter.channel) return false;
       if (filter.customerId && c.customerId !== filter.customerId) return false;
       if (filter.assignee && c.assignee !== filter.assignee) return false;
+      if (filter.activeSince !== undefined && c.lastMessageAt < filter.activeSince) return false;
       out.push(c);
       return true;
     };
@@ -229,7 +230,7 @@ export class StoreState {
       if (!filter.modes || filter.modes.includes('resolved')) {
         // With a limit (the wait estimate's recent resolved ones), only the archive's newest are parsed.
         if (filter.limit !== undefined) this.archived.newest(filter.limit, keep, filter.customerId);
-        else for (const c of this.archived.list(filter.customerId)) keep(c);
+        else for (const c of this.archived.list(filter.customerId, filter.activeSince)) keep(c);
       }
     }
     out.sort((a, b) => (a.lastMessageAt < b.lastMessageAt ? 1 : a.lastMessageAt > b.lastMessageAt ? -1 : 0));

@@ -90,6 +90,11 @@ export interface ConversationFilter {
   readonly channel?: Channel;
   readonly customerId?: string;
   readonly assignee?: string;
+  /**
+   * Only conversations with a message at or after this time (ISO): a window's
+   * conversations (KPIs) without reading the whole history of resolved ones.
+   */
+  readonly activeSince?: string;
   readonly limit?: number;
 }
 

@@ -212,6 +212,22 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       });
     });
 
+    it('lists only the conversations active since a time, resolved ones before a restart included', async () => {
+      await store.commit({
+        conversations: [1, 2, 3, 4].map((i) =>
+          conversation(`cnv_a${i}`, `cus_${i}`, { lastMessageAt: at(i * 10), mode: i % 2 ? 'resolved' : 'bot' }),
+        ),
+      });
+      await andAfterReopen(async (s) => {
+        const ids = async (since: string) =>
+          (await s.listConversations({ activeSince: since })).map((c) => c.id).sort();
+        expect(await ids(at(20))).toEqual(['cnv_a2', 'cnv_a3', 'cnv_a4']);
+        expect(await ids(at(21))).toEqual(['cnv_a3', 'cnv_a4']);
+        expect(await ids(at(41))).toEqual([]);
+        expect(await ids(at(0))).toHaveLength(4);
+      });
+    });
+
     it('keeps each conversation’s messages in the order they were appended', async () => {
       await store.commit({ messages: [message('m1', 'cnv_1'), message('m2', 'cnv_2')] });
       await store.commit({ messages: [message('m3', 'cnv_1'), message('m4', 'cnv_1')] });
