@@ -39,31 +39,19 @@ async function deskWith(store: Store = new MemoryStore(), clock = new ManualCloc
   return new Desk({ store, clock, interceptors: [] });
 }
 
-/** A customer on `channel` who wrote once, and replies queued to them. */
+/** A customer on `channel` who wrote once, and replies queued to them: its conversation's id. */
 async function queueReplies(desk: Desk, channel: Channel, user: string, texts: string[]): Promise<string> {
-  const r = await desk.receive({ channel, externalUserId: user, channelMessageId: `${user}-1`, text: 'hi' });
-  if (r.status !== 'stored') throw new Error('not stored');
-  for (const text of texts) {
-    const out = draftOutbound({
-      conversation: r.conversation,
-      customer: r.customer,
-      author: 'bot',
-      text,
-      now: desk.clock.now(),
-    });
-    await desk.store.commit({ messages: [out.message], outbox: out.outbox ? [out.outbox] : [], events: [out.event] });
-  }
-  return r.conversation.id;
+  return (await replies(desk, user, texts, channel))[0]?.conversationId as string;
 }
 
 /** A message from `user`, then replies to it committed one by one, in order: their outbox entries. */
-async function replies(desk: Desk, user: string, texts: string[]): Promise<OutboxEntry[]> {
-  const r = await desk.receive({
-    channel: 'telegram',
-    externalUserId: user,
-    channelMessageId: `${user}-${texts[0]}`,
-    text: 'hi',
-  });
+async function replies(
+  desk: Desk,
+  user: string,
+  texts: string[],
+  channel: Channel = 'telegram',
+): Promise<OutboxEntry[]> {
+  const r = await desk.receive({ channel, externalUserId: user, channelMessageId: `${user}-${texts[0]}`, text: 'hi' });
   if (r.status !== 'stored') throw new Error('not stored');
   const entries: OutboxEntry[] = [];
   for (const text of texts) {
