@@ -37,10 +37,12 @@ describe('caredesk demo --no-tui', () => {
       const started = await until(() => {
         if (demo.child.exitCode !== null) throw new Error(`caredesk demo exited: ${demo.stdout}${demo.stderr}`);
         const url = /running at (http:\/\/127\.0\.0\.1:\d+)/.exec(demo.stdout)?.[1];
-        const token = /token (cdk_[\w-]+)/.exec(demo.stdout)?.[1];
-        return url && token ? { url, token } : undefined;
+        // Whole lines only: stdout arrives in chunks, and a token cut at a chunk's end is not the token.
+        const tui = /caredesk tui --server (\S+) --token (cdk_[\w-]+)\n/.exec(demo.stdout);
+        return url && tui ? { url, tuiServer: tui[1], token: tui[2] as string } : undefined;
       }, 30_000);
-      expect(demo.stdout).toContain(`caredesk tui --server ${started.url} --token ${started.token}`);
+      expect(started.tuiServer).toBe(started.url);
+      expect(demo.stdout).toContain(`, token ${started.token}\n`);
       expect(demoDirs()).toHaveLength(1);
 
       const rows = await until(async () => {
