@@ -61,7 +61,9 @@ export class KeyRouter {
   readonly #owners = new Set<KeyOwner>();
   readonly #queue: Pending[] = [];
   #clock = 0;
-  #timer: NodeJS.Timeout | undefined;
+  /** A drain is queued (see #later). */
+  #scheduled = false;
+  #immediate: NodeJS.Immediate | undefined;
   #holding: NodeJS.Timeout | undefined;
 
   add(handler: { current: KeyHandler }, text: boolean, active: boolean): KeyOwner {
@@ -92,21 +94,22 @@ export class KeyRouter {
     if (!this.#holding) return;
     clearTimeout(this.#holding);
     this.#holding = undefined;
-    if (this.#queue.length > 0 && !this.#timer) this.#timer = setTimeout(() => this.#drain(), 0);
+    if (this.#queue.length > 0) this.#later();
   }
 
   /** What Ink read: one key (parsed by Ink), or a run of characters typed ahead. */
   push(input: string, key: Key): void {
     const chars = Array.from(input);
     this.#queue.push(chars.length > 1 && !input.includes('\x1b') ? { input } : { input, key });
-    if (this.#queue.length === 1 && !this.#timer && !this.#holding) this.#drain();
+    if (this.#queue.length === 1 && !this.#scheduled && !this.#holding) this.#drain();
   }
 
   stop(): void {
-    clearTimeout(this.#timer);
+    clearImmediate(this.#immediate);
     clearTimeout(this.#holding);
     this.#holding = undefined;
-    this.#timer = undefined;
+    this.#immediate = undefined;
+    this.#scheduled = false;
     this.#queue.length = 0;
   }
 
@@ -116,8 +119,28 @@ export class KeyRouter {
     return best;
   }
 
+  /**
+   * Drains the next key once React has drawn what the last one changed. React
+   * queues that render (a setImmediate) from a microtask of the key's
+   * setState, so a setImmediate queued from a later microtask runs after it. A
+   * setTimeout(0) did not always: on a busy machine Node runs a timer that fell
+   * due while a key was handled in the same timers phase, before the render,
+   * and the next key met the previous screen (Enter opened the row before).
+   */
+  #later(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    queueMicrotask(() => {
+      if (!this.#scheduled) return; // stopped meanwhile
+      this.#immediate = setImmediate(() => {
+        this.#immediate = undefined;
+        this.#scheduled = false;
+        this.#drain();
+      });
+    });
+  }
+
   #drain(): void {
-    this.#timer = undefined;
     if (this.#holding) return;
     const next = this.#queue.shift();
     if (!next) return;
@@ -131,10 +154,9 @@ export class KeyRouter {
       if (rest) this.#queue.unshift({ input: rest });
       owner?.handler.current(run ? take : charName(take), take, NO_KEY);
     }
-    // The rest waits for the next turn of the event loop: React renders what this key changed in a task
-    // it schedules after this one (setImmediate would run first), and a new owner (an input it opened)
-    // registers as it commits.
-    if (this.#queue.length > 0) this.#timer = setTimeout(() => this.#drain(), 0);
+    // The rest waits until React has drawn what this key changed (see #later); a new owner (an input it
+    // opened) registers as it commits.
+    if (this.#queue.length > 0) this.#later();
   }
 }
 
