@@ -29,6 +29,10 @@ export function useKeys(handler: KeyHandler, active = true, text = false): void 
   useLayoutEffect(() => {
     if (router && owner.current) router.setActive(owner.current, active);
   }, [router, active]);
+  // After every commit of this component: what the last key changed here is drawn (KeyRouter.drawn).
+  useLayoutEffect(() => {
+    router?.drawn();
+  });
   const { isRawModeSupported } = useStdin();
   useInput((input: string, key: Key) => ref.current(keyName(input, key), input, key), {
     isActive: !router && active && isRawModeSupported === true,

@@ -5,8 +5,10 @@
  * Why not a useInput per component: Ink hands keys typed faster than it
  * reads them (a paste, tmux send-keys "jj" Enter) over as one string, and a
  * state change from the first key is drawn only after the handler returns.
- * Here such a chunk is taken apart and fed one key per turn of the event
- * loop, so each key meets the handlers and state the previous one left:
+ * Here such a chunk is taken apart and fed one key at a time, each once
+ * React has drawn what the previous one changed (the key owners say so from
+ * their layout effects), so each key meets the handlers and state the
+ * previous one left:
  * "/", "lang:it", enter opens the filter, types into it and applies it. A
  * text input gets runs of printable characters whole (a paste stays fast).
  *
@@ -54,6 +56,9 @@ const NO_KEY: Key = {
 
 type Pending = { readonly input: string; readonly key?: Key };
 
+/** How long the next key waits for a draw that does not come: the last key changed nothing on screen. */
+const DRAW_WAIT_MS = 30;
+
 // Printable: not C0, not DEL; a run of these is text.
 const PRINTABLE_RUN = /^[^\x00-\x1f\x7f]+/;
 
@@ -61,8 +66,9 @@ export class KeyRouter {
   readonly #owners = new Set<KeyOwner>();
   readonly #queue: Pending[] = [];
   #clock = 0;
-  /** A drain is queued (see #later). */
-  #scheduled = false;
+  /** A key was handed over and the next waits for React to draw its effect (see #afterDraw). */
+  #waiting = false;
+  #fallback: NodeJS.Timeout | undefined;
   #immediate: NodeJS.Immediate | undefined;
   #holding: NodeJS.Timeout | undefined;
 
@@ -94,22 +100,34 @@ export class KeyRouter {
     if (!this.#holding) return;
     clearTimeout(this.#holding);
     this.#holding = undefined;
-    if (this.#queue.length > 0) this.#later();
+    if (this.#queue.length > 0 && !this.#waiting) this.#next();
+  }
+
+  /**
+   * A component that owns keys has just committed a render (its layout
+   * effect): whatever the last key changed is drawn, so the next key may go.
+   */
+  drawn(): void {
+    if (!this.#waiting) return;
+    this.#waiting = false;
+    clearTimeout(this.#fallback);
+    this.#next();
   }
 
   /** What Ink read: one key (parsed by Ink), or a run of characters typed ahead. */
   push(input: string, key: Key): void {
     const chars = Array.from(input);
     this.#queue.push(chars.length > 1 && !input.includes('\x1b') ? { input } : { input, key });
-    if (this.#queue.length === 1 && !this.#scheduled && !this.#holding) this.#drain();
+    if (this.#queue.length === 1 && !this.#waiting && !this.#immediate && !this.#holding) this.#drain();
   }
 
   stop(): void {
     clearImmediate(this.#immediate);
     clearTimeout(this.#holding);
+    clearTimeout(this.#fallback);
     this.#holding = undefined;
     this.#immediate = undefined;
-    this.#scheduled = false;
+    this.#waiting = false;
     this.#queue.length = 0;
   }
 
@@ -119,25 +137,25 @@ export class KeyRouter {
     return best;
   }
 
-  /**
-   * Drains the next key once React has drawn what the last one changed. React
-   * queues that render (a setImmediate) from a microtask of the key's
-   * setState, so a setImmediate queued from a later microtask runs after it. A
-   * setTimeout(0) did not always: on a busy machine Node runs a timer that fell
-   * due while a key was handled in the same timers phase, before the render,
-   * and the next key met the previous screen (Enter opened the row before).
-   */
-  #later(): void {
-    if (this.#scheduled) return;
-    this.#scheduled = true;
-    queueMicrotask(() => {
-      if (!this.#scheduled) return; // stopped meanwhile
-      this.#immediate = setImmediate(() => {
-        this.#immediate = undefined;
-        this.#scheduled = false;
-        this.#drain();
-      });
+  /** The next key, on a later turn: not from inside the commit that said the last one is drawn. */
+  #next(): void {
+    if (this.#immediate) return;
+    this.#immediate = setImmediate(() => {
+      this.#immediate = undefined;
+      this.#drain();
     });
+  }
+
+  /**
+   * The next key waits until React has drawn what the last one changed
+   * (`drawn()`, from the key owners' layout effects), or DRAW_WAIT_MS if the
+   * key changed nothing. Any fixed delay lost that race on a busy machine: the
+   * next key met the previous screen, and Enter opened the row before.
+   */
+  #afterDraw(): void {
+    this.#waiting = true;
+    clearTimeout(this.#fallback);
+    this.#fallback = setTimeout(() => this.drawn(), DRAW_WAIT_MS);
   }
 
   #drain(): void {
@@ -154,9 +172,9 @@ export class KeyRouter {
       if (rest) this.#queue.unshift({ input: rest });
       owner?.handler.current(run ? take : charName(take), take, NO_KEY);
     }
-    // The rest waits until React has drawn what this key changed (see #later); a new owner (an input it
-    // opened) registers as it commits.
-    if (this.#queue.length > 0) this.#later();
+    // The rest waits until React has drawn what this key changed; a new owner (an input it opened)
+    // registers as it commits.
+    if (this.#queue.length > 0) this.#afterDraw();
   }
 }
 
