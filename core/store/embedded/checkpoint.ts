@@ -222,14 +222,13 @@ async function writeArchive(archive: ArchiveSnapshot, out: ChunkWriter, fileOffs
       end = next.offset + next.length;
     }
     const run = (source as ArchiveSource).read(first[1].offset, end - first[1].offset);
-    const at = fileOffset + (await out.bytes(run, true));
+    const at = fileOffset + (await out.bytes(run));
     for (; i < j; i++) {
       const [id, line] = lines[i] as (typeof lines)[number];
       archive.moved.set(id, at + line.offset - first[1].offset);
     }
   }
-  for (const c of archive.resolved)
-    await out.bytes(Buffer.from(archiveLine(c.id, c.customerId, JSON.stringify(c))), true);
+  for (const c of archive.resolved) await out.bytes(Buffer.from(archiveLine(c.id, c.customerId, JSON.stringify(c))));
 }
 
 const NEWLINE = Buffer.from('\n');
@@ -252,16 +251,12 @@ class ChunkWriter {
     if (this.pendingLength >= CHUNK) await this.flush();
   }
 
-  /** Bytes of whole lines (with `newline`, one more newline after them); returns where they start. */
-  async bytes(bytes: Buffer, newline: boolean): Promise<number> {
+  /** Bytes of whole lines, written with a newline after them; returns where they start. */
+  async bytes(bytes: Buffer): Promise<number> {
     if (this.pending.length > 0) await this.flush();
     const at = this.sunk + this.partsLength;
-    this.parts.push(bytes);
-    this.partsLength += bytes.length;
-    if (newline) {
-      this.parts.push(NEWLINE);
-      this.partsLength += 1;
-    }
+    this.parts.push(bytes, NEWLINE);
+    this.partsLength += bytes.length + 1;
     if (this.partsLength >= CHUNK) await this.flush();
     return at;
   }

@@ -25,25 +25,16 @@ export function decodePositions(encoded: string): number[] {
   return out;
 }
 
-/** Entries per block of a `GrowingPositions`' checkpoint part: decoded one block at a time. */
-const BLOCK = 1024;
-
 /**
  * A list of positions that only grows, loaded encoded: what was in the
- * checkpoint stays encoded, new entries are appended as numbers, and writing
- * it back re-encodes only the new ones. An old entry is read by decoding only
- * its block of BLOCK entries: the event list of a busy desk holds millions,
- * and decoding it whole (a KPI's bisection reads ~20 of them) held 8 bytes per
- * event in memory for good.
+ * checkpoint is decoded on the first read of an old entry, new entries are
+ * appended as numbers, and writing it back re-encodes only the new ones.
  */
 export class GrowingPositions {
   private base: string;
   private baseCount: number;
   private baseLast: number;
-  /** Per block: where its first entry starts in `base`, and the position before it. Built on first read. */
-  private blockStarts: Float64Array | undefined;
-  private blockIndex = -1;
-  private readonly blockValues = new Float64Array(BLOCK);
+  private decoded: number[] | undefined;
   private readonly tail: number[] = [];
 
   constructor(encoded = '', count = 0, last = 0) {
@@ -68,38 +59,8 @@ export class GrowingPositions {
   at(i: number): number | undefined {
     if (i >= this.baseCount) return this.tail[i - this.baseCount];
     if (i < 0) return undefined;
-    const block = Math.floor(i / BLOCK);
-    if (block !== this.blockIndex) this.decodeBlock(block);
-    return this.blockValues[i - block * BLOCK];
-  }
-
-  private decodeBlock(block: number): void {
-    this.blockStarts ??= this.indexBlocks();
-    let at = this.blockStarts[2 * block] as number;
-    let value = this.blockStarts[2 * block + 1] as number;
-    const count = Math.min(BLOCK, this.baseCount - block * BLOCK);
-    for (let k = 0; k < count; k++) {
-      value += readDelta(this.base, at);
-      this.blockValues[k] = value;
-      at = afterDelta;
-    }
-    this.blockIndex = block;
-  }
-
-  /** One pass over the encoded part, keeping where each block starts (2 numbers per 1024 entries). */
-  private indexBlocks(): Float64Array {
-    const starts = new Float64Array(2 * Math.ceil(this.baseCount / BLOCK));
-    let at = 0;
-    let value = 0;
-    for (let k = 0; k < this.baseCount; k++) {
-      if (k % BLOCK === 0) {
-        starts[2 * (k / BLOCK)] = at;
-        starts[2 * (k / BLOCK) + 1] = value;
-      }
-      value += readDelta(this.base, at);
-      at = afterDelta;
-    }
-    return starts;
+    this.decoded ??= decodePositions(this.base);
+    return this.decoded[i];
   }
 
   encode(): string {
@@ -108,42 +69,16 @@ export class GrowingPositions {
     return this.base === '' ? encodePositions(this.tail) : `${this.base},${tail}`;
   }
 
-  /**
-   * Encodes the whole list and keeps it so (what a checkpoint writes): the new
-   * entries, 8 bytes each as numbers, take 2 or 3 as text. Without this a
-   * server's event positions grew by 8 bytes per event until it restarted.
-   */
+  /** Encodes the whole list and keeps it so (what a checkpoint writes): numbers take 8 bytes, text 2 or 3. */
   compact(): string {
     const encoded = this.encode();
     this.base = encoded;
     this.baseLast = this.last;
     this.baseCount = this.length;
     this.tail.length = 0;
-    this.blockStarts = undefined;
-    this.blockIndex = -1;
+    this.decoded = undefined;
     return encoded;
   }
-}
-
-/** Where the number after the one `readDelta` read starts: a tuple per number would be millions of allocations. */
-let afterDelta = 0;
-
-/** The base-36 number starting at `at` in `encoded`; sets `afterDelta` past its comma. */
-function readDelta(encoded: string, at: number): number {
-  let i = at;
-  let sign = 1;
-  if (encoded.charCodeAt(i) === 0x2d) {
-    sign = -1;
-    i++;
-  }
-  let n = 0;
-  for (; i < encoded.length; i++) {
-    const c = encoded.charCodeAt(i);
-    if (c === 0x2c) break;
-    n = n * 36 + (c <= 0x39 ? c - 0x30 : c - 0x57);
-  }
-  afterDelta = i + 1;
-  return sign * n;
 }
 
 /**
