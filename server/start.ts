@@ -5,7 +5,16 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import { Desk, EmbeddedStore, FlowEngine, HumanDesk, ListenError, MemoryStore, type Store } from '../core/index.js';
+import {
+  Desk,
+  EmbeddedStore,
+  FlowEngine,
+  HumanDesk,
+  ListenError,
+  liveWaitEstimator,
+  MemoryStore,
+  type Store,
+} from '../core/index.js';
 import { defaultRegistry } from '../flows/registry.js';
 import { adminPlugin } from './admin/index.js';
 import { buildServer, type ServerPlugin } from './app.js';
@@ -48,7 +57,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   const flows = defaultRegistry();
   const desk = new Desk({ store, logger, flowFor: flows.flowFor });
-  const engine = new FlowEngine(desk, { flows });
+  // The wait a flow tells a customer follows the same business hours as the SLA clocks.
+  const engine = new FlowEngine(desk, { flows, estimateWait: liveWaitEstimator(config.desk.sla.businessHours) });
   // Before the engine starts: the human side's interceptor must see the first message already.
   const human = new HumanDesk(desk, { config: config.desk, flow: engine });
   await engine.start();

@@ -17,12 +17,4 @@ export type {
   WaitInfo,
 } from './types.js';
 export { FLOW_EFFECT_TYPES } from './types.js';
-export {
-  // The SLA's business hours (core/sla) are richer; the wait estimate will move onto them.
-  type BusinessHours as FlowBusinessHours,
-  DEFAULT_BUSINESS_HOURS,
-  isOpen as isOpenForFlows,
-  liveWaitEstimator,
-  nextOpening,
-  type WaitEstimator,
-} from './wait.js';
+export { liveWaitEstimator, type WaitEstimator } from './wait.js';

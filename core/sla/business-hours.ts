@@ -61,3 +61,20 @@ export function isOpen(at: Date, hours: BusinessHours | undefined): boolean {
   const dayStart = Math.floor((at.getTime() + offset) / DAY_MS) * DAY_MS - offset;
   return openIntervals(hours, dayStart).some(([from, to]) => at.getTime() >= from && at.getTime() < to);
 }
+
+/**
+ * When the team is next at work, from `at` on: `at` itself while open.
+ * Undefined when the hours never open within a year (a config with no open
+ * interval, or every day a holiday).
+ */
+export function nextOpening(at: Date, hours: BusinessHours | undefined): Date | undefined {
+  if (!hours) return at;
+  const offset = hours.utcOffsetMinutes * 60_000;
+  let dayStart = Math.floor((at.getTime() + offset) / DAY_MS) * DAY_MS - offset;
+  for (let day = 0; day < 366; day++, dayStart += DAY_MS) {
+    for (const [from, to] of openIntervals(hours, dayStart)) {
+      if (to > at.getTime()) return new Date(Math.max(from, at.getTime()));
+    }
+  }
+  return undefined;
+}

@@ -1,4 +1,4 @@
-export { addBusinessTime, type BusinessHours, BusinessHoursSchema, isOpen } from './business-hours.js';
+export { addBusinessTime, type BusinessHours, BusinessHoursSchema, isOpen, nextOpening } from './business-hours.js';
 export {
   dueAlerts,
   isBreached,
