@@ -44,6 +44,8 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: !logRequests }),
     // A bad URL or an over-long path parameter is answered by the router itself: same error shape.
     frameworkErrors: errorHandler,
+    // request.ip (what the admin API throttles by) is the client's only behind a proxy named here.
+    trustProxy: config.trustProxy === undefined ? false : [...config.trustProxy],
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);

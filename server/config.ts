@@ -40,6 +40,8 @@ export interface Config {
   readonly store: StoreKind;
   readonly fsync: boolean;
   readonly logLevel: LogLevel;
+  /** Addresses (or CIDR ranges) of the reverse proxies whose X-Forwarded-For is believed; none by default. */
+  readonly trustProxy: readonly string[] | undefined;
   readonly telegram: TelegramConfig;
   readonly microsoft: MicrosoftConfig;
   /** The human side (SLA, routing, reopen…): the config file's `desk` section, defaults otherwise. */
@@ -117,6 +119,7 @@ export function loadConfig(
     store: values.CAREDESK_STORE!,
     fsync: values.CAREDESK_FSYNC!,
     logLevel: values.LOG_LEVEL!,
+    trustProxy: values.TRUST_PROXY,
     telegram: {
       botToken: values.TELEGRAM_BOT_TOKEN,
       apiRoot: values.TELEGRAM_API_ROOT,

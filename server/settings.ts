@@ -41,6 +41,12 @@ const boolean = z.union([
 const text = z.string().min(1);
 const noSpaces = z.string().regex(/^\S+$/);
 const httpUrl = z.url({ protocol: /^https?$/ });
+const proxyAddress = z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()]);
+/** Comma-separated in the environment, a list or the same text in a config file. */
+const proxyList = z
+  .union([z.array(z.string()), z.string().transform((s) => s.split(','))])
+  .transform((list) => list.map((a) => a.trim()).filter((a) => a !== ''))
+  .pipe(z.array(proxyAddress).min(1));
 
 export const SETTINGS = [
   {
@@ -86,6 +92,13 @@ export const SETTINGS = [
     expected: `one of ${LOG_LEVELS.join(', ')}`,
     description: 'Least severe log level written (JSON lines on stdout). `debug` also logs every HTTP request.',
     schema: z.enum(LOG_LEVELS),
+  },
+  {
+    name: 'TRUST_PROXY',
+    expected: 'IP addresses or CIDR ranges of your reverse proxies, comma-separated, e.g. 127.0.0.1 or 10.0.0.0/8,::1',
+    description:
+      'Reverse proxies in front of caredesk. A request from one of them is taken to come from the address its X-Forwarded-For names, so that the admin API throttles each client, not the proxy. Never trust an address a client could send from.',
+    schema: proxyList,
   },
   {
     name: 'TELEGRAM_BOT_TOKEN',

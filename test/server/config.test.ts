@@ -129,6 +129,19 @@ describe('configuration', () => {
     expect(err.message).not.toContain('has spaces');
   });
 
+  it('TRUST_PROXY takes addresses and CIDR ranges, comma-separated or as a list in the file, and refuses anything else', () => {
+    expect(load({}).trustProxy).toBeUndefined();
+    expect(load({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,::1' }).trustProxy).toEqual(['127.0.0.1', '10.0.0.0/8', '::1']);
+    const fromFile = load(
+      { CAREDESK_CONFIG: 'caredesk.json' },
+      files({ [join(cwd, 'caredesk.json')]: '{"TRUST_PROXY": ["192.168.1.10"]}' }),
+    );
+    expect(fromFile.trustProxy).toEqual(['192.168.1.10']);
+    expect(errorOf(() => load({ TRUST_PROXY: 'true' })).message).toBe(
+      'TRUST_PROXY is "true"; expected IP addresses or CIDR ranges of your reverse proxies, comma-separated, e.g. 127.0.0.1 or 10.0.0.0/8,::1.',
+    );
+  });
+
   it('a webhook URL must be http(s)', () => {
     expect(errorOf(() => load({ TELEGRAM_WEBHOOK_URL: 'bot.example.com' })).message).toBe(
       'TELEGRAM_WEBHOOK_URL is "bot.example.com"; expected an http(s) URL.',

@@ -94,6 +94,34 @@ describe('admin API: guessing tokens', () => {
   });
 });
 
+describe('admin API behind a reverse proxy', () => {
+  /** Five failed sign-ins from `guesser`, then a valid token from `colleague`, both through the proxy. */
+  async function guessThenSignIn(env: Record<string, string>): Promise<{ guesser: number; colleague: number }> {
+    const server = await startAdminServer(env);
+    try {
+      const ann = await server.agent({ name: 'Ann' });
+      const via = (client: string) => ({ 'x-forwarded-for': client });
+      for (let i = 0; i < 5; i++) {
+        await server.call('GET', '/admin/v1/me', { token: `cdk_guess${i}`, headers: via('203.0.113.7') });
+      }
+      const guesser = await server.call('GET', '/admin/v1/me', { token: ann.token, headers: via('203.0.113.7') });
+      const colleague = await server.call('GET', '/admin/v1/me', { token: ann.token, headers: via('198.51.100.20') });
+      return { guesser: guesser.status, colleague: colleague.status };
+    } finally {
+      await server.close();
+    }
+  }
+
+  it('with TRUST_PROXY naming the proxy, one client guessing tokens does not lock out the rest of the team', async () => {
+    expect(await guessThenSignIn({ TRUST_PROXY: '127.0.0.1' })).toEqual({ guesser: 429, colleague: 200 });
+  });
+
+  it('without it (or from a proxy it does not name) X-Forwarded-For is not believed: everyone shares the address', async () => {
+    expect(await guessThenSignIn({})).toEqual({ guesser: 429, colleague: 429 });
+    expect(await guessThenSignIn({ TRUST_PROXY: '10.0.0.0/8' })).toEqual({ guesser: 429, colleague: 429 });
+  });
+});
+
 describe('LoginThrottle', () => {
   it('refuses an address after its failures in a window, lets it in again when the window has passed', () => {
     let now = 0;
