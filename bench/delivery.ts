@@ -17,12 +17,13 @@
  * CPU time (user + system) per customer message of each counted run and
  * their median. Writes bench/results/delivery.json.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Desk, EmbeddedStore, FlowEngine, OutboxDelivery } from '../core/index.js';
 import { defaultRegistry } from '../flows/registry.js';
 import { CARE_SCRIPT } from './care-desk.js';
+import { writeResults } from './machine.js';
 
 const customers = Number(process.env.CUSTOMERS ?? 50);
 const rounds = Number(process.env.ROUNDS ?? 80);
@@ -94,8 +95,4 @@ const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
 console.log(
   `bench:delivery — ${customers} customers x ${rounds} messages, care flow, embedded store, replies delivered: CPU ${median} µs/msg (median; runs ${perMessage.join(', ')})`,
 );
-mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(
-  new URL('./results/delivery.json', import.meta.url),
-  `${JSON.stringify({ bench: 'delivery', date: new Date().toISOString(), customers, rounds, perMessage, median }, null, 2)}\n`,
-);
+writeResults('delivery', { bench: 'delivery', date: new Date().toISOString(), customers, rounds, perMessage, median });

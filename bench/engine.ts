@@ -27,7 +27,7 @@
  * Then the cost of evicting and rehydrating an actor, and the RSS with IDLE
  * (default 100,000) idle conversations. Writes bench/results/engine.json.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setup } from 'xstate';
@@ -37,6 +37,7 @@ import { defineFlow, flowTypes, said } from '../flows/kit/define.js';
 import { reply } from '../flows/kit/effects.js';
 import { FlowRegistry } from '../flows/registry.js';
 import { acceptingDelivery, CARE_SCRIPT } from './care-desk.js';
+import { writeResults } from './machine.js';
 
 const conversations = Number(process.env.CONVERSATIONS ?? 1000);
 const rounds = Number(process.env.ROUNDS ?? 10);
@@ -351,9 +352,13 @@ if (idle) {
   );
 }
 
-mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(
-  new URL('./results/engine.json', import.meta.url),
-  `${JSON.stringify({ bench: 'engine', date: new Date().toISOString(), conversations, rounds, closedLoop: runs, openLoop: openRuns, rehydrate, idle }, null, 2)}\n`,
-);
-console.log('written bench/results/engine.json');
+writeResults('engine', {
+  bench: 'engine',
+  date: new Date().toISOString(),
+  conversations,
+  rounds,
+  closedLoop: runs,
+  openLoop: openRuns,
+  rehydrate,
+  idle,
+});

@@ -12,11 +12,12 @@
  * Writes bench/results/store.json.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Desk, EmbeddedStore, type Message } from '../core/index.js';
+import { writeResults } from './machine.js';
 
 const scale = Number(process.env.BENCH_SCALE ?? '1');
 const sizes = [10_000, 100_000, 1_000_000].map((n) => Math.round(n * scale));
@@ -177,6 +178,4 @@ const results = {
   costRatio,
   startup: { conversations: conversationsForStartup, ...open },
 };
-mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(new URL('./results/store.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
-console.log('written bench/results/store.json');
+writeResults('store', results);

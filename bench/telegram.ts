@@ -18,7 +18,7 @@
  *
  * Writes bench/results/telegram.json.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Telegraf } from 'telegraf';
@@ -36,6 +36,7 @@ import { defaultRegistry } from '../flows/registry.js';
 import { startEmulator } from '../test/bots/telegram/emulator.js';
 import { EchoEngine } from '../test/bots/telegram/helpers.js';
 import { CARE_SCRIPT } from './care-desk.js';
+import { writeResults } from './machine.js';
 
 const customers = Number(process.env.CUSTOMERS ?? 50);
 // Ten rounds of the script by default (the issue's 50 x 40): shorter runs are mostly new customers' first messages.
@@ -296,25 +297,16 @@ const ratio = Number((ours.perSecond / bare.perSecond).toFixed(2));
 console.log(`  ratio caredesk / bare: ${ratio} (target >= 0.9)`);
 await emulator.stop();
 
-mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(
-  new URL('./results/telegram.json', import.meta.url),
-  `${JSON.stringify(
-    {
-      bench: 'telegram',
-      date: new Date().toISOString(),
-      flow: flowName,
-      bareParts,
-      customers,
-      perCustomer,
-      order: ORDER,
-      bare,
-      caredesk: ours,
-      ratio,
-    },
-    null,
-    2,
-  )}\n`,
-);
-console.log('written bench/results/telegram.json');
+writeResults('telegram', {
+  bench: 'telegram',
+  date: new Date().toISOString(),
+  flow: flowName,
+  bareParts,
+  customers,
+  perCustomer,
+  order: ORDER,
+  bare,
+  caredesk: ours,
+  ratio,
+});
 process.exit(0);
