@@ -12,7 +12,12 @@ const Day = z.array(Interval).max(8).default([]);
 export const BusinessHoursSchema = z.object({
   /** Minutes east of UTC of the team's local time (e.g. 60 for CET). */
   utcOffsetMinutes: z.number().int().min(-720).max(840).default(0),
-  week: z.object({ mon: Day, tue: Day, wed: Day, thu: Day, fri: Day, sat: Day, sun: Day }),
+  week: z
+    .object({ mon: Day, tue: Day, wed: Day, thu: Day, fri: Day, sat: Day, sun: Day })
+    // A week with no opening would tell every customer the team is closed, with no day it is back.
+    .refine((week) => Object.values(week).some((day) => day.length > 0), {
+      message: 'the team must be open at some time of the week, e.g. "mon": [["09:00", "17:00"]]',
+    }),
   /** Local dates (YYYY-MM-DD) on which the team does not work. */
   holidays: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/)).default([]),
 });

@@ -17,9 +17,18 @@ describe('when the team is next at work', () => {
     expect(nextOpening(new Date('2026-01-05T18:00:00Z'), hours)?.toISOString()).toBe('2026-01-07T08:00:00.000Z'); // Tuesday is a holiday
     expect(nextOpening(new Date('2026-01-09T20:00:00Z'), hours)?.toISOString()).toBe('2026-01-12T08:00:00.000Z'); // Friday night -> Monday
   });
-  it('is now without business hours (around the clock), and never for hours that never open', () => {
+  it('is now without business hours (around the clock), and never when a year of holidays closes every day', () => {
     const at = new Date('2026-01-10T03:00:00Z');
     expect(nextOpening(at, undefined)).toEqual(at);
-    expect(nextOpening(at, BusinessHoursSchema.parse({ week: {} }))).toBeUndefined();
+    const days = Array.from({ length: 400 }, (_, i) =>
+      new Date(at.getTime() + i * 86_400_000).toISOString().slice(0, 10),
+    );
+    expect(nextOpening(at, { ...hours, holidays: days })).toBeUndefined();
+  });
+
+  it('a week with no opening at all is refused, saying what to write', () => {
+    const parsed = BusinessHoursSchema.safeParse({ week: {} });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.message).toContain('the team must be open at some time of the week');
   });
 });
