@@ -156,6 +156,8 @@ it('every screen of docs/tui.md draws what the docs show', async () => {
           botContainment: 0.64,
           handoffRate: 0.36,
           csat: { average: 4.3, count: 21, distribution: {} },
+          fullyResolvedRate: 0.88,
+          effortAverage: 4.1,
         }),
         devchat: k({
           conversations: 12,
@@ -166,6 +168,8 @@ it('every screen of docs/tui.md draws what the docs show', async () => {
           botContainment: 0.75,
           handoffRate: 0.25,
           csat: { average: 4.8, count: 5, distribution: {} },
+          fullyResolvedRate: 0.92,
+          effortAverage: 4.5,
         }),
         telegram: k({
           conversations: 203,
@@ -176,6 +180,8 @@ it('every screen of docs/tui.md draws what the docs show', async () => {
           botContainment: 0.68,
           handoffRate: 0.32,
           csat: { average: 4.5, count: 58, distribution: {} },
+          fullyResolvedRate: 0.9,
+          effortAverage: 4.3,
         }),
       },
     },
@@ -192,6 +198,8 @@ it('every screen of docs/tui.md draws what the docs show', async () => {
           slaCompliance: 0.98,
           resolved: 39,
           csat: { average: 4.6, count: 20, distribution: {} },
+          fullyResolvedRate: 0.87,
+          effortAverage: 4.2,
           handoffRate: 1,
         }),
         ag_chiara: k({
@@ -201,6 +209,8 @@ it('every screen of docs/tui.md draws what the docs show', async () => {
           slaCompliance: 1,
           resolved: 37,
           csat: { average: 4.7, count: 18, distribution: {} },
+          fullyResolvedRate: 0.92,
+          effortAverage: 4.4,
           handoffRate: 1,
         }),
         ag_sam: k({
@@ -210,6 +220,8 @@ it('every screen of docs/tui.md draws what the docs show', async () => {
           slaCompliance: 0.85,
           resolved: 24,
           csat: { average: 4.1, count: 9, distribution: {} },
+          fullyResolvedRate: 0.79,
+          effortAverage: 3.8,
           handoffRate: 1,
         }),
         bot: k({
@@ -219,6 +231,8 @@ it('every screen of docs/tui.md draws what the docs show', async () => {
           botContainment: 0.95,
           handoffRate: 0,
           csat: { average: 4.4, count: 37, distribution: {} },
+          fullyResolvedRate: 0.93,
+          effortAverage: 4.6,
         }),
       },
     },

@@ -38,7 +38,7 @@ function kpiResponse(by: 'channel' | 'agent', report: Record<string, Kpis>): Kpi
 }
 
 describe('dashboard', () => {
-  it('shows KPIs per channel and per agent, SLA compliance, and the hourly volume as a sparkline', async () => {
+  it('shows KPIs per channel and per agent (SLA compliance, fully resolved, CSAT, effort), and the hourly volume as a sparkline', async () => {
     const c = new FakeClient(sam, [sam, alice, bob]);
     c.kpis_ = {
       channel: kpiResponse('channel', {
@@ -54,16 +54,30 @@ describe('dashboard', () => {
     await app.press('2');
     const frame = await app.see('By agent');
     expect(frame).toContain('Dashboard · last 7d');
-    expect(frame).toMatch(/telegram\s+120\s+1m05\s+12m00\s+96%\s+110\s+70%\s+25%\s+4\.5/);
+    expect(frame).toMatch(/telegram\s+120\s+1m05\s+12m00\s+96%\s+110\s+90%\s+70%\s+25%\s+4\.5\s+2\.0/);
     expect(frame).toMatch(/botframework\s+40 .* 70%/);
     expect(frame).toMatch(/Alice\s+30/);
-    expect(frame).toMatch(/bot \(no agent\)\s+90\s+1m05\s+12m00\s+—/);
+    expect(frame).toMatch(/bot only\s+90\s+1m05\s+12m00\s+—/);
     expect(frame).toContain('Messages per hour, last 12 h (peak 33)');
     expect(frame).toMatch(/in {2}▁[▁-█]{10}█ 198/);
     expect(c.callsOf('kpis').map((x) => x.args[0])).toEqual([
       { since: '7d', by: 'channel' },
       { since: '7d', by: 'agent' },
     ]);
+  });
+
+  it('fits every KPI column in 80 columns, effort last', async () => {
+    const c = new FakeClient(sam, [sam, alice, bob]);
+    c.kpis_ = {
+      channel: kpiResponse('channel', { botframework: kpis({ effortAverage: 4.25 }) }),
+      agent: kpiResponse('agent', { bot: kpis() }),
+    };
+    app = await renderApp(c, { columns: 80, rows: 24 });
+    await app.press('2');
+    const frame = await app.see('By agent');
+    expect(frame).toMatch(/CASES FRT p50 HANDLE +SLA RESOLVD FULLY +BOT HANDOFF CSAT EFFORT/);
+    expect(frame).toMatch(/botframework\s+120 .* 90% .* 4\.5\s+4\.3/);
+    for (const line of frame.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
   });
 
   it('s cycles the period, :since picks one, and an unknown period is refused', async () => {

@@ -13,15 +13,22 @@ const REFRESH_MS = 30_000;
 const pct = (v: number | null): string => (v === null ? '—' : `${Math.round(v * 100)}%`);
 const dur = (v: number | null): string => (v === null ? '—' : formatDuration(v));
 
+const average = (v: number | null): string => (v === null ? '—' : v.toFixed(1));
+
+/** Fits 80 columns with a 13-character name: every KPI a care team is judged on, at a glance. */
 const COLUMNS: ReadonlyArray<{ title: string; width: number; value: (k: Kpis) => string }> = [
-  { title: 'CASES', width: 6, value: (k) => String(k.conversations) },
+  { title: 'CASES', width: 5, value: (k) => String(k.conversations) },
   { title: 'FRT p50', width: 7, value: (k) => dur(k.firstResponseMs.median) },
-  { title: 'HANDLE', width: 7, value: (k) => dur(k.averageHandleMs) },
-  { title: 'SLA', width: 5, value: (k) => pct(k.slaCompliance) },
+  { title: 'HANDLE', width: 6, value: (k) => dur(k.averageHandleMs) },
+  { title: 'SLA', width: 4, value: (k) => pct(k.slaCompliance) },
   { title: 'RESOLVD', width: 7, value: (k) => String(k.resolved) },
-  { title: 'BOT', width: 5, value: (k) => pct(k.botContainment) },
+  // Resolved with no reopen and no new contact within 7 days, of the resolved ones.
+  { title: 'FULLY', width: 5, value: (k) => pct(k.fullyResolvedRate) },
+  { title: 'BOT', width: 4, value: (k) => pct(k.botContainment) },
   { title: 'HANDOFF', width: 7, value: (k) => pct(k.handoffRate) },
-  { title: 'CSAT', width: 5, value: (k) => (k.csat.average === null ? '—' : k.csat.average.toFixed(1)) },
+  { title: 'CSAT', width: 4, value: (k) => average(k.csat.average) },
+  // "How easy was it", 1 (very hard) to 5 (very easy).
+  { title: 'EFFORT', width: 6, value: (k) => average(k.effortAverage) },
 ];
 
 function slaColor(v: number | null): string | undefined {
@@ -120,8 +127,7 @@ export function DashboardScreen(props: ScreenProps): React.JSX.Element {
   const rowsLeft = Math.max(2, height - 10);
   const channelRows = Math.min(Object.keys(data.channel.kpis).length || 1, Math.ceil(rowsLeft / 2));
   const agentRows = Math.max(1, rowsLeft - channelRows);
-  const agentName = (key: string) =>
-    key === 'bot' ? 'bot (no agent)' : sanitizeLine(agents.byId.get(key)?.name ?? key);
+  const agentName = (key: string) => (key === 'bot' ? 'bot only' : sanitizeLine(agents.byId.get(key)?.name ?? key));
 
   return (
     <Box flexDirection="column" width={width} height={height}>
