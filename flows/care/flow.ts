@@ -130,9 +130,10 @@ export function createCareFlow(svc: CareServices) {
     reply<CareContext>(({ context, event }) => {
       if (context.handoffReason === 'language not covered') return svc.message('en', 'handoffLanguage');
       const { wait } = event.env;
-      return wait.open
-        ? svc.message(context.language, 'handoffWait', { minutes: wait.minutes, queue: wait.queueLength })
-        : svc.message(context.language, 'handoffClosed', { reopens: when(wait.reopensAt) });
+      if (!wait.open) return svc.message(context.language, 'handoffClosed', { reopens: when(wait.reopensAt) });
+      // "0 ahead of you" reads like a glitch: the first in line is told so.
+      const key = wait.queueLength === 0 ? 'handoffWaitNext' : 'handoffWait';
+      return svc.message(context.language, key, { minutes: wait.minutes, queue: wait.queueLength });
     }),
     handoff<CareContext>(({ context }) => ({
       reason: context.handoffReason,

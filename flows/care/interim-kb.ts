@@ -27,6 +27,7 @@ const MESSAGES: Record<string, Record<MessageKey, string>> = {
     noAnswer: 'I could not find an answer to that.',
     handoffWait:
       'I am passing you to a person from our team. Expected wait: about {minutes} min ({queue} ahead of you).',
+    handoffWaitNext: 'I am passing you to a person from our team. Expected wait: about {minutes} min (you are next).',
     handoffClosed:
       'I am passing you to a person from our team. We are closed now and back on {reopens}; we will answer you then.',
     handoffLanguage: 'I am passing you to a person from our team who can help you.',
@@ -48,6 +49,7 @@ const MESSAGES: Record<string, Record<MessageKey, string>> = {
     tryAgain: 'Mi dispiace. Forse questo aiuta:',
     noAnswer: 'Non ho trovato una risposta.',
     handoffWait: 'Ti passo a una persona del nostro team. Attesa prevista: circa {minutes} min ({queue} prima di te).',
+    handoffWaitNext: 'Ti passo a una persona del nostro team. Attesa prevista: circa {minutes} min (sei il prossimo).',
     handoffClosed:
       'Ti passo a una persona del nostro team. Ora siamo chiusi e torniamo il {reopens}; ti risponderemo allora.',
     handoffLanguage: 'Ti passo a una persona del nostro team che può aiutarti.',

@@ -21,6 +21,7 @@ export type MessageKey =
   | 'tryAgain'
   | 'noAnswer'
   | 'handoffWait'
+  | 'handoffWaitNext'
   | 'handoffClosed'
   | 'handoffLanguage'
   | 'yes'

@@ -49,6 +49,16 @@ describe('care flow, in English', () => {
     await chat.expectReply(/about 12 min \(3 ahead/);
   });
 
+  it('the first in line is told so, not "0 ahead of you", in their language', async () => {
+    chat = await chatWith(careFlow, { wait: { minutes: 2, queueLength: 0, open: true } });
+    await chat.say('I want to talk to a human');
+    expect((await chat.expectReply(/about 2 min/)).text).toContain('(you are next)');
+    await chat.close();
+    chat = await chatWith(careFlow, { wait: { minutes: 2, queueLength: 0, open: true } });
+    await chat.say('voglio parlare con un operatore');
+    expect((await chat.expectReply(/circa 2 min/)).text).toContain('(sei il prossimo)');
+  });
+
   it('outside business hours the handoff says when the team is back', async () => {
     chat = await chatWith(careFlow, {
       wait: { minutes: 3, queueLength: 0, open: false, reopensAt: '2026-01-06T08:00:00.000Z' },
