@@ -7,7 +7,7 @@ import type { Attachment, Priority, QuickReply } from '../domain.js';
 
 /** What the live queue says about waiting for a human, given to the flow with every event. */
 export interface WaitInfo {
-  /** Expected minutes until an agent answers (0 when someone is free). */
+  /** Expected minutes until an agent answers, at least 1 (see liveWaitEstimator). */
   readonly minutes: number;
   /** Conversations queued now, this one not included. */
   readonly queueLength: number;
