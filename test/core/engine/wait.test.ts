@@ -1,21 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { liveWaitEstimator } from '../../../core/engine/wait.js';
-import { setup } from '../queue/helpers.js';
+import { type Setup, setup } from '../queue/helpers.js';
 
 const MIN = 60_000;
 const estimate = liveWaitEstimator();
+
+/** A case from the desk's history: queued, claimed by `agent` after `waited` minutes, resolved `handled` minutes later. */
+async function pastCase(s: Setup, agent: string, waited: number, handled: number): Promise<void> {
+  const past = await s.say('u0', 'hello');
+  await s.human.handoff(past);
+  s.clock.advance(waited * MIN);
+  await s.human.claim(past, agent);
+  s.clock.advance(handled * MIN);
+  await s.human.resolve(past, agent);
+}
 
 describe('the expected wait a customer is told on handoff', () => {
   it('is about as long as recent cases waited to be claimed while an online agent has room', async () => {
     const s = await setup();
     const ann = await s.agent('Ann', { capacity: 2 });
-    // History: a case waited 3 minutes to be claimed and took 20 to handle.
-    const past = await s.say('u0', 'hello');
-    await s.human.handoff(past);
-    s.clock.advance(3 * MIN);
-    await s.human.claim(past, ann);
-    s.clock.advance(20 * MIN);
-    await s.human.resolve(past, ann);
+    await pastCase(s, ann, 3, 20);
 
     const wait = await estimate(s.desk.store, s.clock.now());
     expect(wait).toMatchObject({ minutes: 3, queueLength: 0, open: true });
@@ -24,13 +28,8 @@ describe('the expected wait a customer is told on handoff', () => {
   it('counts the cases ahead beyond the free seats at the recent pace once every agent is full', async () => {
     const s = await setup();
     const ann = await s.agent('Ann', { capacity: 1 });
-    // It waited 5 minutes, which is not handling time, and took 10 to handle.
-    const past = await s.say('u0', 'hello');
-    await s.human.handoff(past);
-    s.clock.advance(5 * MIN);
-    await s.human.claim(past, ann);
-    s.clock.advance(10 * MIN);
-    await s.human.resolve(past, ann);
+    // Its 5 minutes of waiting are not handling time.
+    await pastCase(s, ann, 5, 10);
     // Ann is busy with one case, two more wait: the next customer is third in line for one seat.
     const busy = await s.say('u1', 'hello');
     await s.human.handoff(busy);
