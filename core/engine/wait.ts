@@ -5,7 +5,7 @@
  * The engine only needs a function of this shape.
  */
 import { agentLoads } from '../agents/agents.js';
-import { type BusinessHours, isOpen, nextOpening } from '../sla/business-hours.js';
+import { type BusinessHours, nextOpening } from '../sla/business-hours.js';
 import type { Store } from '../store/store.js';
 import type { WaitInfo } from './types.js';
 
@@ -51,12 +51,14 @@ export function liveWaitEstimator(hours?: BusinessHours): WaitEstimator {
     const free = online.reduce((sum, a) => sum + Math.max(0, a.capacity - (loads.get(a.id) ?? 0)), 0);
     const ahead = queued.length;
     const minutes = ahead < free ? pickupMinutes : ((ahead - free + 1) * handleMinutes) / Math.max(1, seats);
-    const open = isOpen(now, hours);
+    // Open now exactly when the next opening is now: one walk over the hours, not two.
+    const opening = nextOpening(now, hours);
+    const open = opening?.getTime() === now.getTime();
     return {
       minutes: Math.max(1, Math.ceil(minutes)),
       queueLength: ahead,
       open,
-      reopensAt: open ? undefined : nextOpening(now, hours)?.toISOString(),
+      reopensAt: open ? undefined : opening?.toISOString(),
     };
   };
 }

@@ -38,15 +38,20 @@ function openIntervals(hours: BusinessHours, dayStart: number): Array<[number, n
   ]);
 }
 
+/** Epoch ms of the team's local midnight on the day holding `at`. */
+function localDayStart(at: Date, hours: BusinessHours): number {
+  const offset = hours.utcOffsetMinutes * 60_000;
+  return Math.floor((at.getTime() + offset) / DAY_MS) * DAY_MS - offset;
+}
+
 /**
  * The instant at which `durationMs` of business time has passed since `start`.
  * Without business hours (undefined) the clock runs around the clock.
  */
 export function addBusinessTime(start: Date, durationMs: number, hours: BusinessHours | undefined): Date {
   if (!hours) return new Date(start.getTime() + durationMs);
-  const offset = hours.utcOffsetMinutes * 60_000;
   let remaining = durationMs;
-  let dayStart = Math.floor((start.getTime() + offset) / DAY_MS) * DAY_MS - offset;
+  let dayStart = localDayStart(start, hours);
   // Bounded: a year of closed days means the config is wrong; fall back to wall-clock time.
   for (let day = 0; day < 366; day++, dayStart += DAY_MS) {
     for (const [from, to] of openIntervals(hours, dayStart)) {
@@ -62,9 +67,7 @@ export function addBusinessTime(start: Date, durationMs: number, hours: Business
 /** Whether the team is at work at this instant. */
 export function isOpen(at: Date, hours: BusinessHours | undefined): boolean {
   if (!hours) return true;
-  const offset = hours.utcOffsetMinutes * 60_000;
-  const dayStart = Math.floor((at.getTime() + offset) / DAY_MS) * DAY_MS - offset;
-  return openIntervals(hours, dayStart).some(([from, to]) => at.getTime() >= from && at.getTime() < to);
+  return openIntervals(hours, localDayStart(at, hours)).some(([from, to]) => at.getTime() >= from && at.getTime() < to);
 }
 
 /**
@@ -74,8 +77,7 @@ export function isOpen(at: Date, hours: BusinessHours | undefined): boolean {
  */
 export function nextOpening(at: Date, hours: BusinessHours | undefined): Date | undefined {
   if (!hours) return at;
-  const offset = hours.utcOffsetMinutes * 60_000;
-  let dayStart = Math.floor((at.getTime() + offset) / DAY_MS) * DAY_MS - offset;
+  let dayStart = localDayStart(at, hours);
   for (let day = 0; day < 366; day++, dayStart += DAY_MS) {
     for (const [from, to] of openIntervals(hours, dayStart)) {
       if (to > at.getTime()) return new Date(Math.max(from, at.getTime()));
