@@ -10,33 +10,28 @@
  * Telegram's limits nor the length of its answers.
  * DESIGN.md target: ratio >= 0.9.
  *
+ * Each bot runs in a process of its own (bench/telegram-bots.ts), as a bot
+ * runs beside Telegram, so its CPU per message is measured alone: the
+ * emulator and the customers stay in this process. BOTS=in-process runs them
+ * here instead (the ratio then also shares one core with the emulator).
+ *
  *   npm run bench:telegram            (50 x 40, care flow)
  *   MESSAGES=8 npm run bench:telegram               (50 x 8: quicker, noisier)
  *   FLOW=echo npm run bench:telegram                (50 x 40, echo flow)
  *   BARE=echo npm run bench:telegram  (the bare bot echoes every line once, as plain text)
  *   CUSTOMERS=10 MESSAGES=10 npm run bench:telegram
+ *   BOTS=in-process npm run bench:telegram          (bots in the bench's own process)
+ *   BOT_NODE_ARGS="--cpu-prof --cpu-prof-dir=.prof" npm run bench:telegram   (profile the bots)
  *
  * Writes bench/results/telegram.json.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Telegraf } from 'telegraf';
-import { telegramChannel } from '../bots/telegram/index.js';
-import {
-  Desk,
-  EmbeddedStore,
-  FlowEngine,
-  MemoryStore,
-  OutboxDelivery,
-  type QuickReply,
-  silentLogger,
-} from '../core/index.js';
+import { Desk, FlowEngine, MemoryStore } from '../core/index.js';
 import { defaultRegistry } from '../flows/registry.js';
 import { startEmulator } from '../test/bots/telegram/emulator.js';
 import { EchoEngine } from '../test/bots/telegram/helpers.js';
 import { CARE_SCRIPT } from './care-desk.js';
 import { writeResults } from './machine.js';
+import { type Answer, type BotSpec, startInChild, startInProcess } from './telegram-bots.js';
 
 const customers = Number(process.env.CUSTOMERS ?? 50);
 // Ten rounds of the script by default (the issue's 50 x 40): shorter runs are mostly new customers' first messages.
@@ -67,12 +62,6 @@ const ORDER = ['bare', 'caredesk', 'caredesk', 'bare'] as const;
  */
 const SCRIPT: readonly string[] = CARE_SCRIPT;
 const flowName = process.env.FLOW === 'echo' ? 'echo' : 'care';
-
-/** One bot message as Telegram gets it: text and inline keyboard. */
-interface Answer {
-  readonly text: string;
-  readonly quickReplies: readonly QuickReply[];
-}
 
 /**
  * What caredesk answers to each line of the script, taken from the flow
@@ -106,7 +95,6 @@ const bareAnswers: Answer[][] =
   process.env.BARE === 'echo' ? SCRIPT.map((text) => [{ text, quickReplies: [] }]) : flowAnswers;
 const bareParts = bareAnswers.map((a) => a.length);
 const REPLY_TIMEOUT_MS = 10_000;
-const limits = { globalPerSecond: 100_000, perChatPerSecond: 100_000, perChatBurst: 100_000 };
 
 const emulator = await startEmulator();
 type Listener = (token: string, chatId: string) => void;
@@ -136,7 +124,11 @@ interface Run {
    * shares the machine.
    */
   readonly cpuMsPerMessage: number;
+  /** CPU time of the bot's own process per message (this process's, with BOTS=in-process). */
+  readonly botCpuMsPerMessage: number;
 }
+
+const perMessageMs = (micros: number, messages: number): number => Number((micros / 1000 / messages).toFixed(3));
 
 /**
  * Empties the emulator's storage: it keeps every update for 60 s and scans
@@ -151,7 +143,12 @@ function forgetEmulatorHistory(): void {
 }
 
 /** Every customer sends, waits for the whole answer (`parts` bot messages per script line), sends again. */
-async function load(token: string, userBase: number, parts: readonly number[], perCustomer: number): Promise<Run> {
+async function load(
+  token: string,
+  userBase: number,
+  parts: readonly number[],
+  perCustomer: number,
+): Promise<Omit<Run, 'botCpuMsPerMessage'>> {
   /** Per chat: bot messages seen so far, and the count that completes the answer awaited. */
   const chats = new Map<string, { seen: number; until: number; done: (() => void) | undefined }>();
   const listener: Listener = (t, chat) => {
@@ -209,62 +206,41 @@ async function load(token: string, userBase: number, parts: readonly number[], p
     perSecond: Math.round((messages - unanswered) / seconds),
     p50Ms: pct(0.5),
     p99Ms: pct(0.99),
-    cpuMsPerMessage: Number(((cpuUsed.user + cpuUsed.system) / 1000 / messages).toFixed(3)),
+    cpuMsPerMessage: perMessageMs(cpuUsed.user + cpuUsed.system, messages),
   };
 }
 
-async function bareTelegraf(userBase: number): Promise<Run> {
-  const token = '1001:BARE';
-  const bot = new Telegraf(token, { telegram: { apiRoot: emulator.apiRoot } });
-  // caredesk's answer to the same line, one message after the other, as its Telegram sender sends them.
-  const answerTo = new Map(SCRIPT.map((t, i) => [t, bareAnswers[i] ?? []]));
-  bot.on('text', async (ctx) => {
-    for (const { text, quickReplies } of answerTo.get(ctx.message.text) ?? []) {
-      await ctx.reply(text, {
-        reply_markup:
-          quickReplies.length > 0
-            ? { inline_keyboard: quickReplies.map((q) => [{ text: q.label, callback_data: q.value }]) }
-            : undefined,
-      });
-    }
-  });
-  void bot.launch(); // resolves only when stopped
+/** Bots in a child process each (default), or in this one (BOTS=in-process). */
+const inProcess = process.env.BOTS === 'in-process';
+const start = inProcess ? startInProcess : startInChild;
+
+/** Starts the bot, warms it up untimed, measures one load, stops it. */
+async function measure(spec: BotSpec, parts: readonly number[], userBase: number): Promise<Run> {
+  const bot = await start(spec);
   await new Promise((r) => setTimeout(r, 300));
-  await load(token, userBase + 50_000, bareParts, WARMUP);
-  const run = await load(token, userBase, bareParts, perCustomer);
-  bot.stop('bench done');
-  return run;
+  await load(spec.token, userBase + 50_000, parts, WARMUP);
+  const before = await bot.cpuMicros();
+  const run = await load(spec.token, userBase, parts, perCustomer);
+  const botCpu = (await bot.cpuMicros()) - before;
+  await bot.stop();
+  return { ...run, botCpuMsPerMessage: inProcess ? run.cpuMsPerMessage : perMessageMs(botCpu, run.messages) };
 }
 
-async function caredesk(userBase: number): Promise<Run> {
-  const token = '1002:CAREDESK';
-  const dir = mkdtempSync(join(tmpdir(), 'caredesk-bench-telegram-'));
-  const store = new EmbeddedStore(dir);
-  await store.open();
-  const flows = defaultRegistry();
-  const desk = new Desk({ store, flowFor: flows.flowFor });
-  if (flowName === 'echo') desk.engine = new EchoEngine(desk);
-  else await new FlowEngine(desk, { flows }).start();
-  const channel = telegramChannel(desk, { botToken: token, apiRoot: emulator.apiRoot, limits }, silentLogger);
-  const dispatcher = new OutboxDelivery(desk, [channel.sender]);
-  dispatcher.start();
-  await channel.start();
-  await new Promise((r) => setTimeout(r, 300));
-  await load(token, userBase + 50_000, ANSWER_PARTS, WARMUP);
-  const run = await load(token, userBase, ANSWER_PARTS, perCustomer);
-  await channel.stop();
-  await dispatcher.stop();
-  await desk.idle();
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-  return run;
-}
+const bareSpec: BotSpec = {
+  kind: 'bare',
+  token: '1001:BARE',
+  apiRoot: emulator.apiRoot,
+  answers: SCRIPT.map((t, i) => [t, bareAnswers[i] ?? []]),
+};
+const caredeskSpec: BotSpec = { kind: 'caredesk', token: '1002:CAREDESK', apiRoot: emulator.apiRoot, flow: flowName };
 
 console.log(
-  `bench:telegram — ${customers} customers x ${perCustomer} messages, closed loop, same emulator; both warmed up, then measured ${ORDER.join(', ')}`,
+  `bench:telegram — ${customers} customers x ${perCustomer} messages, closed loop, same emulator, ${inProcess ? 'bots in this process' : 'each bot in a process of its own'}; both warmed up, then measured ${ORDER.join(', ')}`,
 );
 const runBot = (bot: 'bare' | 'caredesk', i: number): Promise<Run> =>
-  bot === 'bare' ? bareTelegraf(100_000 * (i + 1)) : caredesk(100_000 * (i + 1) + 1_000_000);
+  bot === 'bare'
+    ? measure(bareSpec, bareParts, 100_000 * (i + 1))
+    : measure(caredeskSpec, ANSWER_PARTS, 100_000 * (i + 1) + 1_000_000);
 await runBot('bare', 0);
 await runBot('caredesk', 0);
 const measured: Record<'bare' | 'caredesk', Run[]> = { bare: [], caredesk: [] };
@@ -282,16 +258,17 @@ function averaged(runs: readonly Run[]): Run & { readonly runs: readonly number[
     p50Ms: mean((r) => r.p50Ms, 1),
     p99Ms: mean((r) => r.p99Ms, 1),
     cpuMsPerMessage: mean((r) => r.cpuMsPerMessage, 3),
+    botCpuMsPerMessage: mean((r) => r.botCpuMsPerMessage, 3),
     runs: runs.map((r) => r.perSecond),
   };
 }
 const bare = averaged(measured.bare);
 const ours = averaged(measured.caredesk);
 console.log(
-  `  bare telegraf (${process.env.BARE === 'echo' ? 'plain echo' : "the flow's answers"}, ${bareParts.join('/')} messages per line): ${bare.perSecond} msg/s (runs ${bare.runs.join(', ')}), p50 ${bare.p50Ms} ms, p99 ${bare.p99Ms} ms, CPU ${bare.cpuMsPerMessage} ms/msg, unanswered ${bare.unanswered}`,
+  `  bare telegraf (${process.env.BARE === 'echo' ? 'plain echo' : "the flow's answers"}, ${bareParts.join('/')} messages per line): ${bare.perSecond} msg/s (runs ${bare.runs.join(', ')}), p50 ${bare.p50Ms} ms, p99 ${bare.p99Ms} ms, bot CPU ${bare.botCpuMsPerMessage} ms/msg, unanswered ${bare.unanswered}`,
 );
 console.log(
-  `  caredesk (store + ${flowName} flow + outbox + channel): ${ours.perSecond} msg/s (runs ${ours.runs.join(', ')}), p50 ${ours.p50Ms} ms, p99 ${ours.p99Ms} ms, CPU ${ours.cpuMsPerMessage} ms/msg, unanswered ${ours.unanswered}`,
+  `  caredesk (store + ${flowName} flow + outbox + channel): ${ours.perSecond} msg/s (runs ${ours.runs.join(', ')}), p50 ${ours.p50Ms} ms, p99 ${ours.p99Ms} ms, bot CPU ${ours.botCpuMsPerMessage} ms/msg, unanswered ${ours.unanswered}`,
 );
 const ratio = Number((ours.perSecond / bare.perSecond).toFixed(2));
 /**
@@ -303,12 +280,16 @@ const pairRatios = measured.caredesk.map((run, i) =>
   Number((run.perSecond / (measured.bare[i] as Run).perSecond).toFixed(2)),
 );
 console.log(`  ratio caredesk / bare: ${ratio} (target >= 0.9; adjacent runs ${pairRatios.join(', ')})`);
+/** What caredesk costs beyond telegraf, per message, on the bot's own CPU. */
+const cpuRatio = Number((ours.botCpuMsPerMessage / bare.botCpuMsPerMessage).toFixed(2));
+console.log(`  bot CPU per message, caredesk / bare: ${cpuRatio}`);
 await emulator.stop();
 
 writeResults('telegram', {
   bench: 'telegram',
   date: new Date().toISOString(),
   flow: flowName,
+  bots: inProcess ? 'in-process' : 'own process',
   bareParts,
   customers,
   perCustomer,
@@ -317,5 +298,6 @@ writeResults('telegram', {
   caredesk: ours,
   ratio,
   pairRatios,
+  cpuRatio,
 });
 process.exit(0);
