@@ -37,6 +37,7 @@ import { defineFlow, flowTypes, said } from '../flows/kit/define.js';
 import { reply } from '../flows/kit/effects.js';
 import { FlowRegistry } from '../flows/registry.js';
 import { acceptingDelivery, CARE_SCRIPT } from './care-desk.js';
+import { commitAlone, flowStepAlone, recordingStore } from './engine-floor.js';
 import { writeResults } from './machine.js';
 
 const conversations = Number(process.env.CONVERSATIONS ?? 1000);
@@ -50,8 +51,8 @@ const rates = (process.env.RATES ?? '5000,10000,20000')
   .filter((r) => r > 0);
 const flows = (process.env.FLOWS ?? 'echo,care').split(',');
 const stores = (process.env.STORES ?? 'memory,embedded').split(',');
-/** Which measurements to run (default all): closed, open, rehydrate, idle. */
-const parts = (process.env.PARTS ?? 'closed,open,rehydrate,idle').split(',');
+/** Which measurements to run (default all): floor, closed, open, rehydrate, idle. */
+const parts = (process.env.PARTS ?? 'floor,closed,open,rehydrate,idle').split(',');
 
 const echoFlow = defineFlow({
   name: 'echo',
@@ -86,9 +87,11 @@ const cpuSince = (start: NodeJS.CpuUsage, messages: number): number => {
 const percentile = (sorted: readonly number[], p: number): number =>
   Number((sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0).toFixed(2));
 
+const registryFor = (flow: 'echo' | 'care') => new FlowRegistry(flow).register(echoFlow, careFlow);
+
 async function boot(store: Store, flow: 'echo' | 'care') {
   await store.open();
-  const registry = new FlowRegistry(flow).register(echoFlow, careFlow);
+  const registry = registryFor(flow);
   const desk = new Desk({ store, flowFor: registry.flowFor, interceptors: [] });
   const engine = new FlowEngine(desk, { flows: registry, autoTimers: false });
   await engine.start();
@@ -230,6 +233,62 @@ async function pipeline(flow: 'echo' | 'care', storeName: 'memory' | 'embedded')
   return run;
 }
 
+interface Floor {
+  readonly flow: string;
+  /** The flow's XState step alone, µs per message. */
+  readonly flowStepUs: number;
+  /** Commits of a real run's batches alone, µs per message (a message's share of them). */
+  readonly commitUs: Record<'memory' | 'embedded', number>;
+  /** At most this many msg/s on one core if nothing but these two parts cost anything. */
+  readonly ceilingPerSecond: Record<'memory' | 'embedded', number>;
+}
+
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+/** The two parts every message pays for, each alone (see engine-floor.ts). */
+async function floor(flow: 'echo' | 'care'): Promise<Floor> {
+  const script = flow === 'care' ? CARE_SCRIPT : ['message 1', 'message 2', 'message 3', 'message 4'];
+  const recording = recordingStore();
+  const { desk, engine } = await boot(recording.store, flow);
+  const rounds = 2 * script.length;
+  for (let r = 0; r < rounds; r++) {
+    await Promise.all(
+      Array.from({ length: conversations }, (_, c) =>
+        desk.receive({
+          channel: 'devchat',
+          externalUserId: `f${c}`,
+          channelMessageId: `f${c}-${r}`,
+          text: script[r % script.length] as string,
+        }),
+      ),
+    );
+    await desk.idle();
+  }
+  await engine.stop();
+  await recording.store.close();
+  const messages = rounds * conversations;
+  const machine = registryFor(flow).get(flow);
+  if (!machine) throw new Error(`no ${flow} flow`);
+  flowStepAlone(machine, script, 1000);
+  const flowStepUs = median([1, 2, 3].map(() => flowStepAlone(machine, script, 2000)));
+  const perMessage = recording.batches.length / messages;
+  const commitUs = { memory: 0, embedded: 0 };
+  for (const kind of ['memory', 'embedded'] as const) {
+    await commitAlone(kind, recording.batches);
+    const runs: number[] = [];
+    // One after the other: at once, each would measure the others too.
+    for (let i = 0; i < 3; i++) runs.push(await commitAlone(kind, recording.batches));
+    commitUs[kind] = median(runs) * perMessage;
+  }
+  const ceiling = (us: number): number => Math.round(1e6 / (flowStepUs + us));
+  return {
+    flow,
+    flowStepUs: Number(flowStepUs.toFixed(1)),
+    commitUs: { memory: Number(commitUs.memory.toFixed(1)), embedded: Number(commitUs.embedded.toFixed(1)) },
+    ceilingPerSecond: { memory: ceiling(commitUs.memory), embedded: ceiling(commitUs.embedded) },
+  };
+}
+
 /** Time of a step whose actor is live vs one rehydrated from its stored snapshot. */
 async function rehydration(): Promise<{ liveUs: number; rehydratedUs: number }> {
   // The echo flow: every step does the same work, so live and rehydrated steps compare.
@@ -315,6 +374,19 @@ const combinations = (['echo', 'care'] as const).flatMap((flow) =>
     .filter((store) => flows.includes(flow) && stores.includes(store))
     .map((store) => [flow, store] as const),
 );
+const floors: Floor[] = [];
+if (parts.includes('floor')) {
+  console.log(
+    'bench:engine — floor: the flow step and the store commit each alone (budget: 20,000 msg/s on one core = 50 µs per message for everything)',
+  );
+  for (const flow of (['echo', 'care'] as const).filter((f) => flows.includes(f))) {
+    const f = await floor(flow);
+    floors.push(f);
+    console.log(
+      `  ${flow} flow: XState step ${f.flowStepUs} µs/msg; commit ${f.commitUs.memory} µs/msg memory, ${f.commitUs.embedded} µs/msg embedded; with nothing else: at most ${f.ceilingPerSecond.memory} msg/s memory, ${f.ceilingPerSecond.embedded} msg/s embedded`,
+    );
+  }
+}
 console.log(
   `bench:engine — ${conversations} concurrent conversations x ${rounds} messages, closed loop (everyone writes at once: latency = conversations / throughput)`,
 );
@@ -357,6 +429,7 @@ writeResults('engine', {
   date: new Date().toISOString(),
   conversations,
   rounds,
+  floor: floors,
   closedLoop: runs,
   openLoop: openRuns,
   rehydrate,
