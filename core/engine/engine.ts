@@ -43,7 +43,16 @@ export interface FlowEngineOptions {
    * turn it off and call `runDueTimers()` after moving the clock.
    */
   readonly autoTimers?: boolean;
+  /**
+   * Timers that fell due while the server was down fire this long after
+   * start (default 5 s), not at once: the channels first hand over what
+   * customers wrote meanwhile, so a customer who wrote is answered, not
+   * reminded. A message that moves the flow on cancels its timers.
+   */
+  readonly overdueGraceMs?: number;
 }
+
+const OVERDUE_GRACE_MS = 5_000;
 
 /** What the engine persists per conversation: XState's snapshot plus the quick replies last offered. */
 export interface PersistedFlow {
@@ -80,6 +89,8 @@ export class FlowEngine implements ConversationEngine {
   private timeout: NodeJS.Timeout | undefined;
   /** The deadline `timeout` is armed for: a step that leaves the earliest one as it was re-arms nothing. */
   private armedFor: number | undefined;
+  /** Until then no timer fires (see overdueGraceMs), in ms since the epoch. */
+  private graceUntil = 0;
   private sweeper: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -101,9 +112,8 @@ export class FlowEngine implements ConversationEngine {
     }
     this.sweeper = setInterval(() => this.actors.sweep(this.clock.now().getTime()), 30_000);
     this.sweeper.unref();
+    this.graceUntil = this.clock.now().getTime() + (this.options.overdueGraceMs ?? OVERDUE_GRACE_MS);
     this.armTimers();
-    // Timers that fell due while the server was down fire now.
-    if (this.options.autoTimers !== false) this.desk.track(this.runDueTimers());
   }
 
   /** Stops timers and live actors; their state is already in the store. */
@@ -174,7 +184,10 @@ export class FlowEngine implements ConversationEngine {
   async runDueTimers(): Promise<void> {
     for (const timer of this.timers.due(this.clock.now().getTime())) {
       if (this.stopped) return;
-      await this.step(timer.conversationId, (env) => ({ type: 'timer.fired', name: timer.name, env }), {
+      // A step of this loop (or a message meanwhile) may have moved or cancelled it.
+      if (!this.timers.isPending(timer)) continue;
+      const { name, dueAt } = timer;
+      await this.step(timer.conversationId, (env) => ({ type: 'timer.fired', name, dueAt, env }), {
         firedTimer: timer.name,
       });
     }
@@ -188,7 +201,8 @@ export class FlowEngine implements ConversationEngine {
     this.timeout = undefined;
     this.armedFor = next;
     if (next === undefined) return;
-    const delay = Math.min(Math.max(0, next - this.clock.now().getTime()), MAX_TIMER_DELAY);
+    const now = this.clock.now().getTime();
+    const delay = Math.min(Math.max(0, next - now, this.graceUntil - now), MAX_TIMER_DELAY);
     this.timeout = setTimeout(() => {
       this.timeout = undefined; // fired: the next armTimers() arms again, even for the same deadline
       this.desk.track(this.runDueTimers());

@@ -55,6 +55,11 @@ export class TimerTable {
     if (named.size === 0) this.byConversation.delete(conversationId);
   }
 
+  /** Whether `timer` is still the one pending under its name (not replaced nor removed since it was listed). */
+  isPending(timer: FlowTimer): boolean {
+    return this.byConversation.get(timer.conversationId)?.get(timer.name) === timer;
+  }
+
   ofConversation(conversationId: string): FlowTimer[] {
     return [...(this.byConversation.get(conversationId)?.values() ?? [])];
   }

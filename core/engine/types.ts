@@ -37,7 +37,13 @@ export type FlowEvent =
   | { readonly type: 'customer.action'; readonly value: string; readonly env: FlowEnv }
   | { readonly type: 'agent.handback'; readonly agentId: string; readonly env: FlowEnv }
   | { readonly type: 'conversation.resolved'; readonly env: FlowEnv }
-  | { readonly type: 'timer.fired'; readonly name: string; readonly env: FlowEnv };
+  | {
+      readonly type: 'timer.fired';
+      readonly name: string;
+      /** When it was due (ISO timestamp): later than `env.now` only never; earlier when it fires late, e.g. after downtime. */
+      readonly dueAt: string;
+      readonly env: FlowEnv;
+    };
 
 export type FlowEventType = FlowEvent['type'];
 

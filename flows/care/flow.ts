@@ -15,6 +15,7 @@ import { defineFlow, flowTypes, said } from '../kit/define.js';
 import {
   cancelTimer,
   handoff,
+  lateBy,
   openSurvey,
   quickReplies,
   recordSurvey,
@@ -46,6 +47,12 @@ export interface CareContext {
 }
 
 export const REMIND_AFTER_MS = 10 * 60_000;
+/**
+ * A reminder that comes later than this (it fell due while the server was
+ * down) is not sent: "are you still there?" an hour after the answer reads
+ * as a glitch, not as care. The case still closes when its close timer says.
+ */
+export const REMIND_STALE_AFTER_MS = 10 * 60_000;
 export const CLOSE_AFTER_MS = 24 * 60 * 60_000;
 /** How long after resolution the customer's ratings still count as the survey's answers. */
 export const SURVEY_WINDOW_MS = CLOSE_AFTER_MS;
@@ -166,7 +173,8 @@ export function createCareFlow(svc: CareServices) {
         firstHit(queryOf(context, event), context.language, context.tried) !== undefined,
       isRating: ({ event }) => svc.parseRating(said(event)) !== undefined,
       saysThanks: ({ event }) => svc.isThanks(said(event)),
-      remindDue: ({ context, event }) => !context.reminded && timerIs('remind')({ event }),
+      remindDue: ({ context, event }) =>
+        !context.reminded && timerIs('remind')({ event }) && lateBy(event) <= REMIND_STALE_AFTER_MS,
       closeDue: ({ event }) => timerIs('close')({ event }),
     },
     actions: {

@@ -100,3 +100,11 @@ export const timerIs =
   (name: string) =>
   ({ event }: { event: FlowEvent }): boolean =>
     event.type === 'timer.fired' && event.name === name;
+
+/**
+ * How late a `timer.fired` came, in ms (0 for any other event): a timer that
+ * fell due while the server was down fires when it starts again, and a flow
+ * may not want to say then what it meant to say on time.
+ */
+export const lateBy = (event: FlowEvent): number =>
+  event.type === 'timer.fired' ? Math.max(0, Date.parse(event.env.now) - Date.parse(event.dueAt)) : 0;

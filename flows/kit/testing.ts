@@ -243,7 +243,7 @@ export function testEveryPath(flow: Flow, options: EveryPathOptions = {}): PathR
   const events: FlowEvent[] = [
     ...flow.samples.texts.map((text) => ({ type: 'customer.message' as const, text, attachments: [], env })),
     ...(flow.samples.actions ?? []).map((value) => ({ type: 'customer.action' as const, value, env })),
-    ...(flow.samples.timers ?? []).map((name) => ({ type: 'timer.fired' as const, name, env })),
+    ...(flow.samples.timers ?? []).map((name) => ({ type: 'timer.fired' as const, name, dueAt: env.now, env })),
     { type: 'agent.handback', agentId: 'agt_paths', env },
     { type: 'conversation.resolved', env },
     ...(options.events ?? []),

@@ -13,16 +13,21 @@ import {
   StoreWriteError,
   type WriteBatch,
 } from '../../../core/index.js';
-import { REMIND_AFTER_MS } from '../../../flows/care/flow.js';
+import { CLOSE_AFTER_MS, REMIND_AFTER_MS, REMIND_STALE_AFTER_MS } from '../../../flows/care/flow.js';
 import { defineFlow, flowTypes } from '../../../flows/kit/define.js';
 import { reply } from '../../../flows/kit/effects.js';
 import { defaultRegistry, FlowRegistry } from '../../../flows/registry.js';
 import { tempDir } from '../store/temp-dir.js';
 
-async function boot(store: Store, clock: ManualClock, registry = defaultRegistry()) {
+async function boot(
+  store: Store,
+  clock: ManualClock,
+  registry = defaultRegistry(),
+  timers: { autoTimers: boolean; overdueGraceMs?: number } = { autoTimers: false },
+) {
   await store.open();
   const desk = new Desk({ store, clock, flowFor: registry.flowFor });
-  const engine = new FlowEngine(desk, { flows: registry, autoTimers: false });
+  const engine = new FlowEngine(desk, { flows: registry, ...timers });
   await engine.start();
   return { desk, engine };
 }
@@ -76,6 +81,65 @@ describe('the flow engine across a restart', () => {
     await second.desk.idle();
     const texts = await botTexts(second.desk);
     expect(texts).toHaveLength(asked + 1);
+    await second.engine.stop();
+    await second.desk.store.close();
+  });
+
+  it('a reminder that fell due hours before the restart is not sent; the case still closes when its close timer says', async () => {
+    const dir = join(tempDir(), 'data');
+    const clock = new ManualClock('2026-01-05T10:00:00Z');
+    const first = await boot(new EmbeddedStore(dir), clock);
+    await say(first.desk, 'my internet is slow');
+    const asked = await botTexts(first.desk);
+    await first.engine.stop();
+    await first.desk.store.close();
+
+    clock.advance(REMIND_AFTER_MS + REMIND_STALE_AFTER_MS + 60_000);
+    const second = await boot(new EmbeddedStore(dir), clock);
+    expect(second.engine.pendingTimers).toBe(2);
+    await second.engine.runDueTimers();
+    await second.desk.idle();
+    expect(await botTexts(second.desk)).toEqual(asked);
+    // The stale reminder is spent, not left to fire again; the close timer waits for its time.
+    expect(second.engine.pendingTimers).toBe(1);
+
+    clock.advance(CLOSE_AFTER_MS);
+    await second.engine.runDueTimers();
+    await second.desk.idle();
+    const customer = await second.desk.store.findCustomerByIdentity('telegram', 'u1');
+    const [conversation] = await second.desk.store.listConversations({ customerId: customer?.id });
+    expect(conversation?.flowState).toBe('closed');
+    expect(second.engine.pendingTimers).toBe(0);
+    await second.engine.stop();
+    await second.desk.store.close();
+  });
+
+  it('timers overdue at start wait for the grace: a customer who wrote while the server was down is answered, not reminded first', async () => {
+    const dir = join(tempDir(), 'data');
+    const clock = new ManualClock('2026-01-05T10:00:00Z');
+    const first = await boot(new EmbeddedStore(dir), clock);
+    await say(first.desk, 'my internet is slow', 'u1');
+    await say(first.desk, 'my internet is slow', 'u2');
+    await first.engine.stop();
+    await first.desk.store.close();
+
+    clock.advance(REMIND_AFTER_MS + 1000);
+    const grace = { autoTimers: true, overdueGraceMs: 300 };
+    const second = await boot(new EmbeddedStore(dir), clock, defaultRegistry(), grace);
+    // u1's message, written during the downtime, comes in as the channel hands it over.
+    await say(second.desk, 'yes', 'u1');
+    const reminder = /Are you still there/;
+    expect((await botTexts(second.desk, 'u1')).some((t) => reminder.test(t))).toBe(false);
+    expect((await botTexts(second.desk, 'u2')).some((t) => reminder.test(t))).toBe(false);
+    // After the grace, the one who stayed quiet is reminded; the one who wrote is not.
+    for (let i = 0; i < 100 && !(await botTexts(second.desk, 'u2')).some((t) => reminder.test(t)); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await second.desk.idle();
+    expect((await botTexts(second.desk, 'u2')).filter((t) => reminder.test(t))).toHaveLength(1);
+    const u1 = await botTexts(second.desk, 'u1');
+    expect(u1.some((t) => reminder.test(t))).toBe(false);
+    expect(u1.at(-1)).toMatch(/satisfied/);
     await second.engine.stop();
     await second.desk.store.close();
   });
