@@ -251,7 +251,8 @@ export class EmbeddedStore implements Store {
       eventBlocks: this.eventBlocks.compact(),
       snapshotPositions: this.snapshotPositions,
     };
-    // db.write() serialises synchronously, so the document matches `position` exactly.
+    // db.write() captures the state synchronously, so the document matches `position`
+    // exactly; the message positions it reads later are cut at `position` (checkpoint.ts).
     const written = this.db.write();
     this.db.data = null;
     return written.then(async () => {
