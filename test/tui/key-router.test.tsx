@@ -3,7 +3,7 @@ import { render } from 'ink-testing-library';
 import { useState } from 'react';
 import { describe, expect, it, vi } from 'vitest';
 import { useKeyRouter, useKeys } from '../../tui/hooks/use-keys.js';
-import { KeyRouterContext } from '../../tui/state/key-router.js';
+import { KeyRouter, KeyRouterContext } from '../../tui/state/key-router.js';
 
 /** A list whose keys read this render's state, as the screens do; every key costs `busyMs`, as on a loaded machine. */
 function Picker(props: { busyMs: number; onOpen: (row: number) => void }): React.JSX.Element {
@@ -40,5 +40,19 @@ describe('the key router', () => {
       expect(ui.lastFrame()).toContain('row 3');
       ui.unmount();
     }
+  });
+
+  it('a key read on its own, before React drew the one before, waits for that draw: "e" then enter submits the e', async () => {
+    const router = new KeyRouter();
+    const handled: string[] = [];
+    router.add({ current: (name) => handled.push(name) }, true, true);
+    const noKey = { return: false, escape: false, ctrl: false, backspace: false, delete: false, tab: false } as never;
+    router.push('e', noKey);
+    router.push('\r', { ...(noKey as object), return: true } as never);
+    expect(handled).toEqual(['e']);
+    router.drawn();
+    await new Promise((r) => setImmediate(r));
+    expect(handled).toEqual(['e', 'enter']);
+    router.stop();
   });
 });

@@ -111,7 +111,7 @@ export class KeyRouter {
     if (!this.#waiting) return;
     this.#waiting = false;
     clearTimeout(this.#fallback);
-    this.#next();
+    if (this.#queue.length > 0) this.#next();
   }
 
   /** What Ink read: one key (parsed by Ink), or a run of characters typed ahead. */
@@ -172,9 +172,10 @@ export class KeyRouter {
       if (rest) this.#queue.unshift({ input: rest });
       owner?.handler.current(run ? take : charName(take), take, NO_KEY);
     }
-    // The rest waits until React has drawn what this key changed; a new owner (an input it opened)
-    // registers as it commits.
-    if (this.#queue.length > 0) this.#afterDraw();
+    // The next key waits until React has drawn what this one changed, also one typed after it but
+    // before that draw (a busy machine): "e" then enter must submit "…e". A new owner (an input it
+    // opened) registers as it commits.
+    this.#afterDraw();
   }
 }
 
