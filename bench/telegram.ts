@@ -20,6 +20,7 @@
  *   FLOW=echo npm run bench:telegram                (50 x 40, echo flow)
  *   BARE=echo npm run bench:telegram  (the bare bot echoes every line once, as plain text)
  *   CUSTOMERS=10 MESSAGES=10 npm run bench:telegram
+ *   PAIRS=8 npm run bench:telegram                  (8 adjacent bare/caredesk pairs, default 4)
  *   BOTS=in-process npm run bench:telegram          (bots in the bench's own process)
  *   BOT_NODE_ARGS="--cpu-prof --cpu-prof-dir=.prof" npm run bench:telegram   (profile the bots)
  *
@@ -42,11 +43,16 @@ const perCustomer = Number(process.env.MESSAGES ?? 40);
  * whichever bot ran first paid for the JIT, the emulator's and the HTTP
  * stack's warm-up and the heap's growth (run first, the bare bot measured
  * ~1.7x slower per message). So both bots run once untimed, then are measured
- * in the order bare, caredesk, caredesk, bare and each one's runs averaged:
- * neither gains from going second.
+ * in the order bare, caredesk, caredesk, bare (PAIRS / 2 times) and each
+ * one's runs averaged: neither gains from going second.
+ *
+ * PAIRS (default 4): this machine's speed swings by a third within a minute
+ * (its calibration read 25 to 46 ms in one run), and one pair's ratio ranged
+ * 0.56-0.91 on the same code; the median of four pairs says more than two.
  */
 const WARMUP = 4;
-const ORDER = ['bare', 'caredesk', 'caredesk', 'bare'] as const;
+const PAIRS = Math.max(2, 2 * Math.round(Number(process.env.PAIRS ?? 4) / 2));
+const ORDER = Array.from({ length: PAIRS / 2 }, () => ['bare', 'caredesk', 'caredesk', 'bare'] as const).flat();
 /**
  * What each customer writes, in a loop: CARE_SCRIPT (see care-desk.ts). The
  * bare bot sends the flow's answers to them.
@@ -274,12 +280,18 @@ const ratio = Number((ours.perSecond / bare.perSecond).toFixed(2));
 /**
  * Each caredesk run against the bare run next to it (ORDER pairs them: bare,
  * caredesk | caredesk, bare): the machine's speed drifts within a minute, so
- * how far the two pairs disagree says how much the ratio can be trusted.
+ * how far the pairs disagree says how much the ratio can be trusted.
  */
 const pairRatios = measured.caredesk.map((run, i) =>
   Number((run.perSecond / (measured.bare[i] as Run).perSecond).toFixed(2)),
 );
-console.log(`  ratio caredesk / bare: ${ratio} (target >= 0.9; adjacent runs ${pairRatios.join(', ')})`);
+const sortedPairs = [...pairRatios].sort((a, b) => a - b);
+const medianPair = Number(
+  (((sortedPairs[(PAIRS - 1) >> 1] as number) + (sortedPairs[PAIRS >> 1] as number)) / 2).toFixed(2),
+);
+console.log(
+  `  ratio caredesk / bare: ${ratio} (target >= 0.9); adjacent runs ${pairRatios.join(', ')}: median ${medianPair}, ${sortedPairs[0]}-${sortedPairs.at(-1)}`,
+);
 /** What caredesk costs beyond telegraf, per message, on the bot's own CPU. */
 const cpuRatio = Number((ours.botCpuMsPerMessage / bare.botCpuMsPerMessage).toFixed(2));
 console.log(`  bot CPU per message, caredesk / bare: ${cpuRatio}`);
@@ -298,6 +310,7 @@ writeResults('telegram', {
   caredesk: ours,
   ratio,
   pairRatios,
+  medianPair,
   cpuRatio,
 });
 process.exit(0);
