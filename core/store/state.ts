@@ -44,9 +44,19 @@ export interface StateDocument {
   agents: Agent[];
   records: Record<string, Record<string, unknown>>;
   /** Channel, channel message id, message id, channel, … oldest first (flat: parses faster than tuples). */
-  dedupe: string[];
+  dedupe: DedupeEntries;
   lastSeq: number;
   messageCount: number;
+}
+
+/**
+ * The recent channel message ids, flat (three strings an entry): a list as
+ * read from a checkpoint, or a view of the live window as toDocument takes
+ * it, read when the checkpoint writes it (see dedupeView).
+ */
+export interface DedupeEntries {
+  readonly length: number;
+  slice(start: number, end: number): string[];
 }
 
 export const identityKey = (channel: Channel, externalId: string): string => `${channel}\u0000${externalId}`;
@@ -105,8 +115,11 @@ export class StoreState {
     for (const [collection, byId] of Object.entries(doc.records)) {
       for (const [id, value] of Object.entries(byId)) state.loadRecord(collection, id, value);
     }
-    for (let i = 0; i + 2 < doc.dedupe.length; i += 3)
-      state.loadChannelId(doc.dedupe[i] as Channel, doc.dedupe[i + 1] as string, doc.dedupe[i + 2] as string);
+    for (let from = 0; from < doc.dedupe.length; from += 3_000) {
+      const part = doc.dedupe.slice(from, from + 3_000);
+      for (let i = 0; i + 2 < part.length; i += 3)
+        state.loadChannelId(part[i] as Channel, part[i + 1] as string, part[i + 2] as string);
+    }
     state.lastSeq = doc.lastSeq;
     state.messageCount = doc.messageCount;
     return state;
@@ -166,7 +179,7 @@ export class StoreState {
       outbox: [...this.outbox.values()],
       agents: [...this.agents.values()],
       records,
-      dedupe: this.dedupeEntries(),
+      dedupe: this.dedupeView(),
       lastSeq: this.lastSeq,
       messageCount: this.messageCount,
     };
@@ -389,17 +402,32 @@ export class StoreState {
     }
   }
 
-  /** `dedupe` as the checkpoint keeps it, oldest first. */
-  private dedupeEntries(): string[] {
+  /**
+   * `dedupe` as the checkpoint keeps it, oldest first, read when written:
+   * flattening the 100,000 entries at capture held the event loop 30-40 ms.
+   * The order array is only appended to (its compaction makes a new one), so
+   * the entries captured are where they were; an entry evicted since is
+   * skipped (newer ones are in the journal after the checkpoint).
+   */
+  private dedupeView(): DedupeEntries {
     const channelOf = new Map<Map<string, string>, string>();
     for (const [channel, byId] of this.dedupe.channels()) channelOf.set(byId, channel);
-    const out: string[] = [];
-    for (let i = this.dedupeHead; i + 1 < this.dedupeOrder.length; i += 2) {
-      const byId = this.dedupeOrder[i] as Map<string, string>;
-      const key = this.dedupeOrder[i + 1] as string;
-      out.push(channelOf.get(byId) as string, key, byId.get(key) as string);
-    }
-    return out;
+    const order = this.dedupeOrder;
+    const head = this.dedupeHead;
+    const pairs = (order.length - head) >> 1;
+    return {
+      length: 3 * pairs,
+      slice(start: number, end: number): string[] {
+        const out: string[] = [];
+        for (let k = Math.ceil(start / 3); k < Math.min(pairs, Math.ceil(end / 3)); k++) {
+          const byId = order[head + 2 * k] as Map<string, string>;
+          const key = order[head + 2 * k + 1] as string;
+          const messageId = byId.get(key);
+          if (messageId !== undefined) out.push(channelOf.get(byId) as string, key, messageId);
+        }
+        return out;
+      },
+    };
   }
 
   private putOutbox(o: OutboxEntry): void {

@@ -241,10 +241,11 @@ export class CheckpointReader {
     v1.state.archive = lines.length > 0 ? Buffer.from(lines.join('\n')) : undefined;
     // Version 1 kept `channel NUL channelMessageId` keys.
     const dedupe: string[] = [];
-    for (let i = 0; i + 1 < v1.state.dedupe.length; i += 2) {
-      const key = v1.state.dedupe[i] as string;
+    const pairs = v1.state.dedupe as string[];
+    for (let i = 0; i + 1 < pairs.length; i += 2) {
+      const key = pairs[i] as string;
       const nul = key.indexOf('\u0000');
-      dedupe.push(key.slice(0, nul), key.slice(nul + 1), v1.state.dedupe[i + 1] as string);
+      dedupe.push(key.slice(0, nul), key.slice(nul + 1), pairs[i + 1] as string);
     }
     v1.state.dedupe = dedupe;
     const { eventPositions, eventPositionsLast, ...rest } = v1;

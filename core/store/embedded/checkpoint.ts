@@ -95,7 +95,9 @@ export class DurableJsonFile implements Adapter<CheckpointData> {
    * Message positions are not copied (that took ~80 of the ~130 ms the
    * capture held the loop for, at 100,000 conversations): lists of them only
    * grow, so the writer reads the live ones and keeps what is before
-   * `journalPosition` (see positionsBefore).
+   * `journalPosition` (see positionsBefore). Nor are the recent channel
+   * message ids flattened (another 30-40 ms): the state hands a view of them
+   * (StoreState.dedupeView). The capture now takes ~10 ms there.
    */
   async write(data: CheckpointData): Promise<void> {
     const { state } = data;
