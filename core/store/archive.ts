@@ -27,9 +27,12 @@ export class ArchiveBytes implements ArchiveSource {
   close(): void {}
 }
 
-/** Where one archived conversation's line is, and what is indexed about it. Replaced, never changed. */
+/**
+ * Where one archived conversation's line is, and what is indexed about it.
+ * Only `offset` changes, when a checkpoint has moved the line (moveTo).
+ */
 export interface ArchivedLine {
-  readonly offset: number;
+  offset: number;
   readonly length: number;
   readonly customerId: string;
   /** Its lastMessageAt in ms since the epoch: the newest-first order. */
@@ -41,8 +44,13 @@ export interface ArchiveSnapshot {
   /** The archived lines at the time, in the order they sit in the source. */
   readonly lines: ReadonlyArray<readonly [string, ArchivedLine]>;
   readonly resolved: readonly Conversation[];
-  /** Filled by whoever writes the snapshot: where each of `lines` starts in what it wrote. */
-  readonly moved: Map<string, number>;
+  /**
+   * Filled by whoever writes the snapshot: where each of `lines` starts in
+   * what it wrote, by the line's index in `lines` (-1: not written). Small
+   * integers, as the offsets they replace: a double stored into 90,000 lines
+   * would make V8 migrate every one of them (~100 ms, once).
+   */
+  readonly moved: number[];
 }
 
 /**
@@ -105,7 +113,12 @@ export class ArchivedConversations {
   snapshot(alsoResolved: readonly Conversation[]): ArchiveSnapshot {
     const lines = [...this.lines];
     lines.sort((a, b) => a[1].offset - b[1].offset);
-    return { source: this.source, lines, resolved: alsoResolved, moved: new Map() };
+    return {
+      source: this.source,
+      lines,
+      resolved: alsoResolved,
+      moved: new Array<number>(lines.length).fill(-1),
+    };
   }
 
   /**
@@ -114,16 +127,14 @@ export class ArchivedConversations {
    * still here was in it and has moved.
    */
   moveTo(source: ArchiveSource, written: ArchiveSnapshot): void {
-    const moved = new Map<string, ArchivedLine>();
-    for (const [id, line] of this.lines) {
-      const offset = written.moved.get(id);
-      if (offset === undefined) {
-        source.close();
-        return;
-      }
-      moved.set(id, { ...line, offset });
+    if (written.moved.includes(-1)) {
+      source.close();
+      return;
     }
-    this.lines = moved;
+    // In place, by index: a new map of new lines, looked up by id, held the event loop ~70 ms at
+    // 90,000 archived cases. The snapshot that read the old offsets is written; nothing else keeps
+    // a line past a call, and a line that left the archive since is no longer read.
+    for (const [i, [, line]] of written.lines.entries()) line.offset = written.moved[i] as number;
     this.open(source);
   }
 

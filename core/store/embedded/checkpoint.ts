@@ -238,10 +238,7 @@ async function writeArchive(archive: ArchiveSnapshot, out: ChunkWriter, fileOffs
     }
     const run = (source as ArchiveSource).read(first[1].offset, end - first[1].offset);
     const at = fileOffset + (await out.bytes(run));
-    for (; i < j; i++) {
-      const [id, line] = lines[i] as (typeof lines)[number];
-      archive.moved.set(id, at + line.offset - first[1].offset);
-    }
+    for (; i < j; i++) archive.moved[i] = at + (lines[i] as (typeof lines)[number])[1].offset - first[1].offset;
   }
   for (const c of archive.resolved) await out.bytes(Buffer.from(archiveLine(c.id, c.customerId, JSON.stringify(c))));
 }
