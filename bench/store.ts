@@ -1,7 +1,8 @@
 /**
  * The embedded store's write cost as history grows (DESIGN.md: appending the
- * millionth message costs at most 2x the ten-thousandth), and what opening a
- * store of 100,000 conversations costs.
+ * millionth message costs at most 2x the ten-thousandth), what opening a
+ * store of 100,000 conversations costs, and how long a checkpoint of it holds
+ * the event loop (every conversation waits that long).
  *
  *   npm run bench:store            full run (10k / 100k / 1M messages)
  *   BENCH_SCALE=0.1 npm run bench:store   a quick run (1k / 10k / 100k)
@@ -137,7 +138,15 @@ async function fillConversations(dir: string): Promise<void> {
 }
 
 /** Opens the store in a fresh process: time to open and RSS once open. */
-function openInChild(dir: string): Promise<{ openMs: number; rssMb: number; heapMb: number }> {
+interface Opened {
+  readonly openMs: number;
+  readonly rssMb: number;
+  readonly heapMb: number;
+  /** Checkpoints written once open: the longest event-loop turn during each, and its time. */
+  readonly checkpoints: readonly { readonly longestTurnMs: number; readonly totalMs: number }[];
+}
+
+function openInChild(dir: string): Promise<Opened> {
   const script = fileURLToPath(new URL('./store-open.ts', import.meta.url));
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script, dir], {
@@ -168,6 +177,12 @@ for (let i = 0; i < 3; i++) opens.push(await openInChild(startupDir));
 opens.sort((a, b) => a.openMs - b.openMs);
 const open = opens[1] as (typeof opens)[number];
 console.log(`  open ${open.openMs} ms (median of 3), RSS ${open.rssMb} MB, heap ${open.heapMb} MB`);
+const turns = opens.flatMap((o) => o.checkpoints.map((c) => c.longestTurnMs)).sort((a, b) => a - b);
+const totals = opens.flatMap((o) => o.checkpoints.map((c) => c.totalMs)).sort((a, b) => a - b);
+const mid = (xs: readonly number[]): number => xs[Math.floor(xs.length / 2)] ?? 0;
+console.log(
+  `  a checkpoint of it, written while open: the event loop waits at most ${mid(turns)} ms (median; ${turns[0]}-${turns.at(-1)}), ${mid(totals)} ms in all`,
+);
 rmSync(root, { recursive: true, force: true });
 
 const results = {
@@ -177,5 +192,6 @@ const results = {
   appendWindows: windows,
   costRatio,
   startup: { conversations: conversationsForStartup, ...open },
+  checkpoint: { longestTurnMs: mid(turns), totalMs: mid(totals), turns, totals },
 };
 writeResults('store', results);

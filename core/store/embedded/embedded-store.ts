@@ -188,6 +188,20 @@ export class EmbeddedStore implements Store {
     await this.lock.release();
   }
 
+  /**
+   * Writes a checkpoint now (after the one being written, if any): start-up
+   * then replays no journal. Conversations go on while it is written.
+   */
+  async checkpoint(): Promise<void> {
+    if (!this.opened) throw new StoreClosedError();
+    while (this.checkpointing) await this.checkpointing;
+    if (this.failure) throw this.failure;
+    this.checkpointing = this.writeCheckpoint().finally(() => {
+      this.checkpointing = undefined;
+    });
+    await this.checkpointing;
+  }
+
   commit(batch: WriteBatch): Promise<CommitResult> {
     if (!this.opened) return Promise.reject(new StoreClosedError());
     if (this.failure) return Promise.reject(this.failure);

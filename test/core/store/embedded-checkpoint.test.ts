@@ -1,4 +1,4 @@
-import { cpSync, existsSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EmbeddedStore } from '../../../core/index.js';
@@ -57,5 +57,25 @@ describe('a checkpoint written while messages keep coming', () => {
       expect((await after.listMessages(`cnv_late${r}`)).map((m) => m.id)).toEqual([`ml${r}_a`, `ml${r}_b`]);
     }
     await after.close();
+  });
+});
+
+describe('EmbeddedStore.checkpoint()', () => {
+  it('folds the journal into state.json now; a closed store refuses it with E_STORE_CLOSED', async () => {
+    const dir = join(tempDir(), 'data');
+    const store = new EmbeddedStore(dir, { fsync: false });
+    await store.open();
+    await store.commit({
+      customers: [customer('cus_1')],
+      conversations: [conversation('cnv_1', 'cus_1')],
+      messages: [message('m1', 'cnv_1', { channelMessageId: 'tg1' })],
+    });
+    expect(existsSync(join(dir, 'state.json'))).toBe(false);
+    await store.checkpoint();
+    const state = readFileSync(join(dir, 'state.json'), 'utf8');
+    expect(state).toContain('"cnv_1"');
+    expect(JSON.parse(state.slice(0, state.indexOf('\n'))).body.journalPosition).toBeGreaterThan(0);
+    await store.close();
+    await expect(store.checkpoint()).rejects.toMatchObject({ code: 'E_STORE_CLOSED' });
   });
 });
