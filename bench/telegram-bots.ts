@@ -57,7 +57,8 @@ async function startBare(spec: Extract<BotSpec, { kind: 'bare' }>): Promise<() =
 
 async function startCaredesk(spec: Extract<BotSpec, { kind: 'caredesk' }>): Promise<() => Promise<void>> {
   const dir = mkdtempSync(join(tmpdir(), 'caredesk-bench-telegram-'));
-  const store = new EmbeddedStore(dir);
+  // FSYNC=0: without the durable write's wait, to see its share of the ratio (caredesk's default is on).
+  const store = new EmbeddedStore(dir, { fsync: process.env.FSYNC !== '0' });
   await store.open();
   const flows = defaultRegistry();
   const desk = new Desk({ store, flowFor: flows.flowFor });

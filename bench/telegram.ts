@@ -21,6 +21,8 @@
  *   BARE=echo npm run bench:telegram  (the bare bot echoes every line once, as plain text)
  *   CUSTOMERS=10 MESSAGES=10 npm run bench:telegram
  *   PAIRS=8 npm run bench:telegram                  (8 adjacent bare/caredesk pairs, default 4)
+ *   FSYNC=0 npm run bench:telegram                  (caredesk's store without fsync: the durable write's share)
+ *   WARMUP=80 npm run bench:telegram                (untimed messages per customer first; default MESSAGES, 4 in-process)
  *   BOTS=in-process npm run bench:telegram          (bots in the bench's own process)
  *   BOT_NODE_ARGS="--cpu-prof --cpu-prof-dir=.prof" npm run bench:telegram   (profile the bots)
  *
@@ -37,9 +39,12 @@ import { type Answer, type BotSpec, startInChild, startInProcess } from './teleg
 const customers = Number(process.env.CUSTOMERS ?? 50);
 // Ten rounds of the script by default (the issue's 50 x 40): shorter runs are mostly new customers' first messages.
 const perCustomer = Number(process.env.MESSAGES ?? 40);
+/** Bots in a child process each (default), or in this one (BOTS=in-process). */
+const inProcess = process.env.BOTS === 'in-process';
 /**
- * Each run first takes one untimed round of the script from other customers
- * (their cases close at its end). That is not enough to warm the process:
+ * Each run first takes WARMUP untimed messages per customer from other
+ * customers (one round of the script is 4; their cases close at its end).
+ * In this process one round is not enough to warm it:
  * whichever bot ran first paid for the JIT, the emulator's and the HTTP
  * stack's warm-up and the heap's growth (run first, the bare bot measured
  * ~1.7x slower per message). So both bots run once untimed, then are measured
@@ -49,8 +54,14 @@ const perCustomer = Number(process.env.MESSAGES ?? 40);
  * PAIRS (default 4): this machine's speed swings by a third within a minute
  * (its calibration read 25 to 46 ms in one run), and one pair's ratio ranged
  * 0.56-0.91 on the same code; the median of four pairs says more than two.
+ *
+ * A bot in a process of its own starts cold on every run: after one round its
+ * measured CPU per message still held the JIT's and the heap's warm-up (bare
+ * 0.56-0.62 ms, caredesk 1.35-1.42 ms, against 0.31-0.39 and 0.86-0.94 after
+ * ten rounds). So there each bot warms up on as many messages as it is
+ * measured on (WARMUP defaults to MESSAGES).
  */
-const WARMUP = 4;
+const WARMUP = Number(process.env.WARMUP ?? (inProcess ? 4 : perCustomer));
 const PAIRS = Math.max(2, 2 * Math.round(Number(process.env.PAIRS ?? 4) / 2));
 const ORDER = Array.from({ length: PAIRS / 2 }, () => ['bare', 'caredesk', 'caredesk', 'bare'] as const).flat();
 /**
@@ -216,8 +227,6 @@ async function load(
   };
 }
 
-/** Bots in a child process each (default), or in this one (BOTS=in-process). */
-const inProcess = process.env.BOTS === 'in-process';
 const start = inProcess ? startInProcess : startInChild;
 
 /** Starts the bot, warms it up untimed, measures one load, stops it. */
@@ -241,7 +250,7 @@ const bareSpec: BotSpec = {
 const caredeskSpec: BotSpec = { kind: 'caredesk', token: '1002:CAREDESK', apiRoot: emulator.apiRoot, flow: flowName };
 
 console.log(
-  `bench:telegram — ${customers} customers x ${perCustomer} messages, closed loop, same emulator, ${inProcess ? 'bots in this process' : 'each bot in a process of its own'}; both warmed up, then measured ${ORDER.join(', ')}`,
+  `bench:telegram — ${customers} customers x ${perCustomer} messages, closed loop, same emulator, ${inProcess ? 'bots in this process' : 'each bot in a process of its own'}${process.env.FSYNC === '0' ? ', caredesk without fsync' : ''}; both warmed up, then measured ${ORDER.join(', ')}`,
 );
 const runBot = (bot: 'bare' | 'caredesk', i: number): Promise<Run> =>
   bot === 'bare'
@@ -302,10 +311,12 @@ writeResults('telegram', {
   date: new Date().toISOString(),
   flow: flowName,
   bots: inProcess ? 'in-process' : 'own process',
+  fsync: process.env.FSYNC !== '0',
   bareParts,
   customers,
   perCustomer,
   order: ORDER,
+  warmup: WARMUP,
   bare,
   caredesk: ours,
   ratio,
