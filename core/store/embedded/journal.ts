@@ -50,7 +50,8 @@ const syncAfterWrite = (fsync: boolean): boolean => fsync && O_DSYNC === undefin
  * a sealed segment is cut to its data, and open() cuts the zeros off too.
  */
 const PREALLOCATE = 1024 * 1024;
-const ZEROS = Buffer.alloc(PREALLOCATE);
+/** Made on first use: a store without fsync never needs it. */
+let zeros: Buffer | undefined;
 
 const segmentName = (n: number): string => `${String(n).padStart(8, '0')}.jsonl`;
 
@@ -160,9 +161,10 @@ export class Journal {
     this.fillingFrom = from;
     this.filling = (async () => {
       try {
+        zeros ??= Buffer.alloc(PREALLOCATE);
         let done = 0;
         while (done < PREALLOCATE)
-          done += (await handle.write(ZEROS, done, PREALLOCATE - done, from + done)).bytesWritten;
+          done += (await handle.write(zeros, done, PREALLOCATE - done, from + done)).bytesWritten;
         await handle.datasync();
         if (handle === this.appendHandle) this.allocatedTo = from + PREALLOCATE;
       } catch {
