@@ -124,7 +124,8 @@ describe('the flow engine across a restart', () => {
     await first.desk.store.close();
 
     clock.advance(REMIND_AFTER_MS + 1000);
-    const grace = { autoTimers: true, overdueGraceMs: 300 };
+    // Long enough for the message below to come in first on a loaded machine.
+    const grace = { autoTimers: true, overdueGraceMs: 1500 };
     const second = await boot(new EmbeddedStore(dir), clock, defaultRegistry(), grace);
     // u1's message, written during the downtime, comes in as the channel hands it over.
     await say(second.desk, 'yes', 'u1');
@@ -132,7 +133,7 @@ describe('the flow engine across a restart', () => {
     expect((await botTexts(second.desk, 'u1')).some((t) => reminder.test(t))).toBe(false);
     expect((await botTexts(second.desk, 'u2')).some((t) => reminder.test(t))).toBe(false);
     // After the grace, the one who stayed quiet is reminded; the one who wrote is not.
-    for (let i = 0; i < 100 && !(await botTexts(second.desk, 'u2')).some((t) => reminder.test(t)); i++) {
+    for (let i = 0; i < 300 && !(await botTexts(second.desk, 'u2')).some((t) => reminder.test(t)); i++) {
       await new Promise((r) => setTimeout(r, 20));
     }
     await second.desk.idle();
