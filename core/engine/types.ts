@@ -40,7 +40,7 @@ export type FlowEvent =
   | {
       readonly type: 'timer.fired';
       readonly name: string;
-      /** When it was due (ISO timestamp): later than `env.now` only never; earlier when it fires late, e.g. after downtime. */
+      /** When it was due (ISO timestamp): never after `env.now`, before it when it fires late (after downtime). */
       readonly dueAt: string;
       readonly env: FlowEnv;
     };

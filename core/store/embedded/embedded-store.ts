@@ -196,10 +196,7 @@ export class EmbeddedStore implements Store {
     if (!this.opened) throw new StoreClosedError();
     while (this.checkpointing) await this.checkpointing;
     if (this.failure) throw this.failure;
-    this.checkpointing = this.writeCheckpoint().finally(() => {
-      this.checkpointing = undefined;
-    });
-    await this.checkpointing;
+    await this.startCheckpoint();
   }
 
   commit(batch: WriteBatch): Promise<CommitResult> {
@@ -246,11 +243,15 @@ export class EmbeddedStore implements Store {
       p.resolve({ events: line.events ?? [] });
     }
     const spacing = Math.max(this.checkpointBytes, CHECKPOINT_SPACING * this.lastCheckpointBytes);
-    if (this.journal.end - this.journalAtCheckpoint >= spacing && !this.checkpointing) {
-      this.checkpointing = this.writeCheckpoint().finally(() => {
-        this.checkpointing = undefined;
-      });
-    }
+    if (this.journal.end - this.journalAtCheckpoint >= spacing && !this.checkpointing) void this.startCheckpoint();
+  }
+
+  /** One checkpoint at a time: `checkpointing` is the one being written. */
+  private startCheckpoint(): Promise<void> {
+    this.checkpointing = this.writeCheckpoint().finally(() => {
+      this.checkpointing = undefined;
+    });
+    return this.checkpointing;
   }
 
   private writeCheckpoint(): Promise<void> {

@@ -44,6 +44,27 @@ async function botTexts(desk: Desk, user = 'u1'): Promise<string[]> {
   return (await desk.store.listMessages(conversation?.id ?? '')).filter((m) => m.author === 'bot').map((m) => m.text);
 }
 
+async function shutDown({ desk, engine }: { desk: Desk; engine: FlowEngine }): Promise<void> {
+  await engine.stop();
+  await desk.store.close();
+}
+
+/**
+ * Customers `users` ask a question the care flow answers, the server stops,
+ * `downMs` pass, and it starts again on the same data directory.
+ */
+async function afterDowntime(users: readonly string[], downMs: number, timers?: Parameters<typeof boot>[3]) {
+  const dir = join(tempDir(), 'data');
+  const clock = new ManualClock('2026-01-05T10:00:00Z');
+  const first = await boot(new EmbeddedStore(dir), clock);
+  for (const user of users) await say(first.desk, 'my internet is slow', user);
+  const asked = await botTexts(first.desk, users[0]);
+  await shutDown(first);
+  clock.advance(downMs);
+  const second = await boot(new EmbeddedStore(dir), clock, defaultRegistry(), timers);
+  return { ...second, clock, asked };
+}
+
 describe('the flow engine across a restart', () => {
   it('a conversation interrupted by a restart goes on where it was, and no reply is sent twice', async () => {
     const dir = join(tempDir(), 'data');
@@ -52,8 +73,7 @@ describe('the flow engine across a restart', () => {
     await say(first.desk, 'my internet is slow');
     const before = await botTexts(first.desk);
     expect(before.at(-1)).toMatch(/Did this solve your problem/);
-    await first.engine.stop();
-    await first.desk.store.close();
+    await shutDown(first);
 
     const second = await boot(new EmbeddedStore(dir), clock);
     await say(second.desk, 'yes');
@@ -62,71 +82,43 @@ describe('the flow engine across a restart', () => {
     expect(after.slice(before.length).join('\n')).toMatch(/satisfied/);
     const outbox = await second.desk.store.listOutbox();
     expect(new Set(outbox.map((o) => o.messageId)).size).toBe(outbox.length);
-    await second.engine.stop();
-    await second.desk.store.close();
+    await shutDown(second);
   });
 
   it('a reminder due while the server was down is sent after the restart', async () => {
-    const dir = join(tempDir(), 'data');
-    const clock = new ManualClock('2026-01-05T10:00:00Z');
-    const first = await boot(new EmbeddedStore(dir), clock);
-    await say(first.desk, 'my internet is slow');
-    const asked = (await botTexts(first.desk)).length;
-    await first.engine.stop();
-    await first.desk.store.close();
-
-    clock.advance(REMIND_AFTER_MS + 1000);
-    const second = await boot(new EmbeddedStore(dir), clock);
+    const second = await afterDowntime(['u1'], REMIND_AFTER_MS + 1000);
     await second.engine.runDueTimers();
     await second.desk.idle();
     const texts = await botTexts(second.desk);
-    expect(texts).toHaveLength(asked + 1);
-    await second.engine.stop();
-    await second.desk.store.close();
+    expect(texts).toHaveLength(second.asked.length + 1);
+    await shutDown(second);
   });
 
   it('a reminder that fell due hours before the restart is not sent; the case still closes when its close timer says', async () => {
-    const dir = join(tempDir(), 'data');
-    const clock = new ManualClock('2026-01-05T10:00:00Z');
-    const first = await boot(new EmbeddedStore(dir), clock);
-    await say(first.desk, 'my internet is slow');
-    const asked = await botTexts(first.desk);
-    await first.engine.stop();
-    await first.desk.store.close();
-
-    clock.advance(REMIND_AFTER_MS + REMIND_STALE_AFTER_MS + 60_000);
-    const second = await boot(new EmbeddedStore(dir), clock);
+    const second = await afterDowntime(['u1'], REMIND_AFTER_MS + REMIND_STALE_AFTER_MS + 60_000);
     expect(second.engine.pendingTimers).toBe(2);
     await second.engine.runDueTimers();
     await second.desk.idle();
-    expect(await botTexts(second.desk)).toEqual(asked);
+    expect(await botTexts(second.desk)).toEqual(second.asked);
     // The stale reminder is spent, not left to fire again; the close timer waits for its time.
     expect(second.engine.pendingTimers).toBe(1);
 
-    clock.advance(CLOSE_AFTER_MS);
+    second.clock.advance(CLOSE_AFTER_MS);
     await second.engine.runDueTimers();
     await second.desk.idle();
     const customer = await second.desk.store.findCustomerByIdentity('telegram', 'u1');
     const [conversation] = await second.desk.store.listConversations({ customerId: customer?.id });
     expect(conversation?.flowState).toBe('closed');
     expect(second.engine.pendingTimers).toBe(0);
-    await second.engine.stop();
-    await second.desk.store.close();
+    await shutDown(second);
   });
 
   it('timers overdue at start wait for the grace: a customer who wrote while the server was down is answered, not reminded first', async () => {
-    const dir = join(tempDir(), 'data');
-    const clock = new ManualClock('2026-01-05T10:00:00Z');
-    const first = await boot(new EmbeddedStore(dir), clock);
-    await say(first.desk, 'my internet is slow', 'u1');
-    await say(first.desk, 'my internet is slow', 'u2');
-    await first.engine.stop();
-    await first.desk.store.close();
-
-    clock.advance(REMIND_AFTER_MS + 1000);
-    // Long enough for the message below to come in first on a loaded machine.
-    const grace = { autoTimers: true, overdueGraceMs: 1500 };
-    const second = await boot(new EmbeddedStore(dir), clock, defaultRegistry(), grace);
+    // A grace long enough for the message below to come in first on a loaded machine.
+    const second = await afterDowntime(['u1', 'u2'], REMIND_AFTER_MS + 1000, {
+      autoTimers: true,
+      overdueGraceMs: 1500,
+    });
     // u1's message, written during the downtime, comes in as the channel hands it over.
     await say(second.desk, 'yes', 'u1');
     const reminder = /Are you still there/;
@@ -141,8 +133,7 @@ describe('the flow engine across a restart', () => {
     const u1 = await botTexts(second.desk, 'u1');
     expect(u1.some((t) => reminder.test(t))).toBe(false);
     expect(u1.at(-1)).toMatch(/satisfied/);
-    await second.engine.stop();
-    await second.desk.store.close();
+    await shutDown(second);
   });
 });
 
@@ -171,8 +162,7 @@ describe('one durable write per message', () => {
     expect(pending.at(-1)?.text).toMatch(/satisfied/);
     expect(pending.map((o) => o.messageId)).toEqual(messages.filter((m) => m.author === 'bot').map((m) => m.id));
     await after.close();
-    await live.engine.stop();
-    await live.desk.store.close();
+    await shutDown(live);
   });
 });
 
