@@ -36,9 +36,19 @@ import { CARE_SCRIPT } from './care-desk.js';
 import { writeResults } from './machine.js';
 import { type Answer, type BotSpec, startInChild, startInProcess } from './telegram-bots.js';
 
-const customers = Number(process.env.CUSTOMERS ?? 50);
+/** A count from the environment, or a message saying which variable is wrong (not NaN figures). */
+function count(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  const value = raw === undefined ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    console.error(`bench:telegram: ${name} is "${raw}"; expected a whole number >= ${min}`);
+    process.exit(2);
+  }
+  return value;
+}
+const customers = count('CUSTOMERS', 50, 1);
 // Ten rounds of the script by default (the issue's 50 x 40): shorter runs are mostly new customers' first messages.
-const perCustomer = Number(process.env.MESSAGES ?? 40);
+const perCustomer = count('MESSAGES', 40, 1);
 /** Bots in a child process each (default), or in this one (BOTS=in-process). */
 const inProcess = process.env.BOTS === 'in-process';
 /**
@@ -61,8 +71,9 @@ const inProcess = process.env.BOTS === 'in-process';
  * ten rounds). So there each bot warms up on as many messages as it is
  * measured on (WARMUP defaults to MESSAGES).
  */
-const WARMUP = Number(process.env.WARMUP ?? (inProcess ? 4 : perCustomer));
-const PAIRS = Math.max(2, 2 * Math.round(Number(process.env.PAIRS ?? 4) / 2));
+const WARMUP = count('WARMUP', inProcess ? 4 : perCustomer, 0);
+/** Rounded up to an even number: the runs go in bare, caredesk, caredesk, bare blocks. */
+const PAIRS = 2 * Math.ceil(count('PAIRS', 4, 2) / 2);
 const ORDER = Array.from({ length: PAIRS / 2 }, () => ['bare', 'caredesk', 'caredesk', 'bare'] as const).flat();
 /**
  * What each customer writes, in a loop: CARE_SCRIPT (see care-desk.ts). The
