@@ -8,6 +8,7 @@
  * cost is then not on the bot's CPU, and msg/s says whether the bot keeps up
  * with the channel. BOTS=in-process runs them inside the bench's own process.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,10 +92,27 @@ export async function startInProcess(spec: BotSpec): Promise<RunningBot> {
 type Request = { readonly id: number; readonly op: 'cpu' | 'stop' };
 type Reply = { readonly id: number; readonly value: number } | { readonly ready: true };
 
-/** Starts the bot in a child process (this file) and talks to it over IPC. */
-export async function startInChild(spec: BotSpec): Promise<RunningBot> {
+/**
+ * Binds this process, every thread of it (the libuv pool's and V8's too,
+ * and the ones started later, which inherit it), to one CPU. Linux only
+ * (taskset, util-linux); false where that is not possible.
+ */
+export function pinToCpu(cpu: number): boolean {
+  if (process.platform !== 'linux') return false;
+  try {
+    execFileSync('taskset', ['--all-tasks', '--cpu-list', '--pid', String(cpu), String(process.pid)], {
+      stdio: 'ignore',
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts the bot in a child process (this file) and talks to it over IPC; `cpu`: the one CPU it runs on. */
+export async function startInChild(spec: BotSpec, cpu?: number): Promise<RunningBot> {
   const { fork } = await import('node:child_process');
-  const child = fork(new URL(import.meta.url), [JSON.stringify(spec)], {
+  const child = fork(new URL(import.meta.url), [JSON.stringify(spec), cpu === undefined ? '' : String(cpu)], {
     // BOT_NODE_ARGS="--cpu-prof --cpu-prof-dir=.prof": node options for the bots' processes only.
     execArgv: ['--import', 'tsx', ...(process.env.BOT_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -128,7 +146,8 @@ export async function startInChild(spec: BotSpec): Promise<RunningBot> {
 }
 
 /** The child's side: start the bot named in argv, answer the parent's requests. */
-async function serve(spec: BotSpec): Promise<void> {
+async function serve(spec: BotSpec, cpu: string | undefined): Promise<void> {
+  if (cpu) pinToCpu(Number(cpu));
   const bot = await startInProcess(spec);
   process.on('message', async (m: Request) => {
     if (m.op === 'cpu') process.send?.({ id: m.id, value: await bot.cpuMicros() } satisfies Reply);
@@ -141,5 +160,5 @@ async function serve(spec: BotSpec): Promise<void> {
 }
 
 if (process.send && import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  await serve(JSON.parse(process.argv[2] ?? '{}') as BotSpec);
+  await serve(JSON.parse(process.argv[2] ?? '{}') as BotSpec, process.argv[3]);
 }

@@ -15,6 +15,14 @@
  * emulator and the customers stay in this process. BOTS=in-process runs them
  * here instead (the ratio then also shares one core with the emulator).
  *
+ * On Linux with two CPUs or more, this process (emulator and customers) is
+ * bound to CPU 0 and each bot to CPU 1 (taskset): Telegram does not run on
+ * the bot's machine, and unbound, on this 2-vCPU VM, the emulator's saturated
+ * loop lost CPU to whatever the bot spent, so msg/s measured the two
+ * processes' CPU per message added up, not whether the bot keeps up with
+ * the channel. PIN=0 leaves them unbound (the bot CPU ratio printed is the
+ * figure for what caredesk costs on the CPU).
+ *
  *   npm run bench:telegram            (50 x 40, care flow)
  *   MESSAGES=8 npm run bench:telegram               (50 x 8: quicker, noisier)
  *   FLOW=echo npm run bench:telegram                (50 x 40, echo flow)
@@ -24,17 +32,20 @@
  *   FSYNC=0 npm run bench:telegram                  (caredesk's store without fsync: the durable write's share)
  *   WARMUP=80 npm run bench:telegram                (untimed messages per customer first; default MESSAGES, 4 in-process)
  *   BOTS=in-process npm run bench:telegram          (bots in the bench's own process)
+ *   PIN=0 npm run bench:telegram                    (emulator and bot not bound to a CPU each)
  *   BOT_NODE_ARGS="--cpu-prof --cpu-prof-dir=.prof" npm run bench:telegram   (profile the bots)
  *
  * Writes bench/results/telegram.json.
  */
+
+import { availableParallelism } from 'node:os';
 import { Desk, FlowEngine, MemoryStore } from '../core/index.js';
 import { defaultRegistry } from '../flows/registry.js';
 import { startEmulator } from '../test/bots/telegram/emulator.js';
 import { EchoEngine } from '../test/bots/telegram/helpers.js';
 import { CARE_SCRIPT } from './care-desk.js';
 import { writeResults } from './machine.js';
-import { type Answer, type BotSpec, startInChild, startInProcess } from './telegram-bots.js';
+import { type Answer, type BotSpec, pinToCpu, type RunningBot, startInChild, startInProcess } from './telegram-bots.js';
 
 /** A count from the environment, or a message saying which variable is wrong (not NaN figures). */
 function count(name: string, fallback: number, min: number): number {
@@ -238,7 +249,11 @@ async function load(
   };
 }
 
-const start = inProcess ? startInProcess : startInChild;
+/** Emulator here on CPU 0, each bot on CPU 1 (see the header); false when not (PIN=0, in-process, one CPU, no taskset). */
+const pinned = process.env.PIN !== '0' && !inProcess && availableParallelism() >= 2 && pinToCpu(0);
+const BOT_CPU = 1;
+const start = (spec: BotSpec): Promise<RunningBot> =>
+  inProcess ? startInProcess(spec) : startInChild(spec, pinned ? BOT_CPU : undefined);
 
 /** Starts the bot, warms it up untimed, measures one load, stops it. */
 async function measure(spec: BotSpec, parts: readonly number[], userBase: number): Promise<Run> {
@@ -261,7 +276,7 @@ const bareSpec: BotSpec = {
 const caredeskSpec: BotSpec = { kind: 'caredesk', token: '1002:CAREDESK', apiRoot: emulator.apiRoot, flow: flowName };
 
 console.log(
-  `bench:telegram — ${customers} customers x ${perCustomer} messages, closed loop, same emulator, ${inProcess ? 'bots in this process' : 'each bot in a process of its own'}${process.env.FSYNC === '0' ? ', caredesk without fsync' : ''}; both warmed up, then measured ${ORDER.join(', ')}`,
+  `bench:telegram — ${customers} customers x ${perCustomer} messages, closed loop, same emulator, ${inProcess ? 'bots in this process' : 'each bot in a process of its own'}${pinned ? ` (emulator and customers on CPU 0, bot on CPU ${BOT_CPU})` : ''}${process.env.FSYNC === '0' ? ', caredesk without fsync' : ''}; both warmed up, then measured ${ORDER.join(', ')}`,
 );
 const runBot = (bot: 'bare' | 'caredesk', i: number): Promise<Run> =>
   bot === 'bare'
@@ -325,6 +340,7 @@ writeResults('telegram', {
   date: new Date().toISOString(),
   flow: flowName,
   bots: inProcess ? 'in-process' : 'own process',
+  pinned: pinned ? { emulator: 0, bot: BOT_CPU } : false,
   fsync: process.env.FSYNC !== '0',
   bareParts,
   customers,
