@@ -239,7 +239,6 @@ export class OutboxDelivery {
    */
   private async drain(lane: Lane, conversationId: string): Promise<void> {
     const queue = lane.queues.get(conversationId) as OutboxEntry[];
-    const recording: Array<Promise<void>> = [];
     let holding = false;
     const recorded = (entry: OutboxEntry, settled: Promise<Settled>): Promise<Settled> =>
       settled.then(
@@ -273,12 +272,11 @@ export class OutboxDelivery {
         }
         const outcome = await sendWithTimeout(this.desk, this.options.sendTimeoutMs, lane.sender, fresh);
         const settled = recorded(entry, recordOutcome(this.desk, this.options, fresh, outcome));
-        if (outcome.ok) {
-          // The next reply goes out without waiting for this one's record to be durable: the journal
-          // keeps records in order, so after a crash at worst this one is sent again, and before the next.
-          recording.push(settled.then(() => undefined));
-          continue;
-        }
+        // The next reply goes out without waiting for this one's record to be durable (nor does the
+        // slot: the record may wait to share a write, see DELIVERY_RECORD_WITHIN_MS). The journal keeps
+        // records in order, so after a crash at worst this one is sent again, and before the next.
+        // The entry stays taken until its record settles: no pass takes it again meanwhile.
+        if (outcome.ok) continue;
         holding = (await settled) !== 'failed';
       } catch (err) {
         // Only the store can fail here (read after it closed or broke): stop, as for a failed record.
@@ -288,7 +286,6 @@ export class OutboxDelivery {
       }
     }
     lane.queues.delete(conversationId);
-    await Promise.all(recording);
   }
 
   /**

@@ -11,6 +11,16 @@ import type { ChannelSender, SendOutcome } from './channel-sender.js';
 
 export type Outcome = 'delivered' | 'retried' | 'failed';
 
+/**
+ * How long a delivery's record may wait to share a durable write with
+ * others (CommitOptions.within). No one waits on it: the next reply goes out
+ * before it is durable anyway. Measured on bench:telegram, 83% of all durable
+ * writes carried only delivery records, each paying a whole fdatasync. A
+ * crash in that time sends those replies once more after the restart, as a
+ * crash between a send and its record always could.
+ */
+export const DELIVERY_RECORD_WITHIN_MS = 10;
+
 export interface RetryPolicy {
   readonly maxAttempts: number;
   readonly baseDelayMs: number;
@@ -57,17 +67,20 @@ export async function recordOutcome(
   if (outcome.ok) {
     // One per reply sent: the delivery only, not the whole entry (its text and buttons) again.
     const { channelMessageId } = outcome;
-    const result = await desk.store.commit({
-      deliveries: [{ outboxId: entry.id, attempts, deliveredAt: at, channelMessageId }],
-      events: [
-        {
-          at,
-          conversationId: entry.conversationId,
-          type: 'message.delivered',
-          data: { outboxId: entry.id, messageId: entry.messageId, channelMessageId },
-        },
-      ],
-    });
+    const result = await desk.store.commit(
+      {
+        deliveries: [{ outboxId: entry.id, attempts, deliveredAt: at, channelMessageId }],
+        events: [
+          {
+            at,
+            conversationId: entry.conversationId,
+            type: 'message.delivered',
+            data: { outboxId: entry.id, messageId: entry.messageId, channelMessageId },
+          },
+        ],
+      },
+      { within: DELIVERY_RECORD_WITHIN_MS },
+    );
     desk.bus.publish(result.events);
     return 'delivered';
   }

@@ -104,6 +104,18 @@ export interface OutboxFilter {
   readonly limit?: number;
 }
 
+export interface CommitOptions {
+  /**
+   * How long this write may wait for others to share its durable write
+   * (ms, default 0: the next turn). For writes no one is waiting on, such as
+   * a delivery's record: on a desk that sends more than it receives, most
+   * writes carried nothing else, each paying a whole fdatasync. A write
+   * without the option flushes at once and takes the waiting ones with it.
+   * The promise still resolves only once the batch is durable.
+   */
+  readonly within?: number;
+}
+
 export interface Store {
   /** Human-readable location of the data (a directory, a database URL), for logs. */
   readonly location: string;
@@ -112,7 +124,8 @@ export interface Store {
   /** Flushes what is pending and releases the data (lock, connections). */
   close(): Promise<void>;
 
-  commit(batch: WriteBatch): Promise<CommitResult>;
+  /** Resolves once the batch is durable (see CommitOptions for when it may wait for company). */
+  commit(batch: WriteBatch, options?: CommitOptions): Promise<CommitResult>;
 
   getCustomer(id: string): Promise<Customer | undefined>;
   findCustomerByIdentity(channel: Channel, externalId: string): Promise<Customer | undefined>;

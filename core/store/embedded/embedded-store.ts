@@ -6,7 +6,9 @@
  *   state.json        lowdb checkpoint: small state + where history lies in the journal
  *
  * A commit appends one line and fdatasyncs; commits arriving in the same tick
- * share one write and one fdatasync (group commit). The checkpoint is written
+ * share one write and one fdatasync (group commit), and so do the ones that
+ * came while the previous write was under way. A commit that may wait
+ * (CommitOptions.within) waits for company up to that long. The checkpoint is written
  * in the background after every `checkpointBytes` of journal, or after
  * CHECKPOINT_SPACING times the last checkpoint's size if that is more: a
  * checkpoint costs in proportion to its size, so spacing them in proportion
@@ -34,6 +36,7 @@ import {
 import { describeIssues, StoreClosedError, StoreCorruptError, StoreWriteError } from '../../errors.js';
 import { StoreState } from '../state.js';
 import {
+  type CommitOptions,
   type CommitResult,
   type ConversationFilter,
   numberedEvent,
@@ -131,6 +134,12 @@ export class EmbeddedStore implements Store {
   private failure: StoreWriteError | undefined;
   private pending: PendingCommit[] = [];
   private flushScheduled = false;
+  /** Some pending commit cannot wait (CommitOptions.within 0). */
+  private pendingUrgent = false;
+  /** The earliest deadline of the pending commits that may wait (Infinity when none does). */
+  private pendingDeadline = Number.POSITIVE_INFINITY;
+  /** Set while only commits that may wait are pending: it flushes them by the earliest deadline. */
+  private flushTimer: { readonly at: number; readonly timer: NodeJS.Timeout } | undefined;
   private flushing: Promise<void> | undefined;
   private checkpointing: Promise<void> | undefined;
   private journalAtCheckpoint = 0;
@@ -178,6 +187,9 @@ export class EmbeddedStore implements Store {
   async close(): Promise<void> {
     if (!this.opened) return;
     while (this.flushing || this.pending.length > 0 || this.flushScheduled) {
+      // Closing is not a time to wait for company.
+      this.pendingUrgent = true;
+      this.scheduleFlush();
       await (this.flushing ?? new Promise((r) => setImmediate(r)));
     }
     this.opened = false;
@@ -199,24 +211,48 @@ export class EmbeddedStore implements Store {
     await this.startCheckpoint();
   }
 
-  commit(batch: WriteBatch): Promise<CommitResult> {
+  commit(batch: WriteBatch, options?: CommitOptions): Promise<CommitResult> {
     if (!this.opened) return Promise.reject(new StoreClosedError());
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.pending.push({ batch, resolve, reject });
+      const within = options?.within ?? 0;
+      if (within > 0) this.pendingDeadline = Math.min(this.pendingDeadline, Date.now() + within);
+      else this.pendingUrgent = true;
       this.scheduleFlush();
     });
   }
 
+  /**
+   * The next write: in the next turn if a pending commit cannot wait, else
+   * by the earliest deadline of those that may. During a write, nothing: its
+   * end calls this again for what came meanwhile.
+   */
   private scheduleFlush(): void {
-    if (this.flushScheduled || this.flushing) return;
+    if (this.flushScheduled || this.flushing || this.pending.length === 0) return;
+    if (!this.pendingUrgent) {
+      const at = this.pendingDeadline;
+      if (this.flushTimer && this.flushTimer.at <= at) return;
+      if (this.flushTimer) clearTimeout(this.flushTimer.timer);
+      const timer = setTimeout(() => {
+        this.flushTimer = undefined;
+        this.pendingUrgent = true;
+        this.scheduleFlush();
+      }, at - Date.now());
+      this.flushTimer = { at, timer };
+      return;
+    }
+    if (this.flushTimer) clearTimeout(this.flushTimer.timer);
+    this.flushTimer = undefined;
     this.flushScheduled = true;
     // setImmediate lets every commit of this tick join the same write.
     setImmediate(() => {
       this.flushScheduled = false;
+      this.pendingUrgent = false;
+      this.pendingDeadline = Number.POSITIVE_INFINITY;
       this.flushing = this.flush().finally(() => {
         this.flushing = undefined;
-        if (this.pending.length > 0) this.scheduleFlush();
+        this.scheduleFlush();
       });
     });
   }
