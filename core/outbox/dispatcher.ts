@@ -6,9 +6,10 @@
  * conversation, messages go out in the order they were stored: one waiting
  * for a retry holds back the ones after it.
  *
- * Delivered means "the channel accepted it". The outcome is committed right
- * after the send; a crash between the two can, at worst, send that one
- * message again after the restart. Nothing is ever sent that was not stored.
+ * Delivered means "the channel accepted it". The outcome is committed after
+ * the send, sharing a durable write within DELIVERY_RECORD_WITHIN_MS; a crash
+ * before it is durable can, at worst, send the replies delivered in that time
+ * again after the restart. Nothing is ever sent that was not stored.
  */
 
 import type { Desk } from '../desk.js';
