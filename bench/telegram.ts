@@ -28,7 +28,7 @@
  *   FLOW=echo npm run bench:telegram                (50 x 40, echo flow)
  *   BARE=echo npm run bench:telegram  (the bare bot echoes every line once, as plain text)
  *   CUSTOMERS=10 MESSAGES=10 npm run bench:telegram
- *   PAIRS=8 npm run bench:telegram                  (8 adjacent bare/caredesk pairs, default 4)
+ *   PAIRS=4 npm run bench:telegram                  (4 adjacent bare/caredesk pairs, default 8)
  *   FSYNC=0 npm run bench:telegram                  (caredesk's store without fsync: the durable write's share)
  *   WARMUP=80 npm run bench:telegram                (untimed messages per customer first; default MESSAGES, 4 in-process)
  *   BOTS=in-process npm run bench:telegram          (bots in the bench's own process)
@@ -72,9 +72,10 @@ const inProcess = process.env.BOTS === 'in-process';
  * in the order bare, caredesk, caredesk, bare (PAIRS / 2 times) and each
  * one's runs averaged: neither gains from going second.
  *
- * PAIRS (default 4): this machine's speed swings by a third within a minute
+ * PAIRS (default 8): this machine's speed swings by a third within a minute
  * (its calibration read 25 to 46 ms in one run), and one pair's ratio ranged
- * 0.56-0.91 on the same code; the median of four pairs says more than two.
+ * 0.56-0.91 on the same code. Bound to CPUs, medians of four pairs still
+ * ranged 0.83-1.11 across runs of the same code, of eight 0.94-0.99.
  *
  * A bot in a process of its own starts cold on every run: after one round its
  * measured CPU per message still held the JIT's and the heap's warm-up (bare
@@ -84,7 +85,7 @@ const inProcess = process.env.BOTS === 'in-process';
  */
 const WARMUP = count('WARMUP', inProcess ? 4 : perCustomer, 0);
 /** Rounded up to an even number: the runs go in bare, caredesk, caredesk, bare blocks. */
-const PAIRS = 2 * Math.ceil(count('PAIRS', 4, 2) / 2);
+const PAIRS = 2 * Math.ceil(count('PAIRS', 8, 2) / 2);
 const ORDER = Array.from({ length: PAIRS / 2 }, () => ['bare', 'caredesk', 'caredesk', 'bare'] as const).flat();
 /**
  * What each customer writes, in a loop: CARE_SCRIPT (see care-desk.ts). The
