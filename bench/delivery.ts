@@ -24,6 +24,7 @@ import { Desk, EmbeddedStore, FlowEngine, OutboxDelivery } from '../core/index.j
 import { defaultRegistry } from '../flows/registry.js';
 import { CARE_SCRIPT } from './care-desk.js';
 import { writeResults } from './machine.js';
+import { median } from './stats.js';
 
 const customers = Number(process.env.CUSTOMERS ?? 50);
 const rounds = Number(process.env.ROUNDS ?? 80);
@@ -90,9 +91,15 @@ for (let i = 0; i < runs; i++) {
   const us = await run(i * 1_000_000);
   if (i >= warmupRuns) perMessage.push(us);
 }
-const sorted = [...perMessage].sort((a, b) => a - b);
-const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
+const middle = median(perMessage, 0);
 console.log(
-  `bench:delivery — ${customers} customers x ${rounds} messages, care flow, embedded store, replies delivered: CPU ${median} µs/msg (median; runs ${perMessage.join(', ')})`,
+  `bench:delivery — ${customers} customers x ${rounds} messages, care flow, embedded store, replies delivered: CPU ${middle} µs/msg (median; runs ${perMessage.join(', ')})`,
 );
-writeResults('delivery', { bench: 'delivery', date: new Date().toISOString(), customers, rounds, perMessage, median });
+writeResults('delivery', {
+  bench: 'delivery',
+  date: new Date().toISOString(),
+  customers,
+  rounds,
+  perMessage,
+  median: middle,
+});

@@ -39,6 +39,7 @@ import { FlowRegistry } from '../flows/registry.js';
 import { acceptingDelivery, CARE_SCRIPT } from './care-desk.js';
 import { commitAlone, flowStepAlone, recordingStore } from './engine-floor.js';
 import { writeResults } from './machine.js';
+import { median } from './stats.js';
 
 const conversations = Number(process.env.CONVERSATIONS ?? 1000);
 const rounds = Number(process.env.ROUNDS ?? 10);
@@ -242,8 +243,6 @@ interface Floor {
   /** At most this many msg/s on one core if nothing but these two parts cost anything. */
   readonly ceilingPerSecond: Record<'memory' | 'embedded', number>;
 }
-
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 /** The two parts every message pays for, each alone (see engine-floor.ts). */
 async function floor(flow: 'echo' | 'care'): Promise<Floor> {

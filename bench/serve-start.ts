@@ -28,6 +28,7 @@ import { parseArgs } from 'node:util';
 import { Desk, EmbeddedStore, FlowEngine, HumanDesk } from '../core/index.js';
 import { defaultRegistry } from '../flows/registry.js';
 import { acceptingDelivery, CARE_SCRIPT } from './care-desk.js';
+import { median } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -204,7 +205,6 @@ try {
       `run ${i + 1}: listening after ${run.listeningMs.toFixed(0)} ms, /healthz ready after ${run.readyMs.toFixed(0)} ms, RSS ${run.rssMb.toFixed(0)} MB (${run.settledRssMb.toFixed(0)} MB 5 s later; heap ${run.heapUsedMb.toFixed(0)} MB used of ${run.heapTotalMb.toFixed(0)} MB)\n`,
     );
   }
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
   const summary = {
     bench: 'serve-start',
     at: new Date().toISOString(),

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Desk, EmbeddedStore, type Message } from '../core/index.js';
 import { writeResults } from './machine.js';
+import { median } from './stats.js';
 
 const scale = Number(process.env.BENCH_SCALE ?? '1');
 const sizes = [10_000, 100_000, 1_000_000].map((n) => Math.round(n * scale));
@@ -179,9 +180,8 @@ const open = opens[1] as (typeof opens)[number];
 console.log(`  open ${open.openMs} ms (median of 3), RSS ${open.rssMb} MB, heap ${open.heapMb} MB`);
 const turns = opens.flatMap((o) => o.checkpoints.map((c) => c.longestTurnMs)).sort((a, b) => a - b);
 const totals = opens.flatMap((o) => o.checkpoints.map((c) => c.totalMs)).sort((a, b) => a - b);
-const mid = (xs: readonly number[]): number => xs[Math.floor(xs.length / 2)] ?? 0;
 console.log(
-  `  a checkpoint of it, written while open: the event loop waits at most ${mid(turns)} ms (median; ${turns[0]}-${turns.at(-1)}), ${mid(totals)} ms in all`,
+  `  a checkpoint of it, written while open: the event loop waits at most ${median(turns, 0)} ms (median; ${turns[0]}-${turns.at(-1)}), ${median(totals, 0)} ms in all`,
 );
 rmSync(root, { recursive: true, force: true });
 
@@ -192,6 +192,6 @@ const results = {
   appendWindows: windows,
   costRatio,
   startup: { conversations: conversationsForStartup, ...open },
-  checkpoint: { longestTurnMs: mid(turns), totalMs: mid(totals), turns, totals },
+  checkpoint: { longestTurnMs: median(turns, 0), totalMs: median(totals, 0), turns, totals },
 };
 writeResults('store', results);

@@ -105,7 +105,8 @@ export class StoreState {
   private dedupeOrder: Array<Map<string, string> | string> = [];
   private dedupeHead = 0;
 
-  static fromDocument(doc: StateDocument): StoreState {
+  /** A document as read back from a checkpoint: its channel message ids are a plain list there. */
+  static fromDocument(doc: StateDocument & { readonly dedupe: readonly string[] }): StoreState {
     const state = new StoreState();
     for (const c of doc.customers) state.loadCustomer(c);
     for (const c of doc.conversations) state.loadConversation(c);
@@ -115,11 +116,8 @@ export class StoreState {
     for (const [collection, byId] of Object.entries(doc.records)) {
       for (const [id, value] of Object.entries(byId)) state.loadRecord(collection, id, value);
     }
-    for (let from = 0; from < doc.dedupe.length; from += 3_000) {
-      const part = doc.dedupe.slice(from, from + 3_000);
-      for (let i = 0; i + 2 < part.length; i += 3)
-        state.loadChannelId(part[i] as Channel, part[i + 1] as string, part[i + 2] as string);
-    }
+    for (let i = 0; i + 2 < doc.dedupe.length; i += 3)
+      state.loadChannelId(doc.dedupe[i] as Channel, doc.dedupe[i + 1] as string, doc.dedupe[i + 2] as string);
     state.lastSeq = doc.lastSeq;
     state.messageCount = doc.messageCount;
     return state;

@@ -247,14 +247,13 @@ export class CheckpointReader {
       const nul = key.indexOf('\u0000');
       dedupe.push(key.slice(0, nul), key.slice(nul + 1), pairs[i + 1] as string);
     }
-    v1.state.dedupe = dedupe;
     const { eventPositions, eventPositionsLast, ...rest } = v1;
     const blocks = eventBlocksOf(eventPositions, v1.state.lastSeq, eventPositionsLast);
     return {
       ...rest,
       eventBlocks: blocks.encoded,
       eventBlocksLast: blocks.last,
-      state: StoreState.fromDocument(v1.state),
+      state: StoreState.fromDocument({ ...v1.state, dedupe }),
       messagePositions: new Map(Object.entries(v1.messagePositions)),
       snapshotPositions: new Map(Object.entries(v1.snapshotPositions)),
     };
