@@ -61,6 +61,7 @@ export interface EmbeddedStoreOptions {
 }
 
 const RECENT_EVENTS = 4096;
+const MAX_WITHIN_MS = 2 ** 31 - 1;
 /** Journal bytes between checkpoints, as a multiple of the last checkpoint's size. */
 const CHECKPOINT_SPACING = 8;
 
@@ -216,7 +217,8 @@ export class EmbeddedStore implements Store {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.pending.push({ batch, resolve, reject });
-      const within = options?.within ?? 0;
+      // Capped at setTimeout's longest delay, which fires at once past it (NaN, 0 or less: no wait).
+      const within = Math.min(options?.within ?? 0, MAX_WITHIN_MS);
       if (within > 0) this.pendingDeadline = Math.min(this.pendingDeadline, Date.now() + within);
       else this.pendingUrgent = true;
       this.scheduleFlush();

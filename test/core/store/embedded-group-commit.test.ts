@@ -68,6 +68,16 @@ describe('a commit that may wait for company (CommitOptions.within)', () => {
     expect(await messageIds(dir)).toEqual(['m1']);
   });
 
+  it("waits for company with a deadline past setTimeout's longest delay too, instead of being written at once", async () => {
+    const dir = join(tempDir(), 'data');
+    const store = await openStore(dir);
+    const waiting = store.commit({ messages: [message('m1', 'cnv_1')] }, { within: Number.POSITIVE_INFINITY });
+    expect(await settledWithin(waiting, 100)).toBe(false);
+    await store.close();
+    expect(await settledWithin(waiting, 0)).toBe(true);
+    expect(await messageIds(dir)).toEqual(['m1']);
+  });
+
   it('waits again after a write that was under way when it came', async () => {
     const dir = join(tempDir(), 'data');
     const store = await openStore(dir);
