@@ -39,8 +39,8 @@ async function run(userBase: number): Promise<number> {
   const store = new EmbeddedStore(dir);
   await store.open();
   const flows = defaultRegistry();
-  const desk = new Desk({ store, flowFor: flows.flowFor });
-  const engine = new FlowEngine(desk, { flows });
+  let engine!: FlowEngine;
+  const desk = new Desk({ store, flowFor: flows.flowFor, engine: (d) => (engine = new FlowEngine(d, { flows })) });
   await engine.start();
   /** Per customer (their chat id): parts of the answer still to be delivered. */
   const waiting = new Map<string, { left: number; done: () => void }>();

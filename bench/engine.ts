@@ -93,8 +93,12 @@ const registryFor = (flow: 'echo' | 'care') => new FlowRegistry(flow).register(e
 async function boot(store: Store, flow: 'echo' | 'care') {
   await store.open();
   const registry = registryFor(flow);
-  const desk = new Desk({ store, flowFor: registry.flowFor, interceptors: [] });
-  const engine = new FlowEngine(desk, { flows: registry, autoTimers: false });
+  let engine!: FlowEngine;
+  const desk = new Desk({
+    store,
+    flowFor: registry.flowFor,
+    engine: (d) => (engine = new FlowEngine(d, { flows: registry, autoTimers: false })),
+  });
   await engine.start();
   return { desk, engine };
 }

@@ -1,6 +1,7 @@
 /**
- * The human side's costs: what the queue interceptor adds to each inbound
- * message, listing a queue of 10,000, one SLA watcher tick over it, and KPIs.
+ * The human side's costs: what the HumanDesk adds to each inbound message
+ * (it decides, on the message path, whether the message is the bot's),
+ * listing a queue of 10,000, one SLA watcher tick over it, and KPIs.
  * Run: npm run bench:queue   (writes bench/results/queue.json)
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -16,8 +17,12 @@ const QUEUED = 10_000;
 async function receiveRate(withQueue: boolean): Promise<number> {
   const store = new MemoryStore();
   await store.open();
-  const desk = new Desk({ store, clock: new ManualClock(), interceptors: [] });
-  if (withQueue) new HumanDesk(desk);
+  // The human side only sees customer messages when the desk builds it (the factory).
+  const desk = new Desk({
+    store,
+    clock: new ManualClock(),
+    human: withQueue ? (d) => new HumanDesk(d) : undefined,
+  });
   const started = performance.now();
   const batch: Promise<unknown>[] = [];
   for (let i = 0; i < MESSAGES; i++) {
@@ -35,13 +40,20 @@ async function bigQueue() {
   const store = new MemoryStore();
   await store.open();
   const clock = new ManualClock();
-  const desk = new Desk({ store, clock, interceptors: [] });
-  const human = new HumanDesk(desk, {
-    config: {
-      sla: {
-        policies: [{ name: 'p', firstResponse: '1h', nextResponse: '1h', resolution: '1d', businessHoursOnly: false }],
-      },
-    },
+  let human!: HumanDesk;
+  const desk = new Desk({
+    store,
+    clock,
+    human: (d) =>
+      (human = new HumanDesk(d, {
+        config: {
+          sla: {
+            policies: [
+              { name: 'p', firstResponse: '1h', nextResponse: '1h', resolution: '1d', businessHoursOnly: false },
+            ],
+          },
+        },
+      })),
   });
   for (let i = 0; i < QUEUED; i++) {
     const r = await desk.receive({

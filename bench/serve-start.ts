@@ -57,11 +57,17 @@ async function fillThroughTheCareFlow(dataDir: string): Promise<number> {
   const store = new EmbeddedStore(dataDir, { fsync: false });
   await store.open();
   const flows = defaultRegistry();
-  const desk = new Desk({ store, flowFor: flows.flowFor });
-  const engine = new FlowEngine(desk, { flows, autoTimers: false });
-  // The human side as `caredesk serve` has it: its clockwork's round at the end saves what a
-  // running server would have saved (the volume counts), so start-up finds the same files.
-  const human = new HumanDesk(desk, { flow: engine });
+  let engine!: FlowEngine;
+  let human!: HumanDesk;
+  // The human side as `caredesk serve` has it (built by the desk after the engine, which it
+  // takes as its flow control): its clockwork's round at the end saves what a running server
+  // would have saved (the volume counts), so start-up finds the same files.
+  const desk = new Desk({
+    store,
+    flowFor: flows.flowFor,
+    engine: (d) => (engine = new FlowEngine(d, { flows, autoTimers: false })),
+    human: (d) => (human = new HumanDesk(d)),
+  });
   await engine.start();
   const delivery = acceptingDelivery(desk, 'telegram');
   const wave = 1000;

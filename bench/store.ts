@@ -115,7 +115,7 @@ async function appendGrowth(): Promise<Window[]> {
 async function fillConversations(dir: string): Promise<void> {
   const store = new EmbeddedStore(dir, { fsync: false });
   await store.open();
-  const desk = new Desk({ store, interceptors: [] });
+  const desk = new Desk({ store });
   const wave = 500;
   for (let i = 0; i < conversationsForStartup; i += wave) {
     const ids = Array.from({ length: Math.min(wave, conversationsForStartup - i) }, (_, k) => i + k);

@@ -62,9 +62,17 @@ async function startCaredesk(spec: Extract<BotSpec, { kind: 'caredesk' }>): Prom
   const store = new EmbeddedStore(dir, { fsync: process.env.FSYNC !== '0' });
   await store.open();
   const flows = defaultRegistry();
-  const desk = new Desk({ store, flowFor: flows.flowFor });
-  if (spec.flow === 'echo') desk.engine = new EchoEngine(desk);
-  else await new FlowEngine(desk, { flows }).start();
+  let engine: FlowEngine | undefined;
+  const desk = new Desk({
+    store,
+    flowFor: flows.flowFor,
+    engine: (d) => {
+      if (spec.flow === 'echo') return new EchoEngine(d);
+      engine = new FlowEngine(d, { flows });
+      return engine;
+    },
+  });
+  await engine?.start();
   const channel = telegramChannel(desk, { botToken: spec.token, apiRoot: spec.apiRoot, limits }, silentLogger);
   const dispatcher = new OutboxDelivery(desk, [channel.sender]);
   dispatcher.start();

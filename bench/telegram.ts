@@ -115,9 +115,17 @@ async function answersOfTheFlow(): Promise<Answer[][]> {
   const store = new MemoryStore();
   await store.open();
   const flows = defaultRegistry();
-  const desk = new Desk({ store, flowFor: flows.flowFor });
-  if (flowName === 'echo') desk.engine = new EchoEngine(desk);
-  else await new FlowEngine(desk, { flows, autoTimers: false }).start();
+  let engine: FlowEngine | undefined;
+  const desk = new Desk({
+    store,
+    flowFor: flows.flowFor,
+    engine: (d) => {
+      if (flowName === 'echo') return new EchoEngine(d);
+      engine = new FlowEngine(d, { flows, autoTimers: false });
+      return engine;
+    },
+  });
+  await engine?.start();
   const answers: Answer[][] = [];
   for (const [i, text] of SCRIPT.entries()) {
     const before = (await store.listOutbox()).length;

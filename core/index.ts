@@ -8,11 +8,16 @@ export * from './agents/index.js';
 // Advanced
 export { type Clock, type IdKind, ManualClock, newId, systemClock } from './clock.js';
 export {
+  type Arrival,
   type ConversationEngine,
   Desk,
   type DeskOptions,
   type HandoffPlanner,
-  type OutboxDispatcher,
+  type HumanDecision,
+  type HumanSide,
+  type MessageStep,
+  type OutboxKick,
+  OutboxSignal,
   type StoredIngest,
 } from './desk.js';
 // Commonly used
@@ -23,15 +28,16 @@ export * from './errors.js';
 export { EventBus, type EventHandler } from './event-bus.js';
 export * from './identity/index.js';
 export type { Inbound, IngestDeps, IngestResult, ParsedInbound } from './ingest.js';
-export { customerLock, InboundSchema, ingest, parseInbound } from './ingest.js';
+export { customerLock, InboundSchema, parseInbound } from './ingest.js';
 export * from './kpi/index.js';
 export { type Logger, silentLogger } from './logger.js';
 export type { ChannelSender, SendOutcome } from './outbox/channel-sender.js';
 export { type DispatcherOptions, OutboxDelivery, type PassResult } from './outbox/dispatcher.js';
 export { draftOutbound, type Outbound, type OutboundDraft } from './outbox/outbound.js';
+export { PENDING_COLLECTION, receiveMessage, resumePending } from './pipeline.js';
 export * from './queue/index.js';
 export * from './sla/index.js';
 // Store
 export * from './store/index.js';
-export { handleChannelNotices, sendSystemReply } from './system-reply.js';
+export { sendSystemReply } from './system-reply.js';
 export { KeyedMutex } from './util/keyed-mutex.js';

@@ -1,15 +1,16 @@
 /**
- * ingest: the one door every customer message comes through, whatever the
- * channel. It validates, drops redeliveries, finds or creates the Customer and
- * their open Conversation, and appends the Message durably before it returns,
- * so a channel is acknowledged only for what is stored.
+ * ingest: what every customer message is checked and drafted with, whatever
+ * the channel: the Inbound a channel hands over (validated with zod), the
+ * Customer it is from (found or new) and the Message with its Conversation
+ * (found open, in its survey window, or new), drafted into one write. The
+ * message path (core/pipeline.ts) stores it with its handling.
  */
 import { z } from 'zod';
 import type { Clock } from './clock.js';
 import { newId } from './clock.js';
-import type { InlineStep } from './desk.js';
 import {
   AttachmentSchema,
+  type Channel,
   ChannelSchema,
   type Conversation,
   type Customer,
@@ -21,11 +22,9 @@ import {
   type NewEvent,
 } from './domain.js';
 import { describeIssues, InvalidInputError } from './errors.js';
-import type { EventBus } from './event-bus.js';
 import { identityKey } from './store/state.js';
-import type { CommitResult, Store, WriteBatch } from './store/store.js';
+import type { Store, WriteBatch } from './store/store.js';
 import { type SurveyAnswerTaker, surveyAnswered } from './survey-window.js';
-import type { KeyedMutex } from './util/keyed-mutex.js';
 
 /** What a channel hands to core, once it has translated its own update. */
 export const InboundSchema = z.object({
@@ -54,40 +53,51 @@ export const InboundSchema = z.object({
   sentAt: z.string().datetime({ offset: true }).optional(),
 });
 export type Inbound = z.input<typeof InboundSchema>;
-export type ParsedInbound = z.output<typeof InboundSchema>;
+/** An Inbound checked by parseInbound: its channel is one caredesk knows. */
+export type ParsedInbound = z.output<typeof InboundSchema> & { readonly channel: Channel };
 
 export interface IngestDeps {
   readonly store: Store;
-  readonly bus: EventBus;
   readonly clock: Clock;
-  readonly locks: KeyedMutex;
   /** The flow a new conversation on this channel starts with. */
   readonly flowFor: (channel: ParsedInbound['channel']) => string;
   /** Says whether a resolved case's survey takes a message (the flow engine); without it none does. */
-  readonly engine?: Partial<SurveyAnswerTaker> | undefined;
-  /** The flow's step to commit in the message's own write, if it can be taken now (the Desk). */
-  readonly planInline?: (stored: StoredIngest) => Promise<InlineStep | undefined>;
+  readonly surveys?: Partial<SurveyAnswerTaker> | undefined;
 }
 
-/** What ingest hands on once a message is stored. */
-export type StoredIngest = Extract<IngestResult, { status: 'stored' }>;
+/** The customer a message is from, found by its channel identity or new. */
+export interface Sender {
+  readonly customer: Customer;
+  /** `customer.created`, when the customer is new (not stored yet). */
+  readonly events: readonly NewEvent[];
+}
 
-export type IngestResult =
-  | { readonly status: 'duplicate'; readonly messageId: string }
-  | {
-      readonly status: 'stored';
-      readonly inbound: ParsedInbound;
-      readonly customer: Customer;
-      readonly conversation: Conversation;
-      readonly message: Message;
-      readonly openedConversation: boolean;
-      readonly events: readonly DomainEvent[];
-      /** The flow already took this message, in the same write. */
-      readonly flowStepped?: boolean;
-    };
+/**
+ * A customer message drafted for the store: the message, its conversation
+ * (found open, in its survey window, or new) moved on by it, and the write
+ * that stores them. Nothing is stored yet.
+ */
+export interface Arrival {
+  readonly inbound: ParsedInbound;
+  readonly customer: Customer;
+  readonly newCustomer: boolean;
+  /** The conversation with this message counted in. */
+  readonly conversation: Conversation;
+  readonly message: Message;
+  readonly openedConversation: boolean;
+  readonly batch: WriteBatch;
+}
+
+/** What a channel learns once a message is stored. */
+export type StoredIngest = Omit<Arrival, 'batch' | 'newCustomer'> & {
+  readonly status: 'stored';
+  readonly events: readonly DomainEvent[];
+};
+
+export type IngestResult = { readonly status: 'duplicate'; readonly messageId: string } | StoredIngest;
 
 /** Parses outside input into an Inbound, or throws InvalidInputError naming each problem. */
-export function parseInbound(raw: unknown): ParsedInbound & { channel: z.infer<typeof ChannelSchema> } {
+export function parseInbound(raw: unknown): ParsedInbound {
   const parsed = InboundSchema.safeParse(raw);
   if (!parsed.success) {
     const tooLong = parsed.error.issues.some((i) => i.path[0] === 'text' && i.code === 'too_big');
@@ -108,7 +118,7 @@ export function parseInbound(raw: unknown): ParsedInbound & { channel: z.infer<t
     );
   }
   // zod's own output, not a copy: the channel it checked is the same string, now known to be a Channel.
-  return parsed.data as ParsedInbound & { channel: typeof channel.data };
+  return parsed.data as ParsedInbound;
 }
 
 /**
@@ -117,108 +127,105 @@ export function parseInbound(raw: unknown): ParsedInbound & { channel: z.infer<t
  */
 export const customerLock = (customerId: string): string => `customer:${customerId}`;
 
-export async function ingest(deps: IngestDeps, raw: unknown): Promise<IngestResult> {
-  const inbound = parseInbound(raw);
-  // One customer's updates are taken one at a time: no double customer, no double conversation.
-  return deps.locks.run(`identity:${identityKey(inbound.channel, inbound.externalUserId)}`, async () => {
-    const duplicate = await deps.store.findMessageIdByChannelId(inbound.channel, inbound.channelMessageId);
-    if (duplicate !== undefined) return { status: 'duplicate', messageId: duplicate };
-    return store(deps, inbound);
-  });
+/** The lock one channel identity's updates are taken under: no double customer, no double conversation. */
+export const identityLock = (channel: Channel, externalUserId: string): string =>
+  `identity:${identityKey(channel, externalUserId)}`;
+
+/** The customer of this identity, or a new one to store with the message. */
+export async function findSender(deps: IngestDeps, inbound: ParsedInbound): Promise<Sender> {
+  const known = await deps.store.findCustomerByIdentity(inbound.channel, inbound.externalUserId);
+  if (known) return { customer: known, events: [] };
+  const now = deps.clock.now().toISOString();
+  const customer: Customer = {
+    id: newId('cus'),
+    identities: [{ channel: inbound.channel, externalId: inbound.externalUserId, displayName: inbound.displayName }],
+    displayName: inbound.displayName,
+    language: inbound.language,
+    createdAt: now,
+  };
+  return {
+    customer,
+    events: [{ type: 'customer.created', at: now, customerId: customer.id, data: { channel: inbound.channel } }],
+  };
 }
 
-async function store(deps: IngestDeps, inbound: ReturnType<typeof parseInbound>): Promise<IngestResult> {
+/** Drafts the message's write; call it under the customer's lock. */
+export async function draftArrival(deps: IngestDeps, inbound: ParsedInbound, sender: Sender): Promise<Arrival> {
   const now = deps.clock.now().toISOString();
-  const events: NewEvent[] = [];
-  let customer = await deps.store.findCustomerByIdentity(inbound.channel, inbound.externalUserId);
-  if (!customer) {
-    customer = {
-      id: newId('cus'),
-      identities: [{ channel: inbound.channel, externalId: inbound.externalUserId, displayName: inbound.displayName }],
-      displayName: inbound.displayName,
-      language: inbound.language,
-      createdAt: now,
-    };
-    events.push({ type: 'customer.created', at: now, customerId: customer.id, data: { channel: inbound.channel } });
-  }
+  const { customer } = sender;
   const customerId = customer.id;
-  const isNewCustomer = events.length > 0;
-  return deps.locks.run(customerLock(customerId), async () => {
-    // Merged into another customer while we waited for the lock: continue as the survivor.
-    if (!isNewCustomer && (await deps.store.getCustomer(customerId))?.mergedInto) return store(deps, inbound);
-    // A resolved case whose survey is still open takes the answers to it: no new conversation for a "5".
-    const open =
-      (await deps.store.findOpenConversation(customerId)) ??
-      (await surveyAnswered(deps.store, deps.engine, customerId, inbound, new Date(now)));
-    const conversation: Conversation = open ?? {
-      id: newId('cnv'),
-      customerId,
-      channel: inbound.channel,
-      mode: 'bot',
-      flow: deps.flowFor(inbound.channel),
-      tags: [],
-      priority: 'normal',
-      language: inbound.language,
-      sla: {},
-      createdAt: now,
-      updatedAt: now,
-      lastMessageAt: now,
-      messageCount: 0,
-    };
-    if (!open) {
-      events.push({
-        type: 'conversation.opened',
-        at: now,
-        conversationId: conversation.id,
-        customerId,
-        data: { channel: inbound.channel, flow: conversation.flow },
-      });
-    }
-    const editOf =
-      inbound.kind === 'edit' && inbound.editOfChannelMessageId
-        ? await deps.store.findMessageIdByChannelId(inbound.channel, inbound.editOfChannelMessageId)
-        : undefined;
-    const message: Message = {
-      id: newId('msg'),
-      conversationId: conversation.id,
-      customerId,
-      channel: inbound.channel,
-      direction: 'inbound',
-      author: 'customer',
-      text: inbound.text,
-      attachments: inbound.attachments,
-      channelMessageId: inbound.channelMessageId,
-      internal: false,
-      editOf,
-      createdAt: now,
-    };
-    const updated: Conversation = conversationWith(conversation, {
-      // A customer writing on another channel is answered there from now on.
-      channel: inbound.channel,
-      updatedAt: now,
-      lastMessageAt: now,
-      lastMessagePreview: preview(inbound.text, inbound.attachments.length),
-      messageCount: conversation.messageCount + 1,
-    });
+  const events: NewEvent[] = [...sender.events];
+  // A resolved case whose survey is still open takes the answers to it: no new conversation for a "5".
+  const open =
+    (await deps.store.findOpenConversation(customerId)) ??
+    (await surveyAnswered(deps.store, deps.surveys, customerId, inbound, new Date(now)));
+  const conversation: Conversation = open ?? {
+    id: newId('cnv'),
+    customerId,
+    channel: inbound.channel,
+    mode: 'bot',
+    flow: deps.flowFor(inbound.channel),
+    tags: [],
+    priority: 'normal',
+    language: inbound.language,
+    sla: {},
+    createdAt: now,
+    updatedAt: now,
+    lastMessageAt: now,
+    messageCount: 0,
+  };
+  if (!open) {
     events.push({
-      type: inbound.kind === 'edit' ? 'message.edited' : 'message.received',
+      type: 'conversation.opened',
       at: now,
       conversationId: conversation.id,
       customerId,
-      data: { messageId: message.id, channel: inbound.channel, mode: updated.mode, kind: inbound.kind },
+      data: { channel: inbound.channel, flow: conversation.flow },
     });
-    const stored: StoredIngest = {
-      status: 'stored',
-      inbound,
-      customer: customer as Customer,
-      conversation: updated,
-      message,
-      openedConversation: !open,
-      events: [],
-    };
-    const step = await deps.planInline?.(stored);
-    const batch: WriteBatch = {
-      customers: isNewCustomer ? [customer as Customer] : [],
+  }
+  const editOf =
+    inbound.kind === 'edit' && inbound.editOfChannelMessageId
+      ? await deps.store.findMessageIdByChannelId(inbound.channel, inbound.editOfChannelMessageId)
+      : undefined;
+  const message: Message = {
+    id: newId('msg'),
+    conversationId: conversation.id,
+    customerId,
+    channel: inbound.channel,
+    direction: 'inbound',
+    author: 'customer',
+    text: inbound.text,
+    attachments: inbound.attachments,
+    channelMessageId: inbound.channelMessageId,
+    internal: false,
+    editOf,
+    createdAt: now,
+  };
+  const updated: Conversation = conversationWith(conversation, {
+    // A customer writing on another channel is answered there from now on.
+    channel: inbound.channel,
+    updatedAt: now,
+    lastMessageAt: now,
+    lastMessagePreview: preview(inbound.text, inbound.attachments.length),
+    messageCount: conversation.messageCount + 1,
+  });
+  events.push({
+    type: inbound.kind === 'edit' ? 'message.edited' : 'message.received',
+    at: now,
+    conversationId: conversation.id,
+    customerId,
+    data: { messageId: message.id, channel: inbound.channel, mode: updated.mode, kind: inbound.kind },
+  });
+  const newCustomer = sender.events.length > 0;
+  return {
+    inbound,
+    customer,
+    newCustomer,
+    conversation: updated,
+    message,
+    openedConversation: !open,
+    batch: {
+      customers: newCustomer ? [customer] : [],
       conversations: [updated],
       messages: [message],
       events,
@@ -231,41 +238,7 @@ async function store(deps: IngestDeps, inbound: ReturnType<typeof parseInbound>)
             },
           ]
         : [],
-    };
-    let result: CommitResult;
-    try {
-      result = await deps.store.commit(step ? withStep(batch, step.batch) : batch);
-    } catch (err) {
-      step?.failed();
-      throw err;
-    }
-    deps.bus.publish(result.events);
-    step?.committed();
-    // A literal, not `{ ...stored, … }`: this runs for every message, and V8 copies a spread with overrides slowly.
-    return {
-      status: 'stored',
-      inbound,
-      customer: stored.customer,
-      conversation: updated,
-      message,
-      openedConversation: !open,
-      events: result.events,
-      flowStepped: step !== undefined,
-    };
-  });
-}
-
-/** The message's write with the flow's step: the step's conversation is the message's, moved on. */
-function withStep(message: WriteBatch, step: WriteBatch): WriteBatch {
-  const both = <T>(a: readonly T[] | undefined, b: readonly T[] | undefined): readonly T[] => (a ?? []).concat(b ?? []);
-  return {
-    customers: message.customers,
-    conversations: step.conversations?.length ? step.conversations : message.conversations,
-    messages: both(message.messages, step.messages),
-    events: both(message.events, step.events),
-    outbox: step.outbox,
-    flowSnapshots: step.flowSnapshots,
-    records: both(message.records, step.records),
+    },
   };
 }
 

@@ -1,31 +1,50 @@
 /**
- * A reply from caredesk itself (not the flow, not an agent) to the customer
- * of a stored message, in the channel they wrote in: stored with its outbox
- * entry in one commit, then handed to the dispatcher.
+ * Replies from caredesk itself (not the flow, not an agent) to a customer,
+ * in the channel they wrote in: stored with their outbox entry in one write.
  */
-import type { Desk, StoredIngest } from './desk.js';
+import type { Clock } from './clock.js';
+import type { OutboxEntry } from './domain.js';
+import type { EventBus } from './event-bus.js';
+import type { Arrival } from './ingest.js';
 import { draftOutbound } from './outbox/outbound.js';
+import type { Store, WriteBatch } from './store/store.js';
 
-export async function sendSystemReply(desk: Desk, stored: StoredIngest, text: string): Promise<void> {
-  // The customer may have been merged since (/link): reply in their current open conversation.
-  const customer = await desk.store.getCustomer(stored.customer.id);
-  const survivorId = customer?.mergedInto ?? stored.customer.id;
-  const survivor = (await desk.store.getCustomer(survivorId)) ?? stored.customer;
-  const conversation = (await desk.store.findOpenConversation(survivorId)) ?? stored.conversation;
+export interface SystemReplyDeps {
+  readonly store: Store;
+  readonly bus: EventBus;
+  readonly clock: Clock;
+  readonly outbox: { kick(entries?: readonly OutboxEntry[]): void };
+}
+
+/** Whom a system reply answers: the customer of a stored message, on the message's channel. */
+export interface ReplyTarget {
+  readonly customerId: string;
+  readonly conversationId: string;
+  readonly channel: string;
+}
+
+/** Sends a reply to the customer of a stored message, in their current open conversation (they may have been merged since). */
+export async function sendSystemReply(deps: SystemReplyDeps, target: ReplyTarget, text: string): Promise<void> {
+  const customer = await deps.store.getCustomer(target.customerId);
+  const survivor = customer?.mergedInto ? await deps.store.getCustomer(customer.mergedInto) : customer;
+  if (!survivor) return;
+  const conversation =
+    (await deps.store.findOpenConversation(survivor.id)) ?? (await deps.store.getConversation(target.conversationId));
+  if (!conversation) return;
   const out = draftOutbound({
-    conversation: { ...conversation, channel: stored.message.channel },
+    conversation: { ...conversation, channel: target.channel as typeof conversation.channel },
     customer: survivor,
     author: 'system',
     text,
-    now: desk.clock.now(),
+    now: deps.clock.now(),
   });
-  const result = await desk.store.commit({
+  const result = await deps.store.commit({
     messages: [out.message],
     outbox: out.outbox ? [out.outbox] : [],
     events: [out.event],
   });
-  desk.bus.publish(result.events);
-  if (out.outbox) desk.dispatcher?.kick([out.outbox]);
+  deps.bus.publish(result.events);
+  if (out.outbox) deps.outbox.kick([out.outbox]);
 }
 
 const UNREADABLE = {
@@ -33,18 +52,18 @@ const UNREADABLE = {
   it: 'Mi dispiace, posso leggere solo testo, foto, documenti, messaggi vocali e sticker. Puoi scrivermelo in un messaggio?',
 };
 
-/**
- * Messages the flow must not see: an edit (stored as a correction of what the
- * flow already answered) and content the channel could not pass on (answered
- * with what caredesk can read).
- */
-export async function handleChannelNotices(desk: Desk, stored: StoredIngest): Promise<boolean> {
-  if (stored.inbound.kind === 'edit') return true;
-  if (stored.inbound.kind !== 'unsupported') return false;
-  const language = stored.customer.language ?? stored.inbound.language;
-  await sendSystemReply(desk, stored, language?.startsWith('it') ? UNREADABLE.it : UNREADABLE.en);
-  return true;
+/** The answer to content the channel could not pass on (a poll, a game…), written with the message. */
+export function unreadableReply(arrival: Arrival, now: Date): { readonly batch: WriteBatch } {
+  const language = arrival.customer.language ?? arrival.inbound.language;
+  const text = language?.startsWith('it') ? UNREADABLE.it : UNREADABLE.en;
+  const conversation = { ...arrival.conversation, messageCount: arrival.conversation.messageCount + 1 };
+  const out = draftOutbound({ conversation, customer: arrival.customer, author: 'system', text, now });
+  return {
+    batch: {
+      conversations: [conversation],
+      messages: [out.message],
+      outbox: out.outbox ? [out.outbox] : [],
+      events: [out.event],
+    },
+  };
 }
-/** Messages and button presses go on to the flow. */
-handleChannelNotices.passes = (stored: StoredIngest): boolean =>
-  stored.inbound.kind === 'message' || stored.inbound.kind === 'action';

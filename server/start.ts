@@ -56,12 +56,27 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
 
   const flows = defaultRegistry();
-  const desk = new Desk({ store, logger, flowFor: flows.flowFor });
-  // The wait a flow tells a customer follows the same business hours as the SLA clocks.
-  const engine = new FlowEngine(desk, { flows, estimateWait: liveWaitEstimator(config.desk.sla.businessHours) });
-  // Before the engine starts: the human side's interceptor must see the first message already.
-  const human = new HumanDesk(desk, { config: config.desk, flow: engine });
+  let engine!: FlowEngine;
+  let human!: HumanDesk;
+  // The composition root: the desk builds its parts in order (the bot side, then the human side).
+  const desk = new Desk({
+    store,
+    logger,
+    flowFor: flows.flowFor,
+    // The wait a flow tells a customer follows the same business hours as the SLA clocks.
+    engine: (d) => {
+      engine = new FlowEngine(d, { flows, estimateWait: liveWaitEstimator(config.desk.sla.businessHours) });
+      return engine;
+    },
+    human: (d) => {
+      human = new HumanDesk(d, { config: config.desk });
+      return human;
+    },
+  });
   await engine.start();
+  // Messages a crash left stored but unhandled are answered before new ones come in.
+  const resumed = await desk.resumePending();
+  if (resumed > 0) logger.info({ resumed }, 'handled messages left pending by the last run');
   const channels = await enabledChannels(config, desk, logger);
   const app = buildServer({
     config,

@@ -10,7 +10,7 @@
  */
 import { type AnyActor, type AnyStateMachine, createActor } from 'xstate';
 import type { Clock } from '../clock.js';
-import type { ConversationEngine, Desk, InlineStep, StoredIngest } from '../desk.js';
+import type { Arrival, ConversationEngine, Desk, MessageStep } from '../desk.js';
 import type { Conversation, Customer, QuickReply } from '../domain.js';
 import { customerLock, type ParsedInbound } from '../ingest.js';
 import { surveyOpen } from '../survey-window.js';
@@ -103,9 +103,8 @@ export class FlowEngine implements ConversationEngine {
     this.actors = new ActorCache(options.maxActors ?? 2_000, options.idleTtlMs ?? 10 * 60_000);
   }
 
-  /** Attaches to the desk and re-arms every timer left pending in the store. */
+  /** Re-arms every timer left pending in the store. */
   async start(): Promise<void> {
-    this.desk.engine = this;
     this.stopped = false;
     for (const { value } of await this.desk.store.listRecords(TIMER_COLLECTION)) {
       if (isFlowTimer(value)) this.timers.put(value);
@@ -123,7 +122,6 @@ export class FlowEngine implements ConversationEngine {
     if (this.sweeper) clearInterval(this.sweeper);
     await this.desk.idle();
     this.actors.clear();
-    if (this.desk.engine === this) this.desk.engine = undefined;
   }
 
   get liveActors(): number {
@@ -137,12 +135,6 @@ export class FlowEngine implements ConversationEngine {
   /** Drops a live actor (it is rehydrated from the store on its next event). */
   evict(conversationId: string): void {
     this.actors.drop(conversationId);
-  }
-
-  async onCustomerMessage(stored: StoredIngest): Promise<void> {
-    const { inbound, conversation } = stored;
-    if (inbound.kind === 'edit') return;
-    await this.step(conversation.id, (env, offered) => customerEvent(inbound, env, offered));
   }
 
   /** An agent gives the conversation back to the bot: mode `bot`, and the flow hears `agent.handback`. */
@@ -211,16 +203,16 @@ export class FlowEngine implements ConversationEngine {
   }
 
   /**
-   * The step of a message ingest is about to store, committed in the
-   * message's own write: the customer's lock is already held by ingest.
+   * The step of a message about to be stored, committed in the message's own
+   * write: the message path already holds the customer's lock.
    */
-  async planInline(stored: StoredIngest): Promise<InlineStep | undefined> {
-    const { inbound, conversation } = stored;
+  async planCustomerMessage(arrival: Arrival): Promise<MessageStep | undefined> {
+    const { inbound, conversation } = arrival;
     if (inbound.kind !== 'message' && inbound.kind !== 'action') return undefined;
     if (!this.drivesFlow(conversation, {})) return undefined;
     const prepared = await this.prepare(conversation, (env, offered) => customerEvent(inbound, env, offered), {
       // Not stored yet when the message is the customer's first.
-      customer: stored.customer,
+      customer: arrival.customer,
     });
     return {
       batch: prepared.planned.batch,
@@ -310,7 +302,7 @@ export class FlowEngine implements ConversationEngine {
     for (const t of planned.timersSet) this.timers.put(t);
     for (const name of planned.timersCleared) this.timers.remove(conversationId, name);
     if (planned.finished) this.actors.drop(conversationId);
-    if (planned.batch.outbox?.length) this.desk.dispatcher?.kick(planned.batch.outbox);
+    if (planned.batch.outbox?.length) this.desk.outbox.kick(planned.batch.outbox);
   }
 
   private async plan(conversation: Conversation, now: Date, live: LiveActor, opts: StepOptions): Promise<PlannedStep> {
@@ -333,7 +325,7 @@ export class FlowEngine implements ConversationEngine {
       pendingTimers: this.timers.ofConversation(conversation.id),
       takeBack: opts.takeBack === true,
       firedTimer: opts.firedTimer,
-      planHandoff: this.desk.handoffPlanner,
+      planHandoff: this.desk.human?.planHandoff,
     });
   }
 
@@ -362,7 +354,7 @@ export class FlowEngine implements ConversationEngine {
       pendingTimers: this.timers.ofConversation(conversation.id),
       takeBack: false,
       failure: { reason, flow: conversation.flow },
-      planHandoff: this.desk.handoffPlanner,
+      planHandoff: this.desk.human?.planHandoff,
     });
   }
 

@@ -3,7 +3,7 @@
  * the single WriteBatch the engine commits: reply Messages + OutboxEntries,
  * the conversation's update, the events, the snapshot and the timers.
  */
-import type { HandoffPlanner } from '../desk.js';
+
 import {
   type Conversation,
   type Customer,
@@ -13,6 +13,7 @@ import {
   type OutboxEntry,
 } from '../domain.js';
 import { draftOutbound } from '../outbox/outbound.js';
+import type { HandoffPlanner } from '../pipeline.js';
 import type { StoredRecord, WriteBatch } from '../store/store.js';
 import { surveyWindowRecord } from '../survey-window.js';
 import type { PersistedFlow } from './engine.js';

@@ -1,5 +1,5 @@
 export { type CaseHistory, customerHistory, customerTimeline } from './history.js';
-export { handleLinkCommand } from './link-command.js';
+export { isLinkCommand, type LinkCommand, runLinkCommand } from './link-command.js';
 export {
   type CustomerLink,
   CustomerLinkSchema,

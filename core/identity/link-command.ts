@@ -1,10 +1,13 @@
 /**
- * The `/link` command customers type in any channel. It is handled before
- * the flow sees the message (the message itself is stored like any other).
+ * The `/link` command customers type in any channel. The message is stored
+ * like any other (marked pending, see core/pipeline.ts); the command runs
+ * right after, since a merge takes both customers' locks, and the flow never
+ * sees it.
  */
-import type { Desk, StoredIngest } from '../desk.js';
 import { CaredeskError } from '../errors.js';
-import { sendSystemReply } from '../system-reply.js';
+import type { ParsedInbound } from '../ingest.js';
+import { type SystemReplyDeps, sendSystemReply } from '../system-reply.js';
+import type { KeyedMutex } from '../util/keyed-mutex.js';
 import { issueLinkCode, redeemLinkCode } from './linking.js';
 
 const LINK = /^\/link(?:@\w+)?(?:\s+([A-Za-z0-9-]{4,16}))?\s*$/i;
@@ -22,25 +25,34 @@ const say = {
   },
 };
 
-/** Handles `/link` and `/link CODE`; returns false for any other message. */
-export async function handleLinkCommand(desk: Desk, stored: StoredIngest): Promise<boolean> {
-  const match = LINK.exec(stored.message.text.trim());
-  if (!match) return false;
-  const lang = stored.customer.language?.startsWith('it') ? say.it : say.en;
+/** Whether a message is the command (`/link` or `/link CODE`). */
+export const isLinkCommand = (text: string): boolean => LINK.test(text.trim());
+
+export type LinkCommand = Pick<ParsedInbound, 'text' | 'channel' | 'language'> & {
+  readonly customerId: string;
+  readonly conversationId: string;
+};
+
+/** Issues a code (`/link`) or redeems one (`/link CODE`) and tells the customer how it went. */
+export async function runLinkCommand(
+  deps: SystemReplyDeps & { readonly locks: KeyedMutex },
+  command: LinkCommand,
+): Promise<void> {
+  const match = LINK.exec(command.text.trim());
+  if (!match) return;
+  const customer = await deps.store.getCustomer(command.customerId);
+  const lang = (customer?.language ?? command.language)?.startsWith('it') ? say.it : say.en;
   let text: string;
   try {
     if (match[1] === undefined) {
-      text = lang.code((await issueLinkCode(desk, stored.customer.id)).code);
+      text = lang.code((await issueLinkCode(deps, command.customerId)).code);
     } else {
-      await redeemLinkCode(desk, match[1], stored.customer.id, stored.message.channel);
+      await redeemLinkCode(deps, match[1], command.customerId, command.channel);
       text = lang.linked;
     }
   } catch (err) {
     if (!(err instanceof CaredeskError)) throw err;
     text = err.message;
   }
-  await sendSystemReply(desk, stored, text);
-  return true;
+  await sendSystemReply(deps, command, text);
 }
-/** Anything but the command goes on to the flow. */
-handleLinkCommand.passes = (stored: StoredIngest): boolean => !LINK.test(stored.message.text.trim());

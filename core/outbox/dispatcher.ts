@@ -80,6 +80,8 @@ export class OutboxDelivery {
   private listing = 0;
   /** Why delivery stopped for good (the store failed), if it did. */
   private halted: unknown;
+  /** Stops listening to the desk's outbox signal. */
+  private unlisten: (() => void) | undefined;
 
   constructor(
     private readonly desk: Desk,
@@ -101,7 +103,7 @@ export class OutboxDelivery {
   start(): void {
     this.running = true;
     this.stopping = false;
-    this.desk.dispatcher = this;
+    this.unlisten ??= this.desk.outbox.listen((entries) => this.kick(entries));
     this.desk.track(this.runOnce().then(() => undefined));
   }
 
@@ -109,6 +111,8 @@ export class OutboxDelivery {
   async stop(): Promise<void> {
     this.running = false;
     this.stopping = true;
+    this.unlisten?.();
+    this.unlisten = undefined;
     if (this.timer) clearTimeout(this.timer);
     await Promise.allSettled([...this.taken.values()].map((t) => t.promise));
   }

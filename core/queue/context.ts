@@ -80,7 +80,7 @@ export async function changeConversation(
         events: change.events,
       });
       desk.bus.publish(result.events);
-      if (change.outbox?.length) desk.dispatcher?.kick(change.outbox);
+      if (change.outbox?.length) desk.outbox.kick(change.outbox);
       return { conversation: change.conversation, previous: current, events: [...result.events] };
     });
     if (out) return out;

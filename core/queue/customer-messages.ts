@@ -1,6 +1,7 @@
 /**
- * What the human side does when a customer writes (a Desk interceptor, run
- * after the message is stored and before the flow):
+ * What the human side makes of a customer message (asked by the message
+ * path under the customer's lock, before the flow; its change is written
+ * with the message):
  *
  * - a conversation a human owns, or that waits in the queue, is not the
  *   bot's: the flow does not see the message; the next-response clock starts;
@@ -13,11 +14,12 @@
  * - a message arriving while an agent hands back waits until the flow has
  *   received `agent.handback`.
  */
-import type { Desk, MessageInterceptor, StoredIngest } from '../desk.js';
 import type { Conversation, NewEvent } from '../domain.js';
+import type { Arrival } from '../ingest.js';
 import { draftOutbound } from '../outbox/outbound.js';
+import type { HumanDecision } from '../pipeline.js';
 import { onCustomerMessage, startQueueTimers } from '../sla/timers.js';
-import { type ConversationChange, caseEvent, changeConversation, type QueueContext } from './context.js';
+import { type ConversationChange, caseEvent, type QueueContext } from './context.js';
 import { decideOwnership, ownershipSnapshot } from './ownership-machine.js';
 import { placeInLine } from './queue-view.js';
 
@@ -26,48 +28,44 @@ export interface CustomerMessageOptions {
   readonly placeInLineText?: string;
 }
 
-export function customerMessageInterceptor(
+export async function decideCustomerMessage(
   ctx: QueueContext,
+  arrival: Arrival,
   options: CustomerMessageOptions = {},
-): MessageInterceptor {
-  const intercept = async (_desk: Desk, stored: StoredIngest): Promise<boolean> => {
-    const pending = ctx.handbacks.get(stored.conversation.id);
-    if (pending) await pending;
-    const previous = stored.openedConversation ? await reopenable(ctx, stored) : undefined;
-    const fresh = await ctx.desk.store.getConversation(stored.conversation.id);
-    // The bot's own conversations cost nothing extra here: no write on the hot path.
-    if (!previous && (fresh === undefined || fresh.mode === 'bot' || fresh.mode === 'resolved')) return false;
-    let humanOwned = false;
-    await changeConversation(ctx, stored.conversation.id, async (c, now) => {
-      let change: ConversationChange = { conversation: c, events: [] };
-      if (previous && c.mode === 'bot' && !c.reopenOf) change = await reopen(ctx, c, previous, now);
-      const cur = change.conversation;
-      humanOwned = cur.mode === 'queued' || cur.mode === 'agent';
-      const next = { ...cur, sla: onCustomerMessage(cur, ctx.config, now) };
-      const extra = cur.mode === 'queued' && !change.events.length ? await tellPlace(ctx, next, now, options) : {};
-      return {
-        ...change,
-        conversation: extra.conversation ?? next,
-        messages: extra.messages,
-        outbox: extra.outbox,
+): Promise<HumanDecision> {
+  const pending = ctx.handbacks.get(arrival.conversation.id);
+  if (pending) return { waitFor: pending };
+  const c = arrival.conversation;
+  const now = ctx.desk.clock.now();
+  const previous = arrival.openedConversation ? await reopenable(ctx, arrival) : undefined;
+  // The bot's own conversations cost nothing here: no read, no change.
+  if (!previous && (c.mode === 'bot' || c.mode === 'resolved')) return undefined;
+  let change: ConversationChange = { conversation: c, events: [] };
+  if (previous && c.mode === 'bot' && !c.reopenOf) change = await reopen(ctx, c, previous, now);
+  const cur = change.conversation;
+  const owned = cur.mode === 'queued' || cur.mode === 'agent';
+  const next = owned ? { ...cur, sla: onCustomerMessage(cur, ctx.config, now) } : cur;
+  const extra = cur.mode === 'queued' && !change.events.length ? await tellPlace(ctx, next, now, options) : {};
+  const conversation = extra.conversation ?? next;
+  return {
+    conversation,
+    owned,
+    step: {
+      batch: {
+        conversations: [conversation, ...(change.others ?? [])],
+        messages: extra.messages ?? [],
+        outbox: extra.outbox ?? [],
         events: [...change.events, ...(extra.events ?? [])],
-      };
-    });
-    return humanOwned;
+      },
+    },
   };
-  // The bot's own conversation, not a new one (which may reopen a case), not being handed back: the flow's.
-  const passes = (stored: StoredIngest): boolean =>
-    !stored.openedConversation &&
-    (stored.conversation.mode === 'bot' || stored.conversation.mode === 'resolved') &&
-    !ctx.handbacks.has(stored.conversation.id);
-  return Object.assign(intercept, { passes });
 }
 
 /** The customer's last resolved conversation, if it was resolved within the reopen window and not reopened yet. */
-async function reopenable(ctx: QueueContext, stored: StoredIngest): Promise<Conversation | undefined> {
+async function reopenable(ctx: QueueContext, arrival: Arrival): Promise<Conversation | undefined> {
   const now = ctx.desk.clock.now().getTime();
-  const resolved = (await ctx.desk.store.listConversations({ customerId: stored.customer.id, modes: ['resolved'] }))
-    .filter((c) => c.id !== stored.conversation.id && c.resolvedAt !== undefined && !c.reopenedAt)
+  const resolved = (await ctx.desk.store.listConversations({ customerId: arrival.customer.id, modes: ['resolved'] }))
+    .filter((c) => c.id !== arrival.conversation.id && c.resolvedAt !== undefined && !c.reopenedAt)
     .sort((a, b) => (a.resolvedAt! < b.resolvedAt! ? 1 : -1));
   const last = resolved[0];
   if (!last || now - new Date(last.resolvedAt!).getTime() > ctx.config.reopen.window) return undefined;

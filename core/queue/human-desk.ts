@@ -17,14 +17,16 @@ import {
 } from '../agents/agents.js';
 import type { Desk } from '../desk.js';
 import { ForbiddenError, InvalidInputError } from '../errors.js';
+import type { Arrival } from '../ingest.js';
 import { computeKpis } from '../kpi/kpis.js';
 import { VolumeCounter } from '../kpi/volume-spike.js';
+import type { HumanDecision, HumanSide } from '../pipeline.js';
 import { SlaWatcher } from '../sla/watcher.js';
 import * as actions from './actions.js';
 import { note, reply } from './agent-messages.js';
 import { type DeskConfig, type DeskConfigInput, parseDeskConfig } from './config.js';
 import { type FlowControl, loadAgent, type QueueContext } from './context.js';
-import { type CustomerMessageOptions, customerMessageInterceptor } from './customer-messages.js';
+import { type CustomerMessageOptions, decideCustomerMessage } from './customer-messages.js';
 import { listQueue, placeInLine, type QueueFilter } from './queue-view.js';
 import { autoAssign } from './routing.js';
 import { superviseQueue } from './supervision.js';
@@ -34,7 +36,7 @@ export interface HumanDeskOptions extends CustomerMessageOptions {
   readonly flow?: FlowControl;
 }
 
-export class HumanDesk {
+export class HumanDesk implements HumanSide {
   readonly ctx: QueueContext;
   readonly sla: SlaWatcher;
   /** New conversations per window, followed live: the volume-spike check of each round reads nothing. */
@@ -44,19 +46,31 @@ export class HumanDesk {
     readonly desk: Desk,
     options: HumanDeskOptions = {},
   ) {
-    this.ctx = { desk, config: parseDeskConfig(options.config ?? {}), flow: options.flow, handbacks: new Map() };
+    this.ctx = {
+      desk,
+      config: parseDeskConfig(options.config ?? {}),
+      flow: options.flow ?? asFlowControl(desk.engine),
+      handbacks: new Map(),
+    };
     this.sla = new SlaWatcher(this.ctx);
     this.volume = new VolumeCounter(desk, this.ctx.config.spike);
-    // Before the flow sees a message, the human side decides whether it is the bot's at all.
-    desk.interceptors.push(customerMessageInterceptor(this.ctx, options));
-    // A flow's handoff gets the same routing, SLA clocks and event as one made here.
-    desk.handoffPlanner = (c, input, now) => actions.planHandoff(c, input, this.config, now);
+    this.messageOptions = { placeInLineText: options.placeInLineText };
     // A handoff the flow engine committed itself (planHandoff) is offered to free agents too;
     // scheduled, not awaited: the publisher may still hold the customer's lock.
     desk.bus.subscribe(() => {
       if (this.config.routing.teams.some((t) => t.autoAssign)) desk.track(this.autoAssignLater());
     }, 'handoff.requested');
   }
+
+  private readonly messageOptions: CustomerMessageOptions;
+
+  /** Before the flow sees a message, the human side decides whether it is the bot's at all. */
+  decideCustomerMessage(arrival: Arrival): Promise<HumanDecision> {
+    return decideCustomerMessage(this.ctx, arrival, this.messageOptions);
+  }
+
+  /** A flow's handoff gets the same routing, SLA clocks and event as one made here. */
+  readonly planHandoff: HumanSide['planHandoff'] = (c, input, now) => actions.planHandoff(c, input, this.config, now);
 
   private async autoAssignLater(): Promise<void> {
     await Promise.resolve();
@@ -69,11 +83,6 @@ export class HumanDesk {
 
   get config(): DeskConfig {
     return this.ctx.config;
-  }
-
-  /** The flow engine, when it is created after the human desk. */
-  set flow(flow: FlowControl | undefined) {
-    (this.ctx as { flow: FlowControl | undefined }).flow = flow;
   }
 
   // Agents
@@ -174,4 +183,10 @@ export class HumanDesk {
     const spikes = await this.volume.detect(now);
     return { alerts, ...queue, spikes };
   }
+}
+
+/** The desk's engine, when it can take a handback and run a survey. */
+function asFlowControl(engine: unknown): FlowControl | undefined {
+  const e = engine as Partial<FlowControl> | undefined;
+  return typeof e?.handBack === 'function' && typeof e.notifyResolved === 'function' ? (e as FlowControl) : undefined;
 }

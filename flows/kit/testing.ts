@@ -202,13 +202,21 @@ export async function chatWith(flow: Flow, options: ChatOptions = {}): Promise<F
     [flow.name, flow],
     ...(options.extraFlows ?? []).map((f) => [f.name, f] as const),
   ]);
-  const desk = new Desk({ store, clock, flowFor: () => flow.name });
   const wait = options.wait ?? DEFAULT_WAIT;
-  const engine = new FlowEngine(desk, {
-    flows: { get: (name) => flows.get(name)?.machine },
-    estimateWait: async () => wait,
-    autoTimers: false,
-    ...options.engine,
+  let engine!: FlowEngine;
+  const desk = new Desk({
+    store,
+    clock,
+    flowFor: () => flow.name,
+    engine: (d) => {
+      engine = new FlowEngine(d, {
+        flows: { get: (name) => flows.get(name)?.machine },
+        estimateWait: async () => wait,
+        autoTimers: false,
+        ...options.engine,
+      });
+      return engine;
+    },
   });
   await engine.start();
   return new FlowChat(desk, engine, clock, options);

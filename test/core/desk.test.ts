@@ -7,7 +7,7 @@ describe('the desk’s background work', () => {
     const logger: Logger = { ...silentLogger, error: (obj: unknown, msg?: unknown) => void errors.push({ obj, msg }) };
     const store = new MemoryStore();
     await store.open();
-    const desk = new Desk({ store, logger, interceptors: [] });
+    const desk = new Desk({ store, logger });
     desk.track(Promise.reject(new Error('disk full')));
     desk.track(Promise.resolve());
     await desk.idle();

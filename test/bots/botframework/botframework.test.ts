@@ -115,7 +115,7 @@ describe('a Bot Framework customer (real HTTP to /api/messages, replies to a cha
       now: new Date(),
     });
     await r.desk.store.commit({ messages: [out.message], outbox: [out.outbox!], events: [out.event] });
-    r.desk.dispatcher?.kick();
+    r.desk.outbox.kick();
     await until(() => r.channel.received.find((x) => x.activity.text?.startsWith('An agent here')));
   });
 

@@ -68,7 +68,7 @@ async function setup(script: Answer[]): Promise<{
   const clock = new ManualClock();
   const store = new MemoryStore();
   await store.open();
-  const desk = new Desk({ store, clock, interceptors: [] });
+  const desk = new Desk({ store, clock });
   const sender = new TelegramSender(
     new Telegram('1:x', { apiRoot: api.apiRoot }),
     new SendLimiter({ globalPerSecond: 1000, perChatPerSecond: 1000, perChatBurst: 1000 }),

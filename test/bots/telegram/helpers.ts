@@ -1,24 +1,25 @@
 import {
+  type Arrival,
   type ConversationEngine,
   Desk,
   draftOutbound,
   MemoryStore,
+  type MessageStep,
   type OutboxDelivery,
   type Store,
-  type StoredIngest,
 } from '../../../core/index.js';
 
 /**
  * A stand-in flow for channel tests: answers every message with what it
- * received and two quick replies, through the outbox like a real flow.
+ * received and two quick replies, in the message's own write like a real flow.
  */
 export class EchoEngine implements ConversationEngine {
   constructor(private readonly desk: Desk) {}
-  async onCustomerMessage(stored: StoredIngest): Promise<void> {
-    const said = stored.inbound.kind === 'action' ? `pressed ${stored.inbound.actionValue}` : stored.message.text;
+  async planCustomerMessage(arrival: Arrival): Promise<MessageStep> {
+    const said = arrival.inbound.kind === 'action' ? `pressed ${arrival.inbound.actionValue}` : arrival.message.text;
     const out = draftOutbound({
-      conversation: stored.conversation,
-      customer: stored.customer,
+      conversation: arrival.conversation,
+      customer: arrival.customer,
       author: 'bot',
       text: `You said: ${said}`,
       quickReplies: [
@@ -27,21 +28,13 @@ export class EchoEngine implements ConversationEngine {
       ],
       now: this.desk.clock.now(),
     });
-    const result = await this.desk.store.commit({
-      messages: [out.message],
-      outbox: out.outbox ? [out.outbox] : [],
-      events: [out.event],
-    });
-    this.desk.bus.publish(result.events);
-    this.desk.dispatcher?.kick();
+    return { batch: { messages: [out.message], outbox: out.outbox ? [out.outbox] : [], events: [out.event] } };
   }
 }
 
 export async function echoDesk(store: Store = new MemoryStore()): Promise<Desk> {
   await store.open();
-  const desk = new Desk({ store });
-  desk.engine = new EchoEngine(desk);
-  return desk;
+  return new Desk({ store, engine: (desk) => new EchoEngine(desk) });
 }
 
 export async function until<T>(probe: () => Promise<T | undefined> | T | undefined, ms = 10_000): Promise<T> {

@@ -26,8 +26,13 @@ async function boot(
   timers: { autoTimers: boolean; overdueGraceMs?: number } = { autoTimers: false },
 ) {
   await store.open();
-  const desk = new Desk({ store, clock, flowFor: registry.flowFor });
-  const engine = new FlowEngine(desk, { flows: registry, ...timers });
+  let engine!: FlowEngine;
+  const desk = new Desk({
+    store,
+    clock,
+    flowFor: registry.flowFor,
+    engine: (d) => (engine = new FlowEngine(d, { flows: registry, ...timers })),
+  });
   await engine.start();
   return { desk, engine };
 }
@@ -205,17 +210,23 @@ describe('an engine that cannot join the message write', () => {
     const store = new MemoryStore();
     await store.open();
     const registry = defaultRegistry();
-    const desk = new Desk({ store, clock: new ManualClock(), flowFor: registry.flowFor });
     let calls = 0;
-    const engine = new FlowEngine(desk, {
-      flows: registry,
-      autoTimers: false,
-      // The live queue cannot be read the first time (as when a store read fails).
-      estimateWait: async () => {
-        calls += 1;
-        if (calls === 1) throw new Error('queue unreadable');
-        return { minutes: 1, queueLength: 0, open: true };
-      },
+    let engine!: FlowEngine;
+    const desk = new Desk({
+      store,
+      clock: new ManualClock(),
+      flowFor: registry.flowFor,
+      engine: (d) =>
+        (engine = new FlowEngine(d, {
+          flows: registry,
+          autoTimers: false,
+          // The live queue cannot be read the first time (as when a store read fails).
+          estimateWait: async () => {
+            calls += 1;
+            if (calls === 1) throw new Error('queue unreadable');
+            return { minutes: 1, queueLength: 0, open: true };
+          },
+        })),
     });
     await engine.start();
     const result = await desk.receive({

@@ -36,7 +36,7 @@ class ScriptedChannel implements ChannelSender {
 
 async function deskWith(store: Store = new MemoryStore(), clock = new ManualClock()): Promise<Desk> {
   await store.open();
-  return new Desk({ store, clock, interceptors: [] });
+  return new Desk({ store, clock });
 }
 
 /** A customer on `channel` who wrote once, and replies queued to them: its conversation's id. */

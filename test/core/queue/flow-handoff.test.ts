@@ -8,18 +8,24 @@ describe('a handoff made by a flow', () => {
     await store.open();
     const clock = new ManualClock('2026-01-05T10:00:00Z');
     const registry = defaultRegistry();
-    const desk = new Desk({ store, clock, flowFor: registry.flowFor });
-    const engine = new FlowEngine(desk, { flows: registry, autoTimers: false });
-    const human = new HumanDesk(desk, {
-      flow: engine,
-      config: {
-        sla: {
-          policies: [
-            { name: 'p', firstResponse: '30m', nextResponse: '1h', resolution: '1d', businessHoursOnly: false },
-          ],
-        },
-        routing: { rules: [{ match: { topic: 'general' }, set: { skill: 'front', priority: 'high' } }] },
-      },
+    let engine!: FlowEngine;
+    let human!: HumanDesk;
+    const desk = new Desk({
+      store,
+      clock,
+      flowFor: registry.flowFor,
+      engine: (d) => (engine = new FlowEngine(d, { flows: registry, autoTimers: false })),
+      human: (d) =>
+        (human = new HumanDesk(d, {
+          config: {
+            sla: {
+              policies: [
+                { name: 'p', firstResponse: '30m', nextResponse: '1h', resolution: '1d', businessHoursOnly: false },
+              ],
+            },
+            routing: { rules: [{ match: { topic: 'general' }, set: { skill: 'front', priority: 'high' } }] },
+          },
+        })),
     });
     await engine.start();
     await desk.receive({ channel: 'telegram', externalUserId: 'u1', channelMessageId: 'm1', text: 'I want a human' });

@@ -1,5 +1,5 @@
 import { ManualClock } from '../../../core/clock.js';
-import { Desk } from '../../../core/desk.js';
+import { type Arrival, type ConversationEngine, Desk, type MessageStep } from '../../../core/desk.js';
 import type { DeskConfigInput } from '../../../core/queue/config.js';
 import type { FlowControl } from '../../../core/queue/context.js';
 import type { CustomerMessageOptions } from '../../../core/queue/customer-messages.js';
@@ -7,8 +7,19 @@ import { HumanDesk } from '../../../core/queue/human-desk.js';
 import { MemoryStore } from '../../../core/store/memory-store.js';
 import type { Store } from '../../../core/store/store.js';
 
-export class RecordingFlow implements FlowControl {
+/** A stand-in engine: records the messages that reach the flow and the human side's calls, and says nothing. */
+export class RecordingFlow implements FlowControl, ConversationEngine {
   readonly calls: string[] = [];
+  /** Texts of the customer messages the flow received, in order. */
+  readonly seen: string[] = [];
+  /** Called as a message reaches the flow, under the customer's lock. */
+  onMessage: (arrival: Arrival) => void | Promise<void> = () => undefined;
+  async planCustomerMessage(arrival: Arrival): Promise<MessageStep | undefined> {
+    if (arrival.conversation.mode !== 'bot') return undefined;
+    this.seen.push(arrival.message.text);
+    await this.onMessage(arrival);
+    return undefined;
+  }
   /** Lets a test hold the handback open to race a customer message against it. */
   gate: Promise<void> = Promise.resolve();
   async handBack(conversationId: string, agentId: string): Promise<void> {
@@ -43,11 +54,19 @@ export async function setup(
   options: CustomerMessageOptions = {},
 ): Promise<Setup> {
   await store.open();
-  const desk = new Desk({ store, clock });
-  const kicks = { count: 0 };
-  desk.dispatcher = { kick: () => kicks.count++ };
   const flow = new RecordingFlow();
-  const human = new HumanDesk(desk, { ...options, config, flow });
+  let human!: HumanDesk;
+  const desk = new Desk({
+    store,
+    clock,
+    engine: () => flow,
+    human: (d) => {
+      human = new HumanDesk(d, { ...options, config });
+      return human;
+    },
+  });
+  const kicks = { count: 0 };
+  desk.outbox.listen(() => kicks.count++);
   return {
     clock,
     desk,

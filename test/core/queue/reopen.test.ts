@@ -13,8 +13,7 @@ describe('reopen after resolution', () => {
     await s.human.reply(first, a, 'done');
     await s.human.resolve(first, a);
     s.clock.advance(DAY);
-    const seenByFlow: string[] = [];
-    s.desk.engine = { onCustomerMessage: async (m) => void seenByFlow.push(m.message.text) };
+    s.flow.seen.length = 0;
     const second = await s.say('u1', 'it is broken again');
     expect(second).not.toBe(first);
     expect(await s.desk.store.getConversation(second)).toMatchObject({
@@ -25,7 +24,7 @@ describe('reopen after resolution', () => {
       topic: 'invoice',
     });
     expect((await s.desk.store.getConversation(first))?.reopenedAt).toBe(s.clock.now().toISOString());
-    expect(seenByFlow).toEqual([]);
+    expect(s.flow.seen).toEqual([]);
     const ev = (await s.desk.store.listEvents(0, 200)).find((e) => e.type === 'conversation.reopened');
     expect(ev).toMatchObject({
       conversationId: second,

@@ -36,9 +36,15 @@ async function open(): Promise<World> {
   await store.open();
   const clock = new ManualClock('2026-01-05T10:00:00Z');
   const registry = defaultRegistry();
-  const desk = new Desk({ store, clock, flowFor: registry.flowFor });
-  const engine = new FlowEngine(desk, { flows: registry, autoTimers: false });
-  const human = new HumanDesk(desk, { flow: engine, config: { reopen: { window: '72h', sameAgent: true } } });
+  let engine!: FlowEngine;
+  let human!: HumanDesk;
+  const desk = new Desk({
+    store,
+    clock,
+    flowFor: registry.flowFor,
+    engine: (d) => (engine = new FlowEngine(d, { flows: registry, autoTimers: false })),
+    human: (d) => (human = new HumanDesk(d, { config: { reopen: { window: '72h', sameAgent: true } } })),
+  });
   await engine.start();
   let n = 0;
   world = {
