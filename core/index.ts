@@ -34,10 +34,10 @@ export { type Logger, silentLogger } from './logger.js';
 export type { ChannelSender, SendOutcome } from './outbox/channel-sender.js';
 export { type DispatcherOptions, OutboxDelivery, type PassResult } from './outbox/dispatcher.js';
 export { draftOutbound, type Outbound, type OutboundDraft } from './outbox/outbound.js';
+export { sendSystemReply } from './outbox/system-reply.js';
 export { PENDING_COLLECTION, receiveMessage, resumePending } from './pipeline.js';
 export * from './queue/index.js';
 export * from './sla/index.js';
 // Store
 export * from './store/index.js';
-export { sendSystemReply } from './system-reply.js';
 export { KeyedMutex } from './util/keyed-mutex.js';

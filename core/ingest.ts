@@ -21,10 +21,10 @@ import {
   type Message,
   type NewEvent,
 } from './domain.js';
+import { SURVEY_WINDOW_COLLECTION, surveyOpen } from './engine/survey-window.js';
 import { describeIssues, InvalidInputError } from './errors.js';
 import { identityKey } from './store/state.js';
 import type { Store, WriteBatch } from './store/store.js';
-import { type SurveyAnswerTaker, surveyAnswered } from './survey-window.js';
 
 /** What a channel hands to core, once it has translated its own update. */
 export const InboundSchema = z.object({
@@ -246,4 +246,33 @@ function preview(text: string, attachments: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   if (flat.length === 0 && attachments > 0) return `[${attachments} attachment${attachments > 1 ? 's' : ''}]`;
   return flat.length > 117 ? `${flat.slice(0, 117)}...` : flat;
+}
+
+/** Decides whether a flow in its survey takes this message as an answer (the flow engine implements it). */
+export interface SurveyAnswerTaker {
+  takesSurveyAnswer(conversation: Conversation, inbound: ParsedInbound): Promise<boolean>;
+}
+
+/**
+ * The customer's resolved conversation whose survey this message answers, if
+ * any: its window is open and its flow takes the message as an answer. A
+ * message the flow does not take (a new problem, "it still does not work")
+ * opens a new conversation, which the human side treats as a reopen.
+ */
+export async function surveyAnswered(
+  store: Store,
+  taker: Partial<SurveyAnswerTaker> | undefined,
+  customerId: string,
+  inbound: ParsedInbound,
+  now: Date,
+): Promise<Conversation | undefined> {
+  if (taker?.takesSurveyAnswer === undefined || inbound.kind === 'edit' || inbound.kind === 'unsupported')
+    return undefined;
+  const pointer = (await store.getRecord(SURVEY_WINDOW_COLLECTION, customerId)) as
+    | { conversationId?: unknown }
+    | undefined;
+  if (typeof pointer?.conversationId !== 'string') return undefined;
+  const c = await store.getConversation(pointer.conversationId);
+  if (!c || c.customerId !== customerId || !surveyOpen(c, now)) return undefined;
+  return (await taker.takesSurveyAnswer(c, inbound)) ? c : undefined;
 }

@@ -33,11 +33,11 @@ import {
   parseInbound,
   type Sender,
   type StoredIngest,
+  type SurveyAnswerTaker,
 } from './ingest.js';
 import type { Logger } from './logger.js';
+import { unreadableReply } from './outbox/system-reply.js';
 import type { Store, StoredRecord, WriteBatch } from './store/store.js';
-import type { SurveyAnswerTaker } from './survey-window.js';
-import { unreadableReply } from './system-reply.js';
 import type { KeyedMutex } from './util/keyed-mutex.js';
 
 /** Writes that handle a message, committed with it, and what to do once they are durable or refused. */

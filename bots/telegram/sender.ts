@@ -16,17 +16,26 @@ export class TelegramSender implements ChannelSender {
     private readonly limiter: SendLimiter,
   ) {}
 
-  async send(entry: OutboxEntry): Promise<SendOutcome> {
+  async send(entry: OutboxEntry, _context?: Record<string, unknown>, signal?: AbortSignal): Promise<SendOutcome> {
     // Private chats only: the chat id is the customer's user id.
     const chatId = entry.recipient;
     await this.limiter.acquire(chatId);
+    if (signal?.aborted) return { ok: false, retryable: true, error: 'send aborted before it started' };
     try {
-      const sent = await this.telegram.sendMessage(chatId, entry.text, {
-        reply_markup:
-          entry.quickReplies.length > 0
-            ? { inline_keyboard: entry.quickReplies.map((q) => [{ text: q.label, callback_data: q.value }]) }
-            : undefined,
-      });
+      // callApi, not sendMessage: only it takes the signal that cancels a send the dispatcher gave up waiting for.
+      const sent = await this.telegram.callApi(
+        'sendMessage',
+        {
+          chat_id: chatId,
+          text: entry.text,
+          reply_markup:
+            entry.quickReplies.length > 0
+              ? { inline_keyboard: entry.quickReplies.map((q) => [{ text: q.label, callback_data: q.value }]) }
+              : undefined,
+        },
+        // telegraf types the signal as the abort-controller polyfill's class; at run time it takes Node's own.
+        { signal: signal as never },
+      );
       return { ok: true, channelMessageId: `msg:${chatId}:${sent.message_id}` };
     } catch (err) {
       return outcomeOf(err);

@@ -13,9 +13,12 @@ import type { Clock } from '../clock.js';
 import type { Arrival, ConversationEngine, Desk, MessageStep } from '../desk.js';
 import type { Conversation, Customer, QuickReply } from '../domain.js';
 import { customerLock, type ParsedInbound } from '../ingest.js';
-import { surveyOpen } from '../survey-window.js';
 import { ActorCache, type LiveActor } from './actor-cache.js';
-import { type PlannedStep, planStep } from './plan.js';
+import { type PersistedFlow, type PlannedStep, planStep } from './plan.js';
+import { surveyOpen } from './survey-window.js';
+
+export type { PersistedFlow } from './plan.js';
+
 import { isFlowTimer, TIMER_COLLECTION, TimerTable } from './timers.js';
 import type { FlowEffect, FlowEnv, FlowEvent, WaitInfo } from './types.js';
 import { liveWaitEstimator, type WaitEstimator } from './wait.js';
@@ -53,14 +56,6 @@ export interface FlowEngineOptions {
 }
 
 const OVERDUE_GRACE_MS = 5_000;
-
-/** What the engine persists per conversation: XState's snapshot plus the quick replies last offered. */
-export interface PersistedFlow {
-  readonly v: 1;
-  readonly flow: string;
-  readonly xstate: unknown;
-  readonly quickReplies: readonly QuickReply[];
-}
 
 interface StepOptions {
   /** The conversation's customer, when the caller holds it (otherwise read from the store). */

@@ -11,14 +11,22 @@ import {
   type Message,
   type NewEvent,
   type OutboxEntry,
+  type QuickReply,
 } from '../domain.js';
 import { draftOutbound } from '../outbox/outbound.js';
 import type { HandoffPlanner } from '../pipeline.js';
 import type { StoredRecord, WriteBatch } from '../store/store.js';
-import { surveyWindowRecord } from '../survey-window.js';
-import type { PersistedFlow } from './engine.js';
+import { surveyWindowRecord } from './survey-window.js';
 import { type FlowTimer, TIMER_COLLECTION, timerId } from './timers.js';
 import type { FlowEffect } from './types.js';
+
+/** What the engine persists per conversation: XState's snapshot plus the quick replies last offered. */
+export interface PersistedFlow {
+  readonly v: 1;
+  readonly flow: string;
+  readonly xstate: unknown;
+  readonly quickReplies: readonly QuickReply[];
+}
 
 export interface StepInput {
   readonly conversation: Conversation;

@@ -6,7 +6,7 @@
  */
 import { CaredeskError } from '../errors.js';
 import type { ParsedInbound } from '../ingest.js';
-import { type SystemReplyDeps, sendSystemReply } from '../system-reply.js';
+import { type SystemReplyDeps, sendSystemReply } from '../outbox/system-reply.js';
 import type { KeyedMutex } from '../util/keyed-mutex.js';
 import { issueLinkCode, redeemLinkCode } from './linking.js';
 

@@ -22,7 +22,13 @@ export interface ChannelSender {
   readonly channel: Channel;
   /**
    * `replyContext` is what the channel stored at ingest for this recipient
-   * (e.g. a Bot Framework ConversationReference), if anything.
+   * (e.g. a Bot Framework ConversationReference), if anything. `signal` is
+   * aborted when the dispatcher stops waiting: the request should be
+   * cancelled, so that it cannot arrive after its retry.
    */
-  send(entry: OutboxEntry, replyContext: Record<string, unknown> | undefined): Promise<SendOutcome>;
+  send(
+    entry: OutboxEntry,
+    replyContext: Record<string, unknown> | undefined,
+    signal?: AbortSignal,
+  ): Promise<SendOutcome>;
 }

@@ -3,8 +3,11 @@
  * channel, records the outcome, and retries with exponential backoff and
  * jitter. Each channel has its own lane, so a channel that is down never
  * holds up another one (nor ingestion, which does not wait for it). Within a
- * conversation, messages go out in the order they were stored: one waiting
- * for a retry holds back the ones after it.
+ * chat (one recipient on one channel), messages go out in the order they were
+ * stored, across that customer's conversations: one waiting for a retry holds
+ * back the ones after it. The channel asking to wait (Telegram's 429) is
+ * obeyed without counting as a failed attempt; a reply is given up only when
+ * the channel refuses it for good, or once it is `giveUpAfterMs` old.
  *
  * Delivered means "the channel accepted it". The outcome is committed after
  * the send, sharing a durable write within DELIVERY_RECORD_WITHIN_MS; a crash
@@ -18,13 +21,19 @@ import type { ChannelSender } from './channel-sender.js';
 import { recordOutcome, sendWithTimeout } from './outcome.js';
 
 export interface DispatcherOptions {
-  /** Attempts before an entry is marked failed (default 8). */
+  /**
+   * A reply not delivered this long after it was stored is given up (marked
+   * failed, `message.failed`); default 24 h. Until then a channel that fails
+   * is retried with backoff, and one that asks to wait is waited for.
+   */
+  readonly giveUpAfterMs?: number;
+  /** Failed attempts (not counting the channel's "wait") before an entry is given up; default: no limit, only giveUpAfterMs. */
   readonly maxAttempts?: number;
   /** First retry delay; doubles per attempt (default 1 s). */
   readonly baseDelayMs?: number;
   /** Longest retry delay (default 5 min). */
   readonly maxDelayMs?: number;
-  /** A send that takes longer counts as a retryable failure (default 30 s). */
+  /** A send that takes longer is aborted and counts as a retryable failure (default 30 s). */
   readonly sendTimeoutMs?: number;
   /** Conversations of one channel delivered at once (default 32); a channel's rate limits still apply. */
   readonly concurrency?: number;
@@ -42,8 +51,8 @@ export interface PassResult {
 type Settled = keyof PassResult | 'held' | 'skipped';
 
 /**
- * A channel's deliveries: per conversation, the entries taken and not yet
- * settled, in order; at most `concurrency` conversations drain at once.
+ * A channel's deliveries: per chat, the entries taken and not yet settled, in
+ * order; at most `concurrency` chats drain at once.
  */
 interface Lane {
   readonly sender: ChannelSender;
@@ -52,6 +61,9 @@ interface Lane {
   readonly ready: string[];
   active: number;
 }
+
+/** The order replies keep: per recipient of a channel (lanes are per channel already). */
+const chatOf = (entry: OutboxEntry): string => entry.recipient;
 
 export class OutboxDelivery {
   private readonly lanes = new Map<Channel, Lane>();
@@ -70,9 +82,9 @@ export class OutboxDelivery {
   /**
    * Conversations with an entry a drain left pending (waiting for a retry or
    * not due, or held back behind one) since the last full pass began: only a
-   * full pass, which takes all of a conversation's pending entries in order,
+   * full pass, which takes all of a chat's pending entries in order,
    * may deliver their new entries. It errs on the side of holding: an entry
-   * held just before a full pass lists it keeps its conversation here, at the
+   * held just before a full pass lists it keeps its chat here, at the
    * cost of one more full pass, never of an entry overtaking another.
    */
   private readonly blocked = new Set<string>();
@@ -90,7 +102,8 @@ export class OutboxDelivery {
   ) {
     for (const sender of senders) this.lanes.set(sender.channel, { sender, queues: new Map(), ready: [], active: 0 });
     this.options = {
-      maxAttempts: options.maxAttempts ?? 8,
+      giveUpAfterMs: options.giveUpAfterMs ?? 24 * 60 * 60_000,
+      maxAttempts: options.maxAttempts ?? Number.POSITIVE_INFINITY,
       baseDelayMs: options.baseDelayMs ?? 1_000,
       maxDelayMs: options.maxDelayMs ?? 5 * 60_000,
       sendTimeoutMs: options.sendTimeoutMs ?? 30_000,
@@ -121,7 +134,7 @@ export class OutboxDelivery {
    * Something new is in the outbox: deliver it soon. `entries`, the pending
    * entries of a commit that just succeeded, are all a pass needs to look at
    * when given, so that a pass costs what is new, not what is in flight;
-   * without them (or when one of their conversations is blocked) the pass
+   * without them (or when one of their chats is blocked) the pass
    * lists the whole outbox. Callers kick as soon as their commit resolves, so
    * entries arrive in commit order, which is the order they are sent in.
    */
@@ -134,7 +147,7 @@ export class OutboxDelivery {
     setImmediate(() => {
       this.kicked = false;
       const fresh = this.fresh;
-      const rescan = this.rescan || this.listing > 0 || fresh.some((e) => this.blocked.has(e.conversationId));
+      const rescan = this.rescan || this.listing > 0 || fresh.some((e) => this.blocked.has(chatOf(e)));
       this.fresh = [];
       this.rescan = false;
       if (!this.running) return;
@@ -147,14 +160,15 @@ export class OutboxDelivery {
   /**
    * One pass over every channel's due entries (tests call it after moving the
    * clock). It lists the whole outbox, so it runs at start, on the retry
-   * timer and when a kick cannot say what is new; kicks that can skip it. An entry starts as soon as its conversation has a free slot, not
+   * timer and when a kick cannot say what is new; kicks that can skip it. An
+   * entry starts as soon as its chat has a free slot, not
    * after the entries of an earlier pass: a reply never waits for the slowest
    * send of a batch it was not part of. Resolves when the entries it took have
    * settled; ones an earlier pass took are waited for but counted there.
    */
   async runOnce(): Promise<PassResult> {
     if (this.halted !== undefined) return { delivered: 0, retried: 0, failed: 0 };
-    // Before the list is taken: whatever is held after it was listed puts its conversation back.
+    // Before the list is taken: whatever is held after it was listed puts its chat back.
     this.blocked.clear();
     this.listing += 1;
     let pending: OutboxEntry[];
@@ -174,7 +188,7 @@ export class OutboxDelivery {
       if (already) earlier.push(already.promise);
       else mine.push(this.take(lane, entry));
     }
-    // Only once every entry of the pass is queued: a conversation's first one not due must hold back the rest.
+    // Only once every entry of the pass is queued: a chat's first one not due must hold back the rest.
     for (const lane of this.lanes.values()) this.pump(lane);
     const settled = await Promise.all(mine);
     await Promise.all(earlier);
@@ -186,7 +200,7 @@ export class OutboxDelivery {
 
   /**
    * A kicked pass over the entries of new commits only. None of their
-   * conversations is blocked (kick() checked), so every earlier pending entry
+   * chats is blocked (kick() checked), so every earlier pending entry
    * of theirs is taken already and these queue up behind it. The retry timer
    * needs setting again only if one of these is left pending: the one set
    * before still covers what was pending then, and a timer that fires for an
@@ -210,27 +224,28 @@ export class OutboxDelivery {
       settle = resolve;
     });
     this.taken.set(entry.id, { promise, settle });
-    const queue = lane.queues.get(entry.conversationId);
+    const chat = chatOf(entry);
+    const queue = lane.queues.get(chat);
     if (queue) queue.push(entry);
     else {
-      lane.queues.set(entry.conversationId, [entry]);
-      lane.ready.push(entry.conversationId);
+      lane.queues.set(chat, [entry]);
+      lane.ready.push(chat);
     }
     return promise;
   }
 
   private settle(entry: OutboxEntry, how: Settled): void {
-    // Left pending and no longer taken: the conversation's next entries must wait for a full pass.
-    if (how === 'held' || how === 'retried') this.blocked.add(entry.conversationId);
+    // Left pending and no longer taken: the chat's next entries must wait for a full pass.
+    if (how === 'held' || how === 'retried') this.blocked.add(chatOf(entry));
     this.taken.get(entry.id)?.settle(how);
     this.taken.delete(entry.id);
   }
 
   private pump(lane: Lane): void {
     while (lane.active < this.options.concurrency && lane.ready.length > 0) {
-      const conversationId = lane.ready.shift() as string;
+      const chat = lane.ready.shift() as string;
       lane.active += 1;
-      void this.drain(lane, conversationId).finally(() => {
+      void this.drain(lane, chat).finally(() => {
         lane.active -= 1;
         this.pump(lane);
       });
@@ -238,12 +253,13 @@ export class OutboxDelivery {
   }
 
   /**
-   * Delivers one conversation's taken entries strictly in order, including
-   * ones taken while it runs. One waiting for a retry (or not due yet) holds
-   * back the ones after it: they stay pending for a later pass.
+   * Delivers one chat's taken entries strictly in order, including ones taken
+   * while it runs, whatever conversation they belong to. One waiting for a
+   * retry (or not due yet) holds back the ones after it: they stay pending
+   * for a later pass.
    */
-  private async drain(lane: Lane, conversationId: string): Promise<void> {
-    const queue = lane.queues.get(conversationId) as OutboxEntry[];
+  private async drain(lane: Lane, chat: string): Promise<void> {
+    const queue = lane.queues.get(chat) as OutboxEntry[];
     let holding = false;
     const recorded = (entry: OutboxEntry, settled: Promise<Settled>): Promise<Settled> =>
       settled.then(
@@ -290,7 +306,7 @@ export class OutboxDelivery {
         holding = true;
       }
     }
-    lane.queues.delete(conversationId);
+    lane.queues.delete(chat);
   }
 
   /**
@@ -313,14 +329,14 @@ export class OutboxDelivery {
     if (!this.running || this.halted !== undefined) return;
     if (this.timer) clearTimeout(this.timer);
     void this.desk.store.listOutbox({ status: 'pending' }).then((pending) => {
-      // Only each conversation's first pending entry can be sent next, and only if no pass holds it.
+      // Only each chat's first pending entry can be sent next, and only if no pass holds it.
       // The entries behind a retry are due already: counting them re-ran a full pass every 10 ms
       // for as long as the retry waited, and entries being sent did the same for a backlog.
       const first = new Map<string, OutboxEntry>();
       for (const e of pending) {
         if (!this.lanes.has(e.channel)) continue;
-        const before = first.get(e.conversationId);
-        if (!before || e.createdAt < before.createdAt) first.set(e.conversationId, e);
+        const before = first.get(chatOf(e));
+        if (!before || e.createdAt < before.createdAt) first.set(chatOf(e), e);
       }
       const due = [...first.values()].filter((e) => !this.taken.has(e.id)).map((e) => e.notBefore);
       if (due.length === 0 || !this.running) return;

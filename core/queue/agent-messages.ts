@@ -4,7 +4,7 @@
  */
 import type { Conversation, Message } from '../domain.js';
 import { MAX_TEXT_LENGTH } from '../domain.js';
-import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors.js';
+import { ForbiddenError, InvalidInputError, InvalidStateError, NotFoundError } from '../errors.js';
 import { draftOutbound } from '../outbox/outbound.js';
 import { onAgentReply } from '../sla/timers.js';
 import { type ChangeResult, caseEvent, changeConversation, loadAgent, type QueueContext } from './context.js';
@@ -77,4 +77,45 @@ export function reply(ctx: QueueContext, conversationId: string, agentId: string
 /** An internal note: stored with the transcript, never sent to the customer. */
 export function note(ctx: QueueContext, conversationId: string, agentId: string, text: unknown) {
   return write(ctx, conversationId, agentId, text, true);
+}
+
+/**
+ * Sends a reply the channel failed to deliver once more (the customer
+ * unblocked the bot, the channel is back): its outbox entry is pending again,
+ * as if stored now, so it goes out after what is already waiting for the chat.
+ * Whoever may reply in the conversation may resend.
+ */
+export async function resend(
+  ctx: QueueContext,
+  conversationId: string,
+  agentId: string,
+  messageId: string,
+): Promise<ChangeResult> {
+  const agent = await loadAgent(ctx, agentId);
+  return changeConversation(ctx, conversationId, async (c, now) => {
+    if (agent.role !== 'supervisor' && c.mode === 'agent' && c.assignee !== agentId) {
+      throw new ForbiddenError(
+        `Conversation ${c.id} belongs to agent ${c.assignee}; only they or a supervisor can resend.`,
+        {
+          conversationId: c.id,
+          assignee: c.assignee,
+          agentId,
+        },
+      );
+    }
+    const entry = (await ctx.desk.store.listOutbox({ conversationId })).find((e) => e.messageId === messageId);
+    if (!entry) throw new NotFoundError('message', messageId);
+    if (entry.status !== 'failed') {
+      throw new InvalidStateError(
+        `Message ${messageId} is ${entry.status === 'pending' ? 'still being delivered' : 'delivered'}; only a failed reply can be resent.`,
+        { messageId, status: entry.status },
+      );
+    }
+    const at = now.toISOString();
+    return {
+      conversation: c,
+      outbox: [{ ...entry, status: 'pending', attempts: 0, notBefore: at, createdAt: at, lastError: entry.lastError }],
+      events: [caseEvent('message.resent', c, now, agentId, { messageId, outboxId: entry.id })],
+    };
+  });
 }

@@ -114,6 +114,15 @@ export interface ConversationDetail {
   readonly history: readonly Conversation[];
   /** Queued conversations only. */
   readonly placeInLine?: PlaceInLine;
+  /** Replies not delivered (yet): still being tried, or failed for good, with the channel's last answer. */
+  readonly undelivered: readonly UndeliveredReply[];
+}
+
+export interface UndeliveredReply {
+  readonly messageId: string;
+  readonly status: 'pending' | 'failed';
+  readonly attempts: number;
+  readonly lastError?: string;
 }
 
 export async function conversationDetail(store: Store, id: string): Promise<ConversationDetail> {
@@ -125,11 +134,20 @@ export async function conversationDetail(store: Store, id: string): Promise<Conv
     .filter((c) => c.id !== id)
     .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
   const place = conversation.mode === 'queued' ? await placeInLine(store, id) : undefined;
+  const undelivered = (await store.listOutbox({ conversationId: id }))
+    .filter((e) => e.status !== 'delivered')
+    .map(({ messageId, status, attempts, lastError }) => ({
+      messageId,
+      status: status as UndeliveredReply['status'],
+      attempts,
+      ...(lastError ? { lastError } : {}),
+    }));
   return {
     conversation,
     customer,
     messages: await store.listMessages(id),
     history,
     ...(place ? { placeInLine: place } : {}),
+    undelivered,
   };
 }

@@ -23,7 +23,7 @@ import { VolumeCounter } from '../kpi/volume-spike.js';
 import type { HumanDecision, HumanSide } from '../pipeline.js';
 import { SlaWatcher } from '../sla/watcher.js';
 import * as actions from './actions.js';
-import { note, reply } from './agent-messages.js';
+import { note, reply, resend } from './agent-messages.js';
 import { type DeskConfig, type DeskConfigInput, parseDeskConfig } from './config.js';
 import { type FlowControl, loadAgent, type QueueContext } from './context.js';
 import { type CustomerMessageOptions, decideCustomerMessage } from './customer-messages.js';
@@ -131,6 +131,9 @@ export class HumanDesk implements HumanSide {
   takeover = (conversationId: string, agentId: string) => actions.takeover(this.ctx, conversationId, agentId);
   reply = (conversationId: string, agentId: string, text: unknown) => reply(this.ctx, conversationId, agentId, text);
   note = (conversationId: string, agentId: string, text: unknown) => note(this.ctx, conversationId, agentId, text);
+  /** A reply the channel failed to deliver goes out once more. */
+  resend = (conversationId: string, agentId: string, messageId: string) =>
+    resend(this.ctx, conversationId, agentId, messageId);
   async transfer(conversationId: string, agentId: string, target: actions.TransferTarget) {
     const result = await actions.transfer(this.ctx, conversationId, agentId, target);
     if (result.conversation.mode === 'queued') await autoAssign(this.ctx);

@@ -1,6 +1,6 @@
 /**
  * What an agent does to a conversation: claim, take over from the bot,
- * write (a reply or an internal note), transfer, hand back, resolve. Core
+ * write (a reply or an internal note), resend a failed reply, transfer, hand back, resolve. Core
  * checks who may do what and records each as an event with the agent's id;
  * the answer is the conversation as the action left it.
  */
@@ -18,6 +18,8 @@ const MessageBodySchema = z
     internal: z.boolean().default(false),
   })
   .strict();
+
+const ResendParamsSchema = IdParamsSchema.extend({ messageId: IdParamsSchema.shape.id }).strict();
 
 type Action = (conversationId: string, agentId: string) => Promise<{ conversation: Conversation }>;
 
@@ -50,6 +52,14 @@ export function actionRoutes(scope: FastifyInstance, { human }: ServerContext): 
       : await human.reply(id, agentId, text);
     void reply.status(201);
     return { message, conversation };
+  });
+
+  // A reply the channel failed to deliver (see `undelivered` in the conversation) goes out once more.
+  scope.post('/admin/v1/conversations/:id/messages/:messageId/resend', async (request) => {
+    const { id, messageId } = parseInput(ResendParamsSchema, request.params, 'The path');
+    parseInput(NoBodySchema, request.body, 'The body');
+    const { conversation } = await human.resend(id, agentOf(request).id, messageId);
+    return { conversation };
   });
 
   scope.post('/admin/v1/conversations/:id/transfer', async (request) => {

@@ -143,6 +143,105 @@ describe('the outbox dispatcher', () => {
     expect(down.sent).toHaveLength(3);
   });
 
+  it('flood control (429) is waited out as told without spending attempts: 25 s of 429s, then the reply goes out', async () => {
+    const clock = new ManualClock();
+    const desk = await deskWith(new MemoryStore(), clock);
+    let floodUntil = clock.now().getTime() + 25_000;
+    const flooded = new ScriptedChannel('telegram', () =>
+      clock.now().getTime() < floodUntil
+        ? { ok: false, retryable: true, retryAfterMs: 1_000, error: '429: Too Many Requests: retry after 1' }
+        : { ok: true },
+    );
+    await queueReplies(desk, 'telegram', 'u1', ['hello']);
+    // Three attempts would have been the end before: a 429 is not an attempt.
+    const dispatcher = new OutboxDelivery(desk, [flooded], { maxAttempts: 3, baseDelayMs: 10 });
+    for (let i = 0; i < 40; i++) {
+      await dispatcher.runOnce();
+      clock.advance(1_000);
+    }
+    const [entry] = await desk.store.listOutbox();
+    expect(entry).toMatchObject({ status: 'delivered', attempts: 1 });
+    expect(flooded.sent.length).toBeGreaterThan(20);
+    floodUntil = 0;
+  });
+
+  it('a reply is retried for as long as giveUpAfterMs says, then marked failed with its reason', async () => {
+    const clock = new ManualClock();
+    const desk = await deskWith(new MemoryStore(), clock);
+    const down = new ScriptedChannel('telegram', () => ({ ok: false, retryable: true, error: 'ECONNREFUSED' }));
+    await queueReplies(desk, 'telegram', 'u1', ['hello']);
+    const hour = 60 * 60_000;
+    const dispatcher = new OutboxDelivery(desk, [down], { giveUpAfterMs: 2 * hour, maxDelayMs: 5 * 60_000 });
+    // A 150 s outage is nothing: still pending, retried.
+    for (let i = 0; i < 24; i++) {
+      await dispatcher.runOnce();
+      clock.advance(5 * 60_000);
+    }
+    expect((await desk.store.listOutbox())[0]?.status).toBe('pending');
+    for (let i = 0; i < 2; i++) {
+      await dispatcher.runOnce();
+      clock.advance(5 * 60_000);
+    }
+    const [entry] = await desk.store.listOutbox();
+    expect(entry).toMatchObject({ status: 'failed', lastError: 'ECONNREFUSED' });
+    expect(entry!.attempts).toBeGreaterThan(20);
+  });
+
+  it('a chat gets its replies in the order they were stored, across the customer’s conversations', async () => {
+    const clock = new ManualClock();
+    const desk = await deskWith(new MemoryStore(), clock);
+    // The old case's last reply is slow to go out; the new case's first reply must not overtake it.
+    let release!: () => void;
+    const slow = new Promise<void>((r) => {
+      release = r;
+    });
+    const telegram = new ScriptedChannel('telegram', async (e) => {
+      if (e.text === 'Thank you for your feedback!') await slow;
+      return { ok: true };
+    });
+    const [old] = await replies(desk, 'u1', ['Thank you for your feedback!']);
+    const c = await desk.store.getConversation(old!.conversationId);
+    await desk.store.commit({ conversations: [{ ...c!, mode: 'resolved', resolvedAt: clock.now().toISOString() }] });
+    clock.advance(1_000);
+    const [fresh] = await replies(desk, 'u1', ['Thanks for your message']);
+    expect(fresh!.conversationId).not.toBe(old!.conversationId);
+    const dispatcher = new OutboxDelivery(desk, [telegram]);
+    const pass = dispatcher.runOnce();
+    await vi.waitFor(() => expect(telegram.sent).toEqual(['Thank you for your feedback!']));
+    release();
+    await pass;
+    expect(telegram.sent).toEqual(['Thank you for your feedback!', 'Thanks for your message']);
+  });
+
+  it('a send that does not answer in time is aborted, retried, and keeps its place before the next reply', async () => {
+    const clock = new ManualClock();
+    const desk = await deskWith(new MemoryStore(), clock);
+    const aborted: string[] = [];
+    const arrived: string[] = [];
+    const hanging: ChannelSender = {
+      channel: 'telegram',
+      async send(entry, _context, signal) {
+        const first = !arrived.includes(entry.text) && entry.text === 'one' && aborted.length === 0;
+        if (first) {
+          // Held by the network: it would arrive late, unless the request is cancelled.
+          await new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve()));
+          aborted.push(entry.text);
+          return { ok: false, retryable: true, error: 'aborted' };
+        }
+        arrived.push(entry.text);
+        return { ok: true };
+      },
+    };
+    await queueReplies(desk, 'telegram', 'u1', ['one', 'two']);
+    const dispatcher = new OutboxDelivery(desk, [hanging], { sendTimeoutMs: 50, baseDelayMs: 10, random: () => 1 });
+    expect(await dispatcher.runOnce()).toEqual({ delivered: 0, retried: 1, failed: 0 });
+    expect(aborted).toEqual(['one']);
+    expect(arrived).toEqual([]);
+    clock.advance(1_000);
+    await dispatcher.runOnce();
+    expect(arrived).toEqual(['one', 'two']);
+  });
+
   it('a customer who blocked the bot is marked unreachable, without retries', async () => {
     const desk = await deskWith();
     const blocked = new ScriptedChannel('telegram', () => ({

@@ -2,12 +2,12 @@
  * Replies from caredesk itself (not the flow, not an agent) to a customer,
  * in the channel they wrote in: stored with their outbox entry in one write.
  */
-import type { Clock } from './clock.js';
-import type { OutboxEntry } from './domain.js';
-import type { EventBus } from './event-bus.js';
-import type { Arrival } from './ingest.js';
-import { draftOutbound } from './outbox/outbound.js';
-import type { Store, WriteBatch } from './store/store.js';
+import type { Clock } from '../clock.js';
+import type { OutboxEntry } from '../domain.js';
+import type { EventBus } from '../event-bus.js';
+import type { Arrival } from '../ingest.js';
+import type { Store, WriteBatch } from '../store/store.js';
+import { draftOutbound } from './outbound.js';
 
 export interface SystemReplyDeps {
   readonly store: Store;
