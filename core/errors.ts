@@ -81,12 +81,28 @@ export class StoreCorruptError extends CaredeskError {
   }
 }
 
+/** What a data directory's LOCK file says of the process holding it. */
+export interface StoreLockOwner {
+  readonly pid: number;
+  readonly host: string;
+  readonly command?: string | undefined;
+  /** When it took the lock (ISO 8601). */
+  readonly since?: string | undefined;
+  /** The LOCK file itself: on another host, removing it is how to free the directory once that host is gone. */
+  readonly lockFile: string;
+  /** It runs on another host (a disk shared with a standby): this host cannot tell whether it still runs. */
+  readonly otherHost: boolean;
+}
+
+/** `holder` says what holds the directory (pid, command, since when); `owner` is its LOCK file, when one was read. */
 export class StoreLockedError extends CaredeskError {
-  constructor(dir: string, holder: string) {
+  constructor(dir: string, holder: string, owner?: StoreLockOwner) {
     super(
       'E_STORE_LOCKED',
-      `Data directory ${dir} is in use by another caredesk process (${holder}). Stop it first, or point CAREDESK_DATA_DIR at another directory.`,
-      { dir, holder },
+      owner?.otherHost
+        ? `Data directory ${dir} is locked from another host (${holder}); this host cannot tell whether that process still runs. Stop it on ${owner.host} first, or, if ${owner.host} is gone for good, remove ${owner.lockFile} and start again.`
+        : `Data directory ${dir} is in use by another caredesk process (${holder}). Stop it first, or point CAREDESK_DATA_DIR at another directory.`,
+      { dir, holder, ...owner },
     );
   }
 }

@@ -1,7 +1,9 @@
 /**
  * The Telegram channel: long polling by default, a webhook when
  * TELEGRAM_WEBHOOK_URL is set, and a sender for the outbox. telegraf stays
- * inside this folder.
+ * inside this folder. A refused token stops only the polling (logged as
+ * TelegramTokenRefusedError); stop() returns at once even while a long poll
+ * is open.
  */
 import type { FastifyInstance } from 'fastify';
 import { Telegram } from 'telegraf';
@@ -12,6 +14,7 @@ import { TelegramSender } from './sender.js';
 import { TELEGRAM_WEBHOOK_PATH, telegramWebhookRoute } from './webhook.js';
 
 export { normalizeUpdate, UpdateSchema } from './normalize.js';
+export { TelegramConflictError, TelegramTokenRefusedError } from './poller.js';
 export { type RateLimits, TELEGRAM_LIMITS } from './rate-limit.js';
 export { outcomeOf, TelegramSender } from './sender.js';
 export { TELEGRAM_WEBHOOK_PATH } from './webhook.js';

@@ -107,7 +107,8 @@ export class DurableJsonFile implements Adapter<CheckpointData> {
       snapshotPositions: new Map(data.snapshotPositions),
     };
     const tmp = `${this.file}.tmp-${process.pid}`;
-    const handle = await open(tmp, 'w');
+    // 0600 as every file of the store; the rename keeps it.
+    const handle = await open(tmp, 'w', 0o600);
     try {
       await writeCheckpoint(doc, handle);
       await handle.sync();

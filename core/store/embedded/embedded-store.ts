@@ -5,6 +5,9 @@
  *   journal/*.jsonl   every committed batch, one JSON line each, append-only
  *   state.json        lowdb checkpoint: small state + where history lies in the journal
  *
+ * It holds every customer's messages: what the store creates is its user's
+ * alone, directories 0700 and files 0600 (umask can only take bits away).
+ *
  * A commit appends one line and fdatasyncs; commits arriving in the same tick
  * share one write and one fdatasync (group commit), and so do the ones that
  * came while the previous write was under way. A commit that may wait
@@ -159,7 +162,8 @@ export class EmbeddedStore implements Store {
   }
 
   async open(): Promise<void> {
-    await mkdir(this.location, { recursive: true });
+    // Created private (and any parent it creates); a directory that exists keeps its mode: it is the user's.
+    await mkdir(this.location, { recursive: true, mode: 0o700 });
     await this.lock.acquire();
     try {
       await this.db.read();

@@ -92,7 +92,7 @@ export class Journal {
    * off; any other unreadable line stops with StoreCorruptError.
    */
   async open(from: number): Promise<JournalLine[]> {
-    await mkdir(this.dir, { recursive: true });
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const segments = (await readdir(this.dir))
       .filter((f) => /^\d{8}\.jsonl$/.test(f))
       .map((f) => Number.parseInt(f, 10))
@@ -112,7 +112,7 @@ export class Journal {
     // An empty last segment is one whose header a crash cut short: start it again.
     if (segments.length === 0 || this.size === 0) await this.startSegment(Math.max(1, this.segment));
     else {
-      this.appendHandle = await open(join(this.dir, segmentName(this.segment)), appendFlags(this.options.fsync));
+      this.appendHandle = await open(join(this.dir, segmentName(this.segment)), appendFlags(this.options.fsync), 0o600);
       // readSegment cut the file to its data: zero-fill ahead again.
       this.allocatedTo = this.size;
       this.preallocate();
@@ -275,7 +275,8 @@ export class Journal {
     const header = Buffer.from(
       `${JSON.stringify({ caredesk: 'journal', schemaVersion: JOURNAL_SCHEMA_VERSION, segment: n })}\n`,
     );
-    const handle = await open(this.file(n), appendFlags(this.options.fsync));
+    // Readable by the store's user only, as every file it writes (see embedded-store.ts).
+    const handle = await open(this.file(n), appendFlags(this.options.fsync), 0o600);
     await handle.write(header, 0, header.length, 0);
     // The header is made durable even without fsync (O_DSYNC already did it when fsync is on).
     if (!this.options.fsync || syncAfterWrite(true)) await handle.datasync();
