@@ -40,4 +40,5 @@ export * from './queue/index.js';
 export * from './sla/index.js';
 // Store
 export * from './store/index.js';
+export { type BackoffPolicy, backoffDelay, MAX_TIMEOUT_MS } from './util/backoff.js';
 export { KeyedMutex } from './util/keyed-mutex.js';

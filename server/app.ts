@@ -3,7 +3,7 @@
  * mount as plugins. Errors leave through http-errors.ts only, so every error
  * answer has the same shape.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
 import { type Desk, type HumanDesk, StoreClosedError } from '../core/index.js';
 import type { Config } from './config.js';
 import { errorHandler, notFoundHandler } from './http-errors.js';
@@ -30,6 +30,7 @@ export interface BuildServerOptions extends ServerContext {
 
 export interface HealthBody {
   readonly status: 'ok' | 'unavailable';
+  /** The data directory when asked from this machine; otherwise only the store's kind (`embedded`, `memory`). */
   readonly store: string;
   readonly conversations?: number;
   readonly error?: { readonly code: string; readonly message: string };
@@ -50,8 +51,9 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
 
-  app.get('/healthz', async (_request, reply): Promise<HealthBody> => {
-    const store = desk.store.location;
+  app.get('/healthz', async (request, reply): Promise<HealthBody> => {
+    // /healthz needs no token, so the absolute data path (a map of the host's disk) is for this machine's operator only.
+    const store = fromThisMachine(request) ? desk.store.location : config.store;
     try {
       return { status: 'ok', store, conversations: await desk.store.countConversations() };
     } catch (err) {
@@ -66,4 +68,18 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     void app.register(async (scope) => plugin(scope, context));
   }
   return app;
+}
+
+const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/;
+
+/**
+ * From this machine, as the control route judges it: a loopback address or
+ * the server's own, and not relayed — a proxy on this machine forwards for others.
+ */
+function fromThisMachine(request: FastifyRequest): boolean {
+  const { headers } = request;
+  if (headers['x-forwarded-for'] !== undefined || headers.forwarded !== undefined || headers['x-real-ip'] !== undefined)
+    return false;
+  const remote = request.socket.remoteAddress;
+  return remote !== undefined && (LOOPBACK.test(remote) || remote === request.socket.localAddress);
 }

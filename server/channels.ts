@@ -49,6 +49,7 @@ export async function enabledChannels(config: Config, desk: Desk, logger: Logger
       appPassword: microsoft.appPassword,
       appTenantId: microsoft.appTenantId,
       appType: microsoft.appType,
+      serviceUrlHosts: microsoft.serviceUrlHosts,
     },
     logger,
   );
@@ -56,6 +57,7 @@ export async function enabledChannels(config: Config, desk: Desk, logger: Logger
   const dispatcher = new OutboxDelivery(
     desk,
     channels.flatMap((c) => c.senders),
+    { sendTimeoutMs: config.replies.timeoutMs, giveUpAfterMs: config.replies.giveUpAfterMs },
   );
   return {
     plugins: channels.flatMap((c) => (c.routes ? [c.routes] : [])),

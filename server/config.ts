@@ -30,6 +30,8 @@ export interface MicrosoftConfig {
   readonly appPassword: string | undefined;
   readonly appTenantId: string | undefined;
   readonly appType: MicrosoftAppType | undefined;
+  /** Hosts Bot Framework replies may go to besides the defaults (`*.example.com` patterns allowed). */
+  readonly serviceUrlHosts: readonly string[] | undefined;
 }
 
 export interface Config {
@@ -39,6 +41,8 @@ export interface Config {
   readonly dataDir: string;
   readonly store: StoreKind;
   readonly fsync: boolean;
+  /** Delivery of replies: one send's time limit, and how long a reply is tried before it is failed (ms). */
+  readonly replies: { readonly timeoutMs: number; readonly giveUpAfterMs: number };
   readonly logLevel: LogLevel;
   /** Addresses (or CIDR ranges) of the reverse proxies whose X-Forwarded-For is believed; none by default. */
   readonly trustProxy: readonly string[] | undefined;
@@ -118,6 +122,7 @@ export function loadConfig(
     dataDir: resolve(dataDirBase, values.CAREDESK_DATA_DIR!),
     store: values.CAREDESK_STORE!,
     fsync: values.CAREDESK_FSYNC!,
+    replies: { timeoutMs: values.CAREDESK_REPLY_TIMEOUT!, giveUpAfterMs: values.CAREDESK_REPLY_GIVE_UP! },
     logLevel: values.LOG_LEVEL!,
     trustProxy: values.TRUST_PROXY,
     telegram: {
@@ -131,6 +136,7 @@ export function loadConfig(
       appPassword: values.MICROSOFT_APP_PASSWORD,
       appTenantId: values.MICROSOFT_APP_TENANT_ID,
       appType: values.MICROSOFT_APP_TYPE,
+      serviceUrlHosts: values.BOTFRAMEWORK_SERVICE_URL_HOSTS,
     },
     desk,
     configFile,

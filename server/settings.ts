@@ -39,14 +39,34 @@ const boolean = z.union([
     .transform((s) => s === 'true' || s === '1'),
 ]);
 const text = z.string().min(1);
+/** `90s`, `15m`, `4h`, `2d`, or milliseconds; more than zero. */
+const duration = z
+  .union([z.number(), z.string()])
+  .transform((v) => String(v).trim())
+  .pipe(z.string().regex(/^\d+(ms|s|m|h|d)?$/))
+  .transform((v) => {
+    const unit = v.replace(/^\d+/, '') || 'ms';
+    const per: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+    return Number(v.match(/^\d+/)?.[0]) * (per[unit] as number);
+  })
+  .pipe(z.number().int().positive());
 const noSpaces = z.string().regex(/^\S+$/);
 const httpUrl = z.url({ protocol: /^https?$/ });
 const proxyAddress = z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()]);
 /** Comma-separated in the environment, a list or the same text in a config file. */
-const proxyList = z
+const commaList = z
   .union([z.array(z.string()), z.string().transform((s) => s.split(','))])
-  .transform((list) => list.map((a) => a.trim()).filter((a) => a !== ''))
-  .pipe(z.array(proxyAddress).min(1));
+  .transform((list) => list.map((a) => a.trim()).filter((a) => a !== ''));
+const proxyList = commaList.pipe(z.array(proxyAddress).min(1));
+/** `bot.example.com`, `*.example.com` (any host under it), or an IP address; no scheme, no port. */
+const hostPattern = z
+  .string()
+  .transform((h) => h.toLowerCase())
+  .refine((h) => {
+    const host = h.startsWith('*.') ? h.slice(2) : h;
+    return [z.ipv4(), z.ipv6(), z.hostname()].some((s) => s.safeParse(host).success) && !host.includes('*');
+  });
+const hostList = commaList.pipe(z.array(hostPattern).min(1));
 
 export const SETTINGS = [
   {
@@ -85,6 +105,22 @@ export const SETTINGS = [
     description:
       'Flush every write to the disk before acknowledging it. `false` is faster but a power cut can lose the last writes.',
     schema: boolean,
+  },
+  {
+    name: 'CAREDESK_REPLY_TIMEOUT',
+    default: '30s',
+    expected: 'a duration such as 10s, 2m (or milliseconds)',
+    description:
+      'How long one send to a channel may take. A send that takes longer is cancelled and tried again, keeping its place before the chat’s next replies.',
+    schema: duration,
+  },
+  {
+    name: 'CAREDESK_REPLY_GIVE_UP',
+    default: '24h',
+    expected: 'a duration such as 6h, 2d (or milliseconds)',
+    description:
+      'How long caredesk keeps trying to deliver a reply (through outages and flood control) before it marks it failed: then agents see it in the conversation, supervisors get an alert, and an agent can resend it.',
+    schema: duration,
   },
   {
     name: 'LOG_LEVEL',
@@ -150,6 +186,13 @@ export const SETTINGS = [
     expected: `one of ${MICROSOFT_APP_TYPES.join(', ')}`,
     description: 'Kind of the Microsoft app. SingleTenant needs MICROSOFT_APP_TENANT_ID.',
     schema: z.enum(MICROSOFT_APP_TYPES),
+  },
+  {
+    name: 'BOTFRAMEWORK_SERVICE_URL_HOSTS',
+    expected: 'host names, *.domain patterns or IP addresses, comma-separated, e.g. bot.example.com,*.example.net',
+    description:
+      'Hosts Bot Framework replies may be sent to besides the default ones (Microsoft’s channel hosts with MICROSOFT_APP_ID, this machine without): an activity naming another serviceUrl is refused.',
+    schema: hostList,
   },
 ] as const satisfies readonly Setting[];
 

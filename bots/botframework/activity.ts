@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { Attachment, Channel, Inbound } from '../../core/index.js';
+import type { ServiceUrlPolicy } from './service-url.js';
 
 const Account = z.object({ id: z.string().min(1).max(256), name: z.string().max(256).optional() });
 
@@ -13,7 +14,8 @@ export const ActivitySchema = z.object({
   type: z.string().min(1).max(64),
   id: z.string().min(1).max(256).optional(),
   channelId: z.string().min(1).max(64),
-  serviceUrl: z.url().max(2048),
+  // Replies are POSTed here: http(s) only; which hosts is service-url.ts's to judge.
+  serviceUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).max(2048),
   from: Account,
   recipient: Account.optional(),
   conversation: z.object({ id: z.string().min(1).max(512) }),
@@ -33,6 +35,26 @@ export const ActivitySchema = z.object({
   membersAdded: z.array(Account).max(100).optional(),
 });
 export type BotActivity = z.infer<typeof ActivitySchema>;
+
+/**
+ * How deeply an activity may nest (the activity itself is level 1). Card
+ * submits are a few levels deep; thousands of levels would overflow the stack
+ * of whatever walks the value recursively (JSON.stringify among them).
+ */
+export const MAX_ACTIVITY_DEPTH = 32;
+
+/** Whether `value` nests deeper than `max` levels of objects and arrays; walked without recursion. */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 1]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [v, depth] = next;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Object.values(v))
+      if (child !== null && typeof child === 'object') pending.push([child, depth + 1]);
+  }
+  return false;
+}
 
 /** The action value the flow receives when a customer opens a conversation (conversationUpdate). */
 export const CONVERSATION_START = 'conversation.start';
@@ -80,13 +102,19 @@ function actionValue(value: unknown): string | undefined {
   return undefined;
 }
 
-export function normalizeActivity(raw: unknown): Normalized {
+/** `serviceUrlRefusal` says where replies may not go (service-url.ts); without it, any http(s) URL will do. */
+export function normalizeActivity(raw: unknown, serviceUrlRefusal?: ServiceUrlPolicy): Normalized {
+  if (nestsDeeperThan(raw, MAX_ACTIVITY_DEPTH)) {
+    return { kind: 'invalid', reason: `activity: nested more than ${MAX_ACTIVITY_DEPTH} levels deep` };
+  }
   const parsed = ActivitySchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     return { kind: 'invalid', reason: `${issue?.path.join('.') || 'activity'}: ${issue?.message ?? 'invalid'}` };
   }
   const a = parsed.data;
+  const refused = serviceUrlRefusal?.(a.serviceUrl);
+  if (refused !== undefined) return { kind: 'invalid', reason: refused };
   const base = {
     channel: channelOf(a),
     externalUserId: a.from.id,

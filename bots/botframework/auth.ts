@@ -3,7 +3,8 @@
  * channel's JWT; every failure (missing, undecodable, forged, or OpenID
  * metadata out of reach) is a 401, within AUTH_TIMEOUT_MS: offline, botbuilder
  * would otherwise answer 500 or hang (STACK-NOTES). Without an app id (a local
- * trial) only loopback callers are accepted.
+ * trial) only callers on this machine are accepted: a loopback address, and
+ * no forwarding header — a reverse proxy on this machine relays for others.
  */
 import type { BotFrameworkAuthentication } from 'botframework-connector';
 
@@ -19,14 +20,36 @@ export function isLoopback(address: string | undefined): boolean {
   return address !== undefined && LOOPBACK.test(address);
 }
 
+/** Headers a proxy adds when it relays a request for someone else. */
+const RELAY_HEADERS = ['x-forwarded-for', 'forwarded', 'x-real-ip'] as const;
+
+/** The forwarding header a request carries (it was relayed), or undefined. */
+export function relayHeaderOf(headers: Readonly<Record<string, unknown>>): string | undefined {
+  return RELAY_HEADERS.find((h) => headers[h] !== undefined);
+}
+
+/** Who is calling, as the HTTP layer saw it. */
+export interface Caller {
+  readonly authorization: string | undefined;
+  readonly remoteAddress: string | undefined;
+  /** A forwarding header the request carried (see relayHeaderOf). */
+  readonly relayHeader: string | undefined;
+}
+
 export async function authorize(
   auth: BotFrameworkAuthentication | undefined,
   activity: unknown,
-  header: string | undefined,
-  remoteAddress: string | undefined,
+  caller: Caller,
 ): Promise<AuthVerdict> {
   if (!auth) {
-    return isLoopback(remoteAddress)
+    if (caller.relayHeader !== undefined) {
+      return {
+        ok: false,
+        status: 403,
+        message: `This request was relayed by a proxy (it carries ${caller.relayHeader}). Without MICROSOFT_APP_ID caredesk accepts Bot Framework activities from this machine only, directly; set MICROSOFT_APP_ID to take them from a channel (docs/botframework.md).`,
+      };
+    }
+    return isLoopback(caller.remoteAddress)
       ? { ok: true }
       : {
           ok: false,
@@ -34,6 +57,7 @@ export async function authorize(
           message: 'Without MICROSOFT_APP_ID caredesk accepts Bot Framework activities from this machine only.',
         };
   }
+  const header = caller.authorization;
   if (!header?.startsWith('Bearer ')) return { ok: false, status: 401, message: 'A Bearer token is required.' };
   let timer: NodeJS.Timeout | undefined;
   try {

@@ -9,12 +9,14 @@ import type { BotFrameworkAuthentication } from 'botframework-connector';
 import type { FastifyInstance } from 'fastify';
 import { type Desk, InvalidInputError, type Logger } from '../../core/index.js';
 import { normalizeActivity } from './activity.js';
-import { authorize } from './auth.js';
+import { authorize, relayHeaderOf } from './auth.js';
 import { BotFrameworkSender } from './sender.js';
+import { serviceUrlPolicy } from './service-url.js';
 
-export { ActivitySchema, CONVERSATION_START, channelOf, normalizeActivity } from './activity.js';
+export { ActivitySchema, CONVERSATION_START, channelOf, MAX_ACTIVITY_DEPTH, normalizeActivity } from './activity.js';
 export { isLoopback } from './auth.js';
 export { outcomeOf } from './sender.js';
+export { CHANNEL_HOSTS, type ServiceUrlPolicy, serviceUrlPolicy } from './service-url.js';
 
 export const BOTFRAMEWORK_PATH = '/api/messages';
 
@@ -23,6 +25,8 @@ export interface BotFrameworkOptions {
   readonly appPassword?: string;
   readonly appTenantId?: string;
   readonly appType?: string;
+  /** BOTFRAMEWORK_SERVICE_URL_HOSTS: hosts replies may go to besides the defaults (service-url.ts). */
+  readonly serviceUrlHosts?: readonly string[];
 }
 
 export interface BotFrameworkChannel {
@@ -35,6 +39,7 @@ export interface BotFrameworkChannel {
 
 export function botframeworkChannel(desk: Desk, options: BotFrameworkOptions, logger: Logger): BotFrameworkChannel {
   const withCredentials = Boolean(options.appId);
+  const serviceUrlRefusal = serviceUrlPolicy({ withCredentials, extraHosts: options.serviceUrlHosts });
   let loaded: Promise<{ adapter: CloudAdapter; auth: BotFrameworkAuthentication }> | undefined;
   const load = () => {
     loaded ??= (async () => {
@@ -57,19 +62,22 @@ export function botframeworkChannel(desk: Desk, options: BotFrameworkOptions, lo
   const appId = options.appId ?? '';
   return {
     senders: [
-      new BotFrameworkSender('botframework', adapter, appId),
-      new BotFrameworkSender('devchat', adapter, appId),
+      new BotFrameworkSender('botframework', adapter, appId, serviceUrlRefusal),
+      new BotFrameworkSender('devchat', adapter, appId, serviceUrlRefusal),
     ],
     routes: (app) => {
       app.post(BOTFRAMEWORK_PATH, async (request, reply) => {
         const auth = withCredentials ? (await load()).auth : undefined;
-        const header = typeof request.headers.authorization === 'string' ? request.headers.authorization : undefined;
-        const verdict = await authorize(auth, request.body, header, request.socket.remoteAddress);
+        const verdict = await authorize(auth, request.body, {
+          authorization: typeof request.headers.authorization === 'string' ? request.headers.authorization : undefined,
+          remoteAddress: request.socket.remoteAddress,
+          relayHeader: relayHeaderOf(request.headers),
+        });
         if (!verdict.ok) {
           const code = verdict.status === 401 ? 'E_UNAUTHORIZED' : 'E_FORBIDDEN';
           return reply.code(verdict.status).send({ error: { code, message: verdict.message } });
         }
-        const normalized = normalizeActivity(request.body);
+        const normalized = normalizeActivity(request.body, serviceUrlRefusal);
         if (normalized.kind === 'invalid') {
           throw new InvalidInputError(`This is not a Bot Framework activity caredesk can read (${normalized.reason}).`);
         }

@@ -4,22 +4,28 @@
  * flow message has no live turn to answer in. Delivery is confirmed, not
  * assumed: botbuilder's continueConversationAsync resolves even when the send
  * failed (the error only reaches onTurnError), so the outcome is captured
- * inside the turn.
+ * inside the turn. A reference stored before the service URL rules existed
+ * (or before the allow-list shrank) is checked again: it is not posted to.
  */
 import type { CloudAdapter } from 'botbuilder';
 import type { Channel, ChannelSender, OutboxEntry, SendOutcome } from '../../core/index.js';
+import type { ServiceUrlPolicy } from './service-url.js';
 
 export class BotFrameworkSender implements ChannelSender {
   constructor(
     readonly channel: Channel,
     private readonly adapter: () => Promise<CloudAdapter>,
     private readonly appId: string,
+    private readonly serviceUrlRefusal: ServiceUrlPolicy,
   ) {}
 
   async send(entry: OutboxEntry, reference: Record<string, unknown> | undefined): Promise<SendOutcome> {
     if (!reference) {
       return { ok: false, retryable: false, unreachable: true, error: 'no conversation reference for this customer' };
     }
+    const serviceUrl = typeof reference.serviceUrl === 'string' ? reference.serviceUrl : '';
+    const refused = this.serviceUrlRefusal(serviceUrl);
+    if (refused !== undefined) return { ok: false, retryable: false, unreachable: true, error: refused };
     const adapter = await this.adapter();
     let outcome: SendOutcome | undefined;
     try {

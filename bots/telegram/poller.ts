@@ -22,14 +22,15 @@
  *   process, a developer's script); TelegramConflictError says which it is.
  */
 import { type Telegram, TelegramError } from 'telegraf';
-import { CaredeskError, type Desk, type Logger } from '../../core/index.js';
+import { backoffDelay, CaredeskError, type Desk, type Logger } from '../../core/index.js';
 import { receiveUpdate } from './updates.js';
 
 const LONG_POLL_SECONDS = 25;
 const ACTIVE_MS = 2_000;
 const IDLE_MIN_MS = 10;
 const IDLE_MAX_MS = 1_000;
-const ERROR_MAX_MS = 30_000;
+/** After a failed poll (network, 5xx): 1 s, doubling up to 30 s. */
+const FAILING = { firstMs: 1_000, maxMs: 30_000 } as const;
 const CONFLICT_RETRY_MS = { first: 5_000, max: 60_000 };
 
 /** Telegram refused TELEGRAM_BOT_TOKEN: polling stops, since asking again with the same token cannot succeed. */
@@ -95,14 +96,14 @@ export class TelegramPoller {
   private async run(): Promise<void> {
     let offset = 0;
     let idle = IDLE_MIN_MS;
-    let failing = 1_000;
+    let failures = 0;
     let conflicts = 0;
     let lastUpdateAt = 0;
     while (!this.stopped) {
       let updates: unknown[];
       try {
         updates = await this.getUpdates(offset);
-        failing = 1_000;
+        failures = 0;
         if (conflicts > 0) this.logger.info({ channel: 'telegram' }, 'Telegram: polling again, the conflict is over');
         conflicts = 0;
       } catch (err) {
@@ -115,7 +116,10 @@ export class TelegramPoller {
         }
         if (err instanceof TelegramError && status === 409) {
           const conflict = new TelegramConflictError(err.description, { cause: err });
-          const retryInMs = Math.min(this.conflictRetryMs.max, this.conflictRetryMs.first * 2 ** conflicts);
+          const retryInMs = backoffDelay(
+            { firstMs: this.conflictRetryMs.first, maxMs: this.conflictRetryMs.max },
+            conflicts + 1,
+          );
           // Said loudly once; the retries that follow are the same news.
           const log = conflicts === 0 ? this.logger.error : this.logger.warn;
           log.call(
@@ -127,9 +131,9 @@ export class TelegramPoller {
           await this.pause(retryInMs);
           continue;
         }
-        this.logger.warn({ err, retryInMs: failing }, 'Telegram getUpdates failed');
-        await this.pause(failing);
-        failing = Math.min(ERROR_MAX_MS, failing * 2);
+        const retryInMs = backoffDelay(FAILING, ++failures);
+        this.logger.warn({ err, retryInMs }, 'Telegram getUpdates failed');
+        await this.pause(retryInMs);
         continue;
       }
       if (updates.length === 0) {
@@ -149,7 +153,7 @@ export class TelegramPoller {
       } catch (err) {
         // The store refused a write: do not confirm this batch, Telegram will hand it out again.
         this.logger.error({ err }, 'could not store Telegram updates; polling pauses');
-        await this.pause(failing);
+        await this.pause(backoffDelay(FAILING, ++failures));
         continue;
       }
       for (const update of updates) {

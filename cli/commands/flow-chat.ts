@@ -5,7 +5,7 @@
  */
 import { createInterface } from 'node:readline';
 import type { DomainEvent } from '../../core/index.js';
-import { chatWith, type Reply } from '../../flows/kit/testing.js';
+import { chatWith, type Reply } from '../../flows/kit/chat.js';
 import { defaultRegistry } from '../../flows/registry.js';
 
 const SHOWN: Record<string, (e: DomainEvent) => string> = {

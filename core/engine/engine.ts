@@ -12,7 +12,9 @@ import { type AnyActor, type AnyStateMachine, createActor } from 'xstate';
 import type { Clock } from '../clock.js';
 import type { Arrival, ConversationEngine, Desk, MessageStep } from '../desk.js';
 import type { Conversation, Customer, QuickReply } from '../domain.js';
+import { CaredeskError } from '../errors.js';
 import { customerLock, type ParsedInbound } from '../ingest.js';
+import { MAX_TIMEOUT_MS } from '../util/backoff.js';
 import { ActorCache, type LiveActor } from './actor-cache.js';
 import { type PersistedFlow, type PlannedStep, planStep } from './plan.js';
 import { surveyOpen } from './survey-window.js';
@@ -73,7 +75,6 @@ interface PreparedStep {
 }
 
 const WAIT_CACHE_MS = 1000;
-const MAX_TIMER_DELAY = 2_147_000_000;
 
 export class FlowEngine implements ConversationEngine {
   private readonly actors: ActorCache;
@@ -189,7 +190,7 @@ export class FlowEngine implements ConversationEngine {
     this.armedFor = next;
     if (next === undefined) return;
     const now = this.clock.now().getTime();
-    const delay = Math.min(Math.max(0, next - now, this.graceUntil - now), MAX_TIMER_DELAY);
+    const delay = Math.min(Math.max(0, next - now, this.graceUntil - now), MAX_TIMEOUT_MS);
     this.timeout = setTimeout(() => {
       this.timeout = undefined; // fired: the next armTimers() arms again, even for the same deadline
       this.desk.track(this.runDueTimers());
@@ -366,7 +367,13 @@ export class FlowEngine implements ConversationEngine {
     if (cached) return cached;
     const stored = (await this.desk.store.getFlowSnapshot(conversation.id)) as PersistedFlow | undefined;
     const machine = this.options.flows.get(conversation.flow);
-    if (!machine) throw new Error(`unknown flow "${conversation.flow}"`);
+    if (!machine) {
+      throw new CaredeskError(
+        'E_FLOW_UNKNOWN',
+        `Conversation ${conversation.id} runs flow "${conversation.flow}", which this caredesk does not have; register the flow again or hand the conversation to a person.`,
+        { conversationId: conversation.id, flow: conversation.flow },
+      );
+    }
     const actor: AnyActor = createActor(machine, {
       snapshot: stored?.xstate as never,
       input: { conversationId: conversation.id, channel: conversation.channel, language: conversation.language },

@@ -7,6 +7,7 @@ import type { Desk } from '../desk.js';
 import type { NewEvent, OutboxEntry } from '../domain.js';
 import { customerLock } from '../ingest.js';
 import { identityKey } from '../store/state.js';
+import { backoffDelay } from '../util/backoff.js';
 import type { ChannelSender, SendOutcome } from './channel-sender.js';
 
 export type Outcome = 'delivered' | 'retried' | 'failed';
@@ -101,7 +102,12 @@ export async function recordOutcome(
       return 'retried';
     }
     if (attempts < policy.maxAttempts) {
-      const notBefore = new Date(now.getTime() + backoff(policy, attempts)).toISOString();
+      // Half jitter: between half the doubled delay and all of it, so retries of many messages spread out.
+      const delay = backoffDelay(
+        { firstMs: policy.baseDelayMs, maxMs: policy.maxDelayMs, spread: [0.5, 1], random: policy.random },
+        attempts,
+      );
+      const notBefore = new Date(now.getTime() + delay).toISOString();
       await commit(desk, { ...entry, attempts, notBefore, lastError });
       return 'retried';
     }
@@ -117,12 +123,6 @@ export async function recordOutcome(
   );
   if (outcome.unreachable) await markUnreachable(desk, entry, at);
   return 'failed';
-}
-
-/** Exponential, capped, with full jitter so that retries of many messages spread out. */
-function backoff(policy: RetryPolicy, attempts: number): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempts - 1));
-  return Math.round(ceiling / 2 + (ceiling / 2) * policy.random());
 }
 
 async function commit(desk: Desk, entry: OutboxEntry, event?: NewEvent): Promise<void> {

@@ -13,16 +13,21 @@ import type { Store } from '../store/store.js';
 
 const COLLECTION = 'canned';
 
+const CannedText = z.string().min(1).max(MAX_TEXT_LENGTH);
+
 export const CannedInputSchema = z.object({
   title: z.string().trim().min(1).max(128),
-  text: z.string().min(1).max(MAX_TEXT_LENGTH),
+  // Kept as written (leading line breaks may be meant), but a reply of spaces only is no reply.
+  text: CannedText.refine((t) => t.trim() !== '', 'is blank; write the reply it should insert'),
   /** Shown to agents with one of these skills first; empty: everyone. */
   skills: z.array(z.string().max(64)).max(32).default([]),
   language: z.string().max(16).optional(),
 });
 export type CannedInput = z.input<typeof CannedInputSchema>;
 
+// Not blank-checked: a response stored before that check must stay readable (and removable).
 export const CannedResponseSchema = CannedInputSchema.extend({
+  text: CannedText,
   id: z.string(),
   createdBy: z.string(),
   updatedAt: z.string(),

@@ -1,226 +1,26 @@
 /**
- * The flow test kit. `chatWith(flow)` runs a flow through the real engine
- * (Desk + FlowEngine over a MemoryStore, a ManualClock for timers) and gives
- * a conversation script:
+ * The flow test kit. `chatWith(flow)` (chat.ts) runs a flow through the real
+ * engine and gives a conversation script:
  *
  *   const chat = await chatWith(careFlow);
  *   await chat.say('How do I pay my bill?');
- *   chat.expectReply(/pay your bill/i);
+ *   await chat.expectReply(/pay your bill/i);
  *   await chat.press('No');
- *   chat.expectHandoff({ reason: /did not help/ });
+ *   await chat.expectHandoff({ reason: /did not help/ });
  *   await chat.advance(10 * 60_000);
  *
- * `testEveryPath(flow)` walks every path of the machine (@xstate/graph) and
+ * `testEveryPath(flow)` walks every path of the machine (@xstate/graph, a
+ * development dependency: production code imports chat.ts, never this) and
  * checks each ends in a reply, a handoff or a resolution without throwing.
  * Assertions throw plain Errors, so any test runner works.
  */
 import { getShortestPaths } from '@xstate/graph';
 import { createActor } from 'xstate';
-import {
-  type Conversation,
-  Desk,
-  type DomainEvent,
-  FlowEngine,
-  type FlowEngineOptions,
-  type FlowEnv,
-  type FlowEvent,
-  ManualClock,
-  MemoryStore,
-  type Message,
-  type QuickReply,
-  type Store,
-  type WaitInfo,
-} from '../../core/index.js';
+import type { FlowEnv, FlowEvent, WaitInfo } from '../../core/index.js';
+import { DEFAULT_WAIT } from './chat.js';
 import type { Flow } from './define.js';
 
-export interface ChatOptions {
-  readonly store?: Store;
-  readonly clock?: ManualClock;
-  /** The channel's language hint for the customer. */
-  readonly language?: string;
-  readonly wait?: WaitInfo;
-  readonly engine?: Partial<FlowEngineOptions>;
-  readonly extraFlows?: readonly Flow[];
-}
-
-export interface Reply {
-  readonly text: string;
-  readonly quickReplies: readonly QuickReply[];
-}
-
-export const DEFAULT_WAIT: WaitInfo = { minutes: 4, queueLength: 1, open: true };
-
-export class FlowChat {
-  readonly events: DomainEvent[] = [];
-  private seen = 0;
-  private counter = 0;
-  conversationId: string | undefined;
-
-  constructor(
-    readonly desk: Desk,
-    readonly engine: FlowEngine,
-    readonly clock: ManualClock,
-    private readonly options: ChatOptions,
-    readonly customer = 'tester',
-  ) {
-    desk.bus.subscribe((e) => this.events.push(e));
-  }
-
-  /** The customer writes `text`; resolves when the flow has answered. Returns the new replies. */
-  async say(text: string): Promise<Reply[]> {
-    return this.send({ kind: 'message', text });
-  }
-
-  /** The customer presses a quick reply, by label or value (of the last reply that offered it). */
-  async press(labelOrValue: string): Promise<Reply[]> {
-    const offered = (await this.botMessages()).at(-1)?.quickReplies ?? [];
-    const choice = offered.find((q) => q.label === labelOrValue || q.value === labelOrValue);
-    if (!choice) {
-      throw new Error(
-        `No quick reply "${labelOrValue}" is offered; the last reply offers: ${offered.map((q) => q.label).join(', ') || 'none'}.`,
-      );
-    }
-    return this.send({ kind: 'action', text: choice.label, actionValue: choice.value });
-  }
-
-  /** Moves the clock and fires the flow timers that fell due. */
-  async advance(ms: number): Promise<Reply[]> {
-    const before = (await this.botMessages()).length;
-    this.clock.advance(ms);
-    await this.engine.runDueTimers();
-    await this.desk.idle();
-    return (await this.botMessages()).slice(before).map(toReply);
-  }
-
-  /** The next unread reply matches `pattern` (earlier unread replies are skipped over). */
-  async expectReply(pattern: RegExp | string): Promise<Reply> {
-    const all = await this.botMessages();
-    const unread = all.slice(this.seen);
-    const i = unread.findIndex((m) => (typeof pattern === 'string' ? m.text.includes(pattern) : pattern.test(m.text)));
-    if (i < 0) {
-      throw new Error(
-        `Expected a reply matching ${String(pattern)}; unread replies were:\n${unread.map((m) => `  - ${m.text}`).join('\n') || '  (none)'}`,
-      );
-    }
-    this.seen += i + 1;
-    return toReply(unread[i]!);
-  }
-
-  /** No reply arrived since the last expectation. */
-  async expectSilence(): Promise<void> {
-    const unread = (await this.botMessages()).slice(this.seen);
-    if (unread.length > 0) throw new Error(`Expected no reply, got:\n${unread.map((m) => `  - ${m.text}`).join('\n')}`);
-  }
-
-  async expectHandoff(
-    match: { reason?: RegExp | string; topic?: string; language?: string } = {},
-  ): Promise<Conversation> {
-    const c = await this.conversation();
-    const event = this.events.find((e) => e.type === 'handoff.requested' && e.conversationId === c.id);
-    if (c.mode !== 'queued' || !event)
-      throw new Error(`Expected a handoff; the conversation is in mode "${c.mode}" (state ${c.flowState}).`);
-    const reason = String(event.data.reason);
-    if (
-      match.reason !== undefined &&
-      !(typeof match.reason === 'string' ? reason === match.reason : match.reason.test(reason))
-    ) {
-      throw new Error(`Expected handoff reason ${String(match.reason)}, got "${reason}".`);
-    }
-    if (match.topic !== undefined && event.data.topic !== match.topic)
-      throw new Error(`Expected handoff topic "${match.topic}", got "${String(event.data.topic)}".`);
-    if (match.language !== undefined && event.data.language !== match.language) {
-      throw new Error(`Expected handoff language "${match.language}", got "${String(event.data.language)}".`);
-    }
-    return c;
-  }
-
-  async expectResolved(): Promise<Conversation> {
-    const c = await this.conversation();
-    if (!c.resolvedAt)
-      throw new Error(`Expected the conversation resolved; it is in mode "${c.mode}" (state ${c.flowState}).`);
-    return c;
-  }
-
-  async conversation(): Promise<Conversation> {
-    if (!this.conversationId) throw new Error('The customer has not written yet: call say() first.');
-    const c = await this.desk.store.getConversation(this.conversationId);
-    if (!c) throw new Error(`Conversation ${this.conversationId} is missing from the store.`);
-    return c;
-  }
-
-  /** Survey answers recorded so far, by question. */
-  surveyAnswers(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const e of this.events) if (e.type === 'survey.answered') out[String(e.data.question)] = Number(e.data.score);
-    return out;
-  }
-
-  async close(): Promise<void> {
-    await this.engine.stop();
-    await this.desk.store.close();
-  }
-
-  private async send(fields: { kind: 'message' | 'action'; text: string; actionValue?: string }): Promise<Reply[]> {
-    const before = (await this.botMessages()).length;
-    const result = await this.desk.receive({
-      channel: 'devchat',
-      externalUserId: this.customer,
-      channelMessageId: `${this.customer}-${++this.counter}`,
-      language: this.options.language,
-      ...fields,
-    });
-    if (result.status === 'stored') this.conversationId = result.conversation.id;
-    await this.desk.idle();
-    return (await this.botMessages()).slice(before).map(toReply);
-  }
-
-  private async botMessages(): Promise<Array<Message & { quickReplies: readonly QuickReply[] }>> {
-    if (!this.conversationId) return [];
-    const all = await this.desk.store.listMessages(this.conversationId);
-    const outbox = new Map(
-      (await this.desk.store.listOutbox({ conversationId: this.conversationId })).map((o) => [
-        o.messageId,
-        o.quickReplies,
-      ]),
-    );
-    return all
-      .filter((m) => m.direction === 'outbound' && m.author === 'bot')
-      .map((m) => ({ ...m, quickReplies: outbox.get(m.id) ?? [] }));
-  }
-}
-
-function toReply(m: { text: string; quickReplies: readonly QuickReply[] }): Reply {
-  return { text: m.text, quickReplies: m.quickReplies };
-}
-
-/** Starts a conversation with `flow` through the real engine over an in-memory store. */
-export async function chatWith(flow: Flow, options: ChatOptions = {}): Promise<FlowChat> {
-  const store = options.store ?? new MemoryStore();
-  await store.open();
-  const clock = options.clock ?? new ManualClock('2026-01-05T10:00:00.000Z');
-  const flows = new Map<string, Flow>([
-    [flow.name, flow],
-    ...(options.extraFlows ?? []).map((f) => [f.name, f] as const),
-  ]);
-  const wait = options.wait ?? DEFAULT_WAIT;
-  let engine!: FlowEngine;
-  const desk = new Desk({
-    store,
-    clock,
-    flowFor: () => flow.name,
-    engine: (d) => {
-      engine = new FlowEngine(d, {
-        flows: { get: (name) => flows.get(name)?.machine },
-        estimateWait: async () => wait,
-        autoTimers: false,
-        ...options.engine,
-      });
-      return engine;
-    },
-  });
-  await engine.start();
-  return new FlowChat(desk, engine, clock, options);
-}
+export { type ChatOptions, chatWith, DEFAULT_WAIT, FlowChat, type Reply } from './chat.js';
 
 export interface EveryPathOptions {
   /** Extra events to try in every state, beyond the flow's samples. */

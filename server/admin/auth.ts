@@ -1,72 +1,87 @@
 /**
  * Who is calling: `Authorization: Bearer <token>` names an agent (core's
- * `authenticate`). Failed sign-ins are counted per address; past a few in a
- * window the address is refused with 429 until the window ends, so a token
- * cannot be guessed at network speed. The counts live in memory, bounded.
+ * `authenticate`). A presented token is checked first, and a valid one is
+ * always let in: nobody can lock the team out by failing on purpose, from
+ * their own address or from behind the same proxy.
+ *
+ * Failed sign-ins are counted per address and per token (by its first
+ * characters, so no whole secret is kept); past a few of either in a window,
+ * the next failures are answered 429 with Retry-After until the window ends:
+ * a client failing again and again is told to stop, and a stale or guessed
+ * token tried from however many addresses too. What makes a token
+ * unguessable is its 192 random bits, not this count. The counts live in
+ * memory, bounded.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { type Agent, authenticate, RateLimitedError, type Store, UnauthorizedError } from '../../core/index.js';
+import {
+  type Agent,
+  authenticate,
+  CaredeskError,
+  RateLimitedError,
+  type Store,
+  UnauthorizedError,
+} from '../../core/index.js';
 
 export interface LoginThrottleOptions {
-  /** Failures allowed per address in a window (default 5); the next attempt is refused. */
+  /** Failures allowed per address, and per token, in a window (default 5); the next failure is refused. */
   readonly maxFailures?: number;
   /** Default one minute. */
   readonly windowMs?: number;
-  /** Addresses remembered at most (default 10,000); the oldest are forgotten first. */
+  /** Addresses (and, apart, tokens) remembered at most (default 10,000 each); the oldest are forgotten first. */
   readonly maxAddresses?: number;
   /** Milliseconds since the epoch (default Date.now). */
   readonly now?: () => number;
 }
+
+/** One sign-in: where it came from, and the Bearer token it carried, if any. */
+export interface SignInAttempt {
+  readonly address: string;
+  readonly token: string | undefined;
+}
+
+/** Failures are counted per token by its first characters: enough to tell tokens apart (`cdk_` + 48 random bits). */
+export const TOKEN_KEY_LENGTH = 12;
 
 interface Failures {
   count: number;
   readonly since: number;
 }
 
-export class LoginThrottle {
+/** Failures per key in a fixed window, for at most `max` keys. */
+class FailureWindows {
   private readonly failures = new Map<string, Failures>();
-  private readonly maxFailures: number;
-  private readonly windowMs: number;
-  private readonly maxAddresses: number;
-  private readonly now: () => number;
 
-  constructor(options: LoginThrottleOptions = {}) {
-    this.maxFailures = options.maxFailures ?? 5;
-    this.windowMs = options.windowMs ?? 60_000;
-    this.maxAddresses = options.maxAddresses ?? 10_000;
-    this.now = options.now ?? Date.now;
+  constructor(
+    private readonly windowMs: number,
+    private readonly max: number,
+    private readonly now: () => number,
+  ) {}
+
+  /** Seconds until `key` may fail again, when it has failed `limit` times in its window; else undefined. */
+  refusedFor(key: string, limit: number): number | undefined {
+    const f = this.current(key);
+    if (!f || f.count < limit) return undefined;
+    return Math.max(1, Math.ceil((f.since + this.windowMs - this.now()) / 1000));
   }
 
-  /** Throws RateLimitedError while the address is refused. */
-  check(address: string): void {
-    const f = this.current(address);
-    if (f && f.count >= this.maxFailures) {
-      throw new RateLimitedError(Math.max(1, Math.ceil((f.since + this.windowMs - this.now()) / 1000)));
-    }
-  }
-
-  fail(address: string): void {
-    const f = this.current(address);
+  fail(key: string): void {
+    const f = this.current(key);
     if (f) {
       f.count++;
       return;
     }
-    if (this.failures.size >= this.maxAddresses) this.forgetOldest();
-    this.failures.set(address, { count: 1, since: this.now() });
-  }
-
-  succeed(address: string): void {
-    this.failures.delete(address);
+    if (this.failures.size >= this.max) this.forgetOldest();
+    this.failures.set(key, { count: 1, since: this.now() });
   }
 
   get size(): number {
     return this.failures.size;
   }
 
-  private current(address: string): Failures | undefined {
-    const f = this.failures.get(address);
+  private current(key: string): Failures | undefined {
+    const f = this.failures.get(key);
     if (f && this.now() - f.since >= this.windowMs) {
-      this.failures.delete(address);
+      this.failures.delete(key);
       return undefined;
     }
     return f;
@@ -75,12 +90,55 @@ export class LoginThrottle {
   private forgetOldest(): void {
     // Expired entries go first; if none has expired, the oldest window (Map keeps insertion order).
     const now = this.now();
-    for (const [address, f] of this.failures) if (now - f.since >= this.windowMs) this.failures.delete(address);
-    if (this.failures.size < this.maxAddresses) return;
+    for (const [key, f] of this.failures) if (now - f.since >= this.windowMs) this.failures.delete(key);
+    if (this.failures.size < this.max) return;
     const oldest = this.failures.keys().next();
     if (!oldest.done) this.failures.delete(oldest.value);
   }
 }
+
+export class LoginThrottle {
+  private readonly maxFailures: number;
+  // Apart, so that a flood of made-up tokens cannot push the addresses out (nor the reverse).
+  private readonly byAddress: FailureWindows;
+  private readonly byToken: FailureWindows;
+
+  constructor(options: LoginThrottleOptions = {}) {
+    this.maxFailures = options.maxFailures ?? 5;
+    const windowMs = options.windowMs ?? 60_000;
+    const max = options.maxAddresses ?? 10_000;
+    const now = options.now ?? Date.now;
+    this.byAddress = new FailureWindows(windowMs, max, now);
+    this.byToken = new FailureWindows(windowMs, max, now);
+  }
+
+  /** Throws E_RATE_LIMITED while the attempt's address or token has failed too often. Only for failed attempts. */
+  check(attempt: SignInAttempt): void {
+    const address = this.byAddress.refusedFor(attempt.address, this.maxFailures);
+    if (address !== undefined) throw new RateLimitedError(address);
+    const token =
+      attempt.token === undefined ? undefined : this.byToken.refusedFor(tokenKey(attempt.token), this.maxFailures);
+    if (token !== undefined) {
+      throw new CaredeskError(
+        'E_RATE_LIMITED',
+        `Too many failed attempts to sign in with this token; wait ${token} s, or use a valid token (it is let in at once).`,
+        { retryAfterSeconds: token },
+      );
+    }
+  }
+
+  fail(attempt: SignInAttempt): void {
+    this.byAddress.fail(attempt.address);
+    if (attempt.token !== undefined) this.byToken.fail(tokenKey(attempt.token));
+  }
+
+  /** Addresses and tokens remembered. */
+  get size(): number {
+    return this.byAddress.size + this.byToken.size;
+  }
+}
+
+const tokenKey = (token: string): string => token.slice(0, TOKEN_KEY_LENGTH);
 
 const BEARER = /^Bearer\s+(\S{1,512})\s*$/i;
 
@@ -102,15 +160,25 @@ export function agentOf(request: FastifyRequest): Agent {
 /** Every route of `scope` needs a valid token. */
 export function requireAgent(scope: FastifyInstance, store: Store, throttle: LoginThrottle): void {
   scope.addHook('onRequest', async (request) => {
-    throttle.check(request.ip);
-    let agent: Agent;
-    try {
-      agent = await authenticate(store, bearerToken(request.headers.authorization));
-    } catch (err) {
-      if (err instanceof UnauthorizedError) throttle.fail(request.ip);
-      throw err;
+    const attempt: SignInAttempt = { address: request.ip, token: bearerToken(request.headers.authorization) };
+    const agent = attempt.token === undefined ? undefined : await agentWith(store, attempt.token);
+    // A valid sign-in does not clear the address's failures: an agent could otherwise guess others' tokens between two of theirs.
+    if (agent) {
+      agents.set(request, agent);
+      return;
     }
-    throttle.succeed(request.ip);
-    agents.set(request, agent);
+    throttle.check(attempt);
+    throttle.fail(attempt);
+    throw new UnauthorizedError();
   });
+}
+
+/** The agent whose token this is, or undefined; a store that cannot answer still throws. */
+async function agentWith(store: Store, token: string): Promise<Agent | undefined> {
+  try {
+    return await authenticate(store, token);
+  } catch (err) {
+    if (err instanceof UnauthorizedError) return undefined;
+    throw err;
+  }
 }

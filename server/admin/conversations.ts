@@ -46,7 +46,7 @@ const ListQuerySchema = z
   .strict();
 
 export function conversationRoutes(scope: FastifyInstance, { desk }: ServerContext, viewers: ViewerRegistry): void {
-  scope.get('/admin/v1/conversations', async (request) => {
+  scope.get('/admin/v1/conversations', { config: { parsesQuery: true } }, async (request) => {
     const query = parseInput(ListQuerySchema, request.query, 'The query');
     const filter: ConversationRowFilter = {
       mode: query.mode ?? 'queued',

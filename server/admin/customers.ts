@@ -5,7 +5,13 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { InvalidInputError, listCustomerLinks, mergeCustomers, unmergeCustomers } from '../../core/index.js';
+import {
+  InvalidInputError,
+  listCustomerLinks,
+  mergeCustomers,
+  NotFoundError,
+  unmergeCustomers,
+} from '../../core/index.js';
 import type { ServerContext } from '../app.js';
 import { agentOf } from './auth.js';
 import { IdParamsSchema, parseInput } from './input.js';
@@ -17,6 +23,8 @@ const UndoBodySchema = z.object({ reason: Reason }).strict();
 export function customerRoutes(scope: FastifyInstance, { desk }: ServerContext): void {
   scope.get('/admin/v1/customers/:id/links', async (request) => {
     const { id } = parseInput(IdParamsSchema, request.params, 'The path');
+    // A merged customer still exists (its links say where it went); one that never did is a 404.
+    if (!(await desk.store.getCustomer(id))) throw new NotFoundError('customer', id);
     return { links: await listCustomerLinks(desk.store, id) };
   });
 

@@ -162,7 +162,7 @@ export function eventRoutes(
   options: EventStreamOptions = {},
 ): void {
   // A HEAD would open a stream whose body node drops: nothing to wait for.
-  scope.get('/admin/v1/events', { exposeHeadRoute: false }, async (request, reply) => {
+  scope.get('/admin/v1/events', { exposeHeadRoute: false, config: { parsesQuery: true } }, async (request, reply) => {
     const after = await resumeFrom(request, context);
     reply.hijack();
     reply.raw.writeHead(200, {

@@ -12,6 +12,7 @@ import { cannedRoutes } from './canned.js';
 import { conversationRoutes } from './conversations.js';
 import { customerRoutes } from './customers.js';
 import { type EventStreamOptions, EventStreams, eventRoutes } from './events.js';
+import { refuseQueries } from './input.js';
 import { kpiRoutes } from './kpis.js';
 import { ViewerRegistry, type ViewerRegistryOptions, viewerRoutes } from './viewers.js';
 
@@ -38,6 +39,7 @@ export function createAdminPlugin(options: AdminOptions = {}): ServerPlugin {
 
     acceptEmptyJson(scope);
     requireAgent(scope, context.desk.store, throttle);
+    refuseQueries(scope);
     agentRoutes(scope, context);
     conversationRoutes(scope, context, viewers);
     actionRoutes(scope, context);

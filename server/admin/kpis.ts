@@ -23,7 +23,7 @@ const QuerySchema = z
   .strict();
 
 export function kpiRoutes(scope: FastifyInstance, { desk, human }: ServerContext): void {
-  scope.get('/admin/v1/kpis', async (request) => {
+  scope.get('/admin/v1/kpis', { config: { parsesQuery: true } }, async (request) => {
     const query = parseInput(QuerySchema, request.query, 'The query');
     const since = parseInput(
       SinceSchema.refine((v) => typeof v === 'number' || !Number.isNaN(v.getTime()), 'not a real date'),

@@ -65,6 +65,8 @@ export async function openDesk(config: Config, options: OpenDeskOptions = {}): P
       return localSession(store, config);
     } catch (err) {
       if (!(err instanceof StoreLockedError)) throw err;
+      // Held from another host: its server is not ours to ask, and the error says what to do.
+      if (err.details.otherHost === true) throw err;
       locked = err;
     }
     const attempt = await askServer(dir);

@@ -138,6 +138,8 @@ describe('a bad day on Telegram', () => {
     const delivered = deliveredByChat();
     const stored = await storedReplies();
     expect(proxy.counts.held, replay).toBeGreaterThan(0);
+    // The bot hung up on the held sends (they never reached Telegram) instead of leaving them to arrive late.
+    expect(proxy.counts.abandoned, replay).toBe(proxy.counts.held);
     for (const id of ids) {
       expect(delivered.get(String(id)), `chat ${id}, ${replay}`).toEqual(stored.get(String(id)));
     }

@@ -1,8 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Desk, HumanDesk, InvalidInputError, MemoryStore, NotFoundError, StoreLockedError } from '../../core/index.js';
-import { buildServer, loadConfig, type ServerPlugin } from '../../server/index.js';
+import { buildServer, loadConfig, type ServerPlugin, startServer } from '../../server/index.js';
 
 const config = loadConfig({ CAREDESK_STORE: 'memory', LOG_LEVEL: 'silent' });
 const logger = pino({ level: 'silent' });
@@ -29,6 +32,42 @@ describe('HTTP server', () => {
     const res = await app.inject({ method: 'GET', url: '/healthz' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ status: 'ok', store: 'memory', conversations: 1 });
+  });
+
+  it('/healthz names the data directory to this machine only: elsewhere, or through a proxy, just the store kind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'caredesk-healthz-'));
+    const dataDir = join(dir, 'data');
+    const handle = await startServer(
+      loadConfig({
+        CAREDESK_DATA_DIR: dataDir,
+        CAREDESK_FSYNC: 'false',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'silent',
+      }),
+      { handleSignals: false, logger },
+    );
+    try {
+      const local = await fetch(`${handle.url}/healthz`);
+      expect(await local.json()).toEqual({ status: 'ok', store: dataDir, conversations: 0 });
+      const relays: Array<Record<string, string>> = [
+        { 'x-forwarded-for': '203.0.113.9' },
+        { forwarded: 'for=203.0.113.9' },
+        { 'x-real-ip': '203.0.113.9' },
+      ];
+      for (const headers of relays) {
+        const relayed = await fetch(`${handle.url}/healthz`, { headers });
+        expect(relayed.status).toBe(200);
+        const body = await relayed.text();
+        expect(JSON.parse(body)).toEqual({ status: 'ok', store: 'embedded', conversations: 0 });
+        expect(body).not.toContain(dir);
+      }
+      const remote = await handle.app.inject({ method: 'GET', url: '/healthz', remoteAddress: '203.0.113.9' });
+      expect(remote.json()).toEqual({ status: 'ok', store: 'embedded', conversations: 0 });
+    } finally {
+      await handle.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('/healthz answers 503 when the store is closed', async () => {

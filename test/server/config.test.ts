@@ -142,6 +142,23 @@ describe('configuration', () => {
     );
   });
 
+  it('BOTFRAMEWORK_SERVICE_URL_HOSTS takes host names, *.domain patterns and addresses; a URL or a port is refused', () => {
+    expect(load({}).microsoft.serviceUrlHosts).toBeUndefined();
+    expect(
+      load({ BOTFRAMEWORK_SERVICE_URL_HOSTS: 'Bot.Example.com, *.example.net,10.0.0.5' }).microsoft.serviceUrlHosts,
+    ).toEqual(['bot.example.com', '*.example.net', '10.0.0.5']);
+    const fromFile = load(
+      { CAREDESK_CONFIG: 'caredesk.json' },
+      files({ [join(cwd, 'caredesk.json')]: '{"BOTFRAMEWORK_SERVICE_URL_HOSTS": ["localhost"]}' }),
+    );
+    expect(fromFile.microsoft.serviceUrlHosts).toEqual(['localhost']);
+    for (const wrong of ['https://bot.example.com', 'bot.example.com:443', '*', '*.*.example.com']) {
+      expect(errorOf(() => load({ BOTFRAMEWORK_SERVICE_URL_HOSTS: wrong })).message).toContain(
+        `BOTFRAMEWORK_SERVICE_URL_HOSTS is "${wrong}"; expected host names`,
+      );
+    }
+  });
+
   it('a webhook URL must be http(s)', () => {
     expect(errorOf(() => load({ TELEGRAM_WEBHOOK_URL: 'bot.example.com' })).message).toBe(
       'TELEGRAM_WEBHOOK_URL is "bot.example.com"; expected an http(s) URL.',

@@ -37,6 +37,7 @@ import {
   OutboxEntrySchema,
 } from '../../domain.js';
 import { describeIssues, StoreClosedError, StoreCorruptError, StoreWriteError } from '../../errors.js';
+import { MAX_TIMEOUT_MS } from '../../util/backoff.js';
 import { StoreState } from '../state.js';
 import {
   type CommitOptions,
@@ -64,7 +65,6 @@ export interface EmbeddedStoreOptions {
 }
 
 const RECENT_EVENTS = 4096;
-const MAX_WITHIN_MS = 2 ** 31 - 1;
 /** Journal bytes between checkpoints, as a multiple of the last checkpoint's size. */
 const CHECKPOINT_SPACING = 8;
 
@@ -222,7 +222,7 @@ export class EmbeddedStore implements Store {
     return new Promise((resolve, reject) => {
       this.pending.push({ batch, resolve, reject });
       // Capped at setTimeout's longest delay, which fires at once past it (NaN, 0 or less: no wait).
-      const within = Math.min(options?.within ?? 0, MAX_WITHIN_MS);
+      const within = Math.min(options?.within ?? 0, MAX_TIMEOUT_MS);
       if (within > 0) this.pendingDeadline = Math.min(this.pendingDeadline, Date.now() + within);
       else this.pendingUrgent = true;
       this.scheduleFlush();

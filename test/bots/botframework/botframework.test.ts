@@ -1,7 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BOTFRAMEWORK_PATH, botframeworkChannel, isLoopback } from '../../../bots/botframework/index.js';
+import {
+  BOTFRAMEWORK_PATH,
+  botframeworkChannel,
+  isLoopback,
+  MAX_ACTIVITY_DEPTH,
+  serviceUrlPolicy,
+} from '../../../bots/botframework/index.js';
 import { type Desk, HumanDesk, OutboxDelivery, silentLogger } from '../../../core/index.js';
 import { buildServer, loadConfig } from '../../../server/index.js';
 import { echoDesk, until } from '../telegram/helpers.js';
@@ -21,7 +27,9 @@ interface Running {
   dispatcher: OutboxDelivery;
 }
 
-async function running(options: { appId?: string; appPassword?: string } = {}): Promise<Running> {
+async function running(
+  options: { appId?: string; appPassword?: string; serviceUrlHosts?: string[] } = {},
+): Promise<Running> {
   const desk = await echoDesk();
   const bf = botframeworkChannel(desk, options, silentLogger);
   const app = buildServer({
@@ -152,6 +160,131 @@ describe('a Bot Framework customer (real HTTP to /api/messages, replies to a cha
     });
     expect(res.statusCode).toBe(403);
     expect(await r.desk.store.countMessages()).toBe(0);
+  });
+
+  it('a request relayed by a proxy on this machine is refused without an app id: 403 naming the header, nothing stored', async () => {
+    const r = await running();
+    const relayed: Array<Record<string, string>> = [
+      { 'x-forwarded-for': '203.0.113.5' },
+      { forwarded: 'for=203.0.113.5' },
+      { 'x-real-ip': '203.0.113.5' },
+    ];
+    for (const headers of relayed) {
+      const res = await post(r.url, activity(r.channel.serviceUrl), headers);
+      expect(res.status).toBe(403);
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('E_FORBIDDEN');
+      expect(body.error.message).toContain(Object.keys(headers)[0]);
+      expect(body.error.message).toContain('MICROSOFT_APP_ID');
+    }
+    expect(await r.desk.store.countMessages()).toBe(0);
+  });
+
+  it('a serviceUrl that is not http(s), or not on this machine without an app id, is 400: nothing stored, nothing sent', async () => {
+    const r = await running();
+    const refused = [
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'ftp://127.0.0.1/',
+      'http://169.254.169.254/latest/meta-data',
+      'http://10.0.0.7:8080',
+      'http://internal.example.com',
+      'https://webchat.botframework.com',
+      'http://user:secret@127.0.0.1:1',
+    ];
+    for (const serviceUrl of refused) {
+      const res = await post(r.url, activity(serviceUrl));
+      expect(res.status, serviceUrl).toBe(400);
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('E_INVALID_INPUT');
+      expect(body.error.message, serviceUrl).toContain('serviceUrl');
+    }
+    expect(await r.desk.store.countMessages()).toBe(0);
+    // The same service on this machine under another loopback name is fine.
+    const port = new URL(r.channel.serviceUrl).port;
+    expect((await post(r.url, activity(`http://localhost:${port}`))).status).toBe(200);
+    await until(() => r.channel.received[0]);
+  });
+
+  it('BOTFRAMEWORK_SERVICE_URL_HOSTS lets replies go to the hosts it names, and only those', async () => {
+    const r = await running({ serviceUrlHosts: ['*.example.net', 'bot.example.org'] });
+    for (const ok of ['https://chat.example.net/api', 'http://bot.example.org']) {
+      expect((await post(r.url, activity(ok))).status, ok).toBe(200);
+    }
+    for (const no of ['https://example.net', 'https://chat.example.net.evil.com', 'https://x.bot.example.org']) {
+      expect((await post(r.url, activity(no))).status, no).toBe(400);
+    }
+    expect(await r.desk.store.countMessages()).toBeGreaterThanOrEqual(2);
+  });
+
+  it('with an app id, replies go over https to Microsoft’s channel hosts and the listed ones only', () => {
+    const refusal = serviceUrlPolicy({ withCredentials: true, extraHosts: ['bot.example.com'] });
+    for (const ok of [
+      'https://smba.trafficmanager.net/amer/',
+      'https://webchat.botframework.com/',
+      'https://europe.directline.botframework.com/',
+      'https://smba.infra.gov.teams.microsoft.us/teams',
+      'https://webchat.botframework.azure.us/',
+      'https://bot.example.com/',
+      'http://bot.example.com/',
+    ]) {
+      expect(refusal(ok), ok).toBeUndefined();
+    }
+    for (const no of [
+      'http://smba.trafficmanager.net/amer/',
+      'https://evil.trafficmanager.net/',
+      'https://botframework.com.evil.com/',
+      'https://evilbotframework.com/',
+      'http://127.0.0.1:3978/',
+      'http://169.254.169.254/',
+      'http://2130706433/',
+    ]) {
+      expect(refusal(no), no).toMatch(/serviceUrl/);
+    }
+    const trial = serviceUrlPolicy({ withCredentials: false });
+    for (const ok of ['http://127.0.0.1:1', 'http://localhost:2', 'http://[::1]:3', 'https://127.8.9.10']) {
+      expect(trial(ok), ok).toBeUndefined();
+    }
+    for (const no of [
+      'http://0x7f000001.evil.com',
+      'http://[::2]/',
+      'http://0.0.0.0:1',
+      'https://webchat.botframework.com',
+    ]) {
+      expect(trial(no), no).toMatch(/serviceUrl/);
+    }
+  });
+
+  it('a reply is not posted to a stored conversation reference whose serviceUrl is no longer allowed', async () => {
+    const r = await running();
+    await r.desk.receive({
+      channel: 'botframework',
+      externalUserId: 'user-legacy',
+      channelMessageId: 'legacy-1',
+      text: 'stored before serviceUrl was checked',
+      replyContext: { channelId: 'webchat', serviceUrl: 'http://169.254.169.254', conversation: { id: 'c' } },
+    });
+    const failed = await until(async () => (await r.desk.store.listOutbox({ status: 'failed' }))[0]);
+    expect(failed.attempts).toBeLessThanOrEqual(1);
+    expect(failed.lastError).toContain('169.254.169.254');
+  });
+
+  it('an activity nested thousands of levels deep is 400, not a stack overflow: nothing stored', async () => {
+    const r = await running();
+    // Written as text: building it with JSON.stringify would overflow this test's own stack.
+    const deepText = (levels: number, open: string, close: string) =>
+      `${open.repeat(levels)}"yes"${close.repeat(levels)}`;
+    const withValue = (valueText: string) =>
+      JSON.stringify(activity(r.channel.serviceUrl, { text: undefined })).replace(/}$/, `,"value":${valueText}}`);
+    for (const value of [deepText(5_000, '{"inner":', '}'), deepText(5_000, '[', ']')]) {
+      const res = await post(r.url, withValue(value));
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { error: { message: string } };
+      expect(body.error.message).toContain(`nested more than ${MAX_ACTIVITY_DEPTH} levels`);
+    }
+    expect(await r.desk.store.countMessages()).toBe(0);
+    // A card submit a few levels deep is still an action.
+    expect((await post(r.url, withValue(deepText(5, '{"inner":', '}')))).status).toBe(200);
   });
 
   it('with an app id, a missing, garbage or forged token is 401 at once, and nothing is stored', async () => {

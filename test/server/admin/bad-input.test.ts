@@ -83,6 +83,8 @@ function cases(): Case[] {
     { method: 'POST', path: '/admin/v1/canned', body: { title: 't', text: 1 } },
     { method: 'POST', path: '/admin/v1/canned', body: { title: 't', text: 'x', colour: 'red' } },
     { method: 'PUT', path: `/admin/v1/canned/${canned}`, body: { skills: 'billing' } },
+    { method: 'POST', path: '/admin/v1/canned', body: { title: 't', text: '  \n ' } },
+    { method: 'PUT', path: `/admin/v1/canned/${canned}`, body: { text: '   ' } },
     { method: 'PUT', path: '/admin/v1/canned/can_unknown', body: { text: 'x' }, status: 404 },
     { method: 'DELETE', path: '/admin/v1/canned/can_unknown', status: 404 },
     { method: 'GET', path: '/admin/v1/kpis?since=yesterday' },
@@ -90,6 +92,14 @@ function cases(): Case[] {
     { method: 'GET', path: '/admin/v1/kpis?since=2026-02-30' },
     { method: 'GET', path: '/admin/v1/kpis?by=team' },
     { method: 'GET', path: '/admin/v1/kpis?from=7d' },
+    { method: 'GET', path: '/admin/v1/customers/cus_unknown/links', status: 404, code: 'E_NOT_FOUND' },
+    { method: 'GET', path: '/admin/v1/me?verbose=1' },
+    { method: 'GET', path: '/admin/v1/agents?presence=online' },
+    { method: 'GET', path: '/admin/v1/canned?skill=billing' },
+    { method: 'GET', path: '/admin/v1/me/presence?x' },
+    { method: 'PUT', path: '/admin/v1/me/presence?as=bob', body: { presence: 'online' } },
+    { method: 'GET', path: `${c('')}?full=true` },
+    { method: 'POST', path: `${c('/viewers')}?x=1`, body: { activity: 'viewing' } },
     { method: 'GET', path: '/admin/v1/nothing-here', status: 404 },
     { method: 'PATCH', path: '/admin/v1/me', status: 404 },
   ];
@@ -110,6 +120,24 @@ describe('admin API: bad input', () => {
     const detail = await server.call('GET', `/admin/v1/conversations/${conversation}`, { token: ann.token });
     expect(detail.body.conversation).toMatchObject({ mode: 'agent', assignee: ann.id });
     expect(detail.body.messages.filter((m: { author: string }) => m.author === 'agent')).toEqual([]);
+  });
+
+  it('an unknown query parameter is a 400 that names it, where docs/api.md lists none', async () => {
+    for (const path of ['/admin/v1/me', '/admin/v1/agents', '/admin/v1/canned', '/admin/v1/me/presence']) {
+      const res = await server.call('GET', `${path}?limt=5&sort=name`, { token: ann.token });
+      expect(res.status, path).toBe(400);
+      expect(res.body.error.code).toBe('E_INVALID_INPUT');
+      expect(res.body.error.message, path).toContain('"limt"');
+      expect(res.body.error.message, path).toContain('"sort"');
+      // Without it, the same route answers.
+      expect((await server.call('GET', path, { token: ann.token })).status, path).toBe(200);
+    }
+    // Routes with parameters still take theirs, and name a stray one as before.
+    expect((await server.call('GET', '/admin/v1/conversations?mode=all', { token: ann.token })).status).toBe(200);
+    expect((await server.call('GET', '/admin/v1/kpis?since=24h', { token: ann.token })).status).toBe(200);
+    const stray = await server.call('GET', '/admin/v1/kpis?limt=5', { token: ann.token });
+    expect(stray.status).toBe(400);
+    expect(stray.body.error.message).toContain('limt');
   });
 
   it('an action without a body works whether or not the client sends a JSON Content-Type', async () => {

@@ -48,6 +48,28 @@ describe('admin API: canned responses', () => {
       .map((e) => `${e.type}:${e.agentId === ann.id ? 'ann' : 'sue'}`);
     expect(audit).toEqual(['canned.created:ann', 'canned.updated:ann', 'canned.removed:sue']);
   });
+
+  it('a reply of spaces only is refused with 400, when saved or changed, and nothing is stored', async () => {
+    for (const text of ['   ', ' \n\t ']) {
+      const res = await server.call('POST', '/admin/v1/canned', { token: ann.token, body: { title: 'Blank', text } });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toEqual({ code: 'E_INVALID_INPUT', message: expect.stringContaining('blank') });
+    }
+    const list = await server.call('GET', '/admin/v1/canned', { token: ann.token });
+    expect(list.body.canned.map((c: { title: string }) => c.title)).not.toContain('Blank');
+
+    const created = await server.call('POST', '/admin/v1/canned', {
+      token: ann.token,
+      body: { title: 'Signature', text: '\nAnn from the care team' },
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.canned.id;
+    const blanked = await server.call('PUT', `/admin/v1/canned/${id}`, { token: ann.token, body: { text: '  ' } });
+    expect(blanked.status).toBe(400);
+    const kept = await server.call('GET', '/admin/v1/canned', { token: ann.token });
+    expect(kept.body.canned.find((c: { id: string }) => c.id === id)?.text).toBe('\nAnn from the care team');
+    await server.call('DELETE', `/admin/v1/canned/${id}`, { token: ann.token });
+  });
 });
 
 describe('admin API: KPIs', () => {

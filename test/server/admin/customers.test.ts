@@ -75,4 +75,14 @@ describe('admin API: one customer, every channel', () => {
     ).toBe(404);
     expect((await server.call('GET', `/admin/v1/customers/${id}/links`, {})).status).toBe(401);
   });
+
+  it('the links of a customer that does not exist are a 404, not an empty list', async () => {
+    const res = await server.call('GET', '/admin/v1/customers/cus_nobody/links', { token: ann.token });
+    expect(res.status).toBe(404);
+    expect(res.body.error).toEqual({ code: 'E_NOT_FOUND', message: expect.stringContaining('cus_nobody') });
+    // A customer without any link is a 200 with none.
+    const id = await customerOf(await server.say('tg-79', 'hello'));
+    const none = await server.call('GET', `/admin/v1/customers/${id}/links`, { token: ann.token });
+    expect(none).toMatchObject({ status: 200, body: { links: [] } });
+  });
 });
