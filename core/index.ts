@@ -32,7 +32,7 @@ export { customerLock, InboundSchema, parseInbound } from './ingest.js';
 export * from './kpi/index.js';
 export { type Logger, silentLogger } from './logger.js';
 export type { ChannelSender, SendOutcome } from './outbox/channel-sender.js';
-export { type DispatcherOptions, OutboxDelivery, type PassResult } from './outbox/dispatcher.js';
+export { type DeliveryOptions, OutboxDelivery, type PassResult } from './outbox/delivery.js';
 export { draftOutbound, type Outbound, type OutboundDraft } from './outbox/outbound.js';
 export { sendSystemReply } from './outbox/system-reply.js';
 export { PENDING_COLLECTION, receiveMessage, resumePending } from './pipeline.js';

@@ -9,7 +9,7 @@ import { useHoldKeys, useKeyRouter, useKeys } from './hooks/use-keys.js';
 import { useNow } from './hooks/use-now.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { useViewers } from './hooks/use-viewers.js';
-import { bindingsFor, findByCommand, findByKey, type KeyBinding } from './keymap.js';
+import { type Action, type AppAction, bindingsFor, findByCommand, findByKey, type KeyBinding } from './keymap.js';
 import { sanitizeLine } from './sanitize.js';
 import { AgentsScreen } from './screens/agents.js';
 import { BoardScreen } from './screens/board.js';
@@ -17,6 +17,7 @@ import { ConversationScreen } from './screens/conversation.js';
 import { DashboardScreen } from './screens/dashboard.js';
 import { SupervisionScreen } from './screens/supervision.js';
 import type { ActionHandler, BoardUi, ReportKind, Route, ScreenProps } from './screens/types.js';
+import { ALERT_COLOR } from './state/alerts.js';
 import { customerNameOf } from './state/board.js';
 import { KeyRouterContext } from './state/key-router.js';
 import type { LiveFeed } from './state/live-feed.js';
@@ -71,7 +72,7 @@ function Keyboard({ children }: { readonly children: React.ReactNode }): React.J
   return <KeyRouterContext.Provider value={router}>{children}</KeyRouterContext.Provider>;
 }
 
-type Overlay = { kind: 'help' } | { kind: 'command' } | { kind: 'confirm'; binding: KeyBinding; args: string };
+type Overlay = { kind: 'help' } | { kind: 'command' } | { kind: 'confirm'; binding: KeyBinding<Action>; args: string };
 
 interface StatusMessage {
   readonly text: string;
@@ -147,43 +148,40 @@ function Desk(props: AppProps): React.JSX.Element {
   const setBoard = useCallback((change: (ui: BoardUi) => BoardUi) => setBoardUi(change), []);
   const onPresence = useCallback((presence: Presence) => setMe((m) => ({ ...m, presence })), []);
 
-  const dispatch = (binding: KeyBinding, args: string, confirmed = false): void => {
+  // What the App does itself, whatever the screen; every other action is the screen's.
+  const appActions: Readonly<Record<AppAction, (args: string) => void>> = {
+    help: () => setOverlay({ kind: 'help' }),
+    command: () => setOverlay({ kind: 'command' }),
+    board: () => navigate({ screen: 'board' }),
+    dashboard: () => navigate({ screen: 'dashboard' }),
+    agents: () => navigate({ screen: 'agents' }),
+    supervision: () => navigate({ screen: 'supervision' }),
+    back: () => {
+      captureRef.current = false;
+      setCaptureState(false);
+      setStack((s) => (s.length > 1 ? s.slice(0, -1) : s));
+    },
+    bell: (args) => {
+      const wanted = args.trim().toLowerCase();
+      const on = wanted === 'on' ? true : wanted === 'off' ? false : !alerts.bell;
+      alerts.setBell(on);
+      report(on ? 'The bell rings on alerts.' : 'The bell is off.', 'info');
+    },
+    quit: () => {
+      props.onQuit?.();
+      exit();
+    },
+  };
+  const isAppAction = (action: Action): action is AppAction => Object.hasOwn(appActions, action);
+
+  const dispatch = (binding: KeyBinding<Action>, args: string, confirmed = false): void => {
     if (binding.dangerous && !confirmed) {
       setOverlay({ kind: 'confirm', binding, args });
       return;
     }
-    switch (binding.action) {
-      case 'help':
-        setOverlay({ kind: 'help' });
-        return;
-      case 'command':
-        setOverlay({ kind: 'command' });
-        return;
-      case 'board':
-      case 'dashboard':
-      case 'agents':
-      case 'supervision':
-        navigate({ screen: binding.action });
-        return;
-      case 'back':
-        captureRef.current = false;
-        setCaptureState(false);
-        setStack((s) => (s.length > 1 ? s.slice(0, -1) : s));
-        return;
-      case 'bell': {
-        const wanted = args.trim().toLowerCase();
-        const on = wanted === 'on' ? true : wanted === 'off' ? false : !alerts.bell;
-        alerts.setBell(on);
-        report(on ? 'The bell rings on alerts.' : 'The bell is off.', 'info');
-        return;
-      }
-      case 'quit':
-        props.onQuit?.();
-        exit();
-        return;
-      default:
-        actions.current?.(binding.action, args);
-    }
+    const action = binding.action;
+    if (isAppAction(action)) appActions[action](args);
+    else actions.current?.(action, args);
   };
 
   useKeys(
@@ -282,7 +280,7 @@ function Desk(props: AppProps): React.JSX.Element {
               }}
             />
           ) : showAlert ? (
-            <Text color={alert.kind === 'breach' ? 'red' : 'yellow'} bold wrap="truncate-end">
+            <Text color={ALERT_COLOR[alert.kind]} bold wrap="truncate-end">
               {truncate(`⚑ ${alert.text}`, width)}
             </Text>
           ) : (

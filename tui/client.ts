@@ -55,6 +55,15 @@ export type Message = z.infer<typeof MessageSchema>;
 export type Customer = z.infer<typeof CustomerSchema>;
 export type Channel = z.infer<typeof ChannelSchema>;
 
+/** A reply the channel has not delivered: still being tried (`pending`), or given up on (`failed`), with its last answer. */
+export const UndeliveredSchema = z.object({
+  messageId: z.string(),
+  status: z.enum(['pending', 'failed']),
+  attempts: z.number().int().nonnegative(),
+  lastError: z.string().optional(),
+});
+export type Undelivered = z.infer<typeof UndeliveredSchema>;
+
 export const ConversationDetailSchema = z.object({
   conversation: ConversationSchema,
   customer: CustomerSchema,
@@ -62,6 +71,8 @@ export const ConversationDetailSchema = z.object({
   history: z.array(ConversationSchema),
   viewers: z.array(ViewerSchema),
   placeInLine: PlaceInLineSchema.optional(),
+  // An older server does not say: nothing shows as undelivered.
+  undelivered: z.array(UndeliveredSchema).default([]),
 });
 export type ConversationDetail = z.infer<typeof ConversationDetailSchema>;
 
@@ -159,6 +170,8 @@ export interface AdminClient {
   release(id: string): Promise<Conversation>;
   resolve(id: string): Promise<Conversation>;
   send(id: string, text: string, internal: boolean): Promise<{ message: Message; conversation: Conversation }>;
+  /** Sends a failed reply (see `undelivered`) once more. */
+  resend(id: string, messageId: string): Promise<Conversation>;
   transfer(id: string, target: TransferTarget): Promise<Conversation>;
   setActivity(id: string, activity: Activity): Promise<Viewer[]>;
   canned(): Promise<Canned[]>;
@@ -310,8 +323,11 @@ export class HttpAdminClient implements AdminClient {
     return parse(ConversationDetailSchema, await this.#request('GET', path), `GET ${path}`);
   }
 
-  async #action(id: string, action: string, body: unknown = {}): Promise<Conversation> {
-    const path = `/conversations/${encodeURIComponent(id)}/${action}`;
+  #action(id: string, action: string, body: unknown = {}): Promise<Conversation> {
+    return this.#postForConversation(`/conversations/${encodeURIComponent(id)}/${action}`, body);
+  }
+
+  async #postForConversation(path: string, body: unknown): Promise<Conversation> {
     return parse(
       z.object({ conversation: ConversationSchema }),
       await this.#request('POST', path, body),
@@ -333,6 +349,10 @@ export class HttpAdminClient implements AdminClient {
   }
   transfer(id: string, target: TransferTarget): Promise<Conversation> {
     return this.#action(id, 'transfer', target);
+  }
+  resend(id: string, messageId: string): Promise<Conversation> {
+    const path = `/conversations/${encodeURIComponent(id)}/messages/${encodeURIComponent(messageId)}/resend`;
+    return this.#postForConversation(path, undefined);
   }
 
   async send(id: string, text: string, internal: boolean): Promise<{ message: Message; conversation: Conversation }> {

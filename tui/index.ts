@@ -24,6 +24,7 @@ export {
   HttpAdminClient,
   type KpiResponse,
   type LiveEvent,
+  type Undelivered,
   type Viewer,
 } from './client.js';
 export { DEFAULT_SERVER, defaultConfigFile, resolveTuiSettings, type TuiFlags, type TuiSettings } from './config.js';

@@ -1,19 +1,21 @@
 /**
  * Keys as data (after k9s' action table): one list of bindings per screen
  * drives the key handling, the hint bar, the help overlay (`?`) and the
- * command line (`:` + an action's name or alias). Adding a key is adding a
- * row here and handling its action on the screen.
+ * command line (`:` + an action's name or alias). The action names are
+ * types derived from these tables: adding a key is adding a row here, and
+ * the screen does not compile until it handles the new action (its
+ * handlers are a `Record` over them, see `screens/types.ts`).
  */
 import type { Key } from 'ink';
 
-export interface KeyBinding {
+export interface KeyBinding<A extends string = string> {
   /** The key as shown and matched: `j`, `G`, `enter`, `esc`, `tab`, `shift+tab`, `ctrl+r`, `up`, `pgdn`, `?`… Empty for command-only actions. */
   readonly key: string;
   /** More keys for the same action (vim keys beside arrows). */
   readonly keys?: readonly string[];
   readonly description: string;
   /** The action's name, also its command (`:claim`). */
-  readonly action: string;
+  readonly action: A;
   /** Other names on the command line. */
   readonly aliases?: readonly string[];
   /** What the command takes, for the help: `<agent|skill:name>`. */
@@ -26,26 +28,30 @@ export interface KeyBinding {
 
 export type ScreenName = 'board' | 'conversation' | 'dashboard' | 'agents' | 'supervision';
 
-const b = (
+const b = <A extends string>(
   key: string,
-  action: string,
+  action: A,
   description: string,
   more: Partial<Omit<KeyBinding, 'key' | 'action' | 'description'>> = {},
-): KeyBinding => ({ key, action, description, visible: false, dangerous: false, ...more });
+): KeyBinding<A> => ({ key, action, description, visible: false, dangerous: false, ...more });
 
-const MOVE: readonly KeyBinding[] = [
+const MOVE_ROWS = [
   b('down', 'down', 'next row', { keys: ['j'] }),
   b('up', 'up', 'previous row', { keys: ['k'] }),
+] as const;
+const MOVE = [
+  ...MOVE_ROWS,
   b('pgdn', 'page-down', 'page down', { keys: ['ctrl+d'] }),
   b('pgup', 'page-up', 'page up', { keys: ['ctrl+u'] }),
   b('home', 'top', 'first row', { keys: ['g'] }),
   b('end', 'bottom', 'last row', { keys: ['G'] }),
-];
+] as const;
+/** The keys that move a table's selection, on every screen with a table. */
+export type ListAction = (typeof MOVE)[number]['action'];
 const REFRESH = b('R', 'refresh', 'reload from the server', { aliases: ['reload'] });
 const BACK = b('esc', 'back', 'back to the previous screen', { visible: true, keys: ['q'] });
 
-/** Keys that work on every screen (a screen's own binding for the same key wins). */
-export const GLOBAL_KEYS: readonly KeyBinding[] = [
+const GLOBAL = [
   b('?', 'help', 'this help: every key of the screen', { visible: true, aliases: ['h'] }),
   b(':', 'command', 'command line: any action by name (tab completes)', { visible: true, aliases: ['cmd'] }),
   b('1', 'board', 'queue board', { aliases: ['queue', 'home'] }),
@@ -54,9 +60,13 @@ export const GLOBAL_KEYS: readonly KeyBinding[] = [
   b('4', 'supervision', 'supervision: live conversations and who watches them', { aliases: ['sup'] }),
   b('M', 'bell', 'bell on alerts on/off', { aliases: ['mute'], args: '[on|off]' }),
   b('ctrl+c', 'quit', 'quit', { keys: ['Q'], aliases: ['q', 'exit', 'q!'] }),
-];
+] as const;
+export type GlobalAction = (typeof GLOBAL)[number]['action'];
 
-export const SCREEN_KEYS: Readonly<Record<ScreenName, readonly KeyBinding[]>> = {
+/** Keys that work on every screen (a screen's own binding for the same key wins). */
+export const GLOBAL_KEYS: readonly KeyBinding<GlobalAction>[] = GLOBAL;
+
+const SCREENS = {
   board: [
     b('enter', 'open', 'open the conversation', { visible: true }),
     b('/', 'filter', 'filter: channel:x skill:x lang:x and words', { visible: true, aliases: ['f'], args: '[filter]' }),
@@ -75,6 +85,7 @@ export const SCREEN_KEYS: Readonly<Record<ScreenName, readonly KeyBinding[]>> = 
     b('n', 'note', 'write an internal note', { visible: true }),
     b('w', 'whisper', 'whisper to the assigned agent (a note they see at once)'),
     b('ctrl+r', 'canned', 'insert a canned response', { aliases: ['can'], args: '[number|title]' }),
+    b('S', 'resend', 'send the latest failed reply (✗ not delivered) again'),
     b('c', 'claim', 'claim (queued)', { visible: true }),
     b('t', 'takeover', 'take over from the bot', { visible: true }),
     b('B', 'barge', 'barge in: take it from the bot, the queue or another agent', { aliases: ['bargein'] }),
@@ -92,7 +103,7 @@ export const SCREEN_KEYS: Readonly<Record<ScreenName, readonly KeyBinding[]>> = 
   agents: [
     BACK,
     b('p', 'presence', 'my presence: online / away', { visible: true, args: '[online|away|offline]' }),
-    ...MOVE.slice(0, 2),
+    ...MOVE_ROWS,
     REFRESH,
   ],
   supervision: [
@@ -103,10 +114,21 @@ export const SCREEN_KEYS: Readonly<Record<ScreenName, readonly KeyBinding[]>> = 
     ...MOVE,
     REFRESH,
   ],
-};
+} as const satisfies Readonly<Record<ScreenName, readonly KeyBinding[]>>;
+
+/** The actions a screen's own table names (all screens' when not given). */
+export type ScreenAction<S extends ScreenName = ScreenName> = (typeof SCREENS)[S][number]['action'];
+/** Every action a key or a command can name. */
+export type Action = GlobalAction | ScreenAction;
+/** What the App does itself, whatever the screen: the global keys, and going back. */
+export type AppAction = GlobalAction | typeof BACK.action;
+/** What a screen handles: its table's actions but the App's. */
+export type OwnAction<S extends ScreenName = ScreenName> = Exclude<ScreenAction<S>, AppAction>;
+
+export const SCREEN_KEYS: Readonly<Record<ScreenName, readonly KeyBinding<ScreenAction>[]>> = SCREENS;
 
 /** The bindings in force on a screen: its own first, then the global ones. */
-export function bindingsFor(screen: ScreenName): readonly KeyBinding[] {
+export function bindingsFor(screen: ScreenName): readonly KeyBinding<Action>[] {
   return [...SCREEN_KEYS[screen], ...GLOBAL_KEYS];
 }
 
@@ -149,12 +171,18 @@ export function matchesKey(binding: KeyBinding, name: string): boolean {
   return binding.key === name || (binding.keys?.includes(name) ?? false);
 }
 
-export function findByKey(bindings: readonly KeyBinding[], name: string): KeyBinding | undefined {
+export function findByKey<A extends string>(
+  bindings: readonly KeyBinding<A>[],
+  name: string,
+): KeyBinding<A> | undefined {
   return bindings.find((x) => matchesKey(x, name));
 }
 
 /** A command line word: the action's name or one of its aliases. */
-export function findByCommand(bindings: readonly KeyBinding[], word: string): KeyBinding | undefined {
+export function findByCommand<A extends string>(
+  bindings: readonly KeyBinding<A>[],
+  word: string,
+): KeyBinding<A> | undefined {
   const w = word.toLowerCase();
   return bindings.find((x) => x.action === w || (x.aliases?.includes(w) ?? false));
 }

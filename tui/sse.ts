@@ -6,6 +6,7 @@
  * what was missed, and reports each state so the TUI can say "reconnecting".
  * A refused token stops it: retrying would not help.
  */
+import { backoffDelay } from '../core/util/backoff.js';
 
 export interface SseMessage {
   /** The last event id seen so far (an event without `id:` keeps the previous one). */
@@ -118,9 +119,13 @@ export function openSse(options: SseOptions): EventStream {
 
   const scheduleReconnect = (reason: string): void => {
     if (closed) return;
-    const base = retryMs ?? Math.min(max, initial * 2 ** attempt);
-    const delay = Math.round(Math.min(max, base) * (0.75 + Math.random() * 0.5));
     attempt++;
+    // The server's `retry:` wins; either way spread ±25 % so that many terminals do not reconnect together.
+    const spread = [0.75, 1.25] as const;
+    const delay =
+      retryMs === undefined
+        ? backoffDelay({ firstMs: initial, maxMs: max, spread }, attempt)
+        : backoffDelay({ firstMs: Math.min(max, retryMs), maxMs: max, spread }, 1);
     setState('reconnecting', `${reason}; retrying in ${(delay / 1000).toFixed(1)} s`);
     timer = setTimeout(connect, delay);
   };

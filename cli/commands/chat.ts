@@ -29,7 +29,7 @@ in-memory store, and its effects are shown as they happen ([handoff: …], [tag:
         await runFlowChat(opts.flow, opts.language);
         return;
       }
-      const { runDevChat } = await import('../../bots/devchat/client.js');
+      const { runDevChat } = await import('../chat/dev-chat.js');
       // Lines piped in are a script: each waits for the answer to the one before.
       const waitForAnswers = !process.stdin.isTTY;
       await runDevChat({ server: opts.server, user: opts.user, language: opts.language, waitForAnswers });

@@ -1,5 +1,5 @@
 /**
- * One simulated customer: a dev chat client (bots/devchat/client.ts) driven
+ * One simulated customer: a dev chat client (cli/chat/dev-chat.ts) driven
  * by a persona instead of a keyboard. It posts activities to the server's
  * /api/messages and reads the replies that arrive on its own loopback
  * serviceUrl, so the demo exercises the real Bot Framework path. It reacts
@@ -7,7 +7,7 @@
  * offered as a person would.
  */
 import { PassThrough, Writable } from 'node:stream';
-import { runDevChat } from '../../bots/devchat/client.js';
+import { runDevChat } from '../chat/dev-chat.js';
 import { type BotLine, classify, NO_BUTTON, type Persona, YES_BUTTON } from './personas.js';
 
 export interface CustomerLine {

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EmbeddedStore } from '../../core/index.js';
 import { type Emulator, startEmulator } from '../bots/telegram/emulator.js';
 import { until } from '../bots/telegram/helpers.js';
+import { chaos } from '../helpers/seeded.js';
 import { CaredeskProcess, stopServe } from './helpers/caredesk-process.js';
 
 const token = '4343:FIRST-MINUTE';
@@ -43,18 +44,6 @@ const textsTo = (chat: number): string[] =>
     .filter((m) => String(m.message.chat_id) === String(chat))
     .map((m) => m.message.text);
 
-/** A small seeded generator (mulberry32), so a failing run can be replayed with its seed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('the first minute of a conversation', () => {
   it('two quick lines from a new customer both reach the flow, in order: the question is answered, then the "yes"', async () => {
     start();
@@ -83,8 +72,7 @@ describe('the first minute of a conversation', () => {
   });
 
   it('kill -9 during bursts of new customers: every stored customer message is answered after the restart', async () => {
-    const seed = Number(process.env.CAREDESK_CHAOS_SEED ?? Date.now() % 1_000_000);
-    const random = seeded(seed);
+    const { random, replay } = chaos();
     const rounds = 4;
     const perRound = 60;
     try {
@@ -125,11 +113,11 @@ describe('the first minute of a conversation', () => {
         if (!stored || textsTo(chat).length === 0) unanswered.push(chat);
       }
       await s.close();
-      expect(unanswered, `seed ${seed} (replay with CAREDESK_CHAOS_SEED=${seed})`).toEqual([]);
+      expect(unanswered, replay).toEqual([]);
       // Updates Telegram handed out just before a kill are gone (the emulator forgets them); most are stored.
       expect(conversations.length).toBeGreaterThan(0);
     } catch (err) {
-      throw new Error(`chaos seed ${seed} (replay with CAREDESK_CHAOS_SEED=${seed}): ${String(err)}`, { cause: err });
+      throw new Error(`chaos ${replay}: ${String(err)}`, { cause: err });
     }
   }, 90_000);
 });

@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EmbeddedStore } from '../../core/index.js';
 import { type Emulator, startEmulator } from '../bots/telegram/emulator.js';
 import { until } from '../bots/telegram/helpers.js';
+import { chaos } from '../helpers/seeded.js';
 import { CaredeskProcess, stopServe } from './helpers/caredesk-process.js';
 import { TelegramFaultProxy } from './helpers/telegram-proxy.js';
 
@@ -20,21 +21,7 @@ let proxy: TelegramFaultProxy;
 let dataDir: string;
 let serve: CaredeskProcess | undefined;
 
-/** A small seeded generator (mulberry32), so a failing run can be replayed with its seed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const seed = Number(process.env.CAREDESK_CHAOS_SEED ?? Date.now() % 1_000_000);
-const random = seeded(seed);
-const replay = `seed ${seed} (replay with CAREDESK_CHAOS_SEED=${seed})`;
+const { random, replay } = chaos();
 
 beforeEach(async () => {
   emulator = await startEmulator();

@@ -150,6 +150,14 @@ describe('alerts', () => {
       'Escalated Ann Example: priority normal → high',
     ],
     [
+      event({
+        type: 'message.failed',
+        conversationId: 'c_ann',
+        data: { outboxId: 'ob_1', messageId: 'm9', error: '403: Forbidden: bot was blocked by the user' },
+      }),
+      'Reply to Ann Example not delivered: 403: Forbidden: bot was blocked by the user',
+    ],
+    [
       event({ type: 'volume.spike', data: { scope: 'channel', value: 'telegram', current: 40, baseline: 8 } }),
       'Volume spike (channel telegram): 40 new conversations vs 8.0 usual',
     ],
@@ -191,6 +199,30 @@ describe('alerts', () => {
     await app.press(':', ...'bell off', KEYS.enter);
     frame = await app.see('The bell is off.');
     expect(frame.split('\n')[0]).toContain('bell off');
+  });
+
+  it("a reply the desk gave up on interrupts like an SLA breach: it names the customer and the channel's answer, sanitised, and rings", async () => {
+    const c = client();
+    app = await renderApp(c);
+    await app.see('Ann Example');
+    c.push(
+      event({
+        type: 'message.failed',
+        conversationId: 'c_ann',
+        data: {
+          outboxId: 'ob_1',
+          messageId: 'm9',
+          error: '403: Forbidden: bot was blocked by the user\x1b]0;pwned\x07\u202e',
+          unreachable: true,
+        },
+      }),
+    );
+    const frame = await app.see(
+      '⚑ Reply to Ann Example not delivered: 403: Forbidden: bot was blocked by the user (unreachable)',
+    );
+    expect(frame).not.toContain('pwned');
+    expect(frame).not.toContain('\u202e');
+    expect(app.rings()).toBe(1);
   });
 
   it('a whisper (a note from someone else on my conversation) flashes at once with its text', async () => {

@@ -126,6 +126,7 @@ describe('queue board', () => {
       messages: [],
       history: [],
       viewers: [],
+      undelivered: [],
     });
     app = await renderApp(c);
     await app.see('Bruno');
@@ -218,6 +219,7 @@ describe('queue board', () => {
       messages: [],
       history: [],
       viewers: [],
+      undelivered: [],
     });
     app = await renderApp(c);
     await app.see('Bruno');

@@ -6,7 +6,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AdminApiError, HttpAdminClient, type LiveEvent } from '../../tui/client.js';
+import { AdminApiError, ConversationDetailSchema, HttpAdminClient, type LiveEvent } from '../../tui/client.js';
 import type { EventStream } from '../../tui/sse.js';
 import { caredesk } from '../cli/run-caredesk.js';
 import { type AdminTestServer, startAdminServer, type TestAgent } from '../server/admin/helpers.js';
@@ -72,6 +72,51 @@ describe('the TUI client against a real server', () => {
     await client.claim(id);
     expect((await client.release(id)).mode).toBe('bot');
     expect((await client.resolve(id)).mode).toBe('resolved');
+  });
+
+  it('reads the replies not delivered and resends a failed one (POST …/messages/:id/resend, no body)', async () => {
+    const id = await server.queued('tui-6');
+    await client.claim(id);
+    const { message } = await client.send(id, 'Refund done.', false);
+    // As after a day of a dead channel: the dispatcher gave up on the reply.
+    const { store } = server.handle.desk;
+    const entry = (await store.listOutbox({ conversationId: id })).find((e) => e.messageId === message.id)!;
+    await store.commit({ outbox: [{ ...entry, status: 'failed', attempts: 41, lastError: '403: Forbidden' }] });
+    expect((await client.conversation(id)).undelivered).toContainEqual({
+      messageId: message.id,
+      status: 'failed',
+      attempts: 41,
+      lastError: '403: Forbidden',
+    });
+
+    const requests: Array<{ method: string | undefined; url: string; body: unknown }> = [];
+    const watched = new HttpAdminClient({
+      server: server.url,
+      token: sup.token,
+      fetch: (url, init) => {
+        requests.push({ method: init?.method, url: String(url), body: init?.body });
+        return fetch(url, init);
+      },
+    });
+    expect(await watched.resend(id, message.id)).toMatchObject({ id, mode: 'agent' });
+    expect(requests).toEqual([
+      {
+        method: 'POST',
+        url: `${server.url}/admin/v1/conversations/${id}/messages/${message.id}/resend`,
+        body: undefined,
+      },
+    ]);
+    const again = (await client.conversation(id)).undelivered.find((u) => u.messageId === message.id);
+    expect(again?.status).not.toBe('failed');
+    const refused = await watched.resend(id, message.id).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'E_INVALID_STATE', status: 409 });
+  });
+
+  it('an older server, whose conversations say nothing of undelivered replies, still parses: none undelivered', async () => {
+    const id = await server.queued('tui-7');
+    const { body } = await server.call('GET', `/admin/v1/conversations/${id}`, { token: sup.token });
+    delete body.undelivered;
+    expect(ConversationDetailSchema.parse(body).undelivered).toEqual([]);
   });
 
   it("a second claim is a conflict with the server's code and words", async () => {

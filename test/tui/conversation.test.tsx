@@ -72,6 +72,7 @@ describe('conversation screen', () => {
       ],
       history: [],
       viewers: [],
+      undelivered: [],
     });
     app = await renderApp(c, { columns: 100, rows: 30 });
     await app.press(KEYS.tab, KEYS.tab);
@@ -288,5 +289,128 @@ describe('conversation screen', () => {
     const loads = c.callsOf('conversation').length;
     await a.press('R');
     await vi.waitFor(() => expect(c.callsOf('conversation').length).toBeGreaterThan(loads));
+  });
+});
+
+describe('a reply the channel could not deliver', () => {
+  const BLOCKED = '403: Forbidden: bot was blocked by the user';
+
+  /** Ann's conversation, mine, with replies: m6 and m7 given up on, m8 being retried, m9 on its way. */
+  function withUndelivered(): FakeClient {
+    const c = new FakeClient(sam, [sam, alice, bob]);
+    withConversation(c, { id: 'c_ann', mode: 'agent', assignee: 'ag_sam' });
+    const d = c.details.get('c_ann')!;
+    const reply = (id: string, text: string, offset: number) =>
+      message({
+        id,
+        conversationId: 'c_ann',
+        author: 'agent',
+        agentId: 'ag_sam',
+        direction: 'outbound',
+        text,
+        createdAt: iso(offset),
+      });
+    c.details.set('c_ann', {
+      ...d,
+      conversation: { ...d.conversation, mode: 'agent', assignee: 'ag_sam' },
+      messages: [
+        ...d.messages,
+        reply('m6', 'Your refund is done.', -90_000),
+        reply('m7', 'Anything else I can do?', -60_000),
+        reply('m8', 'Have a good day.', -30_000),
+        reply('m9', 'Bye!', -10_000),
+      ],
+      undelivered: [
+        { messageId: 'm6', status: 'failed', attempts: 12, lastError: '502: Bad Gateway' },
+        // A channel's answer is outside text too: escapes and bidi overrides must not reach the terminal.
+        { messageId: 'm7', status: 'failed', attempts: 41, lastError: `${BLOCKED}\x1b]0;pwned\x07\u202e\x1b[2J` },
+        { messageId: 'm8', status: 'pending', attempts: 3, lastError: '429: Too Many Requests' },
+        { messageId: 'm9', status: 'pending', attempts: 0 },
+      ],
+    });
+    return c;
+  }
+
+  it('shows a red "✗ not delivered" with the channel\'s answer under it, a reply still being tried dimly', async () => {
+    const a = await open(withUndelivered());
+    const frame = await a.see(`✗ not delivered: ${BLOCKED}`);
+    const lines = frame.split('\n');
+    const under = (text: string): string => lines[lines.findIndex((l) => l.includes(text)) + 1] ?? '';
+    expect(under('Your refund is done.')).toContain('✗ not delivered: 502: Bad Gateway');
+    expect(under('Anything else I can do?')).toContain(`✗ not delivered: ${BLOCKED}`);
+    expect(under('Have a good day.')).toContain('… retrying (3 attempts): 429: Too Many Requests');
+    // On its way, nothing failed yet: nothing to say under it (the line under is the screen's own hint).
+    expect(under('Bye!')).not.toMatch(/^ {2}(✗|…)/);
+    expect(frame).toContain('✗ 2 replies were not delivered · S sends the latest again');
+    expect(frame).not.toContain('pwned');
+    expect(frame).not.toContain('\x1b]');
+    expect(frame).not.toContain('\u202e');
+  });
+
+  it('a failure arriving live (message.failed) marks the reply at once', async () => {
+    const c = new FakeClient(sam, [sam, alice, bob]);
+    withConversation(c, { id: 'c_ann', mode: 'agent', assignee: 'ag_sam' });
+    const a = await open(c);
+    await a.press(KEYS.enter, ...'Your refund is done.', KEYS.enter);
+    await a.see('Sent to the customer.');
+    const d = c.details.get('c_ann')!;
+    const sent = d.messages.at(-1)!;
+    c.details.set('c_ann', {
+      ...d,
+      undelivered: [{ messageId: sent.id, status: 'failed', attempts: 41, lastError: BLOCKED }],
+    });
+    c.push(
+      event({
+        type: 'message.failed',
+        conversationId: 'c_ann',
+        data: { outboxId: 'ob_1', messageId: sent.id, error: BLOCKED, unreachable: true },
+      }),
+    );
+    await a.see(`✗ not delivered: ${BLOCKED}`);
+  });
+
+  it(':resend sends the latest failed reply again, S the one before; the status line says so', async () => {
+    const a = await open(withUndelivered());
+    const c = a.client;
+    await a.see(`✗ not delivered: ${BLOCKED}`);
+    await a.press(':', ...'resend', KEYS.enter);
+    await a.see('Resent the failed reply "Anything else I can do?": it is on its way again.');
+    expect(c.callsOf('resend').map((x) => x.args)).toEqual([['c_ann', 'm7']]);
+    // Reloaded: pending again, from its first attempt, with the answer it last got.
+    await a.see('… sending again (last answer: 403: Forbidden: bot was blocked by');
+    await a.see('✗ a reply was not delivered');
+    await a.press('S');
+    await a.see('Resent the failed reply "Your refund is done."');
+    expect(c.callsOf('resend').map((x) => x.args)).toEqual([
+      ['c_ann', 'm7'],
+      ['c_ann', 'm6'],
+    ]);
+    await a.see('… sending again (last answer: 502: Bad Gateway)');
+    expect(a.frame()).not.toContain('✗');
+  });
+
+  it('with nothing failed, resend says so and asks the server nothing', async () => {
+    const c = withUndelivered();
+    const d = c.details.get('c_ann')!;
+    c.details.set('c_ann', { ...d, undelivered: d.undelivered.filter((u) => u.status === 'pending') });
+    const a = await open(c);
+    await a.press('S');
+    await a.see('No failed reply to resend: 2 are still being delivered.');
+    expect(c.callsOf('resend')).toEqual([]);
+  });
+
+  it("a resend the server refuses shows the server's error with its code", async () => {
+    const a = await open(withUndelivered());
+    a.client.failures.set(
+      'resend',
+      new AdminApiError(
+        'E_FORBIDDEN',
+        'Conversation c_ann belongs to agent ag_alice; only they or a supervisor can resend.',
+        403,
+      ),
+    );
+    await a.press(':', ...'resend', KEYS.enter);
+    await a.see('only they or a supervisor can resend. [E_FORBIDDEN]');
+    expect(a.client.callsOf('resend').map((x) => x.args)).toEqual([['c_ann', 'm7']]);
   });
 });

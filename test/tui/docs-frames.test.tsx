@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import type { Kpis } from '../../tui/client.js';
 import { alice, bob, sam, withConversation } from './helpers/conversation-fixture.js';
-import { agent, event, FakeClient, iso, row } from './helpers/fake-client.js';
+import { agent, event, FakeClient, iso, message, row } from './helpers/fake-client.js';
 import { KEYS, renderApp, tick } from './helpers/render-app.js';
 
 const k = (over: Partial<Kpis>): Kpis => ({
@@ -311,6 +311,33 @@ it('every screen of docs/tui.md draws what the docs show', async () => {
   await last.see('(y/N)');
   shot('Conversation, a dangerous action asks first', last.frame().split('\n').slice(-3).join('\n'));
   last.unmount();
+  const withAnn = c.details.get('c_ann')!;
+  c.details.set('c_ann', {
+    ...withAnn,
+    viewers: [],
+    conversation: { ...withAnn.conversation, mode: 'agent', assignee: 'ag_sam' },
+    messages: [
+      ...withAnn.messages,
+      message({
+        id: 'm6',
+        conversationId: 'c_ann',
+        author: 'agent',
+        agentId: 'ag_sam',
+        direction: 'outbound',
+        text: 'Hello Ann, I am looking at your March invoice now.',
+        createdAt: iso(-60_000),
+      }),
+    ],
+    undelivered: [
+      { messageId: 'm6', status: 'failed', attempts: 41, lastError: '403: Forbidden: bot was blocked by the user' },
+    ],
+  });
+  const failed = await renderApp(c, { columns: 100, rows: 30 });
+  await failed.see('Ann Example');
+  await failed.press('j', 'j', KEYS.enter);
+  await failed.see('✗ not delivered');
+  shot('Conversation, a reply not delivered', failed.frame());
+  failed.unmount();
   for (const title of [
     'Queue:',
     'every open conversation',
@@ -323,6 +350,7 @@ it('every screen of docs/tui.md draws what the docs show', async () => {
     'Keys on the queue board',
     ':tr',
     'reconnecting',
+    '✗ not delivered: 403: Forbidden: bot was blocked by the user',
   ]) {
     expect(out.join('\n')).toContain(title);
   }

@@ -43,6 +43,7 @@ function mixedClient(): FakeClient {
     ),
     history: [],
     viewers: [],
+    undelivered: [],
   });
   return c;
 }

@@ -29,8 +29,9 @@ const BELL_GAP_MS = 1500;
 
 /**
  * Alerts flash in the status bar and ring the bell: new handoffs, SLA
- * warnings and breaches, escalations, volume spikes, and a whisper (a note
- * from someone else on a conversation assigned to me).
+ * warnings and breaches, escalations, volume spikes, replies the desk could
+ * not deliver, and a whisper (a note from someone else on a conversation
+ * assigned to me).
  */
 export function useAlerts(options: AlertsOptions): AlertsData {
   const { client, feed, me, ring } = options;

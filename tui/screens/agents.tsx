@@ -3,7 +3,7 @@ import { useMemo, useState } from 'react';
 import { type AgentView, describeError, type Presence, PresenceSchema } from '../client.js';
 import { sanitizeLine } from '../sanitize.js';
 import { type Column, Table } from '../widgets/table.js';
-import type { ScreenProps } from './types.js';
+import { type ScreenProps, screenActions } from './types.js';
 
 const PRESENCE_COLOR: Readonly<Record<Presence, string>> = { online: 'green', away: 'yellow', offline: 'gray' };
 
@@ -47,35 +47,28 @@ export function AgentsScreen(props: AgentsScreenProps): React.JSX.Element {
     [me.id],
   );
 
-  props.actions.current = (action, args) => {
-    switch (action) {
-      case 'down':
-        return setSelected((s) => Math.min(rows.length - 1, s + 1));
-      case 'up':
-        return setSelected((s) => Math.max(0, s - 1));
-      case 'refresh':
-        void agents.reload();
-        return;
-      case 'presence': {
-        const mine = agents.byId.get(me.id)?.presence ?? me.presence;
-        const wanted = args.trim() ? PresenceSchema.safeParse(args.trim().toLowerCase()) : undefined;
-        if (wanted && !wanted.success) {
-          props.report('Presence is online, away or offline.', 'error');
-          return;
-        }
-        const next: Presence = wanted?.data ?? (mine === 'online' ? 'away' : 'online');
-        client.setPresence(next).then(
-          (p) => {
-            props.onPresence(p);
-            props.report(`You are ${p} now.`, 'ok');
-            void agents.reload();
-          },
-          (err: unknown) => props.report(describeError(err), 'error'),
-        );
+  props.actions.current = screenActions<'agents'>({
+    down: () => setSelected((s) => Math.min(rows.length - 1, s + 1)),
+    up: () => setSelected((s) => Math.max(0, s - 1)),
+    refresh: () => void agents.reload(),
+    presence: (args) => {
+      const mine = agents.byId.get(me.id)?.presence ?? me.presence;
+      const wanted = args.trim() ? PresenceSchema.safeParse(args.trim().toLowerCase()) : undefined;
+      if (wanted && !wanted.success) {
+        props.report('Presence is online, away or offline.', 'error');
         return;
       }
-    }
-  };
+      const next: Presence = wanted?.data ?? (mine === 'online' ? 'away' : 'online');
+      client.setPresence(next).then(
+        (p) => {
+          props.onPresence(p);
+          props.report(`You are ${p} now.`, 'ok');
+          void agents.reload();
+        },
+        (err: unknown) => props.report(describeError(err), 'error'),
+      );
+    },
+  });
 
   const online = rows.filter((a) => a.presence === 'online').length;
   return (

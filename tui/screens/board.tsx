@@ -14,11 +14,11 @@ import {
   VIEWS,
 } from '../state/board.js';
 import { runConversationAction } from '../state/conversation-actions.js';
-import { type ListMove, listMoveFor, movedSelection } from '../state/list-navigation.js';
+import { type ListMove, listActions, movedSelection } from '../state/list-navigation.js';
 import { formatDuration, truncate } from '../text.js';
 import { type Column, Table } from '../widgets/table.js';
 import { TextInput } from '../widgets/text-input.js';
-import type { BoardUi, ScreenProps } from './types.js';
+import { type BoardUi, type ScreenProps, screenActions } from './types.js';
 
 export const URGENCY_COLOR: Readonly<Record<Urgency, string>> = {
   breached: 'red',
@@ -125,48 +125,40 @@ export function BoardScreen(props: BoardProps): React.JSX.Element {
     );
   };
 
-  props.actions.current = (action, args) => {
-    const listMove = listMoveFor(action, page);
-    if (listMove !== undefined) return move(listMove);
-    switch (action) {
-      case 'open':
-        if (current) props.navigate({ screen: 'conversation', id: current.id });
-        return;
-      case 'filter':
-        if (args) {
-          setUi((u) => ({ ...u, filter: args, selectedId: undefined }));
-          return;
-        }
-        setDraft(ui.filter);
-        setEditing(true);
-        return;
-      case 'clear-filter':
-        setUi((u) => ({ ...u, filter: '' }));
-        return;
-      case 'next-view':
-      case 'prev-view': {
-        const step = action === 'next-view' ? 1 : VIEWS.length - 1;
-        setUi((u) => {
-          const i = VIEWS.findIndex((v) => v.name === u.view);
-          return { ...u, view: VIEWS[(i + step) % VIEWS.length]!.name };
-        });
+  const stepView = (step: number): void =>
+    setUi((u) => {
+      const i = VIEWS.findIndex((v) => v.name === u.view);
+      return { ...u, view: VIEWS[(i + step) % VIEWS.length]!.name };
+    });
+
+  props.actions.current = screenActions<'board'>({
+    ...listActions(move, page),
+    open: () => {
+      if (current) props.navigate({ screen: 'conversation', id: current.id });
+    },
+    filter: (args) => {
+      if (args) {
+        setUi((u) => ({ ...u, filter: args, selectedId: undefined }));
         return;
       }
-      case 'view': {
-        const v = VIEWS.find((x) => x.name === args.trim().toLowerCase());
-        if (v) setUi((u) => ({ ...u, view: v.name }));
-        else props.report(`No view "${sanitizeLine(args)}"; views: ${VIEWS.map((x) => x.name).join(', ')}.`, 'error');
-        return;
-      }
-      case 'claim':
-      case 'takeover':
-        return act(action);
-      case 'refresh':
-        void board.reload();
-        props.report('Reloading the board…', 'info');
-        return;
-    }
-  };
+      setDraft(ui.filter);
+      setEditing(true);
+    },
+    'clear-filter': () => setUi((u) => ({ ...u, filter: '' })),
+    'next-view': () => stepView(1),
+    'prev-view': () => stepView(VIEWS.length - 1),
+    view: (args) => {
+      const v = VIEWS.find((x) => x.name === args.trim().toLowerCase());
+      if (v) setUi((u) => ({ ...u, view: v.name }));
+      else props.report(`No view "${sanitizeLine(args)}"; views: ${VIEWS.map((x) => x.name).join(', ')}.`, 'error');
+    },
+    claim: () => act('claim'),
+    takeover: () => act('takeover'),
+    refresh: () => {
+      void board.reload();
+      props.report('Reloading the board…', 'info');
+    },
+  });
 
   const viewInfo = VIEWS.find((v) => v.name === ui.view)!;
   const tabs = VIEWS.map((v) => (v.name === ui.view ? `[${v.name}]` : v.name)).join(' ');

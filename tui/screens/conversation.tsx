@@ -6,13 +6,18 @@ import { useConversation } from '../hooks/use-conversation.js';
 import { useHoldKeys } from '../hooks/use-keys.js';
 import { sanitizeLine } from '../sanitize.js';
 import { primaryLanguage } from '../state/board.js';
-import { type ConversationAction, runConversationAction } from '../state/conversation-actions.js';
+import {
+  type ActionOutcome,
+  type ConversationAction,
+  resendLatestFailed,
+  runConversationAction,
+} from '../state/conversation-actions.js';
 import { formatDuration, truncate } from '../text.js';
 import { CannedPicker, matchCanned } from '../widgets/canned-picker.js';
 import { TextInput } from '../widgets/text-input.js';
 import { Transcript, transcriptLines } from '../widgets/transcript.js';
 import { SidePanel } from './conversation-side.js';
-import type { ComposeMode, ScreenProps } from './types.js';
+import { type ComposeMode, type ScreenProps, screenActions } from './types.js';
 
 type Input = ComposeMode | 'transfer' | 'canned' | undefined;
 
@@ -121,13 +126,17 @@ export function ConversationScreen(props: ConversationScreenProps): React.JSX.El
     setInput(input === 'note' || input === 'whisper' ? input : 'reply');
   };
 
-  const act = (action: ConversationAction, arg = ''): void => {
+  const act = (action: ConversationAction | 'resend', arg = ''): void => {
     if (!detail) {
       report('The conversation is still loading.', 'error');
       return;
     }
     report(`${action}…`, 'info');
-    runConversationAction(client, me, action, detail.conversation, arg).then(
+    const run: Promise<ActionOutcome> =
+      action === 'resend'
+        ? resendLatestFailed(client, detail)
+        : runConversationAction(client, me, action, detail.conversation, arg);
+    run.then(
       (out) => {
         board.set.upsert(out.conversation);
         report(out.message, 'ok');
@@ -165,57 +174,56 @@ export function ConversationScreen(props: ConversationScreenProps): React.JSX.El
   const lines = useMemo(
     () =>
       detail
-        ? transcriptLines(detail.messages, mainWidth, { now: new Date(day), customerName, agents: agents.byId })
+        ? transcriptLines(detail.messages, mainWidth, {
+            now: new Date(day),
+            customerName,
+            agents: agents.byId,
+            undelivered: detail.undelivered,
+          })
         : undefined,
     [detail, mainWidth, customerName, agents.byId, day],
   );
   const bodyHeight = Math.max(3, height - 3);
   const maxScroll = Math.max(0, (lines?.length ?? 0) - bodyHeight + 1);
 
-  props.actions.current = (action, args) => {
-    switch (action) {
-      case 'reply':
-      case 'note':
-      case 'whisper':
-        return startCompose(action);
-      case 'canned':
-        if (args.trim()) {
-          void loadCanned().then((list) => {
-            const [c] = matchCanned(list, args);
-            if (c) insertCanned(c);
-            else report(`No canned response matches "${sanitizeLine(args)}".`, 'error');
-          });
-          return;
-        }
-        void loadCanned();
-        setInput('canned');
-        return;
-      case 'transfer':
-        if (args.trim()) return act('transfer', args);
-        setDraft('');
-        setInput('transfer');
-        return;
-      case 'claim':
-      case 'takeover':
-      case 'barge':
-      case 'handback':
-      case 'resolve':
-        return act(action);
-      case 'scroll-up':
-        return setScroll((s) => Math.min(maxScroll, s + 1));
-      case 'scroll-down':
-        return setScroll((s) => Math.max(0, s - 1));
-      case 'page-up':
-        return setScroll((s) => Math.min(maxScroll, s + bodyHeight - 1));
-      case 'page-down':
-        return setScroll((s) => Math.max(0, s - bodyHeight + 1));
-      case 'bottom':
-        return setScroll(0);
-      case 'refresh':
-        void reload();
-        return;
+  const openCanned = (args: string): void => {
+    if (args.trim()) {
+      void loadCanned().then((list) => {
+        const [c] = matchCanned(list, args);
+        if (c) insertCanned(c);
+        else report(`No canned response matches "${sanitizeLine(args)}".`, 'error');
+      });
+      return;
     }
+    void loadCanned();
+    setInput('canned');
   };
+  const scrollUp = (lines: number) => (): void => setScroll((s) => Math.min(maxScroll, s + lines));
+  const scrollDown = (lines: number) => (): void => setScroll((s) => Math.max(0, s - lines));
+
+  props.actions.current = screenActions<'conversation'>({
+    reply: () => startCompose('reply'),
+    note: () => startCompose('note'),
+    whisper: () => startCompose('whisper'),
+    canned: openCanned,
+    resend: () => act('resend'),
+    claim: () => act('claim'),
+    takeover: () => act('takeover'),
+    barge: () => act('barge'),
+    transfer: (args) => {
+      if (args.trim()) return act('transfer', args);
+      setDraft('');
+      setInput('transfer');
+    },
+    handback: () => act('handback'),
+    resolve: () => act('resolve'),
+    'scroll-up': scrollUp(1),
+    'scroll-down': scrollDown(1),
+    'page-up': scrollUp(bodyHeight - 1),
+    'page-down': scrollDown(bodyHeight - 1),
+    bottom: () => setScroll(0),
+    refresh: () => void reload(),
+  });
 
   if (!detail) {
     return (
@@ -242,6 +250,7 @@ export function ConversationScreen(props: ConversationScreenProps): React.JSX.El
   const title = `${customerName} · ${c.channel} · ${owner}${sla}${c.topic ? ` · ${sanitizeLine(c.topic)}` : ''} · ${sanitizeLine(c.id)}`;
   const others = othersHere(detail.viewers, me.id);
   const prompt = input && input !== 'canned' ? PROMPT[input] : undefined;
+  const failed = detail.undelivered.filter((u) => u.status === 'failed').length;
 
   return (
     <Box flexDirection="column" width={width} height={height}>
@@ -291,6 +300,13 @@ export function ConversationScreen(props: ConversationScreenProps): React.JSX.El
             width={Math.max(10, width - prompt.label.length - 1)}
           />
         </Box>
+      ) : draft === '' && failed > 0 ? (
+        <Text color="red" wrap="truncate-end">
+          {truncate(
+            `✗ ${failed === 1 ? 'a reply was' : `${failed} replies were`} not delivered · S sends the latest again · enter reply · ? all keys`,
+            width,
+          )}
+        </Text>
       ) : (
         <Text dimColor wrap="truncate-end">
           {truncate(

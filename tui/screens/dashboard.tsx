@@ -4,7 +4,7 @@ import { describeError, type KpiResponse, type Kpis } from '../client.js';
 import { sanitizeLine } from '../sanitize.js';
 import { fitTo, formatClock, formatDuration, truncate } from '../text.js';
 import { sparkline } from '../widgets/sparkline.js';
-import type { ScreenProps } from './types.js';
+import { type ScreenProps, screenActions } from './types.js';
 
 export const PERIODS = ['24h', '7d', '30d'] as const;
 type Period = (typeof PERIODS)[number];
@@ -62,16 +62,17 @@ export function DashboardScreen(props: ScreenProps): React.JSX.Element {
     return () => clearInterval(t);
   }, [load]);
 
-  props.actions.current = (action, args) => {
-    if (action === 'since') {
+  props.actions.current = screenActions<'dashboard'>({
+    since: (args) => {
       const wanted = args.trim().toLowerCase();
       if (wanted && !(PERIODS as readonly string[]).includes(wanted)) {
         props.report(`Periods: ${PERIODS.join(', ')}.`, 'error');
         return;
       }
       setPeriod((p) => (wanted ? (wanted as Period) : PERIODS[(PERIODS.indexOf(p) + 1) % PERIODS.length]!));
-    } else if (action === 'refresh') void load();
-  };
+    },
+    refresh: () => void load(),
+  });
 
   const nameWidth = Math.max(10, Math.min(20, width - 2 - COLUMNS.reduce((s, c) => s + c.width + 1, 0)));
   const header = `${fitTo('', nameWidth)} ${COLUMNS.map((c) => fitTo(c.title, c.width, 'right')).join(' ')}`;

@@ -4,11 +4,11 @@ import { type ConversationRow, describeError } from '../client.js';
 import { sanitizeLine } from '../sanitize.js';
 import { customerNameOf } from '../state/board.js';
 import { runConversationAction } from '../state/conversation-actions.js';
-import { type ListMove, listMoveFor, movedSelection } from '../state/list-navigation.js';
+import { type ListMove, listActions, movedSelection } from '../state/list-navigation.js';
 import { formatDuration } from '../text.js';
 import { type Column, Table } from '../widgets/table.js';
 import { CHANNEL_SHORT } from './board.js';
-import type { ScreenProps } from './types.js';
+import { type ScreenProps, screenActions } from './types.js';
 
 /**
  * Live conversations (with an agent or the bot), most recently active
@@ -67,33 +67,30 @@ export function SupervisionScreen(props: ScreenProps): React.JSX.Element {
   // From the state, not this render's `selected`: several keys may arrive in one chunk.
   const move = (delta: ListMove): void => setSelectedId((id) => movedSelection(rows, id, delta));
   const page = Math.max(1, height - 3);
-  props.actions.current = (action) => {
-    const listMove = listMoveFor(action, page);
-    if (listMove !== undefined) return move(listMove);
-    switch (action) {
-      case 'refresh':
-        void board.reload();
-        return;
-    }
-    if (!current) {
-      props.report('No conversation selected.', 'error');
-      return;
-    }
-    if (action === 'watch') props.navigate({ screen: 'conversation', id: current.id });
-    else if (action === 'whisper') {
-      if (current.mode !== 'agent') props.report('Only a conversation with an agent can be whispered into.', 'error');
-      else props.navigate({ screen: 'conversation', id: current.id, compose: 'whisper' });
-    } else if (action === 'barge') {
-      runConversationAction(client, me, 'barge', current).then(
+  // Watching, whispering and barging in are about the selected conversation.
+  const onSelected = (then: (row: ConversationRow) => void) => (): void => {
+    if (current) then(current);
+    else props.report('No conversation selected.', 'error');
+  };
+  props.actions.current = screenActions<'supervision'>({
+    ...listActions(move, page),
+    refresh: () => void board.reload(),
+    watch: onSelected((row) => props.navigate({ screen: 'conversation', id: row.id })),
+    whisper: onSelected((row) => {
+      if (row.mode !== 'agent') props.report('Only a conversation with an agent can be whispered into.', 'error');
+      else props.navigate({ screen: 'conversation', id: row.id, compose: 'whisper' });
+    }),
+    barge: onSelected((row) => {
+      runConversationAction(client, me, 'barge', row).then(
         (out) => {
           board.set.upsert(out.conversation);
           props.report(out.message, 'ok');
-          props.navigate({ screen: 'conversation', id: current.id });
+          props.navigate({ screen: 'conversation', id: row.id });
         },
         (err: unknown) => props.report(describeError(err), 'error'),
       );
-    }
-  };
+    }),
+  });
 
   const agentCount = rows.filter((r) => r.mode === 'agent').length;
   return (

@@ -2,11 +2,27 @@ import type { AdminClient, AgentView } from '../client.js';
 import type { AgentsData } from '../hooks/use-agents.js';
 import type { BoardData } from '../hooks/use-board.js';
 import type { ViewersData } from '../hooks/use-viewers.js';
+import type { OwnAction, ScreenName } from '../keymap.js';
 import type { ViewName } from '../state/board.js';
 import type { LiveFeed } from '../state/live-feed.js';
 
-/** A screen's handler for its actions, by name (from a key or the command line) with the command's arguments. */
-export type ActionHandler = (action: string, args: string) => void;
+/** What the App calls for a screen's action (from a key or the command line) with the command's arguments. */
+export type ActionHandler = (action: OwnAction, args: string) => void;
+
+/**
+ * A screen's actions, one handler each, over the actions its key table names:
+ * a row added to the table does not compile until it is handled here, and a
+ * misspelt name is an error, not a key that silently does nothing.
+ */
+export type ActionHandlers<S extends ScreenName> = { readonly [A in OwnAction<S>]: (args: string) => void };
+
+/** The screen's handlers as the App calls them: an action of another screen's table (never sent) does nothing. */
+export function screenActions<S extends ScreenName>(handlers: ActionHandlers<S>): ActionHandler {
+  const handles = (action: OwnAction): action is OwnAction<S> => Object.hasOwn(handlers, action);
+  return (action, args) => {
+    if (handles(action)) handlers[action](args);
+  };
+}
 
 export type ComposeMode = 'reply' | 'note' | 'whisper';
 

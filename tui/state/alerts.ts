@@ -5,7 +5,18 @@
 import type { DomainEvent } from '../client.js';
 import { sanitizeLine } from '../sanitize.js';
 
-export type AlertKind = 'handoff' | 'warning' | 'breach' | 'escalation' | 'spike' | 'whisper';
+export type AlertKind = 'handoff' | 'warning' | 'breach' | 'escalation' | 'spike' | 'whisper' | 'failed';
+
+/** How each kind shows in the status line: what needs acting on now in red. */
+export const ALERT_COLOR: Readonly<Record<AlertKind, 'red' | 'yellow'>> = {
+  handoff: 'yellow',
+  warning: 'yellow',
+  breach: 'red',
+  escalation: 'yellow',
+  spike: 'yellow',
+  whisper: 'yellow',
+  failed: 'red',
+};
 
 export interface Alert {
   readonly kind: AlertKind;
@@ -54,6 +65,15 @@ export function alertFor(e: DomainEvent, nameOf?: (conversationId: string) => st
         conversationId,
         text: `SLA breached on ${which}: ${TARGETS[str(d.target)] ?? (str(d.target) || 'target')}`,
       };
+    case 'message.failed': {
+      // The desk gave up on a reply (a blocked bot, a dead channel): the customer is waiting for an answer they never got.
+      const why = str(d.error);
+      return {
+        kind: 'failed',
+        conversationId,
+        text: `Reply to ${which} not delivered: ${why || 'no reason given'}${d.unreachable === true ? ' (unreachable)' : ''}`,
+      };
+    }
     case 'conversation.escalated':
       return {
         kind: 'escalation',

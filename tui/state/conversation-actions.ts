@@ -3,8 +3,9 @@
  * in the status line. The screens call these; they never call the client's
  * actions themselves, so the board and the conversation screen agree.
  */
-import type { AdminClient, AgentView, Conversation, TransferTarget } from '../client.js';
+import type { AdminClient, AgentView, Conversation, ConversationDetail, TransferTarget } from '../client.js';
 import { sanitizeLine } from '../sanitize.js';
+import { truncate } from '../text.js';
 
 export type ConversationAction = 'claim' | 'takeover' | 'barge' | 'transfer' | 'handback' | 'resolve';
 
@@ -77,4 +78,31 @@ export async function runConversationAction(
       return { conversation, message: `Resolved ${short(id)}.` };
     }
   }
+}
+
+/** The reply the desk gave up on last, in transcript order (its message may be missing from an old transcript). */
+export function latestFailedReply(detail: Pick<ConversationDetail, 'messages' | 'undelivered'>): string | undefined {
+  const failed = new Set(detail.undelivered.filter((u) => u.status === 'failed').map((u) => u.messageId));
+  if (failed.size === 0) return undefined;
+  return detail.messages.findLast((m) => failed.has(m.id))?.id ?? [...failed].at(-1);
+}
+
+/** `:resend`: the conversation's most recent failed reply goes out once more. */
+export async function resendLatestFailed(
+  client: AdminClient,
+  detail: Pick<ConversationDetail, 'conversation' | 'messages' | 'undelivered'>,
+): Promise<ActionOutcome> {
+  const messageId = latestFailedReply(detail);
+  if (!messageId) {
+    const trying = detail.undelivered.filter((u) => u.status === 'pending').length;
+    throw new Error(
+      trying > 0
+        ? `No failed reply to resend: ${trying === 1 ? 'one is' : `${trying} are`} still being delivered.`
+        : 'No failed reply to resend in this conversation.',
+    );
+  }
+  const conversation = await client.resend(detail.conversation.id, messageId);
+  const text = detail.messages.find((m) => m.id === messageId)?.text;
+  const what = text ? ` "${truncate(sanitizeLine(text), 40)}"` : '';
+  return { conversation, message: `Resent the failed reply${what}: it is on its way again.` };
 }

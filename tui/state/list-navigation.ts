@@ -1,3 +1,5 @@
+import type { ListAction } from '../keymap.js';
+
 /** Where a list's selection moves: by rows, or to either end. */
 export type ListMove = number | 'first' | 'last';
 
@@ -12,16 +14,14 @@ export function movedSelection<T extends { readonly id: string }>(
   return rows[Math.max(0, Math.min(rows.length - 1, to))]?.id;
 }
 
-const MOVES: Readonly<Record<string, (page: number) => ListMove>> = {
-  down: () => 1,
-  up: () => -1,
-  'page-down': (page) => page,
-  'page-up': (page) => -page,
-  top: () => 'first',
-  bottom: () => 'last',
-};
-
-/** The list keys every table screen shares: the move an action asks for, if it is one. */
-export function listMoveFor(action: string, page: number): ListMove | undefined {
-  return MOVES[action]?.(page);
+/** The list keys every table screen shares, as the screen's action handlers: each moves the selection. */
+export function listActions(move: (to: ListMove) => void, page: number): Readonly<Record<ListAction, () => void>> {
+  return {
+    down: () => move(1),
+    up: () => move(-1),
+    'page-down': () => move(page),
+    'page-up': () => move(-page),
+    top: () => move('first'),
+    bottom: () => move('last'),
+  };
 }

@@ -22,7 +22,7 @@ function line(b: KeyBinding, width: number): string {
 /** `?`: every key of this screen and the global ones, with their commands. Any key closes it. */
 export function HelpOverlay({ title, bindings, width, height, onClose }: HelpOverlayProps): React.JSX.Element {
   useKeys(() => onClose());
-  const own = bindings.filter((b) => !GLOBAL_KEYS.includes(b));
+  const own = bindings.filter((b) => !GLOBAL_KEYS.some((g) => g === b));
   const lines: Array<{ text: string; heading?: boolean }> = [
     { text: `Keys on the ${title}`, heading: true },
     ...own.map((b) => ({ text: line(b, width) })),

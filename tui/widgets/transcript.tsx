@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import type { AgentView, Message } from '../client.js';
+import type { AgentView, Message, Undelivered } from '../client.js';
 import { sanitize, sanitizeLine } from '../sanitize.js';
 import { formatClock, truncate, wrap } from '../text.js';
 
@@ -29,6 +29,26 @@ function isJoin(m: Message): boolean {
   );
 }
 
+/** Lines a delivery problem may take under its reply: the channel's answer can be long (up to 1 KB). */
+const MAX_PROBLEM_LINES = 3;
+
+/**
+ * A reply the channel has not delivered, under it: in red when the desk gave up
+ * (a supervisor can resend it), dim while it is still being tried after a failure.
+ * A reply simply on its way (no attempt failed yet) shows nothing.
+ */
+function deliveryProblem(u: Undelivered | undefined): Pick<TranscriptLine, 'text' | 'color' | 'dim'> | undefined {
+  if (!u) return undefined;
+  const reason = sanitizeLine(u.lastError).trim();
+  if (u.status === 'failed') return { text: `✗ not delivered: ${reason || 'no reason given'}`, color: 'red' };
+  if (u.attempts > 0) {
+    const tries = `${u.attempts} attempt${u.attempts === 1 ? '' : 's'}`;
+    return { text: `… retrying (${tries})${reason ? `: ${reason}` : ''}`, dim: true };
+  }
+  // Resent after a failure: its first new attempt has not happened yet.
+  return reason ? { text: `… sending again (last answer: ${reason})`, dim: true } : undefined;
+}
+
 /**
  * The transcript as display lines of at most `width` columns: a heading per
  * message (time, who, and whether it is an internal note), then its text
@@ -38,9 +58,16 @@ function isJoin(m: Message): boolean {
 export function transcriptLines(
   messages: readonly Message[],
   width: number,
-  options: { readonly now: Date; readonly customerName: string; readonly agents: ReadonlyMap<string, AgentView> },
+  options: {
+    readonly now: Date;
+    readonly customerName: string;
+    readonly agents: ReadonlyMap<string, AgentView>;
+    /** The conversation's replies not delivered (yet). */
+    readonly undelivered?: readonly Undelivered[];
+  },
 ): TranscriptLine[] {
   const out: TranscriptLine[] = [];
+  const undelivered = new Map(options.undelivered?.map((u) => [u.messageId, u]));
   for (const m of messages) {
     if (isJoin(m)) {
       out.push({
@@ -84,6 +111,16 @@ export function transcriptLines(
         dim: m.author === 'system',
       });
     });
+    const problem = deliveryProblem(undelivered.get(m.id));
+    if (problem) {
+      const lines = wrap(problem.text, width - indent.length);
+      const shown = lines.slice(0, MAX_PROBLEM_LINES);
+      if (lines.length > MAX_PROBLEM_LINES)
+        shown[MAX_PROBLEM_LINES - 1] = truncate(`${shown.at(-1)!}…`, width - indent.length);
+      shown.forEach((line, i) => {
+        out.push({ key: `${m.id}:d${i}`, text: indent + line, color: problem.color, dim: problem.dim });
+      });
+    }
   }
   return out;
 }

@@ -57,5 +57,6 @@ export function withConversation(c: FakeClient, over: Parameters<typeof row>[0] 
     ],
     history: [{ ...r, id: 'c_old', mode: 'resolved', topic: 'router', createdAt: iso(-9 * 86_400_000) }],
     viewers: [],
+    undelivered: [],
   });
 }

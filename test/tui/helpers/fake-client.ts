@@ -156,6 +156,7 @@ export class FakeClient implements AdminClient {
         messages: [],
         history: [],
         viewers: [],
+        undelivered: [],
         ...(r.placeInLine ? { placeInLine: r.placeInLine } : {}),
       };
     });
@@ -200,6 +201,24 @@ export class FakeClient implements AdminClient {
       });
       this.details.set(id, { ...d, messages: [...d.messages, m] });
       return { message: m, conversation: d.conversation };
+    });
+  }
+  /** As the server does: only a failed reply goes out again, pending once more, from its first attempt. */
+  resend(id: string, messageId: string) {
+    return this.#call('resend', [id, messageId], () => {
+      const d = this.details.get(id);
+      const u = d?.undelivered.find((x) => x.messageId === messageId);
+      if (!d || !u) throw new AdminApiError('E_NOT_FOUND', `No message with id "${messageId}".`, 404);
+      if (u.status !== 'failed') {
+        throw new AdminApiError(
+          'E_INVALID_STATE',
+          `Message ${messageId} is still being delivered; only a failed reply can be resent.`,
+          409,
+        );
+      }
+      const again = { ...u, status: 'pending' as const, attempts: 0 };
+      this.details.set(id, { ...d, undelivered: d.undelivered.map((x) => (x === u ? again : x)) });
+      return d.conversation;
     });
   }
   setActivity(id: string, activity: Activity) {

@@ -1,5 +1,5 @@
 /**
- * The outbox dispatcher: delivers stored outbound messages through their
+ * Outbox delivery (OutboxDelivery): delivers stored outbound messages through their
  * channel, records the outcome, and retries with exponential backoff and
  * jitter. Each channel has its own lane, so a channel that is down never
  * holds up another one (nor ingestion, which does not wait for it). Within a
@@ -20,7 +20,7 @@ import type { Channel, OutboxEntry } from '../domain.js';
 import type { ChannelSender } from './channel-sender.js';
 import { recordOutcome, sendWithTimeout } from './outcome.js';
 
-export interface DispatcherOptions {
+export interface DeliveryOptions {
   /**
    * A reply not delivered this long after it was stored is given up (marked
    * failed, `message.failed`); default 24 h. Until then a channel that fails
@@ -69,7 +69,7 @@ export class OutboxDelivery {
   private readonly lanes = new Map<Channel, Lane>();
   /** Entries taken by a pass and not settled yet: what a pass waits for. */
   private readonly taken = new Map<string, { promise: Promise<Settled>; settle: (s: Settled) => void }>();
-  private readonly options: Required<DispatcherOptions>;
+  private readonly options: Required<DeliveryOptions>;
   private timer: NodeJS.Timeout | undefined;
   /** Passes run on their own only between start() and stop(); runOnce() works regardless. */
   private running = false;
@@ -98,7 +98,7 @@ export class OutboxDelivery {
   constructor(
     private readonly desk: Desk,
     senders: readonly ChannelSender[],
-    options: DispatcherOptions = {},
+    options: DeliveryOptions = {},
   ) {
     for (const sender of senders) this.lanes.set(sender.channel, { sender, queues: new Map(), ready: [], active: 0 });
     this.options = {
