@@ -16,7 +16,6 @@ export type ErrorCode =
   | 'E_STORE_WRITE'
   | 'E_CLAIM_CONFLICT'
   | 'E_FLOW_UNKNOWN'
-  | 'E_FLOW_FAILED'
   | 'E_CHANNEL_DOWN'
   | 'E_LINK_CODE'
   | 'E_LINK_UNDONE'
@@ -165,13 +164,12 @@ export class InvalidStateError extends CaredeskError {
   }
 }
 
-/** No agent has this token. */
+/** No agent has this token (or, with a message, the caller is not who it must be: a channel's secret, a JWT). */
 export class UnauthorizedError extends CaredeskError {
-  constructor() {
-    super(
-      'E_UNAUTHORIZED',
-      'The token is missing or not valid; ask a supervisor for a new one (caredesk agents rotate-token).',
-    );
+  constructor(
+    message = 'The token is missing or not valid; ask a supervisor for a new one (caredesk agents rotate-token).',
+  ) {
+    super('E_UNAUTHORIZED', message);
   }
 }
 

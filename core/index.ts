@@ -7,6 +7,8 @@
 export * from './agents/index.js';
 // Advanced
 export { type Clock, type IdKind, ManualClock, newId, systemClock } from './clock.js';
+// The HTTP APIs' contract (admin API, control route)
+export * from './contract/index.js';
 export {
   type Arrival,
   type ConversationEngine,

@@ -62,7 +62,7 @@ export interface IngestDeps {
   /** The flow a new conversation on this channel starts with. */
   readonly flowFor: (channel: ParsedInbound['channel']) => string;
   /** Says whether a resolved case's survey takes a message (the flow engine); without it none does. */
-  readonly surveys?: Partial<SurveyAnswerTaker> | undefined;
+  readonly engine?: Partial<SurveyAnswerTaker> | undefined;
 }
 
 /** The customer a message is from, found by its channel identity or new. */
@@ -158,7 +158,7 @@ export async function draftArrival(deps: IngestDeps, inbound: ParsedInbound, sen
   // A resolved case whose survey is still open takes the answers to it: no new conversation for a "5".
   const open =
     (await deps.store.findOpenConversation(customerId)) ??
-    (await surveyAnswered(deps.store, deps.surveys, customerId, inbound, new Date(now)));
+    (await surveyAnswered(deps.store, deps.engine, customerId, inbound, new Date(now)));
   const conversation: Conversation = open ?? {
     id: newId('cnv'),
     customerId,

@@ -139,7 +139,7 @@ async function storeMessage(path: MessagePath, inbound: ParsedInbound, sender: S
   if (sender.events.length === 0 && (await path.store.getCustomer(sender.customer.id))?.mergedInto) {
     return { status: 'retry', after: Promise.resolve() };
   }
-  const arrival = await draftArrival({ ...path, surveys: path.engine }, inbound, sender);
+  const arrival = await draftArrival(path, inbound, sender);
   const decided = await decide(path, arrival);
   // A handback under way: the message is stored now, marked pending, and handled once the flow has it back.
   const handling: Handling = decided.waitFor ? { pending: true } : decided;

@@ -16,7 +16,6 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   E_NOT_FOUND: 404,
   E_CLAIM_CONFLICT: 409,
   E_FLOW_UNKNOWN: 400,
-  E_FLOW_FAILED: 500,
   E_CONFIG: 500,
   E_LISTEN: 500,
   E_STORE_CORRUPT: 500,

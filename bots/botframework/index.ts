@@ -7,7 +7,7 @@
 import type { CloudAdapter } from 'botbuilder';
 import type { BotFrameworkAuthentication } from 'botframework-connector';
 import type { FastifyInstance } from 'fastify';
-import { type Desk, InvalidInputError, type Logger } from '../../core/index.js';
+import { type Desk, ForbiddenError, InvalidInputError, type Logger, UnauthorizedError } from '../../core/index.js';
 import { normalizeActivity } from './activity.js';
 import { authorize, relayHeaderOf } from './auth.js';
 import { BotFrameworkSender } from './sender.js';
@@ -74,8 +74,7 @@ export function botframeworkChannel(desk: Desk, options: BotFrameworkOptions, lo
           relayHeader: relayHeaderOf(request.headers),
         });
         if (!verdict.ok) {
-          const code = verdict.status === 401 ? 'E_UNAUTHORIZED' : 'E_FORBIDDEN';
-          return reply.code(verdict.status).send({ error: { code, message: verdict.message } });
+          throw verdict.status === 401 ? new UnauthorizedError(verdict.message) : new ForbiddenError(verdict.message);
         }
         const normalized = normalizeActivity(request.body, serviceUrlRefusal);
         if (normalized.kind === 'invalid') {

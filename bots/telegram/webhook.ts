@@ -7,7 +7,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Telegram } from 'telegraf';
-import type { Desk, Logger } from '../../core/index.js';
+import { type Desk, InvalidInputError, type Logger, UnauthorizedError } from '../../core/index.js';
 import { receiveUpdate } from './updates.js';
 
 export const TELEGRAM_WEBHOOK_PATH = '/telegram/webhook';
@@ -28,13 +28,11 @@ export function telegramWebhookRoute(
   app.post(TELEGRAM_WEBHOOK_PATH, async (request, reply) => {
     const header = request.headers['x-telegram-bot-api-secret-token'];
     if (!sameSecret(typeof header === 'string' ? header : undefined, deps.secret)) {
-      return reply.code(401).send({ error: { code: 'E_UNAUTHORIZED', message: 'Wrong or missing secret token.' } });
+      throw new UnauthorizedError('Wrong or missing secret token (X-Telegram-Bot-Api-Secret-Token).');
     }
     const outcome = await receiveUpdate(deps.desk, deps.telegram, deps.logger, request.body);
     if (outcome === 'invalid') {
-      return reply
-        .code(400)
-        .send({ error: { code: 'E_INVALID_INPUT', message: 'This is not a Telegram update caredesk can read.' } });
+      throw new InvalidInputError('This is not a Telegram update caredesk can read.');
     }
     return reply.code(200).send({ ok: true });
   });

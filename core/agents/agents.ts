@@ -7,6 +7,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { newId } from '../clock.js';
+import type { AgentView, PublicAgent } from '../contract/shapes.js';
 import type { Agent, NewEvent } from '../domain.js';
 import { AgentSchema } from '../domain.js';
 import { describeIssues, InvalidInputError, NotFoundError, UnauthorizedError } from '../errors.js';
@@ -34,8 +35,7 @@ export type NewAgent = z.input<typeof NewAgentSchema>;
 export const AgentUpdateSchema = NewAgentSchema.partial();
 export type AgentUpdate = z.input<typeof AgentUpdateSchema>;
 
-/** An agent as shown to others: never the token hash. */
-export type PublicAgent = Omit<Agent, 'tokenHash'>;
+export type { PublicAgent };
 export const publicAgent = ({ tokenHash: _, ...rest }: Agent): PublicAgent => rest;
 
 export const hashToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
@@ -160,10 +160,8 @@ export async function agentLoads(store: Store): Promise<Map<string, number>> {
   return loads;
 }
 
-export interface AgentWithLoad extends PublicAgent {
-  readonly load: number;
-  readonly freeCapacity: number;
-}
+/** The agent view of the admin API (core/contract). */
+export type AgentWithLoad = AgentView;
 
 export async function listAgentsWithLoad(store: Store): Promise<AgentWithLoad[]> {
   const loads = await agentLoads(store);

@@ -4,6 +4,7 @@
  * for any window): per channel or per agent, over conversations opened since
  * `since`.
  */
+import type { Kpis } from '../contract/shapes.js';
 import type { Conversation, DomainEvent } from '../domain.js';
 import type { Store } from '../store/store.js';
 
@@ -17,27 +18,8 @@ export interface KpiOptions {
   readonly by?: 'channel' | 'agent';
 }
 
-export interface Kpis {
-  readonly conversations: number;
-  readonly firstResponseMs: { readonly median: number | null; readonly p90: number | null; readonly count: number };
-  readonly averageHandleMs: number | null;
-  /** Share of human-handled cases with no SLA breach (response and resolution targets). */
-  readonly slaCompliance: number | null;
-  readonly resolved: number;
-  readonly fullyResolved: number;
-  readonly fullyResolvedRate: number | null;
-  /** Share of cases the bot resolved alone, by the fully-resolved rule. */
-  readonly botContainment: number | null;
-  /** Share of cases handed to a human (handoff or takeover). */
-  readonly handoffRate: number | null;
-  readonly reopenRate: number | null;
-  readonly csat: {
-    readonly average: number | null;
-    readonly count: number;
-    readonly distribution: Record<string, number>;
-  };
-  readonly effortAverage: number | null;
-}
+// The shape is the API's (core/contract): computed here, sent as is.
+export type { Kpis };
 
 export type KpiReport = Record<string, Kpis>;
 

@@ -330,8 +330,8 @@ export class OutboxDelivery {
     if (this.timer) clearTimeout(this.timer);
     void this.desk.store.listOutbox({ status: 'pending' }).then((pending) => {
       // Only each chat's first pending entry can be sent next, and only if no pass holds it.
-      // The entries behind a retry are due already: counting them re-ran a full pass every 10 ms
-      // for as long as the retry waited, and entries being sent did the same for a backlog.
+      // The entries behind a retry are due already: counting them would re-run a full pass over and
+      // over for as long as the retry waits, and entries being sent would do the same for a backlog.
       const first = new Map<string, OutboxEntry>();
       for (const e of pending) {
         if (!this.lanes.has(e.channel)) continue;

@@ -47,8 +47,8 @@ export interface ArchiveSnapshot {
   /**
    * Filled by whoever writes the snapshot: where each of `lines` starts in
    * what it wrote, by the line's index in `lines` (-1: not written). Small
-   * integers, as the offsets they replace: a double stored into 90,000 lines
-   * would make V8 migrate every one of them (~100 ms, once).
+   * integers, as the offsets they replace: a double stored into every line
+   * would make V8 migrate each of them to a new shape, holding the event loop.
    */
   readonly moved: number[];
 }
@@ -131,8 +131,8 @@ export class ArchivedConversations {
       source.close();
       return;
     }
-    // In place, by index: a new map of new lines, looked up by id, held the event loop ~70 ms at
-    // 90,000 archived cases. The snapshot that read the old offsets is written; nothing else keeps
+    // In place, by index: building a new map of new lines, looked up by id, holds the event loop for as
+    // long as the archive is big. The snapshot that read the old offsets is written; nothing else keeps
     // a line past a call, and a line that left the archive since is no longer read.
     for (const [i, [, line]] of written.lines.entries()) line.offset = written.moved[i] as number;
     this.open(source);

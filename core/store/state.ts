@@ -18,7 +18,7 @@ export const DEDUPE_WINDOW = 100_000;
 /**
  * Delivered outbox entries kept for lookups; older ones live on in history only
  * (the reply as a message, its delivery as an event). Each holds its reply's
- * text: 10,000 of them were 6 MB of a server's heap that nothing read.
+ * text, which nothing reads once it is delivered.
  */
 export const DELIVERED_OUTBOX_WINDOW = 1_000;
 /**
@@ -402,7 +402,7 @@ export class StoreState {
 
   /**
    * `dedupe` as the checkpoint keeps it, oldest first, read when written:
-   * flattening the 100,000 entries at capture held the event loop 30-40 ms.
+   * flattening all its entries at capture would hold the event loop.
    * The order array is only appended to (its compaction makes a new one), so
    * the entries captured are where they were; an entry evicted since is
    * skipped (newer ones are in the journal after the checkpoint).

@@ -91,13 +91,12 @@ export class DurableJsonFile implements Adapter<CheckpointData> {
    * The state is captured when this is called (lists of its immutable
    * records, a copy of the snapshot positions), then written a chunk at a
    * time with the event loop free in between: a checkpoint of 100,000
-   * conversations no longer stops every conversation for as long as it takes.
-   * Message positions are not copied (that took ~80 of the ~130 ms the
-   * capture held the loop for, at 100,000 conversations): lists of them only
-   * grow, so the writer reads the live ones and keeps what is before
-   * `journalPosition` (see positionsBefore). Nor are the recent channel
-   * message ids flattened (another 30-40 ms): the state hands a view of them
-   * (StoreState.dedupeView). The capture now takes ~10 ms there.
+   * conversations does not stop every conversation for as long as it takes.
+   * Message positions are not copied (most of the capture's cost would be
+   * that): lists of them only grow, so the writer reads the live ones and
+   * keeps what is before `journalPosition` (see positionsBefore). Nor are the
+   * recent channel message ids flattened: the state hands a view of them
+   * (StoreState.dedupeView). Figures: docs/store.md and bench:store.
    */
   async write(data: CheckpointData): Promise<void> {
     const { state } = data;

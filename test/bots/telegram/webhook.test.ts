@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TELEGRAM_WEBHOOK_PATH } from '../../../bots/telegram/index.js';
 import { telegramWebhookRoute } from '../../../bots/telegram/webhook.js';
 import { type Desk, silentLogger } from '../../../core/index.js';
+import { errorHandler } from '../../../server/http-errors.js';
 import { echoDesk } from './helpers.js';
 
 const secret = 's3cret-token_value';
@@ -19,6 +20,8 @@ async function webhook(): Promise<{ desk: Desk; post: (body: unknown, token?: st
   // No Bot API behind it: answering callback queries fails quietly, which is what a real outage looks like.
   const telegram = new Telegram('1:x', { apiRoot: 'http://127.0.0.1:9' });
   app = Fastify();
+  // As in caredesk serve: the server's error handler words what a route throws.
+  app.setErrorHandler(errorHandler);
   telegramWebhookRoute(app, { desk, telegram, logger: silentLogger, secret });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return {

@@ -1,0 +1,192 @@
+/**
+ * The admin API under /admin/v1, as data: for each route, the zod schemas of
+ * its query, its body and its answer, and the frames of the event stream.
+ * The server parses requests with these and types its answers by them; the
+ * TUI and the CLI parse the answers with them; test/server/api-contract.test.ts
+ * checks docs/api.md against `ADMIN_ROUTES`.
+ */
+import { z } from 'zod';
+import { ChannelSchema, ConversationSchema, EventSchema, MessageSchema, type Mode, ModeSchema } from '../domain.js';
+import { CustomerLinkSchema } from '../identity/linking.js';
+import { TransferTargetSchema } from '../queue/actions.js';
+import { CannedInputSchema, CannedResponseSchema } from '../queue/canned.js';
+import { DurationSchema } from '../queue/config.js';
+import {
+  AgentViewSchema,
+  ConversationDetailSchema,
+  ConversationRowSchema,
+  HourVolumeSchema,
+  KpiGroupingSchema,
+  KpisSchema,
+  PresenceSchema,
+  ViewerActivitySchema,
+  ViewerSchema,
+} from './shapes.js';
+
+// ---- Requests: path parameters, queries, bodies (unknown fields are a 400)
+
+export const IdParamsSchema = z.object({ id: z.string().min(1).max(128) }).strict();
+export const ResendParamsSchema = IdParamsSchema.extend({ messageId: IdParamsSchema.shape.id }).strict();
+
+/** Actions without a body accept none, `{}` or `null`. */
+export const NoBodySchema = z.union([z.undefined(), z.null(), z.object({}).strict()]);
+
+export const PresenceBodySchema = z.object({ presence: PresenceSchema }).strict();
+
+const ALL_MODES: readonly Mode[] = ModeSchema.options;
+
+/** `mode=queued,agent`, `mode=all`, or the parameter repeated. */
+const ModesSchema = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()))
+  .pipe(z.array(z.union([ModeSchema, z.literal('all')])).min(1))
+  .transform((modes) => (modes.includes('all') ? [...ALL_MODES] : [...new Set(modes as Mode[])]));
+
+export const ConversationListQuerySchema = z
+  .object({
+    mode: ModesSchema.optional(),
+    channel: ChannelSchema.optional(),
+    skill: z.string().min(1).max(64).optional(),
+    language: z.string().min(1).max(16).optional(),
+    breached: z.enum(['true', 'false']).optional(),
+    /** `me` or an agent id. */
+    assignee: z.string().min(1).max(128).optional(),
+    q: z.string().max(256).optional(),
+    limit: z
+      .string()
+      .regex(/^\d{1,6}$/, 'expected a whole number')
+      .transform(Number)
+      .pipe(z.number().int().min(1).max(10_000))
+      .optional(),
+  })
+  .strict();
+
+export const MessageBodySchema = z
+  .object({
+    // Length and blank text are core's to judge (E_TEXT_TOO_LONG, E_INVALID_INPUT), with its wording.
+    text: z.string(),
+    internal: z.boolean().default(false),
+  })
+  .strict();
+
+export const TransferBodySchema = TransferTargetSchema;
+
+export const ViewerReportSchema = z.object({ activity: z.union([ViewerActivitySchema, z.literal('left')]) }).strict();
+
+export const NewCannedSchema = CannedInputSchema.strict();
+export const CannedChangeSchema = CannedInputSchema.partial().strict();
+
+const Reason = z.string().trim().min(1).max(500);
+export const MergeBodySchema = z.object({ from: z.string().min(1).max(128), reason: Reason }).strict();
+export const UndoBodySchema = z.object({ reason: Reason }).strict();
+
+export const KpiQuerySchema = z
+  .object({
+    /** A period back from now (`7d`), a date (midnight UTC) or a date-time. */
+    since: z.string().max(64).default('7d'),
+    by: KpiGroupingSchema.optional(),
+  })
+  .strict();
+
+/** `since` read: milliseconds back from now, or a moment. */
+export const KpiSinceSchema = z
+  .union([
+    DurationSchema,
+    z.iso.date().transform((d) => new Date(`${d}T00:00:00.000Z`)),
+    z.iso.datetime({ offset: true }).transform((d) => new Date(d)),
+  ])
+  .refine((v) => typeof v === 'number' || !Number.isNaN(v.getTime()), 'not a real date');
+
+/** The seq of a stored event, as `?after=` or `Last-Event-ID` carries it. */
+export const EventSeqSchema = z
+  .string()
+  .regex(/^\d{1,15}$/, 'expected the seq of an event, a whole number like 42')
+  .transform(Number);
+export const EventsQuerySchema = z.object({ after: EventSeqSchema.optional() }).strict();
+
+// ---- Answers
+
+export const MeAnswerSchema = z.object({ agent: AgentViewSchema });
+export const PresenceAnswerSchema = z.object({ presence: PresenceSchema });
+export const AgentsAnswerSchema = z.object({ agents: z.array(AgentViewSchema) });
+export const ConversationsAnswerSchema = z.object({ conversations: z.array(ConversationRowSchema) });
+export const ConversationAnswerSchema = z.object({ conversation: ConversationSchema });
+export const MessageAnswerSchema = z.object({ message: MessageSchema, conversation: ConversationSchema });
+export const ViewersAnswerSchema = z.object({ viewers: z.array(ViewerSchema) });
+export const CannedListAnswerSchema = z.object({ canned: z.array(CannedResponseSchema) });
+export const CannedAnswerSchema = z.object({ canned: CannedResponseSchema });
+export const LinksAnswerSchema = z.object({ links: z.array(CustomerLinkSchema) });
+export const LinkAnswerSchema = z.object({ link: CustomerLinkSchema });
+export const UndoneAnswerSchema = z.object({ undone: z.string() });
+export const KpiAnswerSchema = z.object({
+  since: z.string(),
+  now: z.string(),
+  /** null: one group, `all`. */
+  by: KpiGroupingSchema.nullable(),
+  kpis: z.record(z.string(), KpisSchema),
+  /** The last 12 hours, oldest first, the current hour last. */
+  volume: z.array(HourVolumeSchema),
+});
+
+// ---- The event stream: `event: <type>` frames carry a stored event; `viewer.changed` frames who looks at what
+
+export const DomainEventSchema = EventSchema;
+export const ViewerChangeSchema = z.object({ conversationId: z.string(), viewers: z.array(ViewerSchema) });
+
+// ---- The routes
+
+export interface RouteContract {
+  readonly query?: z.ZodType;
+  readonly body?: z.ZodType;
+  /** The JSON answer; none: `204`, no body. */
+  readonly answer?: z.ZodType;
+  /** Server-Sent Events: the `data` of each kind of frame (`*`: every stored event type). */
+  readonly frames?: Readonly<Record<string, z.ZodType>>;
+}
+
+const action = { body: NoBodySchema, answer: ConversationAnswerSchema } as const;
+
+export const ADMIN_ROUTES = {
+  'GET /admin/v1/me': { answer: MeAnswerSchema },
+  'GET /admin/v1/me/presence': { answer: PresenceAnswerSchema },
+  'PUT /admin/v1/me/presence': { body: PresenceBodySchema, answer: MeAnswerSchema },
+  'GET /admin/v1/agents': { answer: AgentsAnswerSchema },
+  'GET /admin/v1/conversations': { query: ConversationListQuerySchema, answer: ConversationsAnswerSchema },
+  'GET /admin/v1/conversations/:id': { answer: ConversationDetailSchema },
+  'POST /admin/v1/conversations/:id/claim': action,
+  'POST /admin/v1/conversations/:id/takeover': action,
+  'POST /admin/v1/conversations/:id/release': action,
+  'POST /admin/v1/conversations/:id/resolve': action,
+  'POST /admin/v1/conversations/:id/messages': { body: MessageBodySchema, answer: MessageAnswerSchema },
+  'POST /admin/v1/conversations/:id/messages/:messageId/resend': action,
+  'POST /admin/v1/conversations/:id/transfer': { body: TransferBodySchema, answer: ConversationAnswerSchema },
+  'POST /admin/v1/conversations/:id/viewers': { body: ViewerReportSchema, answer: ViewersAnswerSchema },
+  'GET /admin/v1/canned': { answer: CannedListAnswerSchema },
+  'POST /admin/v1/canned': { body: NewCannedSchema, answer: CannedAnswerSchema },
+  'PUT /admin/v1/canned/:id': { body: CannedChangeSchema, answer: CannedAnswerSchema },
+  'DELETE /admin/v1/canned/:id': {},
+  'GET /admin/v1/customers/:id/links': { answer: LinksAnswerSchema },
+  'POST /admin/v1/customers/:id/merge': { body: MergeBodySchema, answer: LinkAnswerSchema },
+  'POST /admin/v1/links/:id/undo': { body: UndoBodySchema, answer: UndoneAnswerSchema },
+  'GET /admin/v1/kpis': { query: KpiQuerySchema, answer: KpiAnswerSchema },
+  'GET /admin/v1/events': {
+    query: EventsQuerySchema,
+    frames: { '*': DomainEventSchema, 'viewer.changed': ViewerChangeSchema },
+  },
+} as const satisfies Readonly<Record<string, RouteContract>>;
+
+export type AdminRoute = keyof typeof ADMIN_ROUTES;
+
+/**
+ * What a route's handler may answer: the schema's output, read-only all the
+ * way down, so that core's read-only results fit without copying.
+ */
+export type AnswerOf<R extends AdminRoute> = (typeof ADMIN_ROUTES)[R] extends { answer: infer S extends z.ZodType }
+  ? Wire<z.output<S>>
+  : never;
+
+export type Wire<T> = T extends readonly (infer U)[]
+  ? readonly Wire<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: Wire<T[K]> }
+    : T;
