@@ -145,16 +145,7 @@ async function storeMessage(path: MessagePath, inbound: ParsedInbound, sender: S
   const handling: Handling = decided.waitFor ? { pending: true } : decided;
   const pending = handling.pending ? [pendingMark(arrival)] : [];
   const batch = withStep(arrival.batch, handling.step, pending);
-  let events: StoredIngest['events'];
-  try {
-    events = (await path.store.commit(batch)).events;
-  } catch (err) {
-    handling.step?.failed?.();
-    throw err;
-  }
-  path.bus.publish(events);
-  handling.step?.committed?.();
-  if (batch.outbox?.length) path.outbox.kick(batch.outbox);
+  const events = await commitHandled(path, batch, handling.step);
   if (handling.pending) {
     const after = decided.waitFor ?? Promise.resolve();
     path.track(after.then(() => runPending(path, arrival.message.id)));
@@ -162,6 +153,25 @@ async function storeMessage(path: MessagePath, inbound: ParsedInbound, sender: S
   const { inbound: parsed, customer, message, openedConversation } = arrival;
   const conversation = batch.conversations?.[0] ?? arrival.conversation;
   return { status: 'stored', inbound: parsed, customer, conversation, message, openedConversation, events };
+}
+
+/** The one write of a message's handling; then the step's memory follows it, events go out, the outbox is told. */
+async function commitHandled(
+  path: MessagePath,
+  batch: WriteBatch,
+  step: MessageStep | undefined,
+): Promise<StoredIngest['events']> {
+  let events: StoredIngest['events'];
+  try {
+    events = (await path.store.commit(batch)).events;
+  } catch (err) {
+    step?.failed?.();
+    throw err;
+  }
+  path.bus.publish(events);
+  step?.committed?.();
+  if (batch.outbox?.length) path.outbox.kick(batch.outbox);
+  return events;
 }
 
 /** Who handles the message, in this order. */
@@ -285,16 +295,7 @@ export async function runPending(path: MessagePath, messageId: string): Promise<
       // Still not plannable: the mark stays for the next start.
       if (handling.pending) return undefined;
       const batch = withStep({ conversations: [conversation] }, handling.step, [clearMark(messageId)]);
-      let events: StoredIngest['events'];
-      try {
-        events = (await path.store.commit(batch)).events;
-      } catch (err) {
-        handling.step?.failed?.();
-        throw err;
-      }
-      path.bus.publish(events);
-      handling.step?.committed?.();
-      if (batch.outbox?.length) path.outbox.kick(batch.outbox);
+      await commitHandled(path, batch, handling.step);
       return undefined;
     });
     if (!after) return;

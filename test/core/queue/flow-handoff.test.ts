@@ -1,33 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { Desk, FlowEngine, HumanDesk, ManualClock, MemoryStore } from '../../../core/index.js';
-import { defaultRegistry } from '../../../flows/registry.js';
+import { ManualClock, MemoryStore } from '../../../core/index.js';
+import { careDesk } from '../care-desk.js';
 
 describe('a handoff made by a flow', () => {
   it('queues the conversation with the SLA clocks running and the routing rules applied, like a desk handoff', async () => {
     const store = new MemoryStore();
     await store.open();
     const clock = new ManualClock('2026-01-05T10:00:00Z');
-    const registry = defaultRegistry();
-    let engine!: FlowEngine;
-    let human!: HumanDesk;
-    const desk = new Desk({
-      store,
-      clock,
-      flowFor: registry.flowFor,
-      engine: (d) => (engine = new FlowEngine(d, { flows: registry, autoTimers: false })),
-      human: (d) =>
-        (human = new HumanDesk(d, {
-          config: {
-            sla: {
-              policies: [
-                { name: 'p', firstResponse: '30m', nextResponse: '1h', resolution: '1d', businessHoursOnly: false },
-              ],
-            },
-            routing: { rules: [{ match: { topic: 'general' }, set: { skill: 'front', priority: 'high' } }] },
-          },
-        })),
+    const { desk, engine, human } = await careDesk(store, clock, {
+      sla: {
+        policies: [{ name: 'p', firstResponse: '30m', nextResponse: '1h', resolution: '1d', businessHoursOnly: false }],
+      },
+      routing: { rules: [{ match: { topic: 'general' }, set: { skill: 'front', priority: 'high' } }] },
     });
-    await engine.start();
     await desk.receive({ channel: 'telegram', externalUserId: 'u1', channelMessageId: 'm1', text: 'I want a human' });
     await desk.idle();
 

@@ -1,15 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   computeKpis,
-  Desk,
-  FlowEngine,
-  HumanDesk,
+  type Desk,
+  type FlowEngine,
+  type HumanDesk,
   InvalidStateError,
   ManualClock,
   MemoryStore,
 } from '../../../core/index.js';
 import { CLOSE_AFTER_MS } from '../../../flows/care/flow.js';
-import { defaultRegistry } from '../../../flows/registry.js';
+import { careDesk } from '../care-desk.js';
 
 const HOUR = 3_600_000;
 
@@ -35,17 +35,7 @@ async function open(): Promise<World> {
   const store = new MemoryStore();
   await store.open();
   const clock = new ManualClock('2026-01-05T10:00:00Z');
-  const registry = defaultRegistry();
-  let engine!: FlowEngine;
-  let human!: HumanDesk;
-  const desk = new Desk({
-    store,
-    clock,
-    flowFor: registry.flowFor,
-    engine: (d) => (engine = new FlowEngine(d, { flows: registry, autoTimers: false })),
-    human: (d) => (human = new HumanDesk(d, { config: { reopen: { window: '72h', sameAgent: true } } })),
-  });
-  await engine.start();
+  const { desk, engine, human } = await careDesk(store, clock, { reopen: { window: '72h', sameAgent: true } });
   let n = 0;
   world = {
     desk,
