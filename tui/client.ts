@@ -6,113 +6,49 @@
  */
 import { z } from 'zod';
 import {
+  AgentsAnswerSchema,
+  type AgentView,
+  CannedListAnswerSchema,
+  type CannedResponse,
   type ChannelSchema,
-  ConversationSchema,
-  CustomerSchema,
+  ConversationAnswerSchema,
+  ConversationDetailSchema,
+  type ConversationRowSchema,
+  type ConversationSchema,
+  ConversationsAnswerSchema,
+  type CustomerSchema,
+  DomainEventSchema,
   describeIssues,
-  EventSchema,
-  MessageSchema,
+  ErrorAnswerSchema,
+  KpiAnswerSchema,
+  type Kpis,
+  MeAnswerSchema,
+  MessageAnswerSchema,
+  type MessageSchema,
+  type Presence,
+  PresenceAnswerSchema,
+  PresenceSchema,
+  type TransferTarget,
+  type Undelivered,
+  type Viewer,
+  ViewerChangeSchema,
+  ViewersAnswerSchema,
 } from '../core/index.js';
 import { type EventStream, openSse, type StreamState } from './sse.js';
 
-export const PresenceSchema = z.enum(['online', 'away', 'offline']);
-export type Presence = z.infer<typeof PresenceSchema>;
-
-export const AgentViewSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  role: z.enum(['agent', 'supervisor']),
-  skills: z.array(z.string()),
-  languages: z.array(z.string()),
-  capacity: z.number(),
-  presence: PresenceSchema,
-  createdAt: z.string(),
-  /** Conversations the agent owns now. */
-  load: z.number().nonnegative().default(0),
-});
-export type AgentView = z.infer<typeof AgentViewSchema>;
-
-export const ViewerSchema = z.object({
-  agentId: z.string(),
-  name: z.string(),
-  activity: z.enum(['viewing', 'typing']),
-  since: z.string(),
-});
-export type Viewer = z.infer<typeof ViewerSchema>;
+// The shapes are the admin API's contract (core/contract); these names are the TUI's for them.
+export type { AgentView, Kpis, Presence, TransferTarget, Undelivered, Viewer };
+export { ConversationDetailSchema, PresenceSchema };
 export type Activity = Viewer['activity'] | 'left';
-
-const PlaceInLineSchema = z.object({ place: z.number(), of: z.number() });
-
-export const ConversationRowSchema = ConversationSchema.extend({
-  customer: z.object({ id: z.string(), displayName: z.string().optional(), language: z.string().optional() }),
-  slaDueAt: z.string().optional(),
-  breached: z.boolean(),
-  placeInLine: PlaceInLineSchema.optional(),
-});
 export type ConversationRow = z.infer<typeof ConversationRowSchema>;
 export type Conversation = z.infer<typeof ConversationSchema>;
 export type Message = z.infer<typeof MessageSchema>;
 export type Customer = z.infer<typeof CustomerSchema>;
 export type Channel = z.infer<typeof ChannelSchema>;
-
-/** A reply the channel has not delivered: still being tried (`pending`), or given up on (`failed`), with its last answer. */
-export const UndeliveredSchema = z.object({
-  messageId: z.string(),
-  status: z.enum(['pending', 'failed']),
-  attempts: z.number().int().nonnegative(),
-  lastError: z.string().optional(),
-});
-export type Undelivered = z.infer<typeof UndeliveredSchema>;
-
-export const ConversationDetailSchema = z.object({
-  conversation: ConversationSchema,
-  customer: CustomerSchema,
-  messages: z.array(MessageSchema),
-  history: z.array(ConversationSchema),
-  viewers: z.array(ViewerSchema),
-  placeInLine: PlaceInLineSchema.optional(),
-  // An older server does not say: nothing shows as undelivered.
-  undelivered: z.array(UndeliveredSchema).default([]),
-});
 export type ConversationDetail = z.infer<typeof ConversationDetailSchema>;
-
-export const CannedSchema = z.object({
-  id: z.string(),
-  title: z.string(),
-  text: z.string(),
-  skills: z.array(z.string()).optional(),
-  language: z.string().optional(),
-});
-export type Canned = z.infer<typeof CannedSchema>;
-
-const Ratio = z.number().nullable();
-export const KpisSchema = z.object({
-  conversations: z.number(),
-  firstResponseMs: z.object({ median: Ratio, p90: Ratio, count: z.number() }),
-  averageHandleMs: Ratio,
-  slaCompliance: Ratio,
-  resolved: z.number(),
-  fullyResolved: z.number(),
-  fullyResolvedRate: Ratio,
-  botContainment: Ratio,
-  handoffRate: Ratio,
-  reopenRate: Ratio,
-  csat: z.object({ average: Ratio, count: z.number(), distribution: z.record(z.string(), z.number()) }),
-  effortAverage: Ratio,
-});
-export type Kpis = z.infer<typeof KpisSchema>;
-
-export const KpiResponseSchema = z.object({
-  since: z.string(),
-  now: z.string(),
-  by: z.string().nullable().optional(),
-  kpis: z.record(z.string(), KpisSchema),
-  volume: z.array(z.object({ hour: z.string(), inbound: z.number(), outbound: z.number() })),
-});
-export type KpiResponse = z.infer<typeof KpiResponseSchema>;
-
-export { EventSchema as DomainEventSchema };
-export type DomainEvent = z.infer<typeof EventSchema>;
+export type Canned = CannedResponse;
+export type KpiResponse = z.infer<typeof KpiAnswerSchema>;
+export type DomainEvent = z.infer<typeof DomainEventSchema>;
 
 /** What the live stream carries: domain events (numbered), and who is looking at which conversation (not numbered). */
 export type LiveEvent =
@@ -124,8 +60,6 @@ export interface EventStreamHandlers {
   readonly onState?: (state: StreamState, detail?: string) => void;
 }
 export type { EventStream, StreamState };
-
-const ViewerChangeSchema = z.object({ conversationId: z.string(), viewers: z.array(ViewerSchema) });
 
 /** One SSE message as a LiveEvent; undefined for what this TUI does not understand (a newer server's extras). */
 export function toLiveEvent(type: string, data: string): LiveEvent | undefined {
@@ -139,7 +73,7 @@ export function toLiveEvent(type: string, data: string): LiveEvent | undefined {
     const r = ViewerChangeSchema.safeParse(json);
     return r.success ? { kind: 'viewers', conversationId: r.data.conversationId, viewers: r.data.viewers } : undefined;
   }
-  const r = EventSchema.safeParse(json);
+  const r = DomainEventSchema.safeParse(json);
   return r.success ? { kind: 'domain', event: r.data } : undefined;
 }
 
@@ -154,7 +88,6 @@ export interface ConversationQuery {
   readonly q?: string;
   readonly limit?: number;
 }
-export type TransferTarget = { readonly agent: string } | { readonly skill: string };
 
 /** Everything the TUI asks of the server. `HttpAdminClient` is the real one; tests pass a fake. */
 export interface AdminClient {
@@ -195,8 +128,6 @@ export class AdminApiError extends Error {
     this.status = status;
   }
 }
-
-const ErrorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
 /** How a failed request reads in the status line: the server's words, with its code. */
 export function describeError(err: unknown): string {
@@ -271,7 +202,7 @@ export class HttpAdminClient implements AdminClient {
       json = undefined;
     }
     if (!res.ok) {
-      const e = ErrorBodySchema.safeParse(json);
+      const e = ErrorAnswerSchema.safeParse(json);
       if (e.success) throw new AdminApiError(e.data.error.code, e.data.error.message, res.status);
       if (res.status === 401) throw unauthorized(this.server, res.status);
       throw new AdminApiError(
@@ -285,23 +216,18 @@ export class HttpAdminClient implements AdminClient {
   }
 
   async me(): Promise<AgentView> {
-    return parse(z.object({ agent: AgentViewSchema }), await this.#request('GET', '/me'), 'GET /me').agent;
+    return parse(MeAnswerSchema, await this.#request('GET', '/me'), 'GET /me').agent;
   }
 
   async setPresence(presence: Presence): Promise<Presence> {
     const raw = await this.#request('PUT', '/me/presence', { presence });
     // The server answers with the agent as it is now; an older one answered with the presence alone.
-    const answer = parse(
-      z.union([z.object({ agent: AgentViewSchema }), z.object({ presence: PresenceSchema })]),
-      raw,
-      'PUT /me/presence',
-    );
+    const answer = parse(z.union([MeAnswerSchema, PresenceAnswerSchema]), raw, 'PUT /me/presence');
     return 'agent' in answer ? answer.agent.presence : answer.presence;
   }
 
   async agents(): Promise<AgentView[]> {
-    return parse(z.object({ agents: z.array(AgentViewSchema) }), await this.#request('GET', '/agents'), 'GET /agents')
-      .agents;
+    return parse(AgentsAnswerSchema, await this.#request('GET', '/agents'), 'GET /agents').agents;
   }
 
   async conversations(query: ConversationQuery): Promise<ConversationRow[]> {
@@ -314,8 +240,17 @@ export class HttpAdminClient implements AdminClient {
     if (query.breached !== undefined) params.set('breached', String(query.breached));
     if (query.limit !== undefined) params.set('limit', String(query.limit));
     const raw = await this.#request('GET', `/conversations?${params}`);
-    const envelope = parse(z.object({ conversations: z.array(z.unknown()) }), raw, 'GET /conversations');
-    return parseRows(ConversationRowSchema, envelope.conversations, 'GET /conversations');
+    // The envelope first, then the rows in slices (see parseRows).
+    const envelope = parse(
+      ConversationsAnswerSchema.extend({ conversations: z.array(z.unknown()) }),
+      raw,
+      'GET /conversations',
+    );
+    return parseRows(
+      ConversationsAnswerSchema.shape.conversations.element,
+      envelope.conversations,
+      'GET /conversations',
+    );
   }
 
   async conversation(id: string): Promise<ConversationDetail> {
@@ -328,11 +263,7 @@ export class HttpAdminClient implements AdminClient {
   }
 
   async #postForConversation(path: string, body: unknown): Promise<Conversation> {
-    return parse(
-      z.object({ conversation: ConversationSchema }),
-      await this.#request('POST', path, body),
-      `POST ${path}`,
-    ).conversation;
+    return parse(ConversationAnswerSchema, await this.#request('POST', path, body), `POST ${path}`).conversation;
   }
 
   claim(id: string): Promise<Conversation> {
@@ -358,23 +289,22 @@ export class HttpAdminClient implements AdminClient {
   async send(id: string, text: string, internal: boolean): Promise<{ message: Message; conversation: Conversation }> {
     const path = `/conversations/${encodeURIComponent(id)}/messages`;
     const raw = await this.#request('POST', path, { text, internal });
-    return parse(z.object({ message: MessageSchema, conversation: ConversationSchema }), raw, `POST ${path}`);
+    return parse(MessageAnswerSchema, raw, `POST ${path}`);
   }
 
   async setActivity(id: string, activity: Activity): Promise<Viewer[]> {
     const path = `/conversations/${encodeURIComponent(id)}/viewers`;
     const raw = await this.#request('POST', path, { activity });
-    return parse(z.object({ viewers: z.array(ViewerSchema) }), raw, `POST ${path}`).viewers;
+    return parse(ViewersAnswerSchema, raw, `POST ${path}`).viewers;
   }
 
   async canned(): Promise<Canned[]> {
-    return parse(z.object({ canned: z.array(CannedSchema) }), await this.#request('GET', '/canned'), 'GET /canned')
-      .canned;
+    return parse(CannedListAnswerSchema, await this.#request('GET', '/canned'), 'GET /canned').canned;
   }
 
   async kpis(options: { since: string; by: 'channel' | 'agent' }): Promise<KpiResponse> {
     const path = `/kpis?since=${encodeURIComponent(options.since)}&by=${options.by}`;
-    return parse(KpiResponseSchema, await this.#request('GET', path), `GET ${path}`);
+    return parse(KpiAnswerSchema, await this.#request('GET', path), `GET ${path}`);
   }
 
   events(handlers: EventStreamHandlers, lastEventId?: string): EventStream {

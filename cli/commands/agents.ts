@@ -4,8 +4,8 @@
  * only its hash. The first supervisor is created this way.
  */
 import { Command } from 'commander';
-import { CaredeskError, InvalidInputError, type NewAgent } from '../../core/index.js';
-import type { AgentView, DeskOperations } from '../../server/control/index.js';
+import { type AgentView, CaredeskError, InvalidInputError, type NewAgent } from '../../core/index.js';
+import type { DeskOperations } from '../../server/control/index.js';
 import { type DeskFlags, helpAboutDataDir, inputProblems, withDesk, withDeskOptions } from './desk-options.js';
 
 const ROLES = ['agent', 'supervisor'] as const;

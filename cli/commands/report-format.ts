@@ -3,8 +3,7 @@
  * read it (CSV, one row per group) and as programs read it (JSON, the figures
  * as computed: milliseconds and ratios).
  */
-import type { Kpis } from '../../core/index.js';
-import type { KpiSummary } from '../../server/control/index.js';
+import type { KpiSummary, Kpis } from '../../core/index.js';
 
 export interface ReportInput {
   readonly summary: KpiSummary;

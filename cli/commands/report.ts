@@ -4,8 +4,7 @@
  * owns the data directory.
  */
 import { Command } from 'commander';
-import { DurationSchema } from '../../core/index.js';
-import { KPI_GROUPINGS, type KpiGrouping } from '../../server/control/index.js';
+import { DurationSchema, KPI_GROUPINGS, type KpiGrouping } from '../../core/index.js';
 import { type DeskFlags, helpAboutDataDir, inputProblems, withDesk, withDeskOptions } from './desk-options.js';
 import { formatCsv, formatJson, formatTable, type ReportInput } from './report-format.js';
 

@@ -7,7 +7,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { newId } from '../clock.js';
-import type { AgentView, PublicAgent } from '../contract/shapes.js';
+import type { AgentView, Presence, PublicAgent } from '../contract/shapes.js';
 import type { Agent, NewEvent } from '../domain.js';
 import { AgentSchema } from '../domain.js';
 import { describeIssues, InvalidInputError, NotFoundError, UnauthorizedError } from '../errors.js';
@@ -20,8 +20,7 @@ export interface AgentDeps {
   readonly clock: Clock;
 }
 
-export type Presence = Agent['presence'];
-export const PresenceSchema = AgentSchema.shape.presence;
+export { type Presence, PresenceSchema } from '../contract/shapes.js';
 
 export const NewAgentSchema = z.object({
   name: AgentSchema.shape.name,

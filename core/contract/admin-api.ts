@@ -106,6 +106,9 @@ export const EventsQuerySchema = z.object({ after: EventSeqSchema.optional() }).
 
 // ---- Answers
 
+/** Every error answer, of every route (server/http-errors.ts words them): a stable code and what to do. */
+export const ErrorAnswerSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
 export const MeAnswerSchema = z.object({ agent: AgentViewSchema });
 export const PresenceAnswerSchema = z.object({ presence: PresenceSchema });
 export const AgentsAnswerSchema = z.object({ agents: z.array(AgentViewSchema) });
@@ -132,6 +135,7 @@ export const KpiAnswerSchema = z.object({
 
 export const DomainEventSchema = EventSchema;
 export const ViewerChangeSchema = z.object({ conversationId: z.string(), viewers: z.array(ViewerSchema) });
+export type ViewerChange = z.infer<typeof ViewerChangeSchema>;
 
 // ---- The routes
 

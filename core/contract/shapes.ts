@@ -1,14 +1,16 @@
 /**
  * The shapes the admin API and the control route send, built on the stored
  * records of core/domain.ts: an agent as others see it, the KPIs, a row of
- * the queue, one case in full, who is looking at it. Defined once, here; the
- * code in core that computes them takes its types from these schemas.
+ * the queue, one case in full, who is looking at it. Defined once, here:
+ * core/agents and core/kpi take their types from these, and the server's
+ * answers are typed by them.
  */
 import { z } from 'zod';
 import { AgentSchema, ConversationSchema, CustomerSchema, MessageSchema } from '../domain.js';
 
-// The presence enum is the stored agent's (core/domain.ts), named by core/agents.
-export { type Presence, PresenceSchema } from '../agents/agents.js';
+/** An agent's presence: the stored agent's enum (core/domain.ts). */
+export const PresenceSchema = AgentSchema.shape.presence;
+export type Presence = z.infer<typeof PresenceSchema>;
 
 /** An agent as shown to others: never the token hash. */
 export const PublicAgentSchema = AgentSchema.omit({ tokenHash: true });

@@ -5,21 +5,20 @@
  * the answer is the conversation as the action left it.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { z } from 'zod';
-import { type Conversation, TransferTargetSchema } from '../../core/index.js';
+import {
+  type AnswerOf,
+  type Conversation,
+  IdParamsSchema,
+  MessageBodySchema,
+  NoBodySchema,
+  ResendParamsSchema,
+  TransferBodySchema,
+} from '../../core/index.js';
 import type { ServerContext } from '../app.js';
 import { agentOf } from './auth.js';
-import { IdParamsSchema, NoBodySchema, parseInput } from './input.js';
+import { parseInput } from './input.js';
 
-const MessageBodySchema = z
-  .object({
-    // Length and blank text are core's to judge (E_TEXT_TOO_LONG, E_INVALID_INPUT), with its wording.
-    text: z.string(),
-    internal: z.boolean().default(false),
-  })
-  .strict();
-
-const ResendParamsSchema = IdParamsSchema.extend({ messageId: IdParamsSchema.shape.id }).strict();
+type ConversationAnswer = AnswerOf<'POST /admin/v1/conversations/:id/claim'>;
 
 type Action = (conversationId: string, agentId: string) => Promise<{ conversation: Conversation }>;
 
@@ -36,7 +35,7 @@ export function actionRoutes(scope: FastifyInstance, { human }: ServerContext): 
     ['resolve', (id, agentId) => human.resolve(id, agentId)],
   ];
   for (const [name, act] of simple) {
-    scope.post(`/admin/v1/conversations/:id/${name}`, async (request) => {
+    scope.post(`/admin/v1/conversations/:id/${name}`, async (request): Promise<ConversationAnswer> => {
       const { id, agentId } = target(request);
       parseInput(NoBodySchema, request.body, 'The body');
       const { conversation } = await act(id, agentId);
@@ -44,27 +43,30 @@ export function actionRoutes(scope: FastifyInstance, { human }: ServerContext): 
     });
   }
 
-  scope.post('/admin/v1/conversations/:id/messages', async (request, reply) => {
-    const { id, agentId } = target(request);
-    const { text, internal } = parseInput(MessageBodySchema, request.body, 'The body');
-    const { message, conversation } = internal
-      ? await human.note(id, agentId, text)
-      : await human.reply(id, agentId, text);
-    void reply.status(201);
-    return { message, conversation };
-  });
+  scope.post(
+    '/admin/v1/conversations/:id/messages',
+    async (request, reply): Promise<AnswerOf<'POST /admin/v1/conversations/:id/messages'>> => {
+      const { id, agentId } = target(request);
+      const { text, internal } = parseInput(MessageBodySchema, request.body, 'The body');
+      const { message, conversation } = internal
+        ? await human.note(id, agentId, text)
+        : await human.reply(id, agentId, text);
+      void reply.status(201);
+      return { message, conversation };
+    },
+  );
 
   // A reply the channel failed to deliver (see `undelivered` in the conversation) goes out once more.
-  scope.post('/admin/v1/conversations/:id/messages/:messageId/resend', async (request) => {
+  scope.post('/admin/v1/conversations/:id/messages/:messageId/resend', async (request): Promise<ConversationAnswer> => {
     const { id, messageId } = parseInput(ResendParamsSchema, request.params, 'The path');
     parseInput(NoBodySchema, request.body, 'The body');
     const { conversation } = await human.resend(id, agentOf(request).id, messageId);
     return { conversation };
   });
 
-  scope.post('/admin/v1/conversations/:id/transfer', async (request) => {
+  scope.post('/admin/v1/conversations/:id/transfer', async (request): Promise<ConversationAnswer> => {
     const { id, agentId } = target(request);
-    const to = parseInput(TransferTargetSchema, request.body, 'The body');
+    const to = parseInput(TransferBodySchema, request.body, 'The body');
     const { conversation } = await human.transfer(id, agentId, to);
     return { conversation };
   });

@@ -5,20 +5,20 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   type Agent,
-  CannedInputSchema,
+  type AnswerOf,
+  CannedChangeSchema,
   createCanned,
   ForbiddenError,
   getCanned,
+  IdParamsSchema,
   listCanned,
+  NewCannedSchema,
   removeCanned,
   updateCanned,
 } from '../../core/index.js';
 import type { ServerContext } from '../app.js';
 import { agentOf } from './auth.js';
-import { IdParamsSchema, parseInput } from './input.js';
-
-const NewCannedSchema = CannedInputSchema.strict();
-const CannedChangeSchema = CannedInputSchema.partial().strict();
+import { parseInput } from './input.js';
 
 export function cannedRoutes(scope: FastifyInstance, { desk }: ServerContext): void {
   const mayChange = async (request: FastifyRequest): Promise<{ id: string; agent: Agent }> => {
@@ -34,16 +34,19 @@ export function cannedRoutes(scope: FastifyInstance, { desk }: ServerContext): v
     return { id, agent };
   };
 
-  scope.get('/admin/v1/canned', async () => ({ canned: await listCanned(desk.store) }));
+  scope.get(
+    '/admin/v1/canned',
+    async (): Promise<AnswerOf<'GET /admin/v1/canned'>> => ({ canned: await listCanned(desk.store) }),
+  );
 
-  scope.post('/admin/v1/canned', async (request, reply) => {
+  scope.post('/admin/v1/canned', async (request, reply): Promise<AnswerOf<'POST /admin/v1/canned'>> => {
     const input = parseInput(NewCannedSchema, request.body, 'The body');
     const canned = await createCanned(desk, input, agentOf(request).id);
     void reply.status(201);
     return { canned };
   });
 
-  scope.put('/admin/v1/canned/:id', async (request) => {
+  scope.put('/admin/v1/canned/:id', async (request): Promise<AnswerOf<'PUT /admin/v1/canned/:id'>> => {
     const change = parseInput(CannedChangeSchema, request.body, 'The body');
     const { id, agent } = await mayChange(request);
     return { canned: await updateCanned(desk, id, change, agent.id) };

@@ -10,19 +10,19 @@
 
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { z } from 'zod';
-import { type DomainEvent, InvalidInputError } from '../../core/index.js';
+import {
+  type DomainEvent,
+  EventSeqSchema,
+  EventsQuerySchema,
+  InvalidInputError,
+  type ViewerChange,
+  type Wire,
+} from '../../core/index.js';
 import type { ServerContext } from '../app.js';
 import { agentOf } from './auth.js';
 import { EventFeed } from './event-feed.js';
 import { parseInput } from './input.js';
 import type { Viewer, ViewerRegistry } from './viewers.js';
-
-const Seq = z
-  .string()
-  .regex(/^\d{1,15}$/, 'expected the seq of an event, a whole number like 42')
-  .transform(Number);
-const QuerySchema = z.object({ after: Seq.optional() }).strict();
 
 export interface EventStreamOptions {
   /** Default 15 s. */
@@ -132,16 +132,17 @@ function frame(e: DomainEvent): string {
 }
 
 function viewerFrame(conversationId: string, viewers: readonly Viewer[]): string {
-  return `event: viewer.changed\ndata: ${JSON.stringify({ conversationId, viewers })}\n\n`;
+  const data: Wire<ViewerChange> = { conversationId, viewers };
+  return `event: viewer.changed\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
 /** Last-Event-ID (what EventSource sends on reconnect) wins over `?after=`; neither: live events only. */
 async function resumeFrom(request: FastifyRequest, context: ServerContext): Promise<number> {
-  const { after } = parseInput(QuerySchema, request.query, 'The query');
+  const { after } = parseInput(EventsQuerySchema, request.query, 'The query');
   const header = request.headers['last-event-id'];
   const given =
     typeof header === 'string' && header.trim() !== ''
-      ? parseInput(Seq, header.trim(), 'The Last-Event-ID header')
+      ? parseInput(EventSeqSchema, header.trim(), 'The Last-Event-ID header')
       : after;
   const last = await context.desk.store.lastEventSeq();
   // Every event a client can have seen is stored, so a higher number comes from other data

@@ -1,10 +1,10 @@
 /**
  * The admin API's boundary: every body, query and path parameter is parsed
- * with a zod schema here, so that a wrong type or a stray field is a 400 that
+ * here with its schema from the contract (core/contract), so that a wrong type or a stray field is a 400 that
  * names the field, never a 500 further in.
  */
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { describeIssues, InvalidInputError } from '../../core/index.js';
 
 declare module 'fastify' {
@@ -22,11 +22,6 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what:
   }
   return r.data;
 }
-
-export const IdParamsSchema = z.object({ id: z.string().min(1).max(128) }).strict();
-
-/** Actions without a body accept none, `{}` or `null`. */
-export const NoBodySchema = z.union([z.undefined(), z.null(), z.object({}).strict()]);
 
 /**
  * Routes of `scope` take no query parameters unless their options say

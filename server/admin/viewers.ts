@@ -6,21 +6,20 @@
  * go out on the event stream as `viewer.changed`.
  */
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
-import { type Agent, NotFoundError } from '../../core/index.js';
+import {
+  type Agent,
+  type AnswerOf,
+  IdParamsSchema,
+  NotFoundError,
+  type Viewer,
+  type ViewerActivity,
+  ViewerReportSchema,
+} from '../../core/index.js';
 import type { ServerContext } from '../app.js';
 import { agentOf } from './auth.js';
-import { IdParamsSchema, parseInput } from './input.js';
+import { parseInput } from './input.js';
 
-export type ViewerActivity = 'viewing' | 'typing';
-
-export interface Viewer {
-  readonly agentId: string;
-  readonly name: string;
-  readonly activity: ViewerActivity;
-  /** When this activity began (ISO). */
-  readonly since: string;
-}
+export type { Viewer, ViewerActivity };
 
 export type ViewerListener = (conversationId: string, viewers: readonly Viewer[]) => void;
 
@@ -141,13 +140,14 @@ export class ViewerRegistry {
   }
 }
 
-const ReportSchema = z.object({ activity: z.enum(['viewing', 'typing', 'left']) }).strict();
-
 export function viewerRoutes(scope: FastifyInstance, { desk }: ServerContext, viewers: ViewerRegistry): void {
-  scope.post('/admin/v1/conversations/:id/viewers', async (request) => {
-    const { id } = parseInput(IdParamsSchema, request.params, 'The path');
-    const { activity } = parseInput(ReportSchema, request.body, 'The body');
-    if (!(await desk.store.getConversation(id))) throw new NotFoundError('conversation', id);
-    return { viewers: viewers.report(id, agentOf(request), activity) };
-  });
+  scope.post(
+    '/admin/v1/conversations/:id/viewers',
+    async (request): Promise<AnswerOf<'POST /admin/v1/conversations/:id/viewers'>> => {
+      const { id } = parseInput(IdParamsSchema, request.params, 'The path');
+      const { activity } = parseInput(ViewerReportSchema, request.body, 'The body');
+      if (!(await desk.store.getConversation(id))) throw new NotFoundError('conversation', id);
+      return { viewers: viewers.report(id, agentOf(request), activity) };
+    },
+  );
 }

@@ -3,20 +3,21 @@
  * server, over HTTP on this machine, with the secret from control.json.
  */
 import type { z } from 'zod';
-import type { NewAgent } from '../../core/index.js';
-import { HTTP_STATUS, type HttpErrorCode } from '../http-errors.js';
-import type { ControlFile } from './control-file.js';
-import { ControlAnswerError } from './errors.js';
-import type { DeskOperations } from './operations.js';
 import {
   AgentListSchema,
   ControlStatusSchema,
   CreatedAgentSchema,
+  ErrorAnswerSchema,
   type KpiGrouping,
   KpiSummarySchema,
+  type NewAgent,
   RemovedAgentSchema,
   RotatedTokenSchema,
-} from './schemas.js';
+} from '../../core/index.js';
+import { HTTP_STATUS, type HttpErrorCode } from '../http-errors.js';
+import type { ControlFile } from './control-file.js';
+import { ControlAnswerError } from './errors.js';
+import type { DeskOperations } from './operations.js';
 
 /** The server could not be reached at all; `code` is the system's (ECONNREFUSED…). */
 export class ControlConnectionError extends Error {
@@ -34,8 +35,9 @@ export class ControlBusyError extends Error {}
 
 /** The `{ error: { code, message } }` body every error answer of caredesk has, if this is one. */
 function errorOf(body: unknown): { code: HttpErrorCode; message: string } | undefined {
-  const error = (body as { error?: { code?: unknown; message?: unknown } } | null | undefined)?.error;
-  if (typeof error?.code !== 'string' || typeof error.message !== 'string') return undefined;
+  const parsed = ErrorAnswerSchema.safeParse(body);
+  if (!parsed.success) return undefined;
+  const { error } = parsed.data;
   const known = error.code === 'E_INTERNAL' || Object.hasOwn(HTTP_STATUS, error.code);
   return known ? { code: error.code as HttpErrorCode, message: error.message } : undefined;
 }

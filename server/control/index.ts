@@ -9,4 +9,3 @@ export { ControlAnswerError, ControlNotLocalError, ControlSecretError, ControlUn
 export { type DeskSession, type OpenDeskOptions, openDesk } from './open-desk.js';
 export { type DeskOperations, localOperations } from './operations.js';
 export { controlPlugin } from './plugin.js';
-export { type AgentView, KPI_GROUPINGS, type KpiGrouping, type KpiSummary } from './schemas.js';

@@ -4,8 +4,16 @@
  * to the server that owns it: the server's control route calls these, the
  * CLI's client implements them over HTTP.
  */
-import { computeKpis, type HumanDesk, type NewAgent, NotFoundError, type PublicAgent } from '../../core/index.js';
-import type { AgentView, KpiGrouping, KpiSummary } from './schemas.js';
+import {
+  type AgentView,
+  computeKpis,
+  type HumanDesk,
+  type KpiGrouping,
+  type KpiSummary,
+  type NewAgent,
+  NotFoundError,
+  type PublicAgent,
+} from '../../core/index.js';
 
 export interface DeskOperations {
   /** The token in the answer is the only time anyone sees it. */

@@ -7,11 +7,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyRequest } from 'fastify';
+import { ControlIdParamsSchema, ControlKpiQuerySchema, type NewAgent } from '../../core/index.js';
 import type { ServerPlugin } from '../app.js';
 import { newControlSecret, removeControlFile, writeControlFile } from './control-file.js';
 import { ControlNotLocalError, ControlSecretError } from './errors.js';
 import { localOperations } from './operations.js';
-import { IdParamsSchema, KpiQuerySchema } from './schemas.js';
 
 const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/;
 
@@ -36,15 +36,17 @@ export const controlPlugin: ServerPlugin = (app, { config, human }) => {
   app.get('/control/v1/agents', async () => ({ agents: await ops.listAgents() }));
   app.post('/control/v1/agents', async (request, reply) => {
     void reply.status(201).header('cache-control', 'no-store');
-    return ops.createAgent((request.body ?? {}) as Parameters<typeof ops.createAgent>[0]);
+    return ops.createAgent((request.body ?? {}) as NewAgent);
   });
-  app.delete('/control/v1/agents/:id', async (request) => ops.removeAgent(IdParamsSchema.parse(request.params).id));
+  app.delete('/control/v1/agents/:id', async (request) =>
+    ops.removeAgent(ControlIdParamsSchema.parse(request.params).id),
+  );
   app.post('/control/v1/agents/:id/rotate-token', async (request, reply) => {
     void reply.header('cache-control', 'no-store');
-    return ops.rotateToken(IdParamsSchema.parse(request.params).id);
+    return ops.rotateToken(ControlIdParamsSchema.parse(request.params).id);
   });
   app.get('/control/v1/kpis', async (request) => {
-    const query = KpiQuerySchema.parse(request.query);
+    const query = ControlKpiQuerySchema.parse(request.query);
     return ops.kpis(new Date(query.since), query.by);
   });
 

@@ -6,7 +6,7 @@
  * urgency are computed here, apart from React, so that they are tested and
  * benchmarked as plain functions.
  */
-import { isBreached, slaDeadline } from '../../core/index.js';
+import { compareUrgency, isBreached, priorityRank, slaDeadline } from '../../core/index.js';
 import type { ConversationDetail, ConversationRow, DomainEvent } from '../client.js';
 import { sanitizeLine } from '../sanitize.js';
 
@@ -35,23 +35,8 @@ export function urgencyOf(row: ConversationRow, now: Date): Urgency {
   return warned ? 'warning' : 'ok';
 }
 
-const PRIORITY_RANK: Readonly<Record<string, number>> = { urgent: 3, high: 2, normal: 1, low: 0 };
-
-/** Most urgent first: SLA deadline (none last), then priority, then who waited longest. As the server orders. */
-export function compareUrgency(a: ConversationRow, b: ConversationRow): number {
-  const da = slaDue(a);
-  const db = slaDue(b);
-  if (da !== db) {
-    if (da === undefined) return 1;
-    if (db === undefined) return -1;
-    return da < db ? -1 : 1;
-  }
-  const p = (PRIORITY_RANK[b.priority] ?? 1) - (PRIORITY_RANK[a.priority] ?? 1);
-  if (p !== 0) return p;
-  const qa = a.sla.queuedAt ?? a.createdAt;
-  const qb = b.sla.queuedAt ?? b.createdAt;
-  return qa < qb ? -1 : qa > qb ? 1 : a.id < b.id ? -1 : 1;
-}
+/** Most urgent first: SLA deadline (none last), then priority, then who waited longest. The queue's own order (core). */
+export { compareUrgency };
 
 export interface Filter {
   readonly channel?: string;
@@ -175,7 +160,7 @@ const REFETCH_EVENTS = new Set([
 
 interface Entry {
   readonly row: ConversationRow;
-  /** Orders as compareUrgency does, as one string: sorting and finding compare strings only. */
+  /** Orders as core's compareUrgency does, as one string: sorting and finding compare strings only. */
   readonly key: string;
   /** The SLA deadline in ms (Infinity when no clock runs), for counting breaches without parsing dates. */
   readonly dueMs: number;
@@ -183,9 +168,11 @@ interface Entry {
 
 function entry(row: ConversationRow): Entry {
   const due = slaDue(row);
-  const rank = 9 - (PRIORITY_RANK[row.priority] ?? 1);
+  // The deadline compareUrgency orders by (the row's own `slaDueAt` is the server's copy of it).
+  const order = slaDeadline(row);
+  const rank = 9 - priorityRank(row.priority);
   // ISO timestamps of one format order as strings; '~' sorts after every digit: no deadline goes last.
-  const key = `${due ?? '~'}\u0000${rank}\u0000${row.sla.queuedAt ?? row.createdAt}\u0000${row.id}`;
+  const key = `${order ?? '~'}\u0000${rank}\u0000${row.sla.queuedAt ?? row.createdAt}\u0000${row.id}`;
   return { row, key, dueMs: due ? Date.parse(due) : Number.POSITIVE_INFINITY };
 }
 

@@ -8,10 +8,24 @@ import { z } from 'zod';
 import type { Agent, Channel, Conversation, Customer, OutboxEntry } from '../../domain.js';
 import { describeIssues, StoreCorruptError, StoreVersionError } from '../../errors.js';
 import { archiveLine } from '../archive.js';
-import { StoreState } from '../state.js';
+import { type StateDocument, StoreState } from '../state.js';
 import { ArchiveFile } from './archive-file.js';
-import { type Checkpoint, STATE_SCHEMA_VERSION } from './checkpoint.js';
 import { eventBlocksOf } from './positions.js';
+
+export const STATE_SCHEMA_VERSION = 3;
+
+/** What a checkpoint holds, as the writer writes it (checkpoint.ts). */
+export interface Checkpoint {
+  savedAt: string;
+  journalPosition: number;
+  state: StateDocument;
+  /** Per conversation, its message lines' positions (see positions.ts), encoded or decoded. */
+  messagePositions: Map<string, string | number[]>;
+  /** Where every EVENT_BLOCK-th event's line is (see positions.ts), encoded. */
+  eventBlocks: string;
+  eventBlocksLast: number;
+  snapshotPositions: Map<string, number>;
+}
 
 /** A checkpoint as read: its state already loaded. */
 export type LoadedCheckpoint = Omit<Checkpoint, 'state'> & { state: StoreState };

@@ -31,36 +31,32 @@ import type { Adapter } from 'lowdb';
 import { Low } from 'lowdb';
 import { StoreCorruptError, StoreVersionError } from '../../errors.js';
 import { type ArchiveSnapshot, type ArchiveSource, archiveLine } from '../archive.js';
-import { type StateDocument, StoreState } from '../state.js';
-import { CheckpointReader, type LoadedCheckpoint, type V3Body } from './checkpoint-reader.js';
+import { StoreState } from '../state.js';
+import {
+  type Checkpoint,
+  CheckpointReader,
+  type LoadedCheckpoint,
+  STATE_SCHEMA_VERSION,
+  type V3Body,
+} from './checkpoint-reader.js';
+
+export { type Checkpoint, STATE_SCHEMA_VERSION } from './checkpoint-reader.js';
+
 import { encodePositions } from './positions.js';
 
-export const STATE_SCHEMA_VERSION = 3;
 /** Bytes of lines serialised between two writes: the longest the event loop waits on a checkpoint. */
 const CHUNK = 256 * 1024;
 /** Entries per line of the batched sections: small enough to parse without a large string. */
 const BATCH = 1000;
 
-export interface Checkpoint {
-  savedAt: string;
-  journalPosition: number;
-  state: StateDocument;
-  /** Per conversation, its message lines' positions (see positions.ts), encoded or decoded. */
-  messagePositions: Map<string, string | number[]>;
-  /** Where every EVENT_BLOCK-th event's line is (see positions.ts), encoded. */
-  eventBlocks: string;
-  eventBlocksLast: number;
-  snapshotPositions: Map<string, number>;
-}
+/** Written from the state's document; read back as a loaded state. */
+export type CheckpointData = Checkpoint | LoadedCheckpoint;
 
 /**
  * A lowdb adapter that is crash-safe: write a temp file, fsync it, rename it
  * over the old one, fsync the directory. lowdb's own JSONFile renames without
  * fsync and pretty-prints, which costs more and survives less.
  */
-/** Written from the state's document; read back as a loaded state. */
-export type CheckpointData = Checkpoint | LoadedCheckpoint;
-
 export class DurableJsonFile implements Adapter<CheckpointData> {
   constructor(private readonly file: string) {}
 
