@@ -2,17 +2,15 @@
  * Message volume per hour (inbound from customers, outbound to them), read
  * from the stored events: what the desk's sparkline draws.
  */
+import type { z } from 'zod';
+import type { HourVolumeSchema } from '../contract/shapes.js';
 import type { Store } from '../store/store.js';
 import { forEachEvent } from './kpis.js';
 
 const HOUR = 3_600_000;
 
-export interface HourlyVolume {
-  /** Start of the hour (ISO, UTC). */
-  readonly hour: string;
-  readonly inbound: number;
-  readonly outbound: number;
-}
+/** Messages in and out in one hour (`hour`: its start, ISO, UTC); the admin API's shape (core/contract). */
+export type HourlyVolume = z.infer<typeof HourVolumeSchema>;
 
 /** The last `hours` hours up to and including the current one, oldest first; every hour present, zeros too. */
 export async function hourlyVolume(store: Store, now: Date, hours = 12): Promise<HourlyVolume[]> {

@@ -4,31 +4,25 @@
  * case in full (customer, transcript with notes, the customer's other cases).
  */
 import { z } from 'zod';
-import type { Conversation, Customer, Message } from '../domain.js';
+import type {
+  ConversationDetailSchema,
+  ConversationRowSchema,
+  PlaceInLineSchema,
+  Undelivered,
+} from '../contract/shapes.js';
+import type { Conversation, Customer } from '../domain.js';
 import { describeIssues, InvalidInputError, NotFoundError } from '../errors.js';
 import { isBreached, slaDeadline } from '../sla/timers.js';
 import type { Store } from '../store/store.js';
 import { compareUrgency, listQueue, placeInLine, QueueFilterSchema } from './queue-view.js';
 
-export interface PlaceInLine {
-  readonly place: number;
-  readonly of: number;
-}
-
-export interface CustomerSummary {
-  readonly id: string;
-  readonly displayName?: string;
-  readonly language?: string;
-}
-
-export type ConversationRow = Conversation & {
-  readonly customer: CustomerSummary;
-  /** The deadline the queue is ordered by (ISO), if a clock runs. */
-  readonly slaDueAt?: string;
-  readonly breached: boolean;
-  /** Queued conversations only. */
-  readonly placeInLine?: PlaceInLine;
-};
+// The shapes are the admin API's (core/contract): defined once, there.
+export type PlaceInLine = z.infer<typeof PlaceInLineSchema>;
+export type ConversationRow = z.infer<typeof ConversationRowSchema>;
+export type CustomerSummary = ConversationRow['customer'];
+/** What the server adds to it: who has the case open (`viewers`). */
+export type ConversationDetail = Omit<z.output<typeof ConversationDetailSchema>, 'viewers'>;
+export type UndeliveredReply = Undelivered;
 
 export const ConversationRowFilterSchema = QueueFilterSchema.extend({
   /** Text in the customer's name, the last message preview or the topic (case-insensitive). */
@@ -102,27 +96,6 @@ export async function placesInLine(store: Store): Promise<Map<string, PlaceInLin
     for (const [i, c] of line.entries()) out.set(c.id, { place: i + 1, of: line.length });
   }
   return out;
-}
-
-export interface ConversationDetail {
-  readonly conversation: Conversation;
-  /** With every identity, on every channel. */
-  readonly customer: Customer;
-  /** The whole transcript in order, internal notes included. */
-  readonly messages: readonly Message[];
-  /** The customer's other conversations, newest first. */
-  readonly history: readonly Conversation[];
-  /** Queued conversations only. */
-  readonly placeInLine?: PlaceInLine;
-  /** Replies not delivered (yet): still being tried, or failed for good, with the channel's last answer. */
-  readonly undelivered: readonly UndeliveredReply[];
-}
-
-export interface UndeliveredReply {
-  readonly messageId: string;
-  readonly status: 'pending' | 'failed';
-  readonly attempts: number;
-  readonly lastError?: string;
 }
 
 export async function conversationDetail(store: Store, id: string): Promise<ConversationDetail> {
