@@ -1,13 +1,17 @@
 /**
- * The customer-care flow. It acknowledges the first message at once in the
- * customer's language, answers from the knowledge base, asks whether that
+ * The customer-care flow. It greets a greeting (with topic buttons),
+ * acknowledges a question at once in the customer's language, answers from
+ * the knowledge base when it is sure, asks which of two or three articles is
+ * meant when it is not, asks to say it another way when it understood
+ * nothing (and hands off after a second miss), asks whether an answer
  * solved it, tries one more article, and hands off to a person (with reason,
  * topic and language for routing, and the expected wait from the live queue)
- * when asked, when two answers did not help, or when the language is not
- * covered. After resolution it asks CSAT and effort (1–5) in the survey
+ * when asked, when two answers did not help, when the language is not
+ * covered, or at once with a priority and a tag when the customer is angry,
+ * writes again about the same thing, threatens legal steps or to leave. After resolution it asks CSAT and effort (1–5) in the survey
  * window of the resolved case: a rating (or a "thanks") is taken as part of
  * the survey; anything else is left to the desk, which reopens the case.
- * No sentiment analysis.
+ * Anger is read from words (signals.ts), not from a sentiment model.
  */
 import { assign, setup } from 'xstate';
 import type { FlowEvent } from '../../core/index.js';
@@ -21,11 +25,15 @@ import {
   recordSurvey,
   reply,
   resolveConversation,
+  setPriority,
   startTimer,
+  tag,
   timerIs,
 } from '../kit/effects.js';
 import { interimServices } from './interim-kb.js';
-import type { Article, CareServices } from './services.js';
+import { createReader, twoLetters } from './reading.js';
+import type { CareServices } from './services.js';
+import { ARTICLE_VALUE, PERSON_VALUE, TOPIC_VALUE } from './understand.js';
 
 export interface CareContext {
   language: string;
@@ -44,6 +52,13 @@ export interface CareContext {
   topic: string | undefined;
   handoffReason: string;
   reminded: boolean;
+  /**
+   * Messages in a row the bot did not understand well enough to answer
+   * (a clarifying question, "say it another way"); the second miss goes to a person.
+   */
+  unclear?: number;
+  /** Whether the language was told (locale, or the text): a weak guess from a later message does not switch it. */
+  languageKnown?: boolean;
 }
 
 export const REMIND_AFTER_MS = 10 * 60_000;
@@ -59,9 +74,19 @@ export const SURVEY_WINDOW_MS = CLOSE_AFTER_MS;
 /** The value of Bot Framework's "joined" activity (bots/botframework CONVERSATION_START; flows import no channel). */
 const CONVERSATION_START = 'conversation.start';
 
-const twoLetters = (tag: string | undefined): string | undefined =>
-  tag && /^[a-z]{2}/i.test(tag) ? tag.slice(0, 2).toLowerCase() : undefined;
 const MAX_MISSES = 2;
+/** "Say it another way" once; the next message not understood goes to a person. */
+const MAX_NOT_UNDERSTOOD = 1;
+/** Clarifying questions in a row before a person takes over. */
+const MAX_CLARIFY = 2;
+
+const RISK_REASONS: Record<string, string> = {
+  'legal-threat': 'the customer mentions legal steps',
+  'churn-risk': 'the customer threatens to leave',
+  'repeat-contact': 'the customer writes again about the same problem',
+  angry: 'the customer is upset',
+};
+const isButton = (event: FlowEvent) => event.type === 'customer.action';
 
 /**
  * Snapshots stored before the context kept the article by id carry the whole
@@ -77,47 +102,14 @@ function withArticleId<T>(snapshot: T): T {
 }
 
 export function createCareFlow(svc: CareServices) {
-  /*
-   * One step asks the same questions of several guards and actions (is the
-   * language covered, is there an answer, which one): the last answer of
-   * each is kept, so a message is searched and its language detected once.
-   */
-  let lastDetect: { text: string; language: string | undefined } | undefined;
-  const detectLanguage = (text: string): string | undefined => {
-    if (lastDetect?.text !== text) lastDetect = { text, language: svc.detectLanguage(text) };
-    return lastDetect.language;
-  };
-  let lastSearch: { query: string; language: string; tried: readonly string[]; hit: Article | undefined } | undefined;
-  const firstHit = (query: string, language: string, tried: readonly string[]): Article | undefined => {
-    const l = lastSearch;
-    if (
-      l?.query !== query ||
-      l.language !== language ||
-      l.tried.length !== tried.length ||
-      l.tried.some((id, i) => id !== tried[i])
-    ) {
-      lastSearch = { query, language, tried: [...tried], hit: svc.search(query, language, tried)[0] };
-    }
-    return (lastSearch as { hit: Article | undefined }).hit;
-  };
-  const covered = (language: string) => svc.languages.includes(language);
-  /**
-   * The channel's locale is a strong prior: the text overrides it only when
-   * detection is sure, and a customer whose locale is covered is never taken
-   * for one writing in a language nobody covers (short texts fool detectors).
-   */
-  const languageOf = (context: CareContext, event: FlowEvent): string => {
-    if (event.type !== 'customer.message') return context.language;
-    const locale = twoLetters(event.language) ?? context.locale;
-    const detected = detectLanguage(event.text);
-    if (locale !== undefined && covered(locale)) return detected !== undefined && covered(detected) ? detected : locale;
-    return detected ?? locale ?? context.language;
-  };
+  const { firstHit, understood, covered, languageOf, learnedLanguage, meaningOf } = createReader(svc);
   /** A "no" keeps the question; anything else is a new, more precise one. */
   const queryOf = (context: CareContext, event: FlowEvent) => (svc.isNo(said(event)) ? context.lastQuery : said(event));
   const firstAnswer = (context: CareContext, event: FlowEvent, language: string) => {
-    const article = firstHit(said(event), language, []);
+    const meaning = understood(said(event), language);
+    const article = meaning.kind === 'answer' ? meaning.article : undefined;
     return {
+      unclear: 0,
       currentId: article?.id,
       tried: article ? [article.id] : [],
       misses: 0,
@@ -131,6 +123,18 @@ export function createCareFlow(svc: CareServices) {
       { label: svc.message(language, 'no'), value: 'no' },
     );
   const ratings = quickReplies('1', '2', '3', '4', '5');
+  const topicButtons = (language: string) => [
+    ...svc.topics(language).map((t) => ({ label: t.label, value: `${TOPIC_VALUE}${t.topic}` })),
+    { label: svc.message(language, 'talkToPerson'), value: PERSON_VALUE },
+  ];
+  const optionButtons = ({ context, event }: { context: CareContext; event: FlowEvent }) => {
+    const meaning = meaningOf(context, event);
+    const options = meaning.kind === 'clarify' ? meaning.options : [];
+    return [
+      ...options.map((a) => ({ label: a.title, value: `${ARTICLE_VALUE}${a.id}` })),
+      { label: svc.message(context.language, 'talkToPerson'), value: PERSON_VALUE },
+    ];
+  };
   const when = (iso: string | undefined) => (iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : '');
 
   const tellWaitAndHandOff = [
@@ -160,13 +164,76 @@ export function createCareFlow(svc: CareServices) {
   /** First in every state: a Bot Framework client (re)joining is not something the customer said. */
   const ignoreJoin = { guard: 'joined', actions: 'ignore' } as const;
 
+  /** Anger, a repeated contact, a legal or a churn threat: a person, at once, with a priority and a tag. */
+  const riskTransitions = [
+    { guard: 'isUrgent', target: 'handedOff', actions: ['noteRisk', 'saySorry', 'prioritizeUrgent', 'tagRisk'] },
+    { guard: 'isRisk', target: 'handedOff', actions: ['noteRisk', 'saySorry', 'prioritizeHigh', 'tagRisk'] },
+  ] as const;
+  /**
+   * What the bot does with a message that may be a question: the first
+   * message (acknowledged when it is a question), a message after a greeting
+   * or a handback, and the answer to a clarifying question.
+   */
+  const questionTransitions = (first: boolean) => {
+    const ack = first ? (['acknowledge'] as const) : ([] as const);
+    return [
+      ignoreJoin,
+      ...riskTransitions,
+      {
+        guard: 'wantsPerson',
+        target: 'handedOff',
+        actions: ['learnLanguage', ...ack, 'noteAskedForPerson'],
+      },
+      {
+        guard: 'languageNotCovered',
+        target: 'handedOff',
+        actions: ['learnLanguage', 'noteLanguageNotCovered'],
+      },
+      { guard: 'isSmallTalk', target: 'awaitingQuestion', actions: ['learnLanguage', 'replySmallTalk'] },
+      {
+        guard: 'hasAnswer',
+        target: 'confirmingResolution',
+        actions: ['learnLanguageAndPickFirstAnswer', ...ack, 'sendAnswer'],
+      },
+      {
+        guard: 'needsClarifyingAgain',
+        target: 'handedOff',
+        actions: ['learnLanguage', 'noteUnclear'],
+      },
+      {
+        guard: 'needsClarifying',
+        target: 'clarifying',
+        actions: ['learnLanguageAndCountUnclear', 'askWhichArticle'],
+      },
+      {
+        guard: 'notUnderstoodAgain',
+        target: 'handedOff',
+        actions: ['learnLanguage', 'noteNotUnderstood'],
+      },
+      { guard: 'isVague', target: 'clarifying', actions: ['learnLanguageAndCountUnclear', 'askTopic'] },
+      { target: 'clarifying', actions: ['learnLanguageAndCountUnclear', 'sayNotUnderstood'] },
+    ] as const;
+  };
+
   const machine = setup({
     types: flowTypes<CareContext>(),
     guards: {
       joined: ({ event }) => event.type === 'customer.action' && event.value === CONVERSATION_START,
-      asksForHuman: ({ event }) => svc.asksForHuman(said(event)),
+      asksForHuman: ({ event }) => said(event) === PERSON_VALUE || svc.asksForHuman(said(event)),
       languageNotCovered: ({ context, event }) => !covered(languageOf(context, event)),
-      hasAnswer: ({ context, event }) => firstHit(said(event), languageOf(context, event), []) !== undefined,
+      isUrgent: ({ context, event }) => {
+        const m = meaningOf(context, event);
+        return m.kind === 'risk' && m.risk.priority === 'urgent';
+      },
+      isRisk: ({ context, event }) => meaningOf(context, event).kind === 'risk',
+      wantsPerson: ({ context, event }) => meaningOf(context, event).kind === 'person',
+      isSmallTalk: ({ context, event }) => meaningOf(context, event).kind === 'smallTalk',
+      hasAnswer: ({ context, event }) => meaningOf(context, event).kind === 'answer',
+      needsClarifying: ({ context, event }) => meaningOf(context, event).kind === 'clarify',
+      needsClarifyingAgain: ({ context, event }) =>
+        meaningOf(context, event).kind === 'clarify' && !isButton(event) && (context.unclear ?? 0) >= MAX_CLARIFY,
+      notUnderstoodAgain: ({ context }) => (context.unclear ?? 0) >= MAX_NOT_UNDERSTOOD,
+      isVague: ({ context, event }) => meaningOf(context, event).kind === 'vague',
       saysYes: ({ event }) => svc.isYes(said(event)),
       tooManyMisses: ({ context }) => context.misses + 1 >= MAX_MISSES,
       hasAnotherAnswer: ({ context, event }) =>
@@ -180,13 +247,63 @@ export function createCareFlow(svc: CareServices) {
     actions: {
       // Takes the event without doing anything: in the survey it keeps a rejoin in the resolved case.
       ignore: () => undefined,
-      learnLanguage: assign({ language: ({ context, event }) => languageOf(context, event) }),
+      learnLanguage: assign(({ context, event }) => learnedLanguage(context, event)),
       acknowledge: reply(({ context }) => svc.message(context.language, 'ack')),
       // One assign rather than learning the language, then picking: each assign makes XState build a new snapshot.
       learnLanguageAndPickFirstAnswer: assign(({ context, event }) => {
-        const language = languageOf(context, event);
-        return { language, ...firstAnswer(context, event, language) };
+        const learned = learnedLanguage(context, event);
+        return { ...learned, ...firstAnswer(context, event, learned.language) };
       }),
+      learnLanguageAndCountUnclear: assign(({ context, event }) => ({
+        ...learnedLanguage(context, event),
+        unclear: isButton(event) ? (context.unclear ?? 0) : (context.unclear ?? 0) + 1,
+        lastQuery: said(event),
+      })),
+      noteRisk: assign(({ context, event }) => {
+        const m = meaningOf(context, event);
+        const reason = m.kind === 'risk' ? RISK_REASONS[m.risk.tag] : undefined;
+        return { ...learnedLanguage(context, event), handoffReason: reason ?? 'the customer is upset' };
+      }),
+      tagRisk: tag(({ context, event }) => {
+        const m = meaningOf(context, event);
+        return m.kind === 'risk' ? m.risk.tag : 'upset';
+      }),
+      prioritizeUrgent: setPriority('urgent'),
+      prioritizeHigh: setPriority('high'),
+      noteAskedForPerson: assign({ handoffReason: 'customer asked for a person' }),
+      noteLanguageNotCovered: assign({ handoffReason: 'language not covered' }),
+      noteUnclear: assign({ handoffReason: 'the bot could not tell what the customer needs' }),
+      noteNotUnderstood: assign({ handoffReason: 'the bot did not understand the customer twice' }),
+      saySorry: reply(({ context }) => svc.message(context.language, 'sorry')),
+      replySmallTalk: reply(
+        ({ context, event }) => {
+          const m = meaningOf(context, event);
+          const talk = m.kind === 'smallTalk' ? m.talk : 'greeting';
+          const key = (
+            {
+              greeting: 'greeting',
+              thanks: 'thanksReply',
+              bye: 'bye',
+              bot: 'whoAmI',
+              howAreYou: 'howAreYou',
+              presence: 'presence',
+            } as const
+          )[talk];
+          return svc.message(context.language, key);
+        },
+        ({ context, event }) => {
+          const m = meaningOf(context, event);
+          return m.kind === 'smallTalk' && (m.talk === 'greeting' || m.talk === 'bot')
+            ? topicButtons(context.language)
+            : [];
+        },
+      ),
+      askWhichArticle: reply(({ context }) => svc.message(context.language, 'clarify'), optionButtons),
+      askTopic: reply(
+        ({ context }) => svc.message(context.language, 'pickTopic'),
+        ({ context }) => topicButtons(context.language),
+      ),
+      sayNotUnderstood: reply(({ context }) => svc.message(context.language, 'notUnderstood')),
       pickNextAnswer: assign(({ context, event }) => {
         const query = queryOf(context, event);
         const article = firstHit(query, context.language, context.tried);
@@ -220,6 +337,8 @@ export function createCareFlow(svc: CareServices) {
     context: ({ input }) => ({
       language: twoLetters(input.language) ?? 'en',
       locale: twoLetters(input.language),
+      languageKnown: twoLetters(input.language) !== undefined,
+      unclear: 0,
       tried: [],
       currentId: undefined,
       misses: 0,
@@ -231,50 +350,27 @@ export function createCareFlow(svc: CareServices) {
     initial: 'awaitingFirstMessage',
     states: {
       awaitingFirstMessage: {
+        on: { 'customer.*': questionTransitions(true) },
+      },
+      /** Greeted, handed back, or after small talk: the bot waits for the customer's question. */
+      awaitingQuestion: {
         on: {
           'customer.*': [
             ignoreJoin,
+            // "Yes" to "anything else I can help you with?": the bot asks for it.
             {
-              guard: 'asksForHuman',
-              target: 'handedOff',
-              actions: ['learnLanguage', 'acknowledge', assign({ handoffReason: 'customer asked for a person' })],
+              guard: 'saysYes',
+              actions: reply(({ context }) => svc.message(context.language, 'welcomeBack')),
             },
-            {
-              guard: 'languageNotCovered',
-              target: 'handedOff',
-              actions: ['learnLanguage', assign({ handoffReason: 'language not covered' })],
-            },
-            {
-              guard: 'hasAnswer',
-              target: 'confirmingResolution',
-              actions: ['learnLanguageAndPickFirstAnswer', 'acknowledge', 'sendAnswer'],
-            },
-            {
-              target: 'handedOff',
-              actions: ['learnLanguage', 'acknowledge', assign({ handoffReason: 'no article matched the question' })],
-            },
+            ...questionTransitions(false),
           ],
+          'conversation.resolved': 'surveying',
         },
       },
-      awaitingQuestion: {
-        entry: reply(({ context }) => svc.message(context.language, 'welcomeBack')),
+      /** The bot asked which article, which topic, or to say it another way. */
+      clarifying: {
         on: {
-          'customer.*': [
-            ignoreJoin,
-            {
-              guard: 'asksForHuman',
-              target: 'handedOff',
-              actions: assign({ handoffReason: 'customer asked for a person' }),
-            },
-            { guard: 'saysYes', target: 'awaitingQuestion', reenter: true },
-            // The language of the new question, as hasAnswer searched it: a customer may switch after a handback.
-            {
-              guard: 'hasAnswer',
-              target: 'confirmingResolution',
-              actions: ['learnLanguageAndPickFirstAnswer', 'sendAnswer'],
-            },
-            { target: 'handedOff', actions: assign({ handoffReason: 'no article matched the question' }) },
-          ],
+          'customer.*': questionTransitions(false),
           'conversation.resolved': 'surveying',
         },
       },
@@ -284,6 +380,7 @@ export function createCareFlow(svc: CareServices) {
         on: {
           'customer.*': [
             ignoreJoin,
+            ...riskTransitions,
             {
               guard: 'asksForHuman',
               target: 'handedOff',
@@ -317,7 +414,10 @@ export function createCareFlow(svc: CareServices) {
       handedOff: {
         entry: tellWaitAndHandOff,
         on: {
-          'agent.handback': 'awaitingQuestion',
+          'agent.handback': {
+            target: 'awaitingQuestion',
+            actions: reply(({ context }) => svc.message(context.language, 'welcomeBack')),
+          },
           'conversation.resolved': 'surveying',
         },
       },
@@ -384,13 +484,19 @@ export function createCareFlow(svc: CareServices) {
         'no',
         '4',
         'Wie bezahle ich meine Rechnung bitte?',
+        'hi',
+        'it does not work',
+        'qwxz zzkj',
+        'third time I write, this is unacceptable',
+        'I will take legal action',
         'sì, grazie',
         'not really',
         'thanks',
       ],
-      actions: [CONVERSATION_START],
+      // A topic button is a clarifying question, an article button an answer.
+      actions: [CONVERSATION_START, 'topic:billing', 'article:en-bill-pay'],
       timers: ['remind', 'close'],
-      stateKey: (c: CareContext) => [c.language, c.misses, c.reminded, c.handoffReason],
+      stateKey: (c: CareContext) => [c.language, c.misses, c.reminded, c.handoffReason, c.unclear],
     },
   });
 }

@@ -104,13 +104,16 @@ const STOP_WORDS: Record<string, ReadonlySet<string>> = {
   en: words(
     'the, my, is, not, how, do, i, you, what, why, can, to, and, it, with, bill, phone, hello, hi, please, thanks, ' +
       'yes, help, want, work, working, does, have, of, for, on, from, this, that, me, am, are, was, get, go, going, ' +
-      'next, week, there, your, when, where, which',
+      'next, week, there, your, when, where, which, good, morning, evening, afternoon, bye, goodbye, who, hey, thank, ' +
+      'need, problem, doesnt, dont, cant, there, some, bot, anyone, someone',
   ),
   it: words(
     'il, lo, la, le, gli, mio, mia, miei, mie, di, che, è, per, un, una, uno, perché, con, bolletta, ciao, grazie, ' +
       'sì, si, funziona, voglio, posso, ho, ha, buongiorno, aiuto, della, del, dei, delle, nel, nella, al, alla, ' +
       'come, cosa, quando, dove, vado, sono, mi, ti, ci, settimana, prossima, fatture, fattura, scarico, ' +
-      'questo, questa, anche, ancora, non, più',
+      'questo, questa, anche, ancora, non, più, buonasera, salve, arrivederci, sei, chi, buon, buona, pomeriggio, ' +
+      'problema, niente, vorrei, serve, bisogno, nessuno, qualcuno, nuova, nuovo, perso, ricarica, ' +
+      'giga, disdetta, segreteria, telefono, cellulare, addebitato, quanto, costa',
   ),
 };
 const ISO3: Record<string, string> = {

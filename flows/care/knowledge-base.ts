@@ -33,11 +33,17 @@ const ArticleFileSchema = z.array(
     tags: z.array(z.string().min(1).max(64)).max(32).default([]),
     title: z.string().min(1).max(200),
     body: z.string().min(1).max(3000),
+    /** How customers ask for this article, in their words: search matches them as it matches the title. */
+    questions: z.array(z.string().min(1).max(300)).max(100).default([]),
+    /** Words customers use for its subject that the article does not ("gigs", "crawling"). */
+    synonyms: z.array(z.string().min(1).max(64)).max(100).default([]),
   }),
 );
 
 export interface KnowledgeArticle extends Article {
   readonly tags: readonly string[];
+  readonly questions: readonly string[];
+  readonly synonyms: readonly string[];
 }
 
 /** Every `<language>.json` of the folder; the file name is the articles' language. */

@@ -4,6 +4,7 @@
  * parts. `defaultCareServices` wires the knowledge base, the search, the
  * language detection and the messages shipped in this folder.
  */
+import type { Understanding } from './understand.js';
 
 export interface Article {
   readonly id: string;
@@ -12,6 +13,16 @@ export interface Article {
   readonly language: string;
   /** The routing topic (billing, network, …) a handoff carries. */
   readonly topic: string;
+  readonly tags?: readonly string[];
+  /** Example questions customers ask for it (knowledge base `questions`). */
+  readonly questions?: readonly string[];
+  readonly synonyms?: readonly string[];
+}
+
+/** A topic button: the routing topic and its label in one language. */
+export interface Topic {
+  readonly topic: string;
+  readonly label: string;
 }
 
 export type MessageKey =
@@ -33,9 +44,31 @@ export type MessageKey =
   | 'surveyThanks'
   | 'welcomeBack'
   | 'remind'
-  | 'handedOffSilent';
+  | 'handedOffSilent'
+  | 'greeting'
+  | 'greetingWithQuestion'
+  | 'thanksReply'
+  | 'bye'
+  | 'whoAmI'
+  | 'howAreYou'
+  | 'presence'
+  | 'clarify'
+  | 'pickTopic'
+  | 'notUnderstood'
+  | 'sorry'
+  | 'talkToPerson';
 
 export interface CareServices {
+  /** What a message asks of the bot (care flow's understanding: risk, person, small talk, answer, clarify…). */
+  understand(text: string, language: string): Understanding;
+  /**
+   * A weak guess of a message's language from the knowledge base's words,
+   * for a customer whose channel gives no locale and whose text did not tell
+   * `detectLanguage` clearly; `undefined` when it cannot tell either.
+   */
+  guessLanguage(text: string): string | undefined;
+  /** The topics of a language's articles, for topic buttons, most useful first. */
+  topics(language: string): readonly Topic[];
   /** Languages the knowledge base covers, e.g. ['en', 'it']. */
   readonly languages: readonly string[];
   /**

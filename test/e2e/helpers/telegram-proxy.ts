@@ -28,21 +28,16 @@ export class TelegramFaultProxy {
   floodRetryAfter = 1;
   /** Until then every call answers 502. */
   outageUntil = 0;
-  /** Of the sends, this share is held `holdMs` before it is passed on (if the bot still waits). */
-  holdRatio = 0;
+  /** Every `holdEvery`-th send (0: none) is held `holdMs` before it is passed on, if the bot still waits. */
+  holdEvery = 0;
   holdMs = 0;
+  private sends = 0;
   /** Counts of what the proxy answered, by kind. */
   readonly counts = { flood: 0, outage: 0, held: 0, abandoned: 0 };
   private readonly buffer: Update[] = [];
   private server: Server | undefined;
-  private random: () => number;
 
-  constructor(
-    private readonly upstream: string,
-    random: () => number = Math.random,
-  ) {
-    this.random = random;
-  }
+  constructor(private readonly upstream: string) {}
 
   get apiRoot(): string {
     if (!this.server) throw new Error('the proxy is not started');
@@ -82,7 +77,8 @@ export class TelegramFaultProxy {
           parameters: { retry_after: this.floodRetryAfter },
         });
       }
-      if (this.holdRatio > 0 && this.random() < this.holdRatio) {
+      this.sends += 1;
+      if (this.holdEvery > 0 && this.sends % this.holdEvery === 1) {
         this.counts.held += 1;
         const gone = await heldWhileOpen(req, this.holdMs);
         // The bot gave up on this request (aborted it): it is never passed on, as a cancelled send.
