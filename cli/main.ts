@@ -7,6 +7,7 @@ import { agentsCommand } from './commands/agents.js';
 import { chatCommand } from './commands/chat.js';
 import { demoCommand } from './commands/demo.js';
 import { flowsCommand } from './commands/flows.js';
+import { kbCommand } from './commands/kb.js';
 import { reportCommand } from './commands/report.js';
 import { serveCommand } from './commands/serve.js';
 import { tuiCommand } from './commands/tui.js';
@@ -19,6 +20,7 @@ const program = new Command('caredesk')
   .addCommand(serveCommand())
   .addCommand(chatCommand())
   .addCommand(flowsCommand())
+  .addCommand(kbCommand())
   .addCommand(demoCommand())
   .addCommand(agentsCommand())
   .addCommand(reportCommand())
