@@ -44,6 +44,8 @@ export interface Config {
   /** Delivery of replies: one send's time limit, and how long a reply is tried before it is failed (ms). */
   readonly replies: { readonly timeoutMs: number; readonly giveUpAfterMs: number };
   readonly logLevel: LogLevel;
+  /** The care bot's knowledge base folder (absolute); undefined: the one caredesk ships. */
+  readonly knowledgeDir: string | undefined;
   /** Addresses (or CIDR ranges) of the reverse proxies whose X-Forwarded-For is believed; none by default. */
   readonly trustProxy: readonly string[] | undefined;
   readonly telegram: TelegramConfig;
@@ -124,6 +126,7 @@ export function loadConfig(
     fsync: values.CAREDESK_FSYNC!,
     replies: { timeoutMs: values.CAREDESK_REPLY_TIMEOUT!, giveUpAfterMs: values.CAREDESK_REPLY_GIVE_UP! },
     logLevel: values.LOG_LEVEL!,
+    knowledgeDir: values.CAREDESK_KNOWLEDGE_DIR === undefined ? undefined : resolve(cwd, values.CAREDESK_KNOWLEDGE_DIR),
     trustProxy: values.TRUST_PROXY,
     telegram: {
       botToken: values.TELEGRAM_BOT_TOKEN,

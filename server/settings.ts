@@ -137,6 +137,13 @@ export const SETTINGS = [
     schema: proxyList,
   },
   {
+    name: 'CAREDESK_KNOWLEDGE_DIR',
+    expected: 'a directory of <language>.json article files',
+    description:
+      'The care bot’s knowledge base, when not the one caredesk ships (flows/care/knowledge). Read at start-up and again on SIGHUP; check it with `caredesk kb check --dir`.',
+    schema: text,
+  },
+  {
     name: 'TELEGRAM_BOT_TOKEN',
     expected: 'a bot token from @BotFather, e.g. 123456:ABC-DEF…',
     description: 'Token of the Telegram bot the Telegram channel answers as.',

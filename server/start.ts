@@ -15,6 +15,7 @@ import {
   MemoryStore,
   type Store,
 } from '../core/index.js';
+import { careKnowledge } from '../flows/care/flow.js';
 import { defaultRegistry } from '../flows/registry.js';
 import { adminPlugin } from './admin/index.js';
 import { buildServer, type ServerPlugin } from './app.js';
@@ -55,6 +56,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     if (!config.fsync) logger.warn('CAREDESK_FSYNC is false: a power cut can lose the last acknowledged writes');
   }
 
+  // The care bot's articles: a folder of the team's own, read now (an invalid one stops the start) and on SIGHUP.
+  if (config.knowledgeDir) careKnowledge.reload(config.knowledgeDir);
   const flows = defaultRegistry();
   let engine!: FlowEngine;
   let human!: HumanDesk;
@@ -123,10 +126,20 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       process.exitCode = 1;
     });
   };
+  // SIGHUP reloads the care bot's knowledge base; an invalid file keeps the articles it had.
+  const onHangup = (): void => {
+    try {
+      const loaded = careKnowledge.reload();
+      logger.info(loaded, `care knowledge base reloaded: ${loaded.articles} articles`);
+    } catch (err) {
+      logger.error({ err }, 'care knowledge base not reloaded; the bot answers from the articles it had');
+    }
+  };
   const handleSignals = options.handleSignals ?? true;
   if (handleSignals) {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    process.on('SIGHUP', onHangup);
   }
 
   function close(): Promise<void> {
@@ -146,6 +159,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         if (handleSignals) {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);
+          process.off('SIGHUP', onHangup);
         }
         markClosed();
       }

@@ -30,7 +30,7 @@ import {
   tag,
   timerIs,
 } from '../kit/effects.js';
-import { interimServices } from './interim-kb.js';
+import { liveKnowledge } from './live-knowledge.js';
 import { createReader, twoLetters } from './reading.js';
 import type { CareServices } from './services.js';
 import { ARTICLE_VALUE, PERSON_VALUE, TOPIC_VALUE } from './understand.js';
@@ -501,4 +501,6 @@ export function createCareFlow(svc: CareServices) {
   });
 }
 
-export const careFlow = createCareFlow(interimServices());
+/** The knowledge base the shipped care flow answers from; `careKnowledge.reload()` reads it again (SIGHUP). */
+export const careKnowledge = liveKnowledge();
+export const careFlow = createCareFlow(careKnowledge.services);

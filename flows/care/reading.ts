@@ -21,13 +21,22 @@ export const twoLetters = (tag: string | undefined): string | undefined =>
   tag && /^[a-z]{2}/i.test(tag) ? tag.slice(0, 2).toLowerCase() : undefined;
 
 export function createReader(svc: CareServices) {
+  // The last answers are kept for the guards and actions of one step; a reloaded knowledge base starts afresh.
+  let generation = svc.generation;
+  const fresh = (): void => {
+    if (svc.generation === generation) return;
+    generation = svc.generation;
+    lastDetect = lastSearch = lastMeaning = undefined;
+  };
   let lastDetect: { text: string; language: string | undefined } | undefined;
   const detectLanguage = (text: string): string | undefined => {
+    fresh();
     if (lastDetect?.text !== text) lastDetect = { text, language: svc.detectLanguage(text) };
     return lastDetect.language;
   };
   let lastSearch: { query: string; language: string; tried: readonly string[]; hit: Article | undefined } | undefined;
   const firstHit = (query: string, language: string, tried: readonly string[]) => {
+    fresh();
     const l = lastSearch;
     if (
       l?.query !== query ||
@@ -41,6 +50,7 @@ export function createReader(svc: CareServices) {
   };
   let lastMeaning: { text: string; language: string; meaning: Understanding } | undefined;
   const understood = (text: string, language: string): Understanding => {
+    fresh();
     if (lastMeaning?.text !== text || lastMeaning.language !== language) {
       lastMeaning = { text, language, meaning: svc.understand(text, language) };
     }

@@ -59,6 +59,8 @@ export type MessageKey =
   | 'talkToPerson';
 
 export interface CareServices {
+  /** Changes when the knowledge base is reloaded (see live-knowledge.ts): what was read from the old one is stale. */
+  readonly generation?: number;
   /** What a message asks of the bot (care flow's understanding: risk, person, small talk, answer, clarify…). */
   understand(text: string, language: string): Understanding;
   /**

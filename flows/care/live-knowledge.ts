@@ -1,0 +1,45 @@
+/**
+ * The care bot's knowledge base, reloadable while caredesk runs: the flow
+ * holds `services`, which always answers from the articles loaded last.
+ * `reload()` reads and validates the folder again; an invalid file leaves
+ * the bot answering from what it had (the error says which file and why).
+ */
+import { interimServices } from './interim-kb.js';
+import { loadKnowledgeBase } from './knowledge-base.js';
+import type { CareServices } from './services.js';
+
+export interface LiveKnowledge {
+  /** The services the flow calls; each call goes to the knowledge base loaded last. */
+  readonly services: CareServices;
+  /** The folder loaded last (undefined: the one caredesk ships). */
+  readonly dir: string | undefined;
+  /** Loads `dir` (default: the folder loaded last); throws, keeping the old articles, if a file is invalid. */
+  reload(dir?: string): { readonly articles: number; readonly languages: readonly string[] };
+}
+
+export function liveKnowledge(): LiveKnowledge {
+  let dir: string | undefined;
+  let generation = 0;
+  let current = interimServices(loadKnowledgeBase());
+  // A Proxy and not a copy of each method: every service the flow reaches follows a reload, new ones included.
+  const services = new Proxy({} as CareServices, {
+    get: (_target, key) => {
+      if (key === 'generation') return generation;
+      const value = (current as unknown as Record<PropertyKey, unknown>)[key];
+      return typeof value === 'function' ? value.bind(current) : value;
+    },
+  });
+  return {
+    services,
+    get dir() {
+      return dir;
+    },
+    reload(next = dir) {
+      const articles = loadKnowledgeBase(next);
+      current = interimServices(articles);
+      generation += 1;
+      dir = next;
+      return { articles: articles.length, languages: current.languages };
+    },
+  };
+}
