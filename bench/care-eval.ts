@@ -23,8 +23,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createActor } from 'xstate';
 import { z } from 'zod';
+import { careServices } from '../flows/care/care-services.js';
 import { careFlow } from '../flows/care/flow.js';
-import { interimServices } from '../flows/care/interim-kb.js';
 import { loadKnowledgeBase } from '../flows/care/knowledge-base.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -197,7 +197,7 @@ function timing(count: number) {
     const a = shipped[i % shipped.length]!;
     return i < shipped.length ? a : { ...a, id: `${a.id}-${i}`, title: `${a.title} v${i}`, body: `${a.body} v${i}` };
   });
-  const svc = interimServices(articles);
+  const svc = careServices(articles);
   const texts = splits.flatMap(load).map((l) => [l.text, l.lang] as const);
   const wall: number[] = [];
   const cpu: number[] = [];

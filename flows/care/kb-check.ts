@@ -4,7 +4,7 @@
  * among the options) is unreachable; two articles with an example question
  * of the same words compete for it. What a `caredesk kb check` would print.
  */
-import { interimServices } from './interim-kb.js';
+import { careServices } from './care-services.js';
 import type { Article, CareServices } from './services.js';
 import { subjectTerms } from './words.js';
 
@@ -24,7 +24,7 @@ const found = (svc: CareServices, text: string, language: string): string[] => {
 
 export function checkKnowledgeBase(
   articles: readonly Article[],
-  svc: CareServices = interimServices(articles),
+  svc: CareServices = careServices(articles),
 ): KnowledgeReport {
   const unreachable: Array<{ id: string; found: string[] }> = [];
   for (const article of articles) {

@@ -4,7 +4,7 @@
  * `reload()` reads and validates the folder again; an invalid file leaves
  * the bot answering from what it had (the error says which file and why).
  */
-import { interimServices } from './interim-kb.js';
+import { careServices } from './care-services.js';
 import { loadKnowledgeBase } from './knowledge-base.js';
 import type { CareServices } from './services.js';
 
@@ -20,7 +20,7 @@ export interface LiveKnowledge {
 export function liveKnowledge(): LiveKnowledge {
   let dir: string | undefined;
   let generation = 0;
-  let current = interimServices(loadKnowledgeBase());
+  let current = careServices(loadKnowledgeBase());
   // A Proxy and not a copy of each method: every service the flow reaches follows a reload, new ones included.
   const services = new Proxy({} as CareServices, {
     get: (_target, key) => {
@@ -36,7 +36,7 @@ export function liveKnowledge(): LiveKnowledge {
     },
     reload(next = dir) {
       const articles = loadKnowledgeBase(next);
-      current = interimServices(articles);
+      current = careServices(articles);
       generation += 1;
       dir = next;
       return { articles: articles.length, languages: current.languages };

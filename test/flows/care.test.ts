@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { careServices } from '../../flows/care/care-services.js';
 import { careFlow, createCareFlow } from '../../flows/care/flow.js';
-import { interimServices } from '../../flows/care/interim-kb.js';
 import type { CareServices } from '../../flows/care/services.js';
 import { chatWith, type FlowChat } from '../../flows/kit/testing.js';
 
@@ -265,7 +265,7 @@ describe('care flow, a Bot Framework client joining', () => {
 
 describe('care flow, its services', () => {
   it('a question is understood and its language detected once, however many guards and actions ask', async () => {
-    const services = interimServices();
+    const services = careServices();
     const calls = { understand: 0, search: 0, detect: 0 };
     const counted: CareServices = {
       ...services,

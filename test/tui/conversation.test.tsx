@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AdminApiError } from '../../tui/client.js';
 import { alice, bob, sam, withConversation } from './helpers/conversation-fixture.js';
-import { event, FakeClient, iso, message, row } from './helpers/fake-client.js';
+import { canned, event, FakeClient, iso, message, row } from './helpers/fake-client.js';
 import { KEYS, type RenderedApp, renderApp } from './helpers/render-app.js';
 
 let app: RenderedApp | undefined;
@@ -13,13 +13,13 @@ afterEach(() => {
 async function open(client = new FakeClient(sam, [sam, alice, bob])): Promise<RenderedApp> {
   if (client.rows.length === 0) withConversation(client);
   client.canned_ = [
-    { id: 'k1', title: 'Greeting', text: 'Hello, I am here to help.' },
-    {
+    canned({ id: 'k1', title: 'Greeting', text: 'Hello, I am here to help.' }),
+    canned({
       id: 'k2',
       title: 'Refund on its way',
       text: 'Your refund is on its way: 3 to 5 working days.',
       skills: ['billing'],
-    },
+    }),
   ];
   app = await renderApp(client, { columns: 100, rows: 30 });
   await app.see('Ann Example');
@@ -116,8 +116,8 @@ describe('conversation screen', () => {
         { agentId: 'ag_alice', name: 'Alice', activity: 'typing', since: iso(0) },
       ],
     });
-    await a.see('◉ also here: Alice is typing');
-    expect(a.frame()).not.toContain('Sam is viewing');
+    const frame = await a.see('◉ also here: Alice is typing');
+    expect(frame).not.toContain('Sam is viewing');
   });
 
   it('enter writes a reply: typing says "typing", enter sends it, the status line confirms', async () => {
@@ -158,14 +158,18 @@ describe('conversation screen', () => {
       new AdminApiError('E_FORBIDDEN', 'Conversation c_ann belongs to agent Alice; only they can reply.', 403),
     );
     await a.press(KEYS.enter, ...'hi', KEYS.enter);
-    await a.see('only they can reply. [E_FORBIDDEN]');
-    expect(a.frame()).toContain('reply › hi');
+    const frame = await a.see('only they can reply. [E_FORBIDDEN]');
+    expect(frame).toContain('reply › hi');
   });
 
   it("ctrl+r picks a canned response (the skill's first) and inserts it; :canned inserts one by name", async () => {
     const a = await open();
     await a.press(KEYS.ctrlR);
-    let frame = await a.see('Canned responses');
+    let frame = await a.until((f) => {
+      expect(f).toContain('Canned responses');
+      expect(f).toContain('Greeting');
+    });
+    expect(frame.indexOf('Refund on its way')).toBeGreaterThan(-1);
     expect(frame.indexOf('Refund on its way')).toBeLessThan(frame.indexOf('Greeting'));
     await a.press(...'greet', KEYS.enter);
     await a.see('reply › Hello, I am here to help.');
@@ -276,16 +280,20 @@ describe('conversation screen', () => {
     const many = Array.from({ length: 40 }, (_, i) => ({ ...d.messages[0]!, id: `mm${i}`, text: `line number ${i}` }));
     c.details.set('c_ann', { ...d, messages: many });
     const a = await open(c);
-    await a.see('line number 39');
-    expect(a.frame()).not.toContain('line number 20');
+    const frame = await a.see('line number 39');
+    expect(frame).not.toContain('line number 20');
     await a.press('k', 'k', 'k', 'k');
-    await a.see('more lines below (G: latest)');
-    expect(a.frame()).not.toContain('line number 39');
+    await a.until((f) => {
+      expect(f).toContain('more lines below (G: latest)');
+      expect(f).not.toContain('line number 39');
+    });
     await a.press('\x1b[5~', '\x1b[5~', '\x1b[5~');
     await a.see('line number 0');
     await a.press('\x1b[6~', 'j', 'G');
-    await a.see('line number 39');
-    expect(a.frame()).not.toContain('more lines below');
+    await a.until((f) => {
+      expect(f).toContain('line number 39');
+      expect(f).not.toContain('more lines below');
+    });
     const loads = c.callsOf('conversation').length;
     await a.press('R');
     await vi.waitFor(() => expect(c.callsOf('conversation').length).toBeGreaterThan(loads));
@@ -385,8 +393,8 @@ describe('a reply the channel could not deliver', () => {
       ['c_ann', 'm7'],
       ['c_ann', 'm6'],
     ]);
-    await a.see('… sending again (last answer: 502: Bad Gateway)');
-    expect(a.frame()).not.toContain('✗');
+    const frame = await a.see('… sending again (last answer: 502: Bad Gateway)');
+    expect(frame).not.toContain('✗');
   });
 
   it('with nothing failed, resend says so and asks the server nothing', async () => {

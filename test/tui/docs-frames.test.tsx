@@ -1,15 +1,44 @@
 /**
  * The frames of docs/tui.md: every screen of the TUI with realistic data.
- * As a test it checks that each screen draws what the docs describe;
- * `TUI_FRAMES=<file> npx vitest run test/tui/docs-frames.test.tsx` also
- * writes the frames to that file, to paste into the docs.
+ * As a test it checks that each screen draws, line for line, the frame the
+ * docs show; `TUI_FRAMES=<file> npx vitest run test/tui/docs-frames.test.tsx`
+ * also writes the frames it drew to that file, to paste into the docs.
  */
-import { writeFileSync } from 'node:fs';
-import { expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { expect, it, vi } from 'vitest';
 import type { Kpis } from '../../tui/client.js';
 import { alice, bob, sam, withConversation } from './helpers/conversation-fixture.js';
-import { agent, event, FakeClient, iso, message, row } from './helpers/fake-client.js';
-import { KEYS, renderApp, tick } from './helpers/render-app.js';
+import { agent, canned, event, FakeClient, iso, message, row } from './helpers/fake-client.js';
+import { KEYS, renderApp } from './helpers/render-app.js';
+
+/** The frames of the docs' "Screens" section, in the order the docs show them. */
+const DOC_FRAMES = [
+  'Queue board',
+  'Queue board, view "all", filtered',
+  'Queue board at 80×24, reconnecting',
+  'Conversation, writing a reply',
+  'Conversation, ctrl+r: canned responses',
+  'Conversation, a dangerous action asks first',
+  'Conversation, a reply not delivered',
+  'Dashboard',
+  'Agents',
+  'Supervision, with an alert flashing',
+  'Help on the queue board (?)',
+  'Command line (:)',
+] as const;
+type DocFrame = (typeof DOC_FRAMES)[number];
+
+/** As the docs print a frame: no trailing blanks, runs of empty lines shortened to one. */
+const tidy = (frame: string): string => frame.replace(/[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n');
+
+function docFrames(): ReadonlyMap<DocFrame, string> {
+  const md = readFileSync(new URL('../../docs/tui.md', import.meta.url), 'utf8');
+  const start = md.indexOf('## Screens');
+  const screens = md.slice(start, md.indexOf('\n## ', start + 1));
+  const blocks = [...screens.matchAll(/```text\n([\s\S]*?)\n```/g)].map((m) => tidy(m[1]!));
+  expect(blocks, 'the frames of docs/tui.md, "Screens"').toHaveLength(DOC_FRAMES.length);
+  return new Map(DOC_FRAMES.map((title, i) => [title, blocks[i]!]));
+}
 
 const k = (over: Partial<Kpis>): Kpis => ({
   conversations: 0,
@@ -111,6 +140,8 @@ it('every screen of docs/tui.md draws what the docs show', async () => {
         assignee,
         channel,
         topic,
+        // Billing cases wait in the billing line, as Ann's does: the board counts places per skill.
+        skill: topic === 'billing' ? 'billing' : undefined,
         language: lang,
         lastMessagePreview: preview,
         customer: { id: `cus_${id}`, displayName: name, language: lang },
@@ -126,14 +157,18 @@ it('every screen of docs/tui.md draws what the docs show', async () => {
   }
   c.rows[0] = { ...c.rows[0]!, placeInLine: { place: 2, of: 3 } };
   c.canned_ = [
-    { id: 'k1', title: 'Greeting', text: 'Hello, I am here to help.' },
-    {
+    canned({ id: 'k1', title: 'Greeting', text: 'Hello, I am here to help.' }),
+    canned({
       id: 'k2',
       title: 'Refund on its way',
       text: 'Your refund is on its way: 3 to 5 working days.',
       skills: ['billing'],
-    },
-    { id: 'k3', title: 'Router restart', text: 'Please unplug the router for 30 seconds, then plug it back in.' },
+    }),
+    canned({
+      id: 'k3',
+      title: 'Router restart',
+      text: 'Please unplug the router for 30 seconds, then plug it back in.',
+    }),
   ];
   const vol = Array.from({ length: 12 }, (_, i) => ({
     hour: iso((i - 11) * 3_600_000),
@@ -237,9 +272,28 @@ it('every screen of docs/tui.md draws what the docs show', async () => {
       },
     },
   };
+  const docs = docFrames();
   const out: string[] = [];
-  const shot = (title: string, frame: string) =>
-    out.push(`### ${title}\n\n\`\`\`\n${frame.replace(/[ \t]+$/gm, '')}\n\`\`\`\n`);
+  /**
+   * Waits until the screen draws the frame the docs show (the events and keys before it take
+   * effect on their own time); if it never does, the difference is reported and the test goes on.
+   */
+  const shot = async (title: DocFrame, frame: () => string) => {
+    const want = docs.get(title);
+    let drawn = tidy(frame());
+    await vi
+      .waitFor(
+        () => {
+          drawn = tidy(frame());
+          expect(drawn).toBe(want);
+        },
+        { timeout: 3000, interval: 10 },
+      )
+      .catch(() => undefined);
+    out.push(`### ${title}\n\n\`\`\`text\n${drawn}\n\`\`\`\n`);
+    expect.soft(drawn, `docs/tui.md, frame "${title}"`).toBe(want);
+  };
+  const lastLines = (frame: () => string, n: number) => () => frame().split('\n').slice(-n).join('\n');
   const app = await renderApp(c, { columns: 100, rows: 30 });
   await app.see('Ann Example');
   c.push({
@@ -252,13 +306,10 @@ it('every screen of docs/tui.md draws what the docs show', async () => {
     conversationId: 'c_zoe',
     viewers: [{ agentId: 'ag_alice', name: 'Alice', activity: 'typing', since: iso(0) }],
   });
-  await tick(150);
-  shot('Queue board', app.frame());
+  await shot('Queue board', app.frame);
   await app.press(KEYS.tab, KEYS.tab, KEYS.tab);
-  await tick(100);
   await app.press('/', ...'lang:it', KEYS.enter);
-  await tick(100);
-  shot('Queue board, view "all", filtered', app.frame());
+  await shot('Queue board, view "all", filtered', app.frame);
   await app.press(KEYS.esc, KEYS.shiftTab, KEYS.shiftTab, KEYS.shiftTab);
   const ann = c.details.get('c_ann')!;
   const alicePresent = [{ agentId: 'ag_alice', name: 'Alice', activity: 'viewing' as const, since: iso(0) }];
@@ -271,37 +322,32 @@ it('every screen of docs/tui.md draws what the docs show', async () => {
     conversationId: 'c_ann',
     viewers: alicePresent,
   });
-  await tick(100);
+  await app.see('◉ also here: Alice is viewing');
   await app.press(KEYS.enter, ...'Hello Ann, I am looking at your March invoice now.');
-  await tick(100);
-  shot('Conversation, writing a reply', app.frame());
+  await shot('Conversation, writing a reply', app.frame);
   await app.press(KEYS.ctrlR);
-  await tick(100);
-  shot('Conversation, ctrl+r: canned responses', app.frame());
+  await shot('Conversation, ctrl+r: canned responses', app.frame);
   await app.press(KEYS.esc, KEYS.esc, '2');
   await app.see('By agent');
-  shot('Dashboard', app.frame());
+  await shot('Dashboard', app.frame);
   await app.press('3');
   await app.see('Agents:');
-  shot('Agents', app.frame());
+  await shot('Agents', app.frame);
   await app.press('4');
   await app.see('Supervision:');
   c.push(event({ type: 'sla.breached', conversationId: 'c_wang', data: { target: 'firstResponse' } }));
-  await tick(100);
-  shot('Supervision, with an alert flashing', app.frame());
+  await shot('Supervision, with an alert flashing', app.frame);
   await app.press('1', '?');
   await app.see('any key closes this help');
-  shot('Help on the queue board (?)', app.frame());
+  await shot('Help on the queue board (?)', app.frame);
   await app.press('x', ':', ...'tr');
-  await tick(100);
-  shot('Command line (:)', app.frame().split('\n').slice(-3).join('\n'));
+  await shot('Command line (:)', lastLines(app.frame, 3));
   await app.press(KEYS.esc);
   app.unmount();
   const small = await renderApp(c, { columns: 80, rows: 24 });
   await small.see('Ann Example');
   small.client.setState('reconnecting', 'the server closed the event stream; retrying in 0.3 s');
-  await tick(100);
-  shot('Queue board at 80×24, reconnecting', small.frame());
+  await shot('Queue board at 80×24, reconnecting', small.frame);
   small.unmount();
   const last = await renderApp(c, { columns: 100, rows: 30 });
   await last.see('Ann Example');
@@ -309,7 +355,7 @@ it('every screen of docs/tui.md draws what the docs show', async () => {
   await last.see('Customer');
   await last.press('r');
   await last.see('(y/N)');
-  shot('Conversation, a dangerous action asks first', last.frame().split('\n').slice(-3).join('\n'));
+  await shot('Conversation, a dangerous action asks first', lastLines(last.frame, 3));
   last.unmount();
   const withAnn = c.details.get('c_ann')!;
   c.details.set('c_ann', {
@@ -336,23 +382,8 @@ it('every screen of docs/tui.md draws what the docs show', async () => {
   await failed.see('Ann Example');
   await failed.press('j', 'j', KEYS.enter);
   await failed.see('✗ not delivered');
-  shot('Conversation, a reply not delivered', failed.frame());
+  await shot('Conversation, a reply not delivered', failed.frame);
   failed.unmount();
-  for (const title of [
-    'Queue:',
-    'every open conversation',
-    'reply › Hello Ann',
-    'Canned responses',
-    'Resolve the conversation? (y/N)',
-    'Dashboard',
-    'Agents:',
-    'Supervision:',
-    'Keys on the queue board',
-    ':tr',
-    'reconnecting',
-    '✗ not delivered: 403: Forbidden: bot was blocked by the user',
-  ]) {
-    expect(out.join('\n')).toContain(title);
-  }
+  expect(out).toHaveLength(DOC_FRAMES.length);
   if (process.env.TUI_FRAMES) writeFileSync(process.env.TUI_FRAMES, out.join('\n'));
 });

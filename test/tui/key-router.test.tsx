@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { describe, expect, it, vi } from 'vitest';
 import { useKeyRouter, useKeys } from '../../tui/hooks/use-keys.js';
 import { KeyRouter, KeyRouterContext } from '../../tui/state/key-router.js';
+import { keyboardReady } from './helpers/render-app.js';
 
 /** A list whose keys read this render's state, as the screens do; every key costs `busyMs`, as on a loaded machine. */
 function Picker(props: { busyMs: number; onOpen: (row: number) => void }): React.JSX.Element {
@@ -33,7 +34,7 @@ describe('the key router', () => {
     for (const busyMs of [0, 5]) {
       const opened: number[] = [];
       const ui = render(<Root busyMs={busyMs} onOpen={(row) => opened.push(row)} />);
-      await new Promise((r) => setTimeout(r, 20));
+      await keyboardReady(ui.stdin);
       ui.stdin.write('jjj\r');
       await vi.waitFor(() => expect(opened).toHaveLength(1), { timeout: 2000 });
       expect(opened).toEqual([3]);

@@ -110,8 +110,7 @@ describe('layout', () => {
     await vi.waitFor(() => expect(widest()).toBeGreaterThan(100), { timeout: 3000 });
     expectFits(app.frame(), 140, 40);
     app.resize(80, 24);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expectFits(app.frame(), 80, 24);
+    await vi.waitFor(() => expectFits(app!.frame(), 80, 24), { timeout: 3000 });
   });
 
   it('every screen and the help fit 80×24', async () => {

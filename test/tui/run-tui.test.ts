@@ -4,7 +4,7 @@
  */
 import { Console } from 'node:console';
 import { PassThrough } from 'node:stream';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runTui } from '../../tui/index.js';
 import { agent, FakeClient } from './helpers/fake-client.js';
 
@@ -34,7 +34,11 @@ function terminal() {
   return { stdin, stdout, raw, written: () => written };
 }
 
-const settle = (ms = 50) => new Promise((r) => setTimeout(r, ms));
+/** A bound on a wait for something that ends by itself: a failed test reports its failure instead of hanging. */
+const atMost = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
+/** The UI is up: Ink has turned raw mode on to read keys (the UI's signal handlers come before it). */
+const up = (t: ReturnType<typeof terminal>) => vi.waitFor(() => expect(t.raw).toContain(true), { timeout: 5000 });
 
 describe('runTui and signals', () => {
   // Ink patches the console (as runTui wants in a terminal) with console.Console, which vitest's console lacks.
@@ -50,14 +54,14 @@ describe('runTui and signals', () => {
   let ended: Promise<void> | undefined;
   afterEach(async () => {
     // A failed test leaves the UI up: bounded, so that the failure is what is reported.
-    await Promise.race([ended, settle(2000)]);
+    await Promise.race([ended, atMost(2000)]);
   });
 
   it('a supervisor who quits leaves no handler of the UI behind in the process that ran it', async () => {
     const t = terminal();
     const client = new FakeClient(agent({ id: 'ag_sam', name: 'Sam', role: 'supervisor' }));
     ended = runTui({ server: client.server, token: 't', client, stdin: t.stdin, stdout: t.stdout });
-    await settle();
+    await up(t);
     // The UI's handler comes first (prepended); Ink's own come and go with it (cli-cursor keeps one for good).
     const mine = SIGNALS.map((s) => process.listeners(s)[0]);
     t.stdin.write('Q');
@@ -71,7 +75,7 @@ describe('runTui and signals', () => {
     const t = terminal();
     const client = new FakeClient(agent({ id: 'ag_sam', name: 'Sam', role: 'supervisor' }));
     ended = runTui({ server: client.server, token: 't', client, stdin: t.stdin, stdout: t.stdout });
-    await settle();
+    await up(t);
     // The first listener is the UI's (prepended): called directly, no real signal reaches the test runner.
     const [first] = process.listeners('SIGTERM');
     expect(before.has(first!)).toBe(false);

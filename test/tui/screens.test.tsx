@@ -167,7 +167,7 @@ describe('supervision', () => {
     const c = supervised();
     app = await renderApp(c);
     await app.press('4');
-    await app.see('Ann Example');
+    await app.see('Supervision: 1 with agents, 1 with the bot');
     await app.press(KEYS.enter);
     await app.see('only you are here (watching changes nothing)');
     for (const m of ['claim', 'takeover', 'transfer', 'release', 'resolve', 'send']) expect(c.callsOf(m)).toEqual([]);
@@ -177,11 +177,11 @@ describe('supervision', () => {
     const c = supervised();
     app = await renderApp(c);
     await app.press('4');
-    await app.see('Ann Example');
+    await app.see('Supervision: 1 with agents, 1 with the bot');
     await app.press('w');
     await app.see('whisper › @Alice');
     await app.press(KEYS.esc, KEYS.esc);
-    await app.see('Supervision:');
+    await app.see('Supervision: 1 with agents, 1 with the bot');
     await app.press('B');
     await app.see('Barged in on c_ann');
     expect(c.callsOf('transfer').map((x) => x.args)).toEqual([['c_ann', { agent: 'ag_sam' }]]);

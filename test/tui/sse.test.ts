@@ -136,10 +136,23 @@ describe('event stream reader', () => {
       res.end('{"error":{"code":"E_UNAUTHORIZED","message":"no"}}');
     });
     const r = record();
-    stream = openSse({ url, token: 'wrong', initialDelayMs: 5, ...r });
-    await vi.waitFor(() => expect(r.states).toContain('unauthorized'), { timeout: 5000 });
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(connections).toHaveLength(1);
+    let fetches = 0;
+    const counted: typeof fetch = (input, init) => {
+      fetches++;
+      return fetch(input, init);
+    };
+    // A retry would wait on setTimeout: with a fake one, a minute goes by at once and no retry can hide in it.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      stream = openSse({ url, token: 'wrong', initialDelayMs: 5, fetch: counted, ...r });
+      await vi.waitFor(() => expect(r.states).toContain('unauthorized'), { timeout: 5000 });
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(fetches).toBe(1);
+      expect(connections).toHaveLength(1);
+      expect(r.states).toEqual(['connecting', 'unauthorized']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('reconnects when nothing at all arrives for the idle timeout (a half-open connection)', async () => {

@@ -317,31 +317,50 @@ describe('the outbox dispatcher', () => {
   });
 
   it('while a retry waits, the dispatcher waits too: it does not go over the outbox again and again', async () => {
-    const clock = new ManualClock();
-    const store = new MemoryStore();
-    const desk = await deskWith(store, clock);
-    const flaky = new ScriptedChannel('telegram', (e, attempt) =>
-      e.text === 'first' && attempt === 1 ? { ok: false, retryable: true, error: '502 Bad Gateway' } : { ok: true },
-    );
-    await queueReplies(desk, 'telegram', 'u1', ['first', 'second']);
-    const listings = { count: 0 };
-    const listOutbox = store.listOutbox.bind(store);
-    store.listOutbox = (filter) => {
-      listings.count++;
-      return listOutbox(filter);
-    };
-    const dispatcher = new OutboxDelivery(desk, [flaky], { baseDelayMs: 60_000, random: () => 1 });
-    dispatcher.start();
-    await vi.waitFor(() => expect(flaky.sent).toEqual(['first']));
-    const before = listings.count;
-    // 'first' waits a minute to be retried and 'second' waits behind it: nothing is due for a minute.
-    await new Promise((r) => setTimeout(r, 300));
-    expect(listings.count - before).toBeLessThanOrEqual(2);
-    expect(flaky.sent).toEqual(['first']);
-    clock.advance(60_000);
-    await dispatcher.runOnce();
-    expect(flaky.sent).toEqual(['first', 'first', 'second']);
-    await dispatcher.stop();
+    // The dispatcher waits for the next due entry with setTimeout: a fake one lets a minute pass in steps, every listing counted.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const clock = new ManualClock();
+      const store = new MemoryStore();
+      const desk = await deskWith(store, clock);
+      const flaky = new ScriptedChannel('telegram', (e, attempt) =>
+        e.text === 'first' && attempt === 1 ? { ok: false, retryable: true, error: '502 Bad Gateway' } : { ok: true },
+      );
+      await queueReplies(desk, 'telegram', 'u1', ['first', 'second']);
+      const listings = { count: 0 };
+      const listOutbox = store.listOutbox.bind(store);
+      store.listOutbox = (filter) => {
+        listings.count++;
+        return listOutbox(filter);
+      };
+      /** Whatever a timer or a kick started (on the next turn of the event loop) has finished. */
+      const settled = async () => {
+        await new Promise((r) => setImmediate(r));
+        await desk.idle();
+        await new Promise((r) => setImmediate(r));
+      };
+      const dispatcher = new OutboxDelivery(desk, [flaky], { baseDelayMs: 60_000, random: () => 1 });
+      dispatcher.start();
+      await settled();
+      expect(flaky.sent).toEqual(['first']);
+      const before = listings.count;
+      // 'first' waits a minute to be retried and 'second' waits behind it: nothing is due for a minute.
+      for (let second = 1; second < 60; second++) {
+        clock.advance(1_000);
+        await vi.advanceTimersByTimeAsync(1_000);
+        await settled();
+      }
+      expect(listings.count - before).toBeLessThanOrEqual(2);
+      expect(flaky.sent).toEqual(['first']);
+      // At the minute, the dispatcher wakes up by itself and sends both, in order.
+      clock.advance(1_000);
+      await vi.advanceTimersByTimeAsync(1_000);
+      await settled();
+      expect(flaky.sent).toEqual(['first', 'first', 'second']);
+      await dispatcher.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('stops sending once the store refuses to record a delivery: no message is sent again and again', async () => {
@@ -362,7 +381,9 @@ describe('the outbox dispatcher', () => {
     await vi.waitFor(() => expect(telegram.sent).toEqual(['one', 'two']));
     for (let i = 0; i < 5; i++) {
       dispatcher.kick();
-      await new Promise((r) => setTimeout(r, 20));
+      // A kicked pass starts on the next turn of the event loop; then the desk tracks it.
+      await new Promise((r) => setImmediate(r));
+      await desk.idle();
     }
     expect(telegram.sent).toEqual(['one', 'two']);
     await dispatcher.stop();

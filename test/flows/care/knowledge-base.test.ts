@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { interimServices } from '../../../flows/care/interim-kb.js';
+import { careServices } from '../../../flows/care/care-services.js';
 import { loadKnowledgeBase } from '../../../flows/care/knowledge-base.js';
 
 describe('the care knowledge base', () => {
@@ -30,17 +30,17 @@ describe('the care knowledge base', () => {
     ['giga finiti', 'it', 'it-giga'],
     ['voglio fare la disdetta del contratto', 'it', 'it-disdetta'],
   ])('"%s" (%s) finds %s first', (text, language, id) => {
-    expect(interimServices().search(text, language, [])[0]?.id).toBe(id);
+    expect(careServices().search(text, language, [])[0]?.id).toBe(id);
   });
 
   it('gibberish finds nothing, and an article already tried is left out', () => {
-    const kb = interimServices();
+    const kb = careServices();
     expect(kb.search('qwxz zzkj', 'en', [])).toEqual([]);
     expect(kb.search('slow internet', 'en', ['en-internet-slow'])[0]?.id).not.toBe('en-internet-slow');
   });
 
   it('a question searched again, leaving out what was tried, finds what a first search of it would', () => {
-    const kb = interimServices();
+    const kb = careServices();
     const ids = (found: { id: string }[]) => found.map((a) => a.id);
     for (const [text, language] of [
       ['my bill is higher than usual, why?', 'en'],
@@ -49,7 +49,7 @@ describe('the care knowledge base', () => {
       const first = ids(kb.search(text, language, []));
       expect(first.length).toBeGreaterThan(1);
       for (const tried of [first.slice(0, 1), first.slice(0, 2), [first[1]!]]) {
-        expect(ids(kb.search(text, language, tried))).toEqual(ids(interimServices().search(text, language, tried)));
+        expect(ids(kb.search(text, language, tried))).toEqual(ids(careServices().search(text, language, tried)));
       }
       expect(ids(kb.search(text, language, []))).toEqual(first);
     }

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { interimServices } from '../../../flows/care/interim-kb.js';
+import { careServices } from '../../../flows/care/care-services.js';
 import { checkKnowledgeBase } from '../../../flows/care/kb-check.js';
 import { loadKnowledgeBase } from '../../../flows/care/knowledge-base.js';
 import { asksForPerson, riskOf, smallTalkOf, withoutGreeting } from '../../../flows/care/signals.js';
@@ -71,7 +71,7 @@ describe('what a message says besides its question', () => {
 });
 
 describe('the care bot’s understanding', () => {
-  const kb = interimServices();
+  const kb = careServices();
 
   it.each([
     ['How do I pay my bill?', 'en', 'en-bill-pay'],

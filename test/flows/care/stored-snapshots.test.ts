@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
 import { MemoryStore, type PersistedFlow } from '../../../core/index.js';
+import { careServices } from '../../../flows/care/care-services.js';
 import { type CareContext, careFlow, createCareFlow } from '../../../flows/care/flow.js';
-import { interimServices } from '../../../flows/care/interim-kb.js';
 import { loadKnowledgeBase } from '../../../flows/care/knowledge-base.js';
 import { chatWith, type FlowChat } from '../../../flows/kit/testing.js';
 
@@ -69,7 +69,7 @@ describe('care flow, the snapshot it stores on every message', () => {
   });
 
   it('an article the knowledge base no longer has is answered as no answer, without an error', async () => {
-    const services = interimServices();
+    const services = careServices();
     const chat = await chatWith(createCareFlow({ ...services, article: () => undefined }));
     chats.push(chat);
     await chat.say('How do I pay my bill?');

@@ -22,17 +22,23 @@ import type { EventStream, StreamState } from '../../../tui/sse.js';
 export const T0 = new Date('2026-03-02T10:00:00.000Z');
 export const iso = (offsetMs: number): string => new Date(T0.getTime() + offsetMs).toISOString();
 
+/** A canned response as the server lists it. */
+export function canned(over: Partial<Canned> & { id: string; title: string; text: string }): Canned {
+  return { skills: [], createdBy: 'ag_sup', updatedAt: iso(-86_400_000), ...over };
+}
+
 export function agent(over: Partial<AgentView> & { id: string; name: string }): AgentView {
-  return {
-    role: 'agent',
+  const a = {
+    role: 'agent' as const,
     skills: [],
     languages: ['en'],
     capacity: 5,
-    presence: 'online',
+    presence: 'online' as const,
     createdAt: iso(-86_400_000),
     load: 0,
     ...over,
   };
+  return { ...a, freeCapacity: over.freeCapacity ?? Math.max(0, a.capacity - a.load) };
 }
 
 let seq = 0;

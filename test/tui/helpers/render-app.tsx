@@ -1,8 +1,9 @@
 /**
  * Renders the TUI with ink-testing-library against a FakeClient, at a
- * chosen terminal size, and drives it with keys. Per STACK-NOTES every
- * key is followed by a wait: Ink needs a tick to hand the next key to the
- * handler the last render installed.
+ * chosen terminal size, and drives it with keys. Nothing here sleeps: the
+ * App's key router hands each key over only once the previous one is drawn,
+ * so a test writes its keys and then waits (`see`, `until`) for the frame
+ * it expects.
  */
 import { render } from 'ink-testing-library';
 import { expect, vi } from 'vitest';
@@ -21,18 +22,29 @@ export const KEYS = {
   ctrlR: '\x12',
 } as const;
 
-export const tick = (ms = 30): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** One turn of the event loop: Ink hands a lone esc over on the next turn, so the next key is not read as alt+key. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Until Ink reads the keyboard (raw mode is turned on by an effect after the first frame): keys before it are lost. */
+export async function keyboardReady(stdin: NodeJS.EventEmitter): Promise<void> {
+  await vi.waitFor(() => expect(stdin.listenerCount('readable')).toBeGreaterThan(0), { timeout: 5000, interval: 5 });
+}
 
 export interface RenderedApp {
   readonly client: FakeClient;
   readonly feed: LiveFeed;
   readonly frame: () => string;
-  /** Types keys one at a time, waiting after each. */
+  /**
+   * Types keys one at a time, each read on its own (as a typist's keys are); the App takes them in
+   * order, each once the last one is drawn. Wait for what they do with `see` or `until`.
+   */
   readonly press: (...keys: string[]) => Promise<void>;
   /** Writes keys as one chunk, as a fast typist, a paste or tmux send-keys would. */
   readonly typeAhead: (chunk: string) => Promise<void>;
   /** Waits until the frame contains the text (or matches). */
   readonly see: (text: string | RegExp) => Promise<string>;
+  /** Waits until the frame passes every expectation of `check` (for what must be there and what must be gone). */
+  readonly until: (check: (frame: string) => void) => Promise<string>;
   readonly resize: (columns: number, rows: number) => void;
   readonly rings: () => number;
   readonly unmount: () => void;
@@ -63,33 +75,39 @@ export async function renderApp(
   };
   resize(options.columns ?? 100, options.rows ?? 30);
   const frame = (): string => ui.lastFrame() ?? '';
-  const see = async (text: string | RegExp): Promise<string> => {
+  const until = async (check: (frame: string) => void): Promise<string> => {
+    let seen = '';
     await vi.waitFor(
       () => {
-        const f = frame();
-        if (typeof text === 'string') expect(f).toContain(text);
-        else expect(f).toMatch(text);
+        seen = frame();
+        check(seen);
       },
       { timeout: 5000, interval: 10 },
     );
-    return frame();
+    return seen;
   };
-  await tick();
+  const see = (text: string | RegExp): Promise<string> =>
+    until((f) => {
+      if (typeof text === 'string') expect(f).toContain(text);
+      else expect(f).toMatch(text);
+    });
+  await keyboardReady(ui.stdin);
   return {
     client,
     feed,
     frame,
     see,
+    until,
     resize,
     rings: () => rings,
     typeAhead: async (chunk: string) => {
       ui.stdin.write(chunk);
-      await tick(100);
+      await nextTurn();
     },
     press: async (...keys: string[]) => {
       for (const k of keys) {
         ui.stdin.write(k);
-        await tick();
+        await nextTurn();
       }
     },
     unmount: () => {

@@ -143,7 +143,7 @@ function remembered<T>(compute: (text: string, language: string) => T): (text: s
   };
 }
 
-export function interimServices(articles: readonly Article[] = loadKnowledgeBase()): CareServices {
+export function careServices(articles: readonly Article[] = loadKnowledgeBase()): CareServices {
   const retrieval = createRetrieval(articles);
   const byId = new Map(articles.map((a) => [a.id, a]));
   const languages = [...new Set(articles.map((a) => a.language))];
