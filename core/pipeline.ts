@@ -183,13 +183,13 @@ async function decide(path: MessagePath, arrival: Arrival): Promise<Handling> {
   if (inbound.kind === 'unsupported') return { step: unreadableReply(arrival, path.clock.now()) };
   // `/link` takes two customers' locks: it runs after this write.
   if (isLinkCommand(arrival.message.text)) return { pending: true };
-  const human = await path.human?.decideCustomerMessage(arrival);
+  const human = path.human ? await path.human.decideCustomerMessage(arrival) : undefined;
   if (human && 'waitFor' in human) return { waitFor: human.waitFor };
   if (human?.owned) return { step: human.step };
   // The bot's: a reopen the human side gave back to the bot still reaches the flow, in the same write.
   const conversation = human?.conversation ?? arrival.conversation;
   try {
-    const flow = await path.engine?.planCustomerMessage(human ? { ...arrival, conversation } : arrival);
+    const flow = path.engine && (await path.engine.planCustomerMessage(human ? { ...arrival, conversation } : arrival));
     return { step: joinSteps(human?.step, flow) };
   } catch (err) {
     // The message must be stored whatever the engine does: marked pending, it is stepped again after.

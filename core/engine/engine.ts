@@ -248,6 +248,7 @@ export class FlowEngine implements ConversationEngine {
       }
       this.desk.bus.publish(committed.events);
       this.committed(conversationId, prepared);
+      if (prepared.planned.batch.outbox?.length) this.desk.outbox.kick(prepared.planned.batch.outbox);
     });
     if (!opts.firedTimer) this.armTimers();
   }
@@ -291,14 +292,13 @@ export class FlowEngine implements ConversationEngine {
     }
   }
 
-  /** The step's write is durable: the engine's memory follows it. */
+  /** The step's write is durable: the engine's memory follows it (whoever committed it tells the outbox). */
   private committed(conversationId: string, { planned, stepped }: PreparedStep): void {
     const snapshot = planned.batch.flowSnapshots?.[0]?.snapshot as PersistedFlow | null | undefined;
     if (stepped && snapshot) stepped.quickReplies = snapshot.quickReplies;
     for (const t of planned.timersSet) this.timers.put(t);
     for (const name of planned.timersCleared) this.timers.remove(conversationId, name);
     if (planned.finished) this.actors.drop(conversationId);
-    if (planned.batch.outbox?.length) this.desk.outbox.kick(planned.batch.outbox);
   }
 
   private async plan(conversation: Conversation, now: Date, live: LiveActor, opts: StepOptions): Promise<PlannedStep> {
