@@ -48,3 +48,16 @@ export async function until<T>(probe: () => Promise<T | undefined> | T | undefin
 }
 
 export type { OutboxDelivery };
+
+/** A private-chat text message update from customer 77 (Bo), as Telegram sends it. */
+export const message = (updateId: number, text: string, extra: object = {}) => ({
+  update_id: updateId,
+  message: {
+    message_id: updateId,
+    date: 1,
+    from: { id: 77, first_name: 'Bo' },
+    chat: { id: 77, type: 'private' },
+    text,
+    ...extra,
+  },
+});

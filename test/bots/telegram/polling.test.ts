@@ -4,7 +4,7 @@ import { TelegramConflictError, TelegramTokenRefusedError, telegramChannel } fro
 import { TelegramPoller } from '../../../bots/telegram/poller.js';
 import { Desk, type Logger, MemoryStore } from '../../../core/index.js';
 import { type FakeBotApi, fakeBotApi, OTHER_POLLER, type Refusal, UNAUTHORIZED, WEBHOOK_SET } from './fake-bot-api.js';
-import { until } from './helpers.js';
+import { message, until } from './helpers.js';
 
 const token = '123456:SECRET-TOKEN';
 
@@ -43,17 +43,6 @@ async function polling(refusal?: Refusal) {
   cleanup.push(() => channel.stop());
   return { api, desk, logger, channel };
 }
-
-const message = (updateId: number, text: string) => ({
-  update_id: updateId,
-  message: {
-    message_id: updateId,
-    date: 1,
-    from: { id: 77, first_name: 'Bo' },
-    chat: { id: 77, type: 'private' },
-    text,
-  },
-});
 
 async function customerTexts(desk: Desk): Promise<string[]> {
   const customer = await desk.store.findCustomerByIdentity('telegram', '77');

@@ -5,7 +5,7 @@ import { TELEGRAM_WEBHOOK_PATH } from '../../../bots/telegram/index.js';
 import { telegramWebhookRoute } from '../../../bots/telegram/webhook.js';
 import { type Desk, silentLogger } from '../../../core/index.js';
 import { errorHandler } from '../../../server/http-errors.js';
-import { echoDesk } from './helpers.js';
+import { echoDesk, message } from './helpers.js';
 
 const secret = 's3cret-token_value';
 let app: FastifyInstance | undefined;
@@ -34,18 +34,6 @@ async function webhook(): Promise<{ desk: Desk; post: (body: unknown, token?: st
       }),
   };
 }
-
-const message = (updateId: number, text: string, extra: object = {}) => ({
-  update_id: updateId,
-  message: {
-    message_id: updateId,
-    date: 1,
-    from: { id: 77, first_name: 'Bo' },
-    chat: { id: 77, type: 'private' },
-    text,
-    ...extra,
-  },
-});
 
 describe('the Telegram webhook', () => {
   it('refuses a wrong or missing secret with 401 and stores nothing', async () => {
