@@ -64,6 +64,8 @@ export const SlaTimestampsSchema = z.object({
   lastAgentReplyAt: Timestamp.optional(),
   assignedAt: Timestamp.optional(),
   escalatedAt: Timestamp.optional(),
+  /** When the customer was last told their place in line (the `desk.customerUpdates` rate limit). */
+  placeToldAt: Timestamp.optional(),
   /** Alerts already raised, as `target.level@dueAt`, so none is raised twice. */
   alerted: z.array(z.string().max(128)).max(64).optional(),
 });

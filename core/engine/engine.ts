@@ -81,7 +81,8 @@ export class FlowEngine implements ConversationEngine {
   private readonly timers = new TimerTable();
   private readonly estimateWait: WaitEstimator;
   private readonly clock: Clock;
-  private waitCache: { at: number; info: Promise<WaitInfo> } | undefined;
+  /** Per line of the queue a handoff would join (skill and priority), the estimate of this moment. */
+  private readonly waitCache = new Map<string, { at: number; info: Promise<WaitInfo> }>();
   private timeout: NodeJS.Timeout | undefined;
   /** The deadline `timeout` is armed for: a step that leaves the earliest one as it was re-arms nothing. */
   private armedFor: number | undefined;
@@ -273,7 +274,7 @@ export class FlowEngine implements ConversationEngine {
       now: now.toISOString(),
       conversationId: conversation.id,
       channel: conversation.channel,
-      wait: await this.wait(now),
+      wait: await this.wait(now, conversation),
     };
     try {
       const live = await this.liveActor(conversation);
@@ -394,14 +395,35 @@ export class FlowEngine implements ConversationEngine {
     return live;
   }
 
-  private async wait(now: Date): Promise<WaitInfo> {
+  /** The conversation as a handoff now would queue it (routing rules, priority); undefined without a human side. */
+  private asHandedOff(conversation: Conversation, now: Date): Conversation | undefined {
+    try {
+      const input = { reason: 'wait estimate', language: conversation.language };
+      return this.desk.human?.planHandoff(conversation, input, now).conversation;
+    } catch {
+      // Only an estimate: the whole queue's wait will do.
+      return undefined;
+    }
+  }
+
+  /**
+   * The wait a flow tells the customer: from the place the conversation would
+   * take if handed off now (its skill's line, in the queue's order), so the
+   * number it says is the one the queue row will show. A topic the flow picks
+   * in this same step is not known yet.
+   */
+  private async wait(now: Date, conversation: Conversation): Promise<WaitInfo> {
+    const joining = conversation.mode === 'bot' ? this.asHandedOff(conversation, now) : undefined;
+    const key = `${joining?.skill ?? ''}|${joining?.priority ?? ''}`;
     const at = now.getTime();
-    if (this.waitCache && at - this.waitCache.at < WAIT_CACHE_MS && at >= this.waitCache.at) return this.waitCache.info;
-    // The promise is cached, not its result: the steps of the same moment share one estimate.
-    const info = this.estimateWait(this.desk.store, now);
-    this.waitCache = { at, info };
+    const cached = this.waitCache.get(key);
+    if (cached && at - cached.at < WAIT_CACHE_MS && at >= cached.at) return cached.info;
+    // The promise is cached, not its result: the steps of the same moment and line share one estimate.
+    const info = this.estimateWait(this.desk.store, now, joining);
+    if (this.waitCache.size > 256) this.waitCache.clear();
+    this.waitCache.set(key, { at, info });
     info.catch(() => {
-      if (this.waitCache?.info === info) this.waitCache = undefined;
+      if (this.waitCache.get(key)?.info === info) this.waitCache.delete(key);
     });
     return info;
   }

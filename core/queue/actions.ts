@@ -12,12 +12,14 @@ import { startQueueTimers, stopHumanTimers } from '../sla/timers.js';
 import type { DeskConfig } from './config.js';
 import {
   type ChangeResult,
+  type ConversationChange,
   caseEvent,
   changeConversation,
   loadAgent,
   type QueueContext,
   requireOwnerOrSupervisor,
 } from './context.js';
+import { tellCustomer, withUpdate } from './customer-updates.js';
 import { applyOwnership } from './ownership.js';
 import { routeByRules } from './routing-rules.js';
 
@@ -164,7 +166,7 @@ export async function transfer(
   const target = parseInput(TransferTargetSchema, raw, 'The transfer target');
   const agent = await loadAgent(ctx, agentId);
   if ('agent' in target) await loadAgent(ctx, target.agent);
-  return changeConversation(ctx, conversationId, (c, now) => {
+  return changeConversation(ctx, conversationId, async (c, now) => {
     requireOwnerOrSupervisor(agent, c, 'transfer');
     if ('agent' in target) {
       // A supervisor sending a queued conversation to someone is an assignment.
@@ -189,10 +191,10 @@ export async function transfer(
       updatedAt: now.toISOString(),
     };
     next.sla = startQueueTimers(next, ctx.config, now);
-    return {
+    return tellRequeued(ctx, now, {
       conversation: next,
       events: [caseEvent('conversation.transferred', next, now, agentId, { from: c.assignee, skill: target.skill })],
-    };
+    });
   });
 }
 
@@ -203,16 +205,23 @@ export function requeue(
   reason: 'offline' | 'silent' | 'removed',
   expectedAssignee: string,
 ): Promise<ChangeResult> {
-  return changeConversation(ctx, conversationId, (c, now) => {
+  return changeConversation(ctx, conversationId, async (c, now) => {
     if (c.mode !== 'agent' || c.assignee !== expectedAssignee) return { conversation: c, events: [] };
     applyOwnership(c, { type: 'REASSIGN' });
     const next: Conversation = { ...c, mode: 'queued', assignee: undefined, updatedAt: now.toISOString() };
     next.sla = { ...next.sla, queuedAt: now.toISOString(), assignedAt: undefined };
-    return {
+    return tellRequeued(ctx, now, {
       conversation: next,
       events: [caseEvent('conversation.reassigned', next, now, undefined, { reason, from: expectedAssignee })],
-    };
+    });
   });
+}
+
+/** A case back in the queue: its customer is told, in the same write, that someone else will answer and when. */
+async function tellRequeued(ctx: QueueContext, now: Date, change: ConversationChange): Promise<ConversationChange> {
+  const { onRequeue } = ctx.config.customerUpdates;
+  if (!onRequeue.enabled) return change;
+  return withUpdate(change, await tellCustomer(ctx, change.conversation, onRequeue.text, now));
 }
 
 /** Gives the conversation back to the bot: the flow receives `agent.handback`. */

@@ -1,6 +1,7 @@
 /**
  * The human side's configuration: SLA policies, routing rules and teams,
- * escalation, auto-reassign, reopen and the volume-spike detector. The server
+ * escalation, auto-reassign, reopen, the volume-spike detector and what a
+ * waiting customer is told (`customerUpdates`). The server
  * loads it from the config file; `parseDeskConfig` is the zod boundary.
  */
 import { z } from 'zod';
@@ -60,6 +61,64 @@ const DEFAULT_POLICY = {
   businessHoursOnly: true,
 } as const;
 
+/**
+ * A customer-facing text per language (`en`, `it`, …), with `{place}`, `{of}`
+ * and `{wait}` (minutes) filled in. Languages not given keep their default.
+ */
+const textsWithDefaults = (defaults: Record<string, string>) =>
+  z
+    .record(z.string().min(2).max(16), z.string().min(1).max(1000))
+    .optional()
+    .transform((given): Record<string, string> => ({ ...defaults, ...given }));
+
+export const DEFAULT_CUSTOMER_TEXTS = {
+  whileQueued: {
+    en: 'You are number {place} in line; the expected wait is about {wait} min.',
+    it: 'Sei il numero {place} in coda; l’attesa prevista è di circa {wait} min.',
+  },
+  reopenedToQueue: {
+    en: 'Welcome back: we have reopened your case. You are number {place} in line; the expected wait is about {wait} min.',
+    it: 'Bentornato: abbiamo riaperto la tua pratica. Sei il numero {place} in coda; l’attesa prevista è di circa {wait} min.',
+  },
+  reopenedToAgent: {
+    en: 'Welcome back: we have reopened your case, and the person who helped you before will answer you here.',
+    it: 'Bentornato: abbiamo riaperto la tua pratica e ti risponderà qui la persona che ti ha aiutato prima.',
+  },
+  requeued: {
+    en: 'We are passing you to another person from our team. You are number {place} in line; the expected wait is about {wait} min.',
+    it: 'Ti stiamo passando a un’altra persona del nostro team. Sei il numero {place} in coda; l’attesa prevista è di circa {wait} min.',
+  },
+} as const;
+
+export const CustomerUpdatesSchema = z
+  .object({
+    /** A queued customer who writes is told their place and wait, at most once per `every`. */
+    whileQueued: z
+      .object({
+        enabled: z.boolean().default(true),
+        every: DurationSchema.default(2 * 60_000),
+        text: textsWithDefaults(DEFAULT_CUSTOMER_TEXTS.whileQueued),
+      })
+      .prefault({}),
+    /** A customer whose case reopens is told where it went: the queue (with place and wait) or their agent. */
+    onReopen: z
+      .object({
+        enabled: z.boolean().default(true),
+        toQueue: textsWithDefaults(DEFAULT_CUSTOMER_TEXTS.reopenedToQueue),
+        toAgent: textsWithDefaults(DEFAULT_CUSTOMER_TEXTS.reopenedToAgent),
+      })
+      .prefault({}),
+    /** A case put back in the queue (transfer to a skill, auto-reassign, agent offline or removed). */
+    onRequeue: z
+      .object({
+        enabled: z.boolean().default(true),
+        text: textsWithDefaults(DEFAULT_CUSTOMER_TEXTS.requeued),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+export type CustomerUpdates = z.infer<typeof CustomerUpdatesSchema>;
+
 export const DeskConfigSchema = z.object({
   sla: z
     .object({
@@ -110,6 +169,7 @@ export const DeskConfigSchema = z.object({
       minVolume: z.number().int().min(1).default(10),
     })
     .prefault({}),
+  customerUpdates: CustomerUpdatesSchema,
 });
 export type DeskConfig = z.infer<typeof DeskConfigSchema>;
 export type DeskConfigInput = z.input<typeof DeskConfigSchema>;

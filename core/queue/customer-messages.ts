@@ -5,34 +5,26 @@
  *
  * - a conversation a human owns, or that waits in the queue, is not the
  *   bot's: the flow does not see the message; the next-response clock starts;
+ *   a queued customer is told their place and wait (`customerUpdates.whileQueued`,
+ *   at most once per interval);
  * - a customer coming back within the reopen window after resolution: the new
  *   conversation continues the old case (same agent if online, else the
  *   queue), recorded as a reopen. While a resolved case's survey is open,
  *   ingest keeps the answers its flow takes in that case (they reach the flow,
  *   the case stays resolved); anything else the customer writes arrives here
- *   as a new conversation and reopens the case;
+ *   as a new conversation and reopens the case, and is told where it went;
  * - a message arriving while an agent hands back waits until the flow has
  *   received `agent.handback`.
  */
 import type { Conversation, NewEvent } from '../domain.js';
 import type { Arrival } from '../ingest.js';
-import { draftOutbound } from '../outbox/outbound.js';
 import type { HumanDecision } from '../pipeline.js';
 import { onCustomerMessage, startQueueTimers } from '../sla/timers.js';
 import { type ConversationChange, caseEvent, type QueueContext } from './context.js';
+import { placeDue, tellCustomer, withUpdate } from './customer-updates.js';
 import { decideOwnership, ownershipSnapshot } from './ownership-machine.js';
-import { placeInLine } from './queue-view.js';
 
-export interface CustomerMessageOptions {
-  /** Told to a customer who writes while queued; `{place}` is their place in line. Empty: say nothing. */
-  readonly placeInLineText?: string;
-}
-
-export async function decideCustomerMessage(
-  ctx: QueueContext,
-  arrival: Arrival,
-  options: CustomerMessageOptions = {},
-): Promise<HumanDecision> {
+export async function decideCustomerMessage(ctx: QueueContext, arrival: Arrival): Promise<HumanDecision> {
   const pending = ctx.handbacks.get(arrival.conversation.id);
   if (pending) return { waitFor: pending };
   const c = arrival.conversation;
@@ -42,20 +34,28 @@ export async function decideCustomerMessage(
   if (!previous && (c.mode === 'bot' || c.mode === 'resolved')) return undefined;
   let change: ConversationChange = { conversation: c, events: [] };
   if (previous && c.mode === 'bot' && !c.reopenOf) change = await reopen(ctx, c, previous, now);
+  const reopened = change.events.length > 0;
   const cur = change.conversation;
   const owned = cur.mode === 'queued' || cur.mode === 'agent';
   const next = owned ? { ...cur, sla: onCustomerMessage(cur, ctx.config, now) } : cur;
-  const extra = cur.mode === 'queued' && !change.events.length ? await tellPlace(ctx, next, now, options) : {};
-  const conversation = extra.conversation ?? next;
+  // Told with the message's own write, from `next`: the place the queue row shows once it is written.
+  const updates = ctx.config.customerUpdates;
+  let told: ConversationChange = { ...change, conversation: next };
+  if (reopened && owned && updates.onReopen.enabled) {
+    const texts = next.mode === 'queued' ? updates.onReopen.toQueue : updates.onReopen.toAgent;
+    told = withUpdate(told, await tellCustomer(ctx, next, texts, now));
+  } else if (!reopened && placeDue(ctx, next, now)) {
+    told = withUpdate(told, await tellCustomer(ctx, next, updates.whileQueued.text, now));
+  }
   return {
-    conversation,
+    conversation: told.conversation,
     owned,
     step: {
       batch: {
-        conversations: [conversation, ...(change.others ?? [])],
-        messages: extra.messages ?? [],
-        outbox: extra.outbox ?? [],
-        events: [...change.events, ...(extra.events ?? [])],
+        conversations: [told.conversation, ...(change.others ?? [])],
+        messages: told.messages ?? [],
+        outbox: told.outbox ?? [],
+        events: [...told.events],
       },
     },
   };
@@ -124,25 +124,5 @@ async function reopen(
     conversation: next,
     events,
     others: [{ ...previous, reopenedAt: now.toISOString(), surveyUntil: undefined }],
-  };
-}
-
-async function tellPlace(
-  ctx: QueueContext,
-  c: Conversation,
-  now: Date,
-  options: CustomerMessageOptions,
-): Promise<Partial<ConversationChange>> {
-  if (!options.placeInLineText) return {};
-  const customer = await ctx.desk.store.getCustomer(c.customerId);
-  if (!customer) return {};
-  const { place } = await placeInLine(ctx.desk.store, c.id);
-  const text = options.placeInLineText.replaceAll('{place}', String(place));
-  const out = draftOutbound({ conversation: c, customer, author: 'system', text, now });
-  return {
-    conversation: { ...c, messageCount: c.messageCount + 1 },
-    messages: [out.message],
-    outbox: out.outbox ? [out.outbox] : [],
-    events: [out.event],
   };
 }

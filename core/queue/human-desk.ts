@@ -26,12 +26,12 @@ import * as actions from './actions.js';
 import { note, reply, resend } from './agent-messages.js';
 import { type DeskConfig, type DeskConfigInput, parseDeskConfig } from './config.js';
 import { type FlowControl, loadAgent, type QueueContext } from './context.js';
-import { type CustomerMessageOptions, decideCustomerMessage } from './customer-messages.js';
+import { decideCustomerMessage } from './customer-messages.js';
 import { listQueue, placeInLine, type QueueFilter } from './queue-view.js';
 import { autoAssign } from './routing.js';
 import { superviseQueue } from './supervision.js';
 
-export interface HumanDeskOptions extends CustomerMessageOptions {
+export interface HumanDeskOptions {
   readonly config?: DeskConfig | DeskConfigInput;
   readonly flow?: FlowControl;
 }
@@ -54,7 +54,6 @@ export class HumanDesk implements HumanSide {
     };
     this.sla = new SlaWatcher(this.ctx);
     this.volume = new VolumeCounter(desk, this.ctx.config.spike);
-    this.messageOptions = { placeInLineText: options.placeInLineText };
     // A handoff the flow engine committed itself (planHandoff) is offered to free agents too;
     // scheduled, not awaited: the publisher may still hold the customer's lock.
     desk.bus.subscribe(() => {
@@ -62,11 +61,9 @@ export class HumanDesk implements HumanSide {
     }, 'handoff.requested');
   }
 
-  private readonly messageOptions: CustomerMessageOptions;
-
   /** Before the flow sees a message, the human side decides whether it is the bot's at all. */
   decideCustomerMessage(arrival: Arrival): Promise<HumanDecision> {
-    return decideCustomerMessage(this.ctx, arrival, this.messageOptions);
+    return decideCustomerMessage(this.ctx, arrival);
   }
 
   /** A flow's handoff gets the same routing, SLA clocks and event as one made here. */

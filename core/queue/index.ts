@@ -45,7 +45,7 @@ export {
   type PlaceInLine,
   placesInLine,
 } from './conversation-rows.js';
-export { type CustomerMessageOptions, decideCustomerMessage } from './customer-messages.js';
+export { decideCustomerMessage } from './customer-messages.js';
 export { HumanDesk, type HumanDeskOptions } from './human-desk.js';
 export { applyOwnership, type Ownership } from './ownership.js';
 export {

@@ -64,7 +64,16 @@ export async function placeInLine(store: Store, conversationId: string): Promise
   const c = await store.getConversation(conversationId);
   if (!c) throw new NotFoundError('conversation', conversationId);
   if (c.mode !== 'queued') return { place: 0, of: 0 };
-  const line = (await store.listConversations({ modes: ['queued'] })).filter((q) => q.skill === c.skill);
+  return placeAmong(await store.listConversations({ modes: ['queued'] }), c);
+}
+
+/**
+ * The place `c` has (or will have, once this version of it is written) in
+ * the line of `queued`: the stored copy of `c`, if any, counts as this one.
+ */
+export function placeAmong(queued: readonly Conversation[], c: Conversation): { place: number; of: number } {
+  const line = queued.filter((q) => q.id !== c.id && q.skill === c.skill);
+  line.push(c);
   line.sort(compareUrgency);
-  return { place: line.findIndex((q) => q.id === c.id) + 1, of: line.length };
+  return { place: line.indexOf(c) + 1, of: line.length };
 }

@@ -1,8 +1,12 @@
 /**
  * A flow in a conversation: `chatWith(flow)` runs a flow through the real
- * engine (Desk + FlowEngine over a MemoryStore, a ManualClock for timers) and
- * gives a conversation script. `caredesk chat --flow` talks through it; the
- * test kit (testing.ts) adds assertions and every-path walks on top.
+ * desk as `caredesk serve` composes it (FlowEngine, then the HumanDesk, over a
+ * MemoryStore, a ManualClock for timers) and gives a conversation script that
+ * plays every side: the customer (`connect`, `say`, `press`), a person
+ * (`personTakesOver`, `handBack`, `resolveAsPerson`) and time (`advance`).
+ * `caredesk chat --flow` talks through it; the test kit (testing.ts) adds
+ * every-path walks on top. Every step and check is async: await each one,
+ * the `expect*` ones too, or a failed expectation is lost.
  *
  *   const chat = await chatWith(careFlow);
  *   await chat.say('How do I pay my bill?');
@@ -11,9 +15,11 @@
 import {
   type Conversation,
   Desk,
+  type DeskConfigInput,
   type DomainEvent,
   FlowEngine,
   type FlowEngineOptions,
+  HumanDesk,
   ManualClock,
   MemoryStore,
   type Message,
@@ -21,7 +27,7 @@ import {
   type Store,
   type WaitInfo,
 } from '../../core/index.js';
-import type { Flow } from './define.js';
+import { CONVERSATION_START, type Flow } from './define.js';
 
 export interface ChatOptions {
   readonly store?: Store;
@@ -31,6 +37,8 @@ export interface ChatOptions {
   readonly wait?: WaitInfo;
   readonly engine?: Partial<FlowEngineOptions>;
   readonly extraFlows?: readonly Flow[];
+  /** The human side's configuration (routing, SLA, reopen window): what `caredesk serve` reads as `desk`. */
+  readonly human?: DeskConfigInput;
 }
 
 export interface Reply {
@@ -45,15 +53,26 @@ export class FlowChat {
   private seen = 0;
   private counter = 0;
   conversationId: string | undefined;
+  private personId: string | undefined;
 
   constructor(
     readonly desk: Desk,
     readonly engine: FlowEngine,
+    readonly human: HumanDesk,
     readonly clock: ManualClock,
     private readonly options: ChatOptions,
     readonly customer = 'tester',
   ) {
     desk.bus.subscribe((e) => this.events.push(e));
+  }
+
+  /**
+   * The customer's client connects: Bot Framework and the dev chat send a
+   * `customer.action` with value `conversation.start` (no text) when a
+   * customer opens the chat, and again when the client reconnects.
+   */
+  async connect(): Promise<Reply[]> {
+    return this.send({ kind: 'action', text: '', actionValue: CONVERSATION_START });
   }
 
   /** The customer writes `text`; resolves when the flow has answered. Returns the new replies. */
@@ -80,6 +99,33 @@ export class FlowChat {
     await this.engine.runDueTimers();
     await this.desk.idle();
     return (await this.botMessages()).slice(before).map(toReply);
+  }
+
+  /**
+   * A person takes the conversation, through the human side as an agent
+   * would: claims it from the queue after a handoff, or takes it over from the
+   * bot (the flow pauses). The person is a supervisor the kit creates.
+   */
+  async personTakesOver(): Promise<Conversation> {
+    const c = await this.conversation();
+    const person = await this.person();
+    const { conversation } =
+      c.mode === 'queued' ? await this.human.claim(c.id, person) : await this.human.takeover(c.id, person);
+    await this.desk.idle();
+    return conversation;
+  }
+
+  /** The person hands the conversation back to the bot: the flow hears `agent.handback`. Returns the new replies. */
+  async handBack(): Promise<Reply[]> {
+    return this.asPerson((id, person) => this.human.release(id, person));
+  }
+
+  /**
+   * The person resolves the conversation: it is resolved, and the flow hears
+   * `conversation.resolved` (and may run its survey). Returns the new replies.
+   */
+  async resolveAsPerson(): Promise<Reply[]> {
+    return this.asPerson((id, person) => this.human.resolve(id, person));
   }
 
   /** The next unread reply matches `pattern` (earlier unread replies are skipped over). */
@@ -132,7 +178,7 @@ export class FlowChat {
   }
 
   async conversation(): Promise<Conversation> {
-    if (!this.conversationId) throw new Error('The customer has not written yet: call say() first.');
+    if (!this.conversationId) throw new Error('The customer has not written yet: call say() or connect() first.');
     const c = await this.desk.store.getConversation(this.conversationId);
     if (!c) throw new Error(`Conversation ${this.conversationId} is missing from the store.`);
     return c;
@@ -146,8 +192,24 @@ export class FlowChat {
   }
 
   async close(): Promise<void> {
+    this.human.stop();
     await this.engine.stop();
     await this.desk.store.close();
+  }
+
+  /** The supervisor agent the kit plays a person with, created on first use. */
+  private async person(): Promise<string> {
+    this.personId ??= (await this.human.createAgent({ name: 'Test Person', role: 'supervisor' })).agent.id;
+    return this.personId;
+  }
+
+  private async asPerson(act: (conversationId: string, person: string) => Promise<unknown>): Promise<Reply[]> {
+    const { id } = await this.conversation();
+    const person = await this.person();
+    const before = (await this.botMessages()).length;
+    await act(id, person);
+    await this.desk.idle();
+    return (await this.botMessages()).slice(before).map(toReply);
   }
 
   private async send(fields: { kind: 'message' | 'action'; text: string; actionValue?: string }): Promise<Reply[]> {
@@ -183,7 +245,11 @@ function toReply(m: { text: string; quickReplies: readonly QuickReply[] }): Repl
   return { text: m.text, quickReplies: m.quickReplies };
 }
 
-/** Starts a conversation with `flow` through the real engine over an in-memory store. */
+/**
+ * Starts a conversation with `flow` through the real desk over an in-memory
+ * store: the flow engine, then the human side, composed as `caredesk serve`
+ * does (without the human side's clockwork: tests move the clock).
+ */
 export async function chatWith(flow: Flow, options: ChatOptions = {}): Promise<FlowChat> {
   const store = options.store ?? new MemoryStore();
   await store.open();
@@ -194,6 +260,7 @@ export async function chatWith(flow: Flow, options: ChatOptions = {}): Promise<F
   ]);
   const wait = options.wait ?? DEFAULT_WAIT;
   let engine!: FlowEngine;
+  let human!: HumanDesk;
   const desk = new Desk({
     store,
     clock,
@@ -207,7 +274,11 @@ export async function chatWith(flow: Flow, options: ChatOptions = {}): Promise<F
       });
       return engine;
     },
+    human: (d) => {
+      human = new HumanDesk(d, { config: options.human ?? {} });
+      return human;
+    },
   });
   await engine.start();
-  return new FlowChat(desk, engine, clock, options);
+  return new FlowChat(desk, engine, human, clock, options);
 }

@@ -63,6 +63,20 @@ export function defineFlow<TMachine extends AnyStateMachine>(flow: {
   return { ...flow, samples: flow.samples ?? { texts: ['hello'] } };
 }
 
+/**
+ * The value of the `customer.action` a channel sends when a customer's client
+ * connects (Bot Framework's "joined" activity, the dev chat): not something the
+ * customer said, and sent again on every reconnect.
+ */
+export const CONVERSATION_START = 'conversation.start';
+
+/**
+ * A guard: the customer's client (re)connected. Put `{ guard: connected }`
+ * first in a state that takes `customer.*`, or a connect is read as an answer.
+ */
+export const connected = ({ event }: { event: FlowEvent }): boolean =>
+  event.type === 'customer.action' && event.value === CONVERSATION_START;
+
 /** The text of a customer message or the value of a pressed button, whichever the event carries. */
 export function said(event: FlowEvent): string {
   if (event.type === 'customer.message') return event.text;

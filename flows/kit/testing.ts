@@ -1,13 +1,20 @@
 /**
  * The flow test kit. `chatWith(flow)` (chat.ts) runs a flow through the real
- * engine and gives a conversation script:
+ * desk and gives a conversation script that plays the customer, a person and
+ * time. Every step is async, the `expect*` ones too: await each, or a failed
+ * expectation goes unnoticed.
  *
  *   const chat = await chatWith(careFlow);
+ *   await chat.connect();
  *   await chat.say('How do I pay my bill?');
  *   await chat.expectReply(/pay your bill/i);
- *   await chat.press('No');
- *   await chat.expectHandoff({ reason: /did not help/ });
  *   await chat.advance(10 * 60_000);
+ *   await chat.expectReply(/still there/i);
+ *   await chat.say('I want to talk to a human');
+ *   await chat.expectHandoff({ reason: /asked for a person/ });
+ *   await chat.personTakesOver();
+ *   await chat.resolveAsPerson();
+ *   await chat.expectReply(/how satisfied/i);
  *
  * `testEveryPath(flow)` walks every path of the machine (@xstate/graph, a
  * development dependency: production code imports chat.ts, never this) and

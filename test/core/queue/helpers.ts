@@ -2,7 +2,6 @@ import { ManualClock } from '../../../core/clock.js';
 import { type Arrival, type ConversationEngine, Desk, type MessageStep } from '../../../core/desk.js';
 import type { DeskConfigInput } from '../../../core/queue/config.js';
 import type { FlowControl } from '../../../core/queue/context.js';
-import type { CustomerMessageOptions } from '../../../core/queue/customer-messages.js';
 import { HumanDesk } from '../../../core/queue/human-desk.js';
 import { MemoryStore } from '../../../core/store/memory-store.js';
 import type { Store } from '../../../core/store/store.js';
@@ -51,7 +50,6 @@ export async function setup(
   config: DeskConfigInput = {},
   store: Store = new MemoryStore(),
   clock = new ManualClock(),
-  options: CustomerMessageOptions = {},
 ): Promise<Setup> {
   await store.open();
   const flow = new RecordingFlow();
@@ -61,7 +59,7 @@ export async function setup(
     clock,
     engine: () => flow,
     human: (d) => {
-      human = new HumanDesk(d, { ...options, config });
+      human = new HumanDesk(d, { config });
       return human;
     },
   });

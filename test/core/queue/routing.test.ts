@@ -175,7 +175,7 @@ describe('queue and routing', () => {
   });
 
   it('a customer who writes while queued is told their place in line', async () => {
-    const s = await setup({}, undefined, undefined, { placeInLineText: 'You are number {place} in line.' });
+    const s = await setup({ customerUpdates: { whileQueued: { text: { en: 'You are number {place} in line.' } } } });
     const other = await s.say('u0', 'first');
     await s.human.handoff(other);
     const id = await s.say('u1', 'hello');
