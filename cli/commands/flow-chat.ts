@@ -42,6 +42,8 @@ export async function runFlowChat(name: string, language: string | undefined): P
     seenEvents = chat.events.length;
   };
   out.write(`Talking to the "${flow.name}" flow (${flow.description}). Ctrl-D to leave.\n`);
+  // As the dev chat and Bot Framework channels do: the customer's client connects first.
+  show(await chat.connect());
   const lines = createInterface({ input: process.stdin, terminal: false });
   for await (const line of lines) {
     const text = line.trim();

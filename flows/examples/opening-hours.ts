@@ -4,7 +4,7 @@
  * is done, and nudges a customer who went quiet (a timer that survives restarts).
  */
 import { assign, setup } from 'xstate';
-import { defineFlow, flowTypes, said } from '../kit/define.js';
+import { connected, defineFlow, flowTypes, said } from '../kit/define.js';
 import { cancelTimer, handoff, quickReplies, reply, resolveConversation, startTimer, timerIs } from '../kit/effects.js';
 
 interface Context {
@@ -17,6 +17,7 @@ const TEN_MINUTES = 10 * 60_000;
 const machine = setup({
   types: flowTypes<Context>(),
   guards: {
+    connected,
     wantsHours: ({ event }) => /hour|open/i.test(said(event)),
     wantsPerson: ({ event }) => /person|human|agent/i.test(said(event)),
     saysYes: ({ event }) => /^(yes|y)$/i.test(said(event).trim()),
@@ -38,6 +39,8 @@ const machine = setup({
     choosing: {
       on: {
         'customer.*': [
+          // A reconnect of the customer's client is not an answer.
+          { guard: 'connected' },
           { guard: 'wantsHours', target: 'askingAnythingElse', actions: reply('We are open Mon-Sat, 9:00-19:00.') },
           { guard: 'wantsPerson', target: 'handedOff' },
           { actions: reply('Sorry, I can tell you our opening hours or find you a person.', MENU) },
@@ -49,6 +52,7 @@ const machine = setup({
       exit: cancelTimer('nudge'),
       on: {
         'customer.*': [
+          { guard: 'connected' },
           { guard: 'saysNo', target: 'done', actions: [reply('Thanks, bye!'), resolveConversation()] },
           { guard: 'saysYes', target: 'choosing', actions: reply('Sure, what else?', MENU) },
           { target: 'choosing', reenter: true, actions: reply('Please pick one:', MENU) },
