@@ -22,6 +22,7 @@ import { computeKpis } from '../kpi/kpis.js';
 import { VolumeCounter } from '../kpi/volume-spike.js';
 import type { HumanDecision, HumanSide } from '../pipeline.js';
 import { SlaWatcher } from '../sla/watcher.js';
+import { MAX_TIMEOUT_MS } from '../util/backoff.js';
 import * as actions from './actions.js';
 import { note, reply, resend } from './agent-messages.js';
 import { type DeskConfig, type DeskConfigInput, parseDeskConfig } from './config.js';
@@ -29,7 +30,7 @@ import { type FlowControl, loadAgent, type QueueContext } from './context.js';
 import { decideCustomerMessage } from './customer-messages.js';
 import { listQueue, placeInLine, type QueueFilter } from './queue-view.js';
 import { autoAssign } from './routing.js';
-import { superviseQueue } from './supervision.js';
+import { nextClockworkAt, superviseQueue } from './supervision.js';
 
 export interface HumanDeskOptions {
   readonly config?: DeskConfig | DeskConfigInput;
@@ -140,36 +141,89 @@ export class HumanDesk implements HumanSide {
   resolve = (conversationId: string, agentId: string) => actions.resolve(this.ctx, conversationId, agentId);
 
   private timer: NodeJS.Timeout | undefined;
+  /** When the armed timer fires (ms since the epoch, by the desk's clock). */
+  private timerAt: number | undefined;
   private running = false;
+  private maxDelay = 30_000;
+  private unsubscribe: (() => void) | undefined;
+  /** Conversations changed since the last look: their next deadline may be sooner than the one armed. */
+  private readonly changed = new Set<string>();
 
   /**
-   * Runs the clockwork now and again whenever something falls due (at most
-   * `maxDelayMs` apart). Deadlines are read from the store each time, so
-   * after a restart `start()` re-arms every timer and raises what was missed.
+   * Runs the clockwork when something falls due, from the earliest deadline
+   * (SLA warnings and breaches, escalation, a silent agent's reassignment)
+   * and at least every `maxDelayMs`. A change to a conversation (a handoff,
+   * an assignment, a customer's message) re-arms it if that brings a
+   * deadline closer. Deadlines are read from the store, so after a restart
+   * `start()` raises what was missed.
    */
   start(options: { maxDelayMs?: number } = {}): void {
     if (this.running) return;
     this.running = true;
-    const maxDelay = options.maxDelayMs ?? 30_000;
-    const round = async (): Promise<void> => {
-      try {
-        await this.tick();
-      } catch (err) {
-        this.desk.logger.error({ err }, 'queue clockwork failed; retrying');
-      }
-      if (!this.running) return;
-      const next = await this.sla.nextDueAt().catch(() => undefined);
-      const wait = next ? next.getTime() - this.desk.clock.now().getTime() : maxDelay;
-      this.timer = setTimeout(() => this.desk.track(round()), Math.max(100, Math.min(maxDelay, wait)));
-      this.timer.unref();
-    };
-    this.desk.track(round());
+    this.maxDelay = options.maxDelayMs ?? 30_000;
+    this.unsubscribe = this.desk.bus.subscribe((e) => {
+      if (e.conversationId) this.noticeChange(e.conversationId);
+    });
+    this.desk.track(this.round());
   }
 
   stop(): void {
     this.running = false;
     clearTimeout(this.timer);
+    this.timer = undefined;
+    this.unsubscribe?.();
     this.volume.stop();
+  }
+
+  private async round(): Promise<void> {
+    this.timer = undefined;
+    this.timerAt = undefined;
+    try {
+      await this.tick();
+    } catch (err) {
+      this.desk.logger.error({ err }, 'queue clockwork failed; retrying');
+    }
+    if (!this.running) return;
+    this.arm(await this.nextDueAt().catch(() => undefined));
+  }
+
+  /** The earliest moment the clockwork has something to do, over every open conversation. */
+  async nextDueAt(): Promise<Date | undefined> {
+    let next: number | undefined;
+    for (const c of await this.desk.store.listConversations({ modes: ['queued', 'agent'] })) {
+      const at = nextClockworkAt(this.ctx, c)?.getTime();
+      if (at !== undefined && (next === undefined || at < next)) next = at;
+    }
+    return next === undefined ? undefined : new Date(next);
+  }
+
+  /** Arms the timer for `next` (at most maxDelay away), unless one is armed sooner. */
+  private arm(next: Date | undefined): void {
+    if (!this.running) return;
+    const now = this.desk.clock.now().getTime();
+    const at = Math.min(now + this.maxDelay, next?.getTime() ?? Number.POSITIVE_INFINITY);
+    if (this.timer && this.timerAt !== undefined && this.timerAt <= at) return;
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    // At least 50 ms: a deadline already past is raised at once, but not in a loop.
+    this.timer = setTimeout(() => this.desk.track(this.round()), Math.min(MAX_TIMEOUT_MS, Math.max(50, at - now)));
+    this.timer.unref();
+  }
+
+  private noticeChange(conversationId: string): void {
+    if (!this.running) return;
+    if (this.changed.size === 0) setImmediate(() => this.desk.track(this.lookAtChanged()));
+    this.changed.add(conversationId);
+  }
+
+  private async lookAtChanged(): Promise<void> {
+    const ids = [...this.changed];
+    this.changed.clear();
+    for (const id of ids) {
+      const c = await this.desk.store.getConversation(id);
+      const at = c ? nextClockworkAt(this.ctx, c) : undefined;
+      if (at) this.arm(at);
+    }
   }
 
   /** The KPIs over conversations opened since `since`. */

@@ -3,7 +3,7 @@
  * human side), over a store and a ManualClock, without timers of its own:
  * tests move the clock and call `engine.runDueTimers()`.
  */
-import { Desk, FlowEngine, HumanDesk, type ManualClock, type Store } from '../../core/index.js';
+import { type Clock, Desk, FlowEngine, HumanDesk, type Store } from '../../core/index.js';
 import type { DeskConfigInput } from '../../core/queue/config.js';
 import { defaultRegistry } from '../../flows/registry.js';
 
@@ -15,11 +15,7 @@ export interface CareDesk {
 }
 
 /** `config`: the human side's; `false`: a desk with the bot only. The engine is started. */
-export async function careDesk(
-  store: Store,
-  clock: ManualClock,
-  config: DeskConfigInput | false = {},
-): Promise<CareDesk> {
+export async function careDesk(store: Store, clock: Clock, config: DeskConfigInput | false = {}): Promise<CareDesk> {
   const registry = defaultRegistry();
   let engine!: FlowEngine;
   let human!: HumanDesk;
