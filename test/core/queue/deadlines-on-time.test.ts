@@ -46,8 +46,10 @@ describe('deadlines fire on time', () => {
     await until(() => (seen.some((s) => s.type === 'conversation.escalated') ? true : undefined), 8_000);
     const at = (type: string) => seen.find((s) => s.type === type)?.after;
     expect(at('sla.warning:firstResponse'), JSON.stringify(seen)).toBeGreaterThanOrEqual(1_500);
-    expect(at('sla.warning:firstResponse'), JSON.stringify(seen)).toBeLessThan(2_600);
-    expect(at('sla.breached:firstResponse'), JSON.stringify(seen)).toBeLessThan(3_000);
-    expect(at('conversation.escalated'), JSON.stringify(seen)).toBeLessThan(4_000);
+    // Within about a second of each deadline (the periodic round alone would be 30 s), in order.
+    expect(at('sla.warning:firstResponse'), JSON.stringify(seen)).toBeLessThan(2_000 + 1_000);
+    expect(at('sla.breached:firstResponse'), JSON.stringify(seen)).toBeGreaterThanOrEqual(2_000);
+    expect(at('sla.breached:firstResponse'), JSON.stringify(seen)).toBeLessThan(2_000 + 1_500);
+    expect(at('conversation.escalated'), JSON.stringify(seen)).toBeLessThan(3_000 + 1_500);
   }, 15_000);
 });
