@@ -37,6 +37,21 @@ export interface HumanDeskOptions {
   readonly flow?: FlowControl;
 }
 
+/**
+ * The events after which a conversation may have a deadline sooner than the
+ * one armed: it was queued, assigned or given a new owner, or a customer wrote
+ * (the next-response clock). Deliveries and notes change no deadline.
+ */
+const STARTS_A_CLOCK: ReadonlySet<string> = new Set([
+  'handoff.requested',
+  'conversation.assigned',
+  'conversation.reassigned',
+  'conversation.reopened',
+  'conversation.taken_over',
+  'conversation.transferred',
+  'message.received',
+]);
+
 export class HumanDesk implements HumanSide {
   readonly ctx: QueueContext;
   readonly sla: SlaWatcher;
@@ -162,7 +177,7 @@ export class HumanDesk implements HumanSide {
     this.running = true;
     this.maxDelay = options.maxDelayMs ?? 30_000;
     this.unsubscribe = this.desk.bus.subscribe((e) => {
-      if (e.conversationId) this.noticeChange(e.conversationId);
+      if (e.conversationId && STARTS_A_CLOCK.has(e.type)) this.noticeChange(e.conversationId);
     });
     this.desk.track(this.round());
   }

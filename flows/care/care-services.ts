@@ -161,8 +161,8 @@ export function careServices(articles: readonly Article[] = loadKnowledgeBase())
   const articlesOf = (topic: string, language: string) =>
     articles.filter((a) => a.topic === topic && a.language === language).slice(0, 4);
   /*
-   * Understanding a message costs tens of µs (fuzzy matching over every
-   * term), and the same one comes back: guards and actions of one step ask
+   * Understanding a message is the costliest part of a step (fuzzy matching
+   * over every term), and the same one comes back: guards and actions of one step ask
    * again, a "no" searches the question again, and customers ask the same
    * questions. Rankings do not depend on the ids left out, so the whole
    * ranking is kept and those ids are taken out afterwards.

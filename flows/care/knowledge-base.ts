@@ -48,6 +48,11 @@ export interface KnowledgeArticle extends Article {
 
 /** Every `<language>.json` of the folder; the file name is the articles' language. */
 export function loadKnowledgeBase(dir: string = knowledgeDir()): KnowledgeArticle[] {
+  if (!existsSync(dir)) {
+    throw new ConfigError(`There is no knowledge base folder at ${dir}; give a folder of <language>.json files.`, {
+      dir,
+    });
+  }
   const files = readdirSync(dir).filter((f) => /^[a-z]{2}\.json$/.test(f));
   const articles: KnowledgeArticle[] = [];
   const ids = new Set<string>();

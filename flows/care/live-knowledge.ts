@@ -22,11 +22,16 @@ export function liveKnowledge(): LiveKnowledge {
   let generation = 0;
   let current = careServices(loadKnowledgeBase());
   // A Proxy and not a copy of each method: every service the flow reaches follows a reload, new ones included.
+  // Methods are bound once per knowledge base, not on every call of a step.
+  let bound = new Map<PropertyKey, unknown>();
   const services = new Proxy({} as CareServices, {
     get: (_target, key) => {
       if (key === 'generation') return generation;
+      if (bound.has(key)) return bound.get(key);
       const value = (current as unknown as Record<PropertyKey, unknown>)[key];
-      return typeof value === 'function' ? value.bind(current) : value;
+      const served = typeof value === 'function' ? value.bind(current) : value;
+      bound.set(key, served);
+      return served;
     },
   });
   return {
@@ -37,6 +42,7 @@ export function liveKnowledge(): LiveKnowledge {
     reload(next = dir) {
       const articles = loadKnowledgeBase(next);
       current = careServices(articles);
+      bound = new Map();
       generation += 1;
       dir = next;
       return { articles: articles.length, languages: current.languages };

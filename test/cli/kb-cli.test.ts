@@ -54,4 +54,10 @@ describe('caredesk kb check', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(join(dir, 'en.json'));
   });
+
+  it('a folder that is not there stops with a message naming it', async () => {
+    const r = await caredesk(['kb', 'check', '--dir', join(tmpdir(), 'caredesk-no-such-kb')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/no knowledge base folder at .*caredesk-no-such-kb/);
+  });
 });

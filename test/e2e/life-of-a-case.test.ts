@@ -3,44 +3,29 @@
  * emulator), the care flow, the queue, and agents working through the admin
  * API over HTTP, watched on the live event stream as the TUI would.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, type ServerHandle, startServer } from '../../server/index.js';
-import { type Emulator, startEmulator } from '../bots/telegram/emulator.js';
+import type { ServerHandle } from '../../server/index.js';
+import type { Emulator } from '../bots/telegram/emulator.js';
 import { until } from '../bots/telegram/helpers.js';
 import { SseClient } from '../server/admin/helpers.js';
+import { type TelegramDesk, telegramDesk } from './helpers/telegram-desk.js';
 
 const token = '6161:LIFE-OF-A-CASE';
 let emulator: Emulator;
-let dataDir: string;
 let server: ServerHandle;
+let desk: TelegramDesk | undefined;
 let ann: string;
 let sue: string;
 
 beforeAll(async () => {
-  emulator = await startEmulator();
-  dataDir = mkdtempSync(join(tmpdir(), 'caredesk-e2e-case-'));
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
-    CAREDESK_DATA_DIR: join(dataDir, 'data'),
-    CAREDESK_FSYNC: 'false',
-    TELEGRAM_BOT_TOKEN: token,
-    TELEGRAM_API_ROOT: emulator.apiRoot,
-  });
-  server = await startServer(config, { handleSignals: false, logger: pino({ level: 'silent' }) });
+  desk = await telegramDesk(token);
+  ({ emulator, server } = desk);
   // The team, as `caredesk agents add` makes it: each token is shown once.
   ann = (await server.human.createAgent({ name: 'Ann', skills: ['billing'], languages: ['en'] })).token;
   sue = (await server.human.createAgent({ name: 'Sue', role: 'supervisor' })).token;
 });
 afterAll(async () => {
-  await server?.close();
-  await emulator?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await desk?.stop();
 });
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely here

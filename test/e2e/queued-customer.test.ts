@@ -3,38 +3,23 @@
  * emulator): "hello? anyone there?" is answered with their place and wait;
  * writing again at once brings nothing new.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, type ServerHandle, startServer } from '../../server/index.js';
-import { type Emulator, startEmulator } from '../bots/telegram/emulator.js';
+import type { ServerHandle } from '../../server/index.js';
+import type { Emulator } from '../bots/telegram/emulator.js';
 import { until } from '../bots/telegram/helpers.js';
+import { type TelegramDesk, telegramDesk } from './helpers/telegram-desk.js';
 
 const token = '7272:QUEUED-CUSTOMER';
 let emulator: Emulator;
-let dataDir: string;
 let server: ServerHandle;
+let desk: TelegramDesk | undefined;
 
 beforeAll(async () => {
-  emulator = await startEmulator();
-  dataDir = mkdtempSync(join(tmpdir(), 'caredesk-e2e-queued-'));
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
-    CAREDESK_DATA_DIR: join(dataDir, 'data'),
-    CAREDESK_FSYNC: 'false',
-    TELEGRAM_BOT_TOKEN: token,
-    TELEGRAM_API_ROOT: emulator.apiRoot,
-  });
-  server = await startServer(config, { handleSignals: false, logger: pino({ level: 'silent' }) });
+  desk = await telegramDesk(token);
+  ({ emulator, server } = desk);
 });
 afterAll(async () => {
-  await server?.close();
-  await emulator?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await desk?.stop();
 });
 
 describe('a customer waiting in the queue', () => {
