@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'E_STORE_VERSION'
   | 'E_STORE_CLOSED'
   | 'E_STORE_WRITE'
+  | 'E_STORE_SCHEMA'
+  | 'E_STORE_UNAVAILABLE'
   | 'E_CLAIM_CONFLICT'
   | 'E_FLOW_UNKNOWN'
   | 'E_CHANNEL_DOWN'
@@ -23,7 +25,8 @@ export type ErrorCode =
   | 'E_FORBIDDEN'
   | 'E_INVALID_STATE'
   | 'E_UNAUTHORIZED'
-  | 'E_RATE_LIMITED';
+  | 'E_RATE_LIMITED'
+  | 'E_REPLY_WINDOW_CLOSED';
 
 export class CaredeskError extends Error {
   readonly code: ErrorCode;
@@ -139,6 +142,34 @@ export class StoreWriteError extends CaredeskError {
   }
 }
 
+/**
+ * The database's schema is not the one this caredesk reads: none or an older
+ * one (run `caredesk migrate`), or a newer one (a caredesk rolled back).
+ */
+export class StoreSchemaError extends CaredeskError {
+  constructor(location: string, found: number, expected: number) {
+    super(
+      'E_STORE_SCHEMA',
+      found < expected
+        ? `The database at ${location} has schema version ${found}; this caredesk needs version ${expected}. Run \`caredesk migrate\` first.`
+        : `The database at ${location} has schema version ${found}, newer than this caredesk knows (${expected}): it was upgraded by a newer caredesk. Run that release (or newer); this one refuses to write, so as not to damage the data.`,
+      { location, found, expected },
+    );
+  }
+}
+
+/** The database cannot be reached (down, restarting, network). Nothing was written; try again once it is back. */
+export class StoreUnavailableError extends CaredeskError {
+  constructor(location: string, cause: unknown) {
+    super(
+      'E_STORE_UNAVAILABLE',
+      `The database at ${location} cannot be reached (${cause instanceof Error ? cause.message : String(cause)}). Nothing was lost; caredesk goes on by itself once the database is back. Check that PostgreSQL runs and DATABASE_URL points at it.`,
+      { location },
+      { cause },
+    );
+  }
+}
+
 /** Two agents claimed the same conversation; the other one was first. */
 export class ClaimConflictError extends CaredeskError {
   constructor(conversationId: string, owner: string | undefined) {
@@ -180,6 +211,17 @@ export class RateLimitedError extends CaredeskError {
       'E_RATE_LIMITED',
       `Too many failed attempts to sign in from this address; wait ${retryAfterSeconds} s and try again with a valid token.`,
       { retryAfterSeconds },
+    );
+  }
+}
+
+/** The channel no longer takes a reply in this conversation: its reply window after the customer's last message has closed. */
+export class ReplyWindowClosedError extends CaredeskError {
+  constructor(conversationId: string, channel: string, closedAt: Date) {
+    super(
+      'E_REPLY_WINDOW_CLOSED',
+      `The ${channel} reply window of conversation ${conversationId} closed at ${closedAt.toISOString()}: ${channel} takes a reply only for a limited time after the customer's last message, so this reply was not sent. Add a note for the team, or wait for the customer to write again (that opens the window anew).`,
+      { conversationId, channel, closedAt: closedAt.toISOString() },
     );
   }
 }

@@ -23,6 +23,8 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   E_STORE_LOCKED: 503,
   E_STORE_CLOSED: 503,
   E_STORE_WRITE: 503,
+  E_STORE_SCHEMA: 503,
+  E_STORE_UNAVAILABLE: 503,
   E_CHANNEL_DOWN: 502,
   E_LINK_CODE: 400,
   E_LINK_UNDONE: 409,
@@ -31,6 +33,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   E_INVALID_STATE: 409,
   E_UNAUTHORIZED: 401,
   E_RATE_LIMITED: 429,
+  E_REPLY_WINDOW_CLOSED: 409,
 };
 
 /** Codes of answers that are not a CaredeskError: a server bug. */

@@ -1,0 +1,66 @@
+/**
+ * Whether the database answers, told once: when it stops answering the log
+ * says so once (not once per message) and every caller gets a
+ * StoreUnavailableError (503, channels not acknowledged, so they redeliver);
+ * the first query that works again says it is back.
+ */
+import { StoreUnavailableError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+
+/**
+ * SQLSTATE classes and codes that mean "the server is not there right now",
+ * not "this statement is wrong": connection exceptions (08), the server
+ * shutting down or starting (57P01–57P03), too many connections (53300).
+ */
+const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300']);
+const UNAVAILABLE_SYSCALLS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND']);
+
+export function isUnavailable(err: unknown): boolean {
+  if (err instanceof StoreUnavailableError) return true;
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (code.startsWith('08') || UNAVAILABLE_STATES.has(code))) return true;
+  if (typeof code === 'string' && UNAVAILABLE_SYSCALLS.has(code)) return true;
+  // node-postgres says these in words only.
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    err.message,
+  );
+}
+
+export class DatabaseHealth {
+  private up = true;
+
+  constructor(
+    private readonly location: string,
+    private readonly logger: Logger,
+  ) {}
+
+  get isUp(): boolean {
+    return this.up;
+  }
+
+  async run<T>(query: () => Promise<T>): Promise<T> {
+    try {
+      const result = await query();
+      if (!this.up) {
+        this.up = true;
+        this.logger.info({ database: this.location }, 'the database answers again; caredesk goes on');
+      }
+      return result;
+    } catch (err) {
+      if (!isUnavailable(err)) throw err;
+      this.failed(err);
+      throw new StoreUnavailableError(this.location, err);
+    }
+  }
+
+  /** A connection failed (also an idle one, outside any query). */
+  failed(err: unknown): void {
+    if (!isUnavailable(err) || !this.up) return;
+    this.up = false;
+    this.logger.error(
+      { database: this.location, err: err instanceof Error ? err.message : String(err) },
+      'the database cannot be reached: caredesk stops acknowledging channels (they redeliver) and answers 503 until it is back',
+    );
+  }
+}

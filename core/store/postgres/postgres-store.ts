@@ -1,0 +1,365 @@
+/**
+ * The Store on a PostgreSQL server: nothing of the desk's data is kept in
+ * this process, so several processes can share one database (see
+ * docs/postgres.md). Reads are single indexed queries; writes are group
+ * commits: batches that arrive while a commit is in flight go together in
+ * the next one, one round trip (`caredesk_commit`, see migrations/0001-desk.ts).
+ */
+import pg from 'pg';
+import type {
+  Agent,
+  Channel,
+  Conversation,
+  Customer,
+  DomainEvent,
+  Message,
+  NewEvent,
+  OutboxEntry,
+} from '../../domain.js';
+import { StoreClosedError } from '../../errors.js';
+import { type Logger, silentLogger } from '../../logger.js';
+import type { CommitResult, ConversationFilter, OutboxFilter, Store, WriteBatch } from '../store.js';
+import { numberedEvent } from '../store.js';
+import { DatabaseHealth } from './health.js';
+import { assertSchema, SCHEMA_VERSION, schemaVersion } from './schema.js';
+
+export interface PostgresStoreOptions {
+  /** Connections in the pool (default 10). */
+  readonly poolSize?: number;
+  /** A statement running longer is cancelled (ms, default 30 s). */
+  readonly statementTimeoutMs?: number;
+  /** How long to wait for a connection, from the pool or the server (ms, default 5 s). */
+  readonly connectTimeoutMs?: number;
+  readonly logger?: Logger;
+}
+
+/** What /healthz says about the database. */
+export interface DatabaseReport {
+  readonly reachable: boolean;
+  readonly schemaVersion?: number;
+  readonly expectedSchemaVersion: number;
+  readonly pool: { readonly size: number; readonly max: number; readonly idle: number; readonly waiting: number };
+  readonly error?: string;
+}
+
+interface Pending {
+  readonly batch: WriteBatch;
+  readonly resolve: (r: CommitResult) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+/** A group carries at most this many batches: one statement's parameter stays a few megabytes. */
+const MAX_GROUP = 256;
+
+type OutboxRow = {
+  doc: OutboxEntry;
+  status: OutboxEntry['status'];
+  attempts: number | null;
+  delivered_at: string | null;
+  delivered_channel_message_id: string | null;
+};
+
+export class PostgresStore implements Store {
+  readonly location: string;
+  private readonly pool: pg.Pool;
+  private readonly health: DatabaseHealth;
+  private readonly max: number;
+  private queue: Pending[] = [];
+  private flushing: Promise<void> | undefined;
+  private opened = false;
+
+  constructor(url: string, options: PostgresStoreOptions = {}) {
+    this.location = redact(url);
+    this.max = options.poolSize ?? 10;
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: this.max,
+      statement_timeout: options.statementTimeoutMs ?? 30_000,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+      application_name: 'caredesk',
+    });
+    this.health = new DatabaseHealth(this.location, options.logger ?? silentLogger);
+    // An idle connection the server dropped (a restart) must not crash the process; the next query reconnects.
+    this.pool.on('error', (err) => this.health.failed(err));
+  }
+
+  async open(): Promise<void> {
+    await this.health.run(() => assertSchema(this.pool, this.location));
+    this.opened = true;
+  }
+
+  async close(): Promise<void> {
+    if (!this.opened) return;
+    await this.flushing;
+    this.opened = false;
+    await this.pool.end();
+  }
+
+  commit(batch: WriteBatch): Promise<CommitResult> {
+    if (!this.opened) return Promise.reject(new StoreClosedError());
+    return new Promise((resolve, reject) => {
+      this.queue.push({ batch, resolve, reject });
+      this.flushing ??= this.flush();
+    });
+  }
+
+  /** Commits what is queued, group after group, until nothing is. */
+  private async flush(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const group = this.queue.slice(0, MAX_GROUP);
+        this.queue = this.queue.slice(group.length);
+        await this.commitGroup(group);
+      }
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  private async commitGroup(group: Pending[]): Promise<void> {
+    try {
+      const base = await this.writeGroup(group.map((p) => p.batch));
+      let seq = base;
+      for (const p of group) {
+        const events = (p.batch.events ?? []).map((e) => numberedEvent(e, ++seq));
+        p.resolve({ events });
+      }
+    } catch (err) {
+      if (group.length === 1 || !this.health.isUp) {
+        for (const p of group) p.reject(err);
+        return;
+      }
+      // One bad batch fails its group: alone again, each of the others still lands.
+      for (const p of group) await this.commitGroup([p]);
+    }
+  }
+
+  private async writeGroup(batches: WriteBatch[]): Promise<number> {
+    const r = await this.query<{ base: string | null }>('commit', 'SELECT caredesk_commit($1::json) AS base', [
+      JSON.stringify(batches),
+    ]);
+    return Number(r.rows[0]?.base ?? 0);
+  }
+
+  async report(): Promise<DatabaseReport> {
+    const pool = {
+      size: this.pool.totalCount,
+      max: this.max,
+      idle: this.pool.idleCount,
+      waiting: this.pool.waitingCount,
+    };
+    try {
+      const version = await this.health.run(() => schemaVersion(this.pool));
+      return { reachable: true, schemaVersion: version, expectedSchemaVersion: SCHEMA_VERSION, pool };
+    } catch (err) {
+      return {
+        reachable: false,
+        expectedSchemaVersion: SCHEMA_VERSION,
+        pool,
+        error: err instanceof Error ? err.message : String(err),
+      };
+    }
+  }
+
+  async getCustomer(id: string): Promise<Customer | undefined> {
+    return this.one<Customer>('customer', 'SELECT doc FROM customers WHERE id = $1', [id]);
+  }
+
+  async findCustomerByIdentity(channel: Channel, externalId: string): Promise<Customer | undefined> {
+    return this.one<Customer>(
+      'customerByIdentity',
+      `SELECT c.doc FROM customer_identities i JOIN customers c ON c.id = i.customer_id
+       WHERE i.channel = $1 AND i.external_id = $2`,
+      [channel, externalId],
+    );
+  }
+
+  async getConversation(id: string): Promise<Conversation | undefined> {
+    return this.one<Conversation>('conversation', 'SELECT doc FROM conversations WHERE id = $1', [id]);
+  }
+
+  async findOpenConversation(customerId: string): Promise<Conversation | undefined> {
+    return this.one<Conversation>(
+      'openConversation',
+      `SELECT doc FROM conversations WHERE customer_id = $1 AND mode <> 'resolved' ORDER BY pos DESC LIMIT 1`,
+      [customerId],
+    );
+  }
+
+  async listConversations(filter: ConversationFilter = {}): Promise<Conversation[]> {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    const add = (sql: string, value: unknown): void => {
+      values.push(value);
+      where.push(sql.replace('?', `$${values.length}`));
+    };
+    // The name of a prepared statement follows the filter's shape, so each shape is planned once per connection.
+    let shape = 'conversations';
+    if (filter.modes) {
+      add('mode = ANY(?::text[])', filter.modes);
+      shape += ':m';
+    }
+    if (filter.channel) {
+      add('channel = ?', filter.channel);
+      shape += ':c';
+    }
+    if (filter.customerId) {
+      add('customer_id = ?', filter.customerId);
+      shape += ':u';
+    }
+    if (filter.assignee) {
+      add('assignee = ?', filter.assignee);
+      shape += ':a';
+    }
+    if (filter.activeSince !== undefined) {
+      add('last_message_at >= ?::timestamptz', filter.activeSince);
+      shape += ':s';
+    }
+    let sql = `SELECT doc FROM conversations${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY last_message_at DESC, pos`;
+    if (filter.limit !== undefined) {
+      values.push(filter.limit);
+      sql += ` LIMIT $${values.length}`;
+      shape += ':l';
+    }
+    const r = await this.query<{ doc: Conversation }>(shape, sql, values);
+    return r.rows.map((row) => row.doc);
+  }
+
+  async countConversations(): Promise<number> {
+    const r = await this.query<{ n: string }>('countConversations', 'SELECT count(*) AS n FROM conversations', []);
+    return Number(r.rows[0]?.n ?? 0);
+  }
+
+  async listMessages(conversationId: string): Promise<Message[]> {
+    const r = await this.query<{ doc: Message }>(
+      'messages',
+      'SELECT doc FROM messages WHERE conversation_id = $1 ORDER BY pos',
+      [conversationId],
+    );
+    return r.rows.map((row) => row.doc);
+  }
+
+  async findMessageIdByChannelId(channel: Channel, channelMessageId: string): Promise<string | undefined> {
+    const r = await this.query<{ id: string }>(
+      'messageByChannelId',
+      `SELECT id FROM messages WHERE channel = $1 AND channel_message_id = $2 AND direction = 'inbound'
+       AND channel_message_id IS NOT NULL ORDER BY pos DESC LIMIT 1`,
+      [channel, channelMessageId],
+    );
+    return r.rows[0]?.id;
+  }
+
+  async countMessages(): Promise<number> {
+    const r = await this.query<{ n: string }>('countMessages', 'SELECT message_count AS n FROM desk_counters', []);
+    return Number(r.rows[0]?.n ?? 0);
+  }
+
+  async listEvents(afterSeq: number, limit: number): Promise<DomainEvent[]> {
+    const r = await this.query<{ seq: string; doc: NewEvent }>(
+      'events',
+      'SELECT seq, doc FROM events WHERE seq > $1 ORDER BY seq LIMIT $2',
+      [afterSeq, limit],
+    );
+    return r.rows.map((row) => numberedEvent(row.doc, Number(row.seq)));
+  }
+
+  async lastEventSeq(): Promise<number> {
+    const r = await this.query<{ n: string }>('lastEventSeq', 'SELECT last_event_seq AS n FROM desk_counters', []);
+    return Number(r.rows[0]?.n ?? 0);
+  }
+
+  async getOutboxEntry(id: string): Promise<OutboxEntry | undefined> {
+    const r = await this.query<OutboxRow>('outboxEntry', `${OUTBOX_COLUMNS} WHERE id = $1`, [id]);
+    return r.rows[0] && outboxEntry(r.rows[0]);
+  }
+
+  async listOutbox(filter: OutboxFilter = {}): Promise<OutboxEntry[]> {
+    const r = await this.query<OutboxRow>(
+      'outbox',
+      `${OUTBOX_COLUMNS} WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR conversation_id = $2)
+       ORDER BY pos LIMIT $3`,
+      [filter.status ?? null, filter.conversationId ?? null, filter.limit ?? null],
+    );
+    return r.rows.map(outboxEntry);
+  }
+
+  async getFlowSnapshot(conversationId: string): Promise<unknown | undefined> {
+    const r = await this.query<{ snapshot: unknown }>(
+      'flowSnapshot',
+      'SELECT snapshot FROM flow_snapshots WHERE conversation_id = $1',
+      [conversationId],
+    );
+    return r.rows[0]?.snapshot;
+  }
+
+  async getAgent(id: string): Promise<Agent | undefined> {
+    return this.one<Agent>('agent', 'SELECT doc FROM agents WHERE id = $1', [id]);
+  }
+
+  async findAgentByTokenHash(tokenHash: string): Promise<Agent | undefined> {
+    return this.one<Agent>('agentByToken', 'SELECT doc FROM agents WHERE token_hash = $1', [tokenHash]);
+  }
+
+  async listAgents(): Promise<Agent[]> {
+    const r = await this.query<{ doc: Agent }>('agents', 'SELECT doc FROM agents ORDER BY pos', []);
+    return r.rows.map((row) => row.doc);
+  }
+
+  async getRecord(collection: string, id: string): Promise<unknown | undefined> {
+    const r = await this.query<{ value: unknown }>(
+      'record',
+      'SELECT value FROM records WHERE collection = $1 AND id = $2',
+      [collection, id],
+    );
+    return r.rows[0]?.value;
+  }
+
+  async listRecords(collection: string): Promise<Array<{ id: string; value: unknown }>> {
+    const r = await this.query<{ id: string; value: unknown }>(
+      'records',
+      'SELECT id, value FROM records WHERE collection = $1 ORDER BY pos',
+      [collection],
+    );
+    return r.rows;
+  }
+
+  private async one<T>(name: string, text: string, values: unknown[]): Promise<T | undefined> {
+    const r = await this.query<{ doc: T }>(name, text, values);
+    return r.rows[0]?.doc;
+  }
+
+  private query<R extends pg.QueryResultRow>(
+    name: string,
+    text: string,
+    values: unknown[],
+  ): Promise<pg.QueryResult<R>> {
+    if (!this.opened) return Promise.reject(new StoreClosedError());
+    return this.health.run(() => this.pool.query<R>({ name, text, values }));
+  }
+}
+
+const OUTBOX_COLUMNS = 'SELECT doc, status, attempts, delivered_at, delivered_channel_message_id FROM outbox';
+
+/** An entry as last written, with what a delivery changed laid over it. */
+function outboxEntry(row: OutboxRow): OutboxEntry {
+  if (row.delivered_at === null) return row.doc;
+  return {
+    ...row.doc,
+    status: 'delivered',
+    attempts: row.attempts ?? row.doc.attempts,
+    deliveredAt: row.delivered_at,
+    channelMessageId: row.delivered_channel_message_id ?? row.doc.channelMessageId,
+  };
+}
+
+/** The URL without its password, for logs and errors. */
+export function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres (DATABASE_URL not a URL)';
+  }
+}
