@@ -4,10 +4,12 @@
  */
 import { Command } from 'commander';
 import { agentsCommand } from './commands/agents.js';
+import { auditCommand } from './commands/audit.js';
 import { chatCommand } from './commands/chat.js';
 import { demoCommand } from './commands/demo.js';
 import { flowsCommand } from './commands/flows.js';
 import { kbCommand } from './commands/kb.js';
+import { migrateCommand } from './commands/migrate.js';
 import { reportCommand } from './commands/report.js';
 import { serveCommand } from './commands/serve.js';
 import { tuiCommand } from './commands/tui.js';
@@ -24,6 +26,8 @@ const program = new Command('caredesk')
   .addCommand(demoCommand())
   .addCommand(agentsCommand())
   .addCommand(reportCommand())
+  .addCommand(migrateCommand())
+  .addCommand(auditCommand())
   .addCommand(tuiCommand());
 
 await runCli(program);

@@ -68,6 +68,14 @@ export const SlaTimestampsSchema = z.object({
   placeToldAt: Timestamp.optional(),
   /** Alerts already raised, as `target.level@dueAt`, so none is raised twice. */
   alerted: z.array(z.string().max(128)).max(64).optional(),
+  /**
+   * Each time the case was taken from a silent agent (`reassign.onSilence`), oldest first: auto-assignment
+   * does not give it straight back to them, and enough of them escalate the case to the supervisors.
+   */
+  silentAgents: z
+    .array(z.object({ agentId: Id, at: Timestamp }))
+    .max(32)
+    .optional(),
 });
 export type SlaTimestamps = z.infer<typeof SlaTimestampsSchema>;
 
@@ -186,6 +194,8 @@ export const AgentSchema = z.object({
   languages: z.array(z.string().max(16)).max(32),
   capacity: z.number().int().min(1).max(100),
   presence: z.enum(['online', 'away', 'offline']),
+  /** Set away by the desk because their terminal lost its event stream, not by themselves: online again when it is back. */
+  autoAway: z.boolean().optional(),
   /** sha256 of the agent's API token; the token itself is never stored. */
   tokenHash: z.string(),
   createdAt: Timestamp,

@@ -4,7 +4,7 @@
  * answer has the same shape.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
-import { type Desk, type HumanDesk, StoreClosedError } from '../core/index.js';
+import { CaredeskError, type DatabaseReport, type Desk, type HumanDesk } from '../core/index.js';
 import type { Config } from './config.js';
 import { errorHandler, notFoundHandler } from './http-errors.js';
 
@@ -33,6 +33,8 @@ export interface HealthBody {
   /** The data directory when asked from this machine; otherwise only the store's kind (`embedded`, `memory`). */
   readonly store: string;
   readonly conversations?: number;
+  /** The PostgreSQL store's database: reachable, its schema version, the connection pool's use. */
+  readonly database?: DatabaseReport;
   readonly error?: { readonly code: string; readonly message: string };
 }
 
@@ -54,10 +56,16 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
   app.get('/healthz', async (request, reply): Promise<HealthBody> => {
     // /healthz needs no token, so the absolute data path (a map of the host's disk) is for this machine's operator only.
     const store = fromThisMachine(request) ? desk.store.location : config.store;
+    const database = await desk.store.database?.();
+    if (database && !database.reachable) {
+      void reply.status(503);
+      const error = { code: 'E_STORE_UNAVAILABLE', message: `The database cannot be reached: ${database.error}` };
+      return { status: 'unavailable', store, database, error };
+    }
     try {
-      return { status: 'ok', store, conversations: await desk.store.countConversations() };
+      return { status: 'ok', store, conversations: await desk.store.countConversations(), database };
     } catch (err) {
-      if (!(err instanceof StoreClosedError)) throw err;
+      if (!(err instanceof CaredeskError)) throw err;
       void reply.status(503);
       return { status: 'unavailable', store, error: { code: err.code, message: err.message } };
     }

@@ -34,6 +34,13 @@ export interface MicrosoftConfig {
   readonly serviceUrlHosts: readonly string[] | undefined;
 }
 
+export interface DatabaseConfig {
+  /** DATABASE_URL; undefined unless set. */
+  readonly url: string | undefined;
+  readonly poolSize: number;
+  readonly statementTimeoutMs: number;
+}
+
 export interface Config {
   readonly port: number;
   readonly host: string;
@@ -41,9 +48,13 @@ export interface Config {
   readonly dataDir: string;
   readonly store: StoreKind;
   readonly fsync: boolean;
+  /** The PostgreSQL store's database (CAREDESK_STORE=postgres). */
+  readonly database: DatabaseConfig;
   /** Delivery of replies: one send's time limit, and how long a reply is tried before it is failed (ms). */
   readonly replies: { readonly timeoutMs: number; readonly giveUpAfterMs: number };
   readonly logLevel: LogLevel;
+  /** Agents, not only supervisors, may merge customers and undo a merge (CAREDESK_AGENTS_MAY_MERGE). */
+  readonly agentsMayMerge: boolean;
   /** The care bot's knowledge base folder (absolute); undefined: the one caredesk ships. */
   readonly knowledgeDir: string | undefined;
   /** Addresses (or CIDR ranges) of the reverse proxies whose X-Forwarded-For is believed; none by default. */
@@ -124,8 +135,14 @@ export function loadConfig(
     dataDir: resolve(dataDirBase, values.CAREDESK_DATA_DIR!),
     store: values.CAREDESK_STORE!,
     fsync: values.CAREDESK_FSYNC!,
+    database: {
+      url: values.DATABASE_URL,
+      poolSize: values.CAREDESK_DATABASE_POOL_SIZE!,
+      statementTimeoutMs: values.CAREDESK_DATABASE_STATEMENT_TIMEOUT!,
+    },
     replies: { timeoutMs: values.CAREDESK_REPLY_TIMEOUT!, giveUpAfterMs: values.CAREDESK_REPLY_GIVE_UP! },
     logLevel: values.LOG_LEVEL!,
+    agentsMayMerge: values.CAREDESK_AGENTS_MAY_MERGE!,
     knowledgeDir: values.CAREDESK_KNOWLEDGE_DIR === undefined ? undefined : resolve(cwd, values.CAREDESK_KNOWLEDGE_DIR),
     trustProxy: values.TRUST_PROXY,
     telegram: {
@@ -237,6 +254,11 @@ function crossChecks(values: Parsed, sources: Partial<Record<SettingName, Raw>>)
   if (values.TELEGRAM_WEBHOOK_URL !== undefined && values.TELEGRAM_WEBHOOK_SECRET === undefined) {
     problems.push(
       `${label('TELEGRAM_WEBHOOK_URL')} is set but TELEGRAM_WEBHOOK_SECRET is not; without a secret anyone could post updates, so set one (e.g. openssl rand -hex 32)`,
+    );
+  }
+  if (values.CAREDESK_STORE === 'postgres' && values.DATABASE_URL === undefined) {
+    problems.push(
+      `${label('CAREDESK_STORE')} is "postgres" but DATABASE_URL is not set; set it to the database's URL, e.g. postgres://caredesk:secret@localhost:5432/caredesk`,
     );
   }
   if (values.TELEGRAM_WEBHOOK_URL !== undefined && values.TELEGRAM_BOT_TOKEN === undefined) {

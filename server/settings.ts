@@ -9,7 +9,7 @@ import { z } from 'zod';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export const STORE_KINDS = ['embedded', 'memory'] as const;
+export const STORE_KINDS = ['embedded', 'memory', 'postgres'] as const;
 export type StoreKind = (typeof STORE_KINDS)[number];
 
 export const MICROSOFT_APP_TYPES = ['MultiTenant', 'SingleTenant', 'UserAssignedMSI'] as const;
@@ -95,8 +95,33 @@ export const SETTINGS = [
     name: 'CAREDESK_STORE',
     default: 'embedded',
     expected: `one of ${STORE_KINDS.join(', ')}`,
-    description: '`embedded` keeps data on disk in CAREDESK_DATA_DIR; `memory` keeps nothing after the process stops.',
+    description:
+      '`embedded` keeps data on disk in CAREDESK_DATA_DIR; `postgres` keeps it in the PostgreSQL database DATABASE_URL names (see docs/postgres.md); `memory` keeps nothing after the process stops.',
     schema: z.enum(STORE_KINDS),
+  },
+  {
+    name: 'DATABASE_URL',
+    expected: 'a PostgreSQL URL, e.g. postgres://caredesk:secret@db.example.com:5432/caredesk?sslmode=require',
+    description:
+      'The PostgreSQL database of CAREDESK_STORE=postgres, as a libpq connection URL (`sslmode`, `sslrootcert` and the like included). Create its schema with `caredesk migrate`.',
+    secret: true,
+    schema: z.string().regex(/^postgres(ql)?:\/\/\S+$/),
+  },
+  {
+    name: 'CAREDESK_DATABASE_POOL_SIZE',
+    default: '10',
+    expected: 'an integer 1–1000',
+    description:
+      'Connections to PostgreSQL each caredesk process keeps open at most. Writes share one connection at a time (group commit); reads use the others.',
+    schema: integer.pipe(z.number().min(1).max(1000)),
+  },
+  {
+    name: 'CAREDESK_DATABASE_STATEMENT_TIMEOUT',
+    default: '30s',
+    expected: 'a duration such as 10s, 1m (or milliseconds)',
+    description:
+      'A database statement that runs longer is cancelled (PostgreSQL’s statement_timeout for caredesk’s connections).',
+    schema: duration,
   },
   {
     name: 'CAREDESK_FSYNC',
@@ -121,6 +146,14 @@ export const SETTINGS = [
     description:
       'How long caredesk keeps trying to deliver a reply (through outages and flood control) before it marks it failed: then agents see it in the conversation, supervisors get an alert, and an agent can resend it.',
     schema: duration,
+  },
+  {
+    name: 'CAREDESK_AGENTS_MAY_MERGE',
+    default: 'false',
+    expected: 'true or false (or 1 or 0)',
+    description:
+      'Who may merge two customers into one (and undo a merge) over the admin API: supervisors only by default; `true` lets every agent do it.',
+    schema: boolean,
   },
   {
     name: 'LOG_LEVEL',

@@ -5,16 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import {
-  Desk,
-  EmbeddedStore,
-  FlowEngine,
-  HumanDesk,
-  ListenError,
-  liveWaitEstimator,
-  MemoryStore,
-  type Store,
-} from '../core/index.js';
+import { Desk, FlowEngine, HumanDesk, ListenError, policyWaitEstimator, type Store } from '../core/index.js';
 import { careKnowledge } from '../flows/care/flow.js';
 import { defaultRegistry } from '../flows/registry.js';
 import { adminPlugin } from './admin/index.js';
@@ -23,6 +14,7 @@ import { enabledChannels } from './channels.js';
 import type { Config } from './config.js';
 import { controlPlugin } from './control/index.js';
 import { metricsPlugin } from './metrics.js';
+import { openStore } from './store.js';
 
 export interface StartOptions {
   /** Default: pino at the configured level, JSON lines on stdout. */
@@ -46,15 +38,7 @@ export interface ServerHandle {
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<ServerHandle> {
   const logger = options.logger ?? pino({ level: config.logLevel });
-  const store: Store =
-    config.store === 'memory' ? new MemoryStore() : new EmbeddedStore(config.dataDir, { fsync: config.fsync });
-  await store.open();
-  if (config.store === 'memory') {
-    logger.warn({ store: 'memory' }, 'caredesk keeps its data in memory only: everything is lost when it stops');
-  } else {
-    logger.info({ dataDir: store.location }, `caredesk data directory: ${store.location}`);
-    if (!config.fsync) logger.warn('CAREDESK_FSYNC is false: a power cut can lose the last acknowledged writes');
-  }
+  const store: Store = await openStore(config, logger);
 
   // The care bot's articles: a folder of the team's own, read now (an invalid one stops the start) and on SIGHUP.
   if (config.knowledgeDir) careKnowledge.reload(config.knowledgeDir);
@@ -66,9 +50,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     store,
     logger,
     flowFor: flows.flowFor,
-    // The wait a flow tells a customer follows the same business hours as the SLA clocks.
+    // The wait a flow tells a customer follows the same hours as the case's SLA clocks (its channel's policy).
     engine: (d) => {
-      engine = new FlowEngine(d, { flows, estimateWait: liveWaitEstimator(config.desk.sla.businessHours) });
+      engine = new FlowEngine(d, { flows, estimateWait: policyWaitEstimator(config.desk) });
       return engine;
     },
     human: (d) => {

@@ -6,7 +6,10 @@
  */
 import { z } from 'zod';
 import {
+  AgentAnswerSchema,
+  type AgentChange,
   AgentsAnswerSchema,
+  AgentTokenAnswerSchema,
   type AgentView,
   CannedListAnswerSchema,
   type CannedResponse,
@@ -25,6 +28,7 @@ import {
   MeAnswerSchema,
   MessageAnswerSchema,
   type MessageSchema,
+  type NewAgentBodySchema,
   type Presence,
   PresenceAnswerSchema,
   PresenceSchema,
@@ -37,7 +41,10 @@ import {
 import { type EventStream, openSse, type StreamState } from './sse.js';
 
 // The shapes are the admin API's contract (core/contract); these names are the TUI's for them.
-export type { AgentView, Kpis, Presence, TransferTarget, Undelivered, Viewer };
+export type { AgentChange, AgentView, Kpis, Presence, TransferTarget, Undelivered, Viewer };
+export type NewAgent = z.input<typeof NewAgentBodySchema>;
+/** An agent and their token, which no answer but this one carries. */
+export type AgentWithToken = z.infer<typeof AgentTokenAnswerSchema>;
 export { ConversationDetailSchema, PresenceSchema };
 export type Activity = Viewer['activity'] | 'left';
 export type ConversationRow = z.infer<typeof ConversationRowSchema>;
@@ -89,6 +96,17 @@ export interface ConversationQuery {
   readonly limit?: number;
 }
 
+/** What supervisors do to the team (the server refuses anyone else with E_FORBIDDEN). */
+export interface TeamClient {
+  addAgent(input: NewAgent): Promise<AgentWithToken>;
+  updateAgent(id: string, change: AgentChange): Promise<AgentView>;
+  /** The agent as they were. */
+  removeAgent(id: string): Promise<AgentView>;
+  /** The old token stops working at once. */
+  rotateToken(id: string): Promise<AgentWithToken>;
+  setAgentPresence(id: string, presence: Presence): Promise<AgentView>;
+}
+
 /** Everything the TUI asks of the server. `HttpAdminClient` is the real one; tests pass a fake. */
 export interface AdminClient {
   /** Base URL, for the status bar. */
@@ -111,6 +129,8 @@ export interface AdminClient {
   kpis(options: { since: string; by: 'channel' | 'agent' }): Promise<KpiResponse>;
   /** The live event stream, reconnecting by itself until closed. */
   events(handlers: EventStreamHandlers, lastEventId?: string): EventStream;
+  /** Managing the team; a client without it (a test's fake) leaves the agents screen read-only. */
+  readonly team?: TeamClient;
 }
 
 /**
@@ -177,7 +197,7 @@ export class HttpAdminClient implements AdminClient {
     this.#fetch = options.fetch ?? fetch;
   }
 
-  async #request(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<unknown> {
+  async #request(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
     const url = `${this.server}/admin/v1${path}`;
     let res: Response;
     try {
@@ -305,6 +325,23 @@ export class HttpAdminClient implements AdminClient {
   async kpis(options: { since: string; by: 'channel' | 'agent' }): Promise<KpiResponse> {
     const path = `/kpis?since=${encodeURIComponent(options.since)}&by=${options.by}`;
     return parse(KpiAnswerSchema, await this.#request('GET', path), `GET ${path}`);
+  }
+
+  readonly team: TeamClient = {
+    addAgent: async (input) =>
+      parse(AgentTokenAnswerSchema, await this.#request('POST', '/agents', input), 'POST /agents'),
+    updateAgent: (id, change) => this.#agent('PUT', id, '', change),
+    removeAgent: (id) => this.#agent('DELETE', id, ''),
+    rotateToken: async (id) => {
+      const path = `/agents/${encodeURIComponent(id)}/rotate-token`;
+      return parse(AgentTokenAnswerSchema, await this.#request('POST', path), `POST ${path}`);
+    },
+    setAgentPresence: (id, presence) => this.#agent('PUT', id, '/presence', { presence }),
+  };
+
+  async #agent(method: 'PUT' | 'DELETE', id: string, tail: string, body?: unknown): Promise<AgentView> {
+    const path = `/agents/${encodeURIComponent(id)}${tail}`;
+    return parse(AgentAnswerSchema, await this.#request(method, path, body), `${method} ${path}`).agent;
   }
 
   events(handlers: EventStreamHandlers, lastEventId?: string): EventStream {

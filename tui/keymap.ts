@@ -103,6 +103,23 @@ const SCREENS = {
   agents: [
     BACK,
     b('p', 'presence', 'my presence: online / away', { visible: true, args: '[online|away|offline]' }),
+    // Supervisors' keys: the server refuses them to anyone else.
+    b('a', 'add', 'add an agent (token shown once)', {
+      aliases: ['add-agent'],
+      args: '<name> [skills: languages: capacity: role:]',
+    }),
+    b('c', 'capacity', "the selected agent's capacity", { args: '<1-100>' }),
+    b('s', 'skills', "the selected agent's skills", { args: '<a,b,…>' }),
+    b('l', 'languages', "the selected agent's languages", { aliases: ['lang'], args: '<en,it,…>' }),
+    b('P', 'set-presence', "the selected agent's presence", { args: '<online|away|offline>' }),
+    b('T', 'rotate-token', 'a new token for the selected agent (the old one stops)', {
+      dangerous: true,
+      aliases: ['rotate'],
+    }),
+    b('D', 'remove', 'remove the selected agent', {
+      dangerous: true,
+      aliases: ['remove-agent'],
+    }),
     ...MOVE_ROWS,
     REFRESH,
   ],

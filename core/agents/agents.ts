@@ -31,7 +31,15 @@ export const NewAgentSchema = z.object({
 });
 export type NewAgent = z.input<typeof NewAgentSchema>;
 
-export const AgentUpdateSchema = NewAgentSchema.partial();
+// Written out, not NewAgentSchema.partial(): zod 4 applies a default even to a missing optional key,
+// so a change of capacity alone would reset the role, skills and languages.
+export const AgentUpdateSchema = z.object({
+  name: AgentSchema.shape.name.optional(),
+  role: AgentSchema.shape.role.optional(),
+  skills: AgentSchema.shape.skills.optional(),
+  languages: AgentSchema.shape.languages.optional(),
+  capacity: AgentSchema.shape.capacity.optional(),
+});
 export type AgentUpdate = z.input<typeof AgentUpdateSchema>;
 
 export type { PublicAgent };
@@ -122,17 +130,32 @@ export async function updateAgent(
   return publicAgent(agent);
 }
 
+/**
+ * Why a presence changed when the agent did not set it: their terminal lost
+ * its live event stream (`disconnected`: away), or got it back (`reconnected`:
+ * online again, only after such an automatic away).
+ */
+export type PresenceCause = 'disconnected' | 'reconnected';
+
 /** Records an agent's presence (the queue reacts to it: see core/queue `setPresence`). */
-export async function writePresence(deps: AgentDeps, id: string, presence: Presence, actorId?: string): Promise<Agent> {
+export async function writePresence(
+  deps: AgentDeps,
+  id: string,
+  presence: Presence,
+  actorId?: string,
+  cause?: PresenceCause,
+): Promise<Agent> {
   const agent = await getAgent(deps.store, id);
-  if (agent.presence === presence) return agent;
-  const updated = { ...agent, presence };
+  const autoAway = presence === 'away' && cause === 'disconnected';
+  if (agent.presence === presence && (agent.autoAway ?? false) === autoAway) return agent;
+  const { autoAway: _, ...rest } = agent;
+  const updated: Agent = autoAway ? { ...rest, presence, autoAway } : { ...rest, presence };
   const at = deps.clock.now().toISOString();
   await save(deps, updated, {
     type: 'agent.presence_changed',
     at,
     agentId: actorId ?? id,
-    data: { subjectId: id, from: agent.presence, to: presence },
+    data: { subjectId: id, from: agent.presence, to: presence, ...(cause ? { cause } : {}) },
   });
   return updated;
 }

@@ -13,6 +13,7 @@ export {
   type NewAgent,
   NewAgentSchema,
   type Presence,
+  type PresenceCause,
   PresenceSchema,
   type PublicAgent,
   publicAgent,

@@ -6,13 +6,22 @@
  * checks docs/api.md against `ADMIN_ROUTES`.
  */
 import { z } from 'zod';
-import { ChannelSchema, ConversationSchema, EventSchema, MessageSchema, type Mode, ModeSchema } from '../domain.js';
+import {
+  AgentSchema,
+  ChannelSchema,
+  ConversationSchema,
+  EventSchema,
+  MessageSchema,
+  type Mode,
+  ModeSchema,
+} from '../domain.js';
 import { CustomerLinkSchema } from '../identity/linking.js';
 import { TransferTargetSchema } from '../queue/actions.js';
 import { CannedInputSchema, CannedResponseSchema } from '../queue/canned.js';
 import { DurationSchema } from '../queue/config.js';
 import {
   AgentViewSchema,
+  AuditPageSchema,
   ConversationDetailSchema,
   ConversationRowSchema,
   HourVolumeSchema,
@@ -32,6 +41,28 @@ export const ResendParamsSchema = IdParamsSchema.extend({ messageId: IdParamsSch
 export const NoBodySchema = z.union([z.undefined(), z.null(), z.object({}).strict()]);
 
 export const PresenceBodySchema = z.object({ presence: PresenceSchema }).strict();
+
+// ---- The team, managed by supervisors: no defaults in a change, so that a field not sent stays as it is.
+
+const AgentFields = z.object({
+  name: z.string().trim().min(1).max(128),
+  role: AgentSchema.shape.role,
+  skills: z.array(z.string().trim().min(1).max(64)).max(64),
+  languages: z.array(z.string().trim().min(1).max(16)).max(32),
+  capacity: AgentSchema.shape.capacity,
+});
+export const NewAgentBodySchema = AgentFields.extend({
+  role: AgentFields.shape.role.default('agent'),
+  skills: AgentFields.shape.skills.default([]),
+  languages: AgentFields.shape.languages.default([]),
+  capacity: AgentFields.shape.capacity.default(5),
+}).strict();
+export const AgentChangeBodySchema = AgentFields.partial()
+  .strict()
+  .refine((change) => Object.values(change).some((v) => v !== undefined), {
+    message: 'name at least one of name, role, skills, languages, capacity',
+  });
+export type AgentChange = z.output<typeof AgentChangeBodySchema>;
 
 const ALL_MODES: readonly Mode[] = ModeSchema.options;
 
@@ -104,6 +135,55 @@ export const EventSeqSchema = z
   .transform(Number);
 export const EventsQuerySchema = z.object({ after: EventSeqSchema.optional() }).strict();
 
+/** A moment: a date (midnight UTC) or a date-time with its offset. */
+const MomentSchema = z.union([
+  z.iso.date().transform((d) => new Date(`${d}T00:00:00.000Z`)),
+  z.iso.datetime({ offset: true }).transform((d) => new Date(d)),
+]);
+
+/** An event type (`agent.created`), a family (`agent.*`), or several, comma-separated. */
+const EventTypesSchema = z
+  .string()
+  .max(512)
+  .transform((v) => v.split(',').map((s) => s.trim()))
+  .pipe(
+    z
+      .array(
+        z
+          .string()
+          .regex(
+            /^[a-z]+(\.[a-z_]+)*(\.\*)?$/,
+            'expected an event type such as agent.created, or a family such as agent.*',
+          ),
+      )
+      .min(1)
+      .max(20),
+  );
+
+export const AUDIT_MAX_LIMIT = 500;
+
+export const AuditQuerySchema = z
+  .object({
+    /** Events by this agent, or about them (the agent added, changed, removed). */
+    agent: z.string().min(1).max(128).optional(),
+    action: EventTypesSchema.optional(),
+    conversation: z.string().min(1).max(128).optional(),
+    /** Inclusive. */
+    from: MomentSchema.optional(),
+    /** Exclusive. */
+    to: MomentSchema.optional(),
+    limit: z
+      .string()
+      .regex(/^\d{1,6}$/, 'expected a whole number')
+      .transform(Number)
+      .pipe(z.number().int().min(1).max(AUDIT_MAX_LIMIT))
+      .default(50),
+    /** The `nextCursor` of the previous page. */
+    cursor: EventSeqSchema.optional(),
+  })
+  .strict();
+export type AuditQuery = z.output<typeof AuditQuerySchema>;
+
 // ---- Answers
 
 /** Every error answer, of every route (server/http-errors.ts words them): a stable code and what to do. */
@@ -112,6 +192,10 @@ export const ErrorAnswerSchema = z.object({ error: z.object({ code: z.string(), 
 export const MeAnswerSchema = z.object({ agent: AgentViewSchema });
 export const PresenceAnswerSchema = z.object({ presence: PresenceSchema });
 export const AgentsAnswerSchema = z.object({ agents: z.array(AgentViewSchema) });
+/** The token is in this answer only: the server keeps its hash. */
+export const AgentAnswerSchema = z.object({ agent: AgentViewSchema });
+export const AgentTokenAnswerSchema = z.object({ agent: AgentViewSchema, token: z.string().min(1) });
+export const AuditAnswerSchema = AuditPageSchema;
 export const ConversationsAnswerSchema = z.object({ conversations: z.array(ConversationRowSchema) });
 export const ConversationAnswerSchema = z.object({ conversation: ConversationSchema });
 export const MessageAnswerSchema = z.object({ message: MessageSchema, conversation: ConversationSchema });
@@ -155,6 +239,12 @@ export const ADMIN_ROUTES = {
   'GET /admin/v1/me/presence': { answer: PresenceAnswerSchema },
   'PUT /admin/v1/me/presence': { body: PresenceBodySchema, answer: MeAnswerSchema },
   'GET /admin/v1/agents': { answer: AgentsAnswerSchema },
+  'POST /admin/v1/agents': { body: NewAgentBodySchema, answer: AgentTokenAnswerSchema },
+  'PUT /admin/v1/agents/:id': { body: AgentChangeBodySchema, answer: AgentAnswerSchema },
+  'DELETE /admin/v1/agents/:id': { answer: AgentAnswerSchema },
+  'POST /admin/v1/agents/:id/rotate-token': { body: NoBodySchema, answer: AgentTokenAnswerSchema },
+  'PUT /admin/v1/agents/:id/presence': { body: PresenceBodySchema, answer: AgentAnswerSchema },
+  'GET /admin/v1/audit': { query: AuditQuerySchema, answer: AuditAnswerSchema },
   'GET /admin/v1/conversations': { query: ConversationListQuerySchema, answer: ConversationsAnswerSchema },
   'GET /admin/v1/conversations/:id': { answer: ConversationDetailSchema },
   'POST /admin/v1/conversations/:id/claim': action,

@@ -6,7 +6,7 @@
  * answers are typed by them.
  */
 import { z } from 'zod';
-import { AgentSchema, ConversationSchema, CustomerSchema, MessageSchema } from '../domain.js';
+import { AgentSchema, ConversationSchema, CustomerSchema, EventSchema, MessageSchema } from '../domain.js';
 
 /** An agent's presence: the stored agent's enum (core/domain.ts). */
 export const PresenceSchema = AgentSchema.shape.presence;
@@ -95,3 +95,10 @@ export const ConversationDetailSchema = z.object({
   // A server older than undelivered replies does not say: nothing shows as undelivered.
   undelivered: z.array(UndeliveredSchema).default([]),
 });
+
+/** A page of the audit: stored events, newest first; `nextCursor` asks for the older ones (null: none left). */
+export const AuditPageSchema = z.object({
+  events: z.array(EventSchema),
+  nextCursor: z.string().nullable(),
+});
+export type AuditPage = z.infer<typeof AuditPageSchema>;

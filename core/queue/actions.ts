@@ -22,6 +22,7 @@ import {
 import { tellCustomer, withUpdate } from './customer-updates.js';
 import { applyOwnership } from './ownership.js';
 import { routeByRules } from './routing-rules.js';
+import { rememberSilence, silentReassignments } from './silence.js';
 
 export const HandoffInputSchema = z.object({
   reason: z.string().max(256).optional(),
@@ -210,10 +211,13 @@ export function requeue(
     applyOwnership(c, { type: 'REASSIGN' });
     const next: Conversation = { ...c, mode: 'queued', assignee: undefined, updatedAt: now.toISOString() };
     next.sla = { ...next.sla, queuedAt: now.toISOString(), assignedAt: undefined };
-    return tellRequeued(ctx, now, {
-      conversation: next,
-      events: [caseEvent('conversation.reassigned', next, now, undefined, { reason, from: expectedAssignee })],
-    });
+    const data: Record<string, unknown> = { reason, from: expectedAssignee };
+    if (reason === 'silent') data.silentReassignments = silentReassignments(c) + 1;
+    const change = { conversation: next, events: [caseEvent('conversation.reassigned', next, now, undefined, data)] };
+    if (reason !== 'silent') return tellRequeued(ctx, now, change);
+    // Escalated: the customer is told a supervisor has it, not that "another person" will answer.
+    const silence = await rememberSilence(ctx, change, expectedAssignee, now);
+    return silence.escalated ? silence.change : tellRequeued(ctx, now, silence.change);
   });
 }
 

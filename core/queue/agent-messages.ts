@@ -4,9 +4,15 @@
  */
 import type { Conversation, Message } from '../domain.js';
 import { MAX_TEXT_LENGTH } from '../domain.js';
-import { ForbiddenError, InvalidInputError, InvalidStateError, NotFoundError } from '../errors.js';
+import {
+  ForbiddenError,
+  InvalidInputError,
+  InvalidStateError,
+  NotFoundError,
+  ReplyWindowClosedError,
+} from '../errors.js';
 import { draftOutbound } from '../outbox/outbound.js';
-import { onAgentReply } from '../sla/timers.js';
+import { onAgentReply, replyWindowClosesAt } from '../sla/timers.js';
 import { type ChangeResult, caseEvent, changeConversation, loadAgent, type QueueContext } from './context.js';
 import { applyOwnership } from './ownership.js';
 
@@ -36,7 +42,12 @@ async function write(
   let message: Message | undefined;
   const result = await changeConversation(ctx, conversationId, async (c, now) => {
     // Only the owner answers the customer; anyone on the team may leave a note.
-    if (!internal) applyOwnershipForReply(c, agentId);
+    if (!internal) {
+      applyOwnershipForReply(c, agentId);
+      // Refused before it is stored: a reply the channel will not take must not show as sent.
+      const closesAt = replyWindowClosesAt(c, ctx.config);
+      if (closesAt && now.getTime() >= closesAt.getTime()) throw new ReplyWindowClosedError(c.id, c.channel, closesAt);
+    }
     const customer = await ctx.desk.store.getCustomer(c.customerId);
     if (!customer) throw new NotFoundError('customer', c.customerId);
     const out = draftOutbound({ conversation: c, customer, author: 'agent', agentId, text, internal, now });

@@ -1,6 +1,7 @@
 /**
  * The human side's configuration: SLA policies, routing rules and teams,
- * escalation, auto-reassign, reopen, the volume-spike detector and what a
+ * escalation, auto-reassign (and what silent agents lead to), presence that
+ * follows the agents' terminals, reopen, the volume-spike detector and what a
  * waiting customer is told (`customerUpdates`). The server
  * loads it from the config file; `parseDeskConfig` is the zod boundary.
  */
@@ -88,6 +89,10 @@ export const DEFAULT_CUSTOMER_TEXTS = {
     en: 'We are passing you to another person from our team. You are number {place} in line; the expected wait is about {wait} min.',
     it: 'Ti stiamo passando a un’altra persona del nostro team. Sei il numero {place} in coda; l’attesa prevista è di circa {wait} min.',
   },
+  escalated: {
+    en: 'We are sorry you are still waiting for an answer. We have passed your case to a supervisor, who will make sure someone answers you here as soon as possible.',
+    it: 'Ci dispiace che tu stia ancora aspettando una risposta. Abbiamo passato la tua pratica a un supervisore, che farà in modo che qualcuno ti risponda qui il prima possibile.',
+  },
 } as const;
 
 export const CustomerUpdatesSchema = z
@@ -113,6 +118,13 @@ export const CustomerUpdatesSchema = z
       .object({
         enabled: z.boolean().default(true),
         text: textsWithDefaults(DEFAULT_CUSTOMER_TEXTS.requeued),
+      })
+      .prefault({}),
+    /** A case escalated to the supervisors after agents stayed silent on it (`reassign.escalateAfterSilent`). */
+    onSilentEscalation: z
+      .object({
+        enabled: z.boolean().default(true),
+        text: textsWithDefaults(DEFAULT_CUSTOMER_TEXTS.escalated),
       })
       .prefault({}),
   })
@@ -147,6 +159,22 @@ export const DeskConfigSchema = z.object({
       onOffline: z.boolean().default(true),
       /** An agent silent past the next-response target loses the conversation to the queue. */
       onSilence: z.boolean().default(false),
+      /** Auto-assignment does not give a case back to the agent it was taken from for silence for this long. */
+      silentCooldown: DurationSchema.default(15 * 60_000),
+      /**
+       * After this many reassignments for silence the case is escalated to the supervisors (priority up,
+       * `conversation.escalated`), its customer is told, and no agent who was silent on it gets it again by auto-assignment.
+       */
+      escalateAfterSilent: z.number().int().min(1).max(32).default(2),
+    })
+    .prefault({}),
+  presence: z
+    .object({
+      /**
+       * An online agent whose terminal (TUI) has had no live event stream for this long becomes `away` and gets no
+       * new assignments; back `online` when it reconnects. `false`: presence does not follow the connection.
+       */
+      awayAfterDisconnect: z.union([z.literal(false), DurationSchema]).default(60_000),
     })
     .prefault({}),
   reopen: z

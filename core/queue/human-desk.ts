@@ -130,6 +130,25 @@ export class HumanDesk implements HumanSide {
     if (parsed.data === 'online') await autoAssign(this.ctx);
   }
 
+  /**
+   * The agent's terminal has had no live event stream for `presence.awayAfterDisconnect`: an
+   * online agent becomes `away` (no new assignments; what they own stays theirs). True if it changed.
+   */
+  async awayWhileDisconnected(agentId: string): Promise<boolean> {
+    if ((await this.desk.store.getAgent(agentId))?.presence !== 'online') return false;
+    await writePresence(this.desk, agentId, 'away', agentId, 'disconnected');
+    return true;
+  }
+
+  /** The terminal is back: online again if the desk had set them away, not if they chose away themselves. */
+  async backOnReconnect(agentId: string): Promise<boolean> {
+    const agent = await this.desk.store.getAgent(agentId);
+    if (agent?.presence !== 'away' || !agent.autoAway) return false;
+    await writePresence(this.desk, agentId, 'online', agentId, 'reconnected');
+    await autoAssign(this.ctx);
+    return true;
+  }
+
   // The queue
   listConversations = (filter: QueueFilter = {}) => listQueue(this.desk.store, filter, this.desk.clock.now());
   placeInLine = (conversationId: string) => placeInLine(this.desk.store, conversationId);

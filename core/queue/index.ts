@@ -62,4 +62,5 @@ export {
 export { compareUrgency, listQueue, placeInLine, type QueueFilter, QueueFilterSchema } from './queue-view.js';
 export { autoAssign, fits, pickAgent, teamFor } from './routing.js';
 export { bumpPriority, priorityRank, routeByRules } from './routing-rules.js';
-export { escalateOverdue, reassignSilent, superviseQueue } from './supervision.js';
+export { escalateOverdue, nextClockworkAt, reassignSilent, superviseQueue } from './supervision.js';
+export { policyWaitEstimator } from './wait-by-policy.js';

@@ -1,7 +1,8 @@
 /**
  * Auto-assignment, for teams that turn it on: each queued conversation (most
  * urgent first) goes to an online agent with the skill and language it needs
- * and free capacity, least busy first. Manual claim works either way.
+ * and free capacity, least busy first, never straight back to an agent who
+ * just lost it for silence (silence.ts). Manual claim works either way.
  */
 import type { Agent, Conversation } from '../domain.js';
 import { CaredeskError } from '../errors.js';
@@ -9,6 +10,7 @@ import { assign } from './actions.js';
 import type { Team } from './config.js';
 import type { QueueContext } from './context.js';
 import { compareUrgency } from './queue-view.js';
+import { mayGetBack } from './silence.js';
 
 /** The team a conversation belongs to: the first whose skills include its skill (or a team open to any skill). */
 export function teamFor(c: Conversation, teams: readonly Team[]): Team | undefined {
@@ -64,11 +66,17 @@ export async function autoAssign(ctx: QueueContext): Promise<Array<{ conversatio
     if (c.assignee) loads.set(c.assignee, (loads.get(c.assignee) ?? 0) + 1);
   }
   const queued = (await store.listConversations({ modes: ['queued'] })).sort(compareUrgency);
+  const now = ctx.desk.clock.now();
   const made: Array<{ conversationId: string; agentId: string }> = [];
   for (const c of queued) {
     const team = teamFor(c, ctx.config.routing.teams);
     if (!team?.autoAssign) continue;
-    const agent = pickAgent(c, agents, loads);
+    // Not straight back to an agent who just lost it for silence (nor ever, once that escalated it).
+    const agent = pickAgent(
+      c,
+      agents.filter((a) => mayGetBack(ctx, a, c, now)),
+      loads,
+    );
     if (!agent) continue;
     try {
       await assign(ctx, c.id, agent.id, 'auto');

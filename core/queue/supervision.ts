@@ -11,6 +11,7 @@ import { requeue } from './actions.js';
 import { caseEvent, changeConversation, type QueueContext } from './context.js';
 import { autoAssign } from './routing.js';
 import { bumpPriority } from './routing-rules.js';
+import { cooldownEndsAt } from './silence.js';
 
 /** When this conversation escalates if still queued; undefined when it will not (urgent and escalated already). */
 function escalationAt(ctx: QueueContext, c: Conversation): Date | undefined {
@@ -36,13 +37,18 @@ function silenceAt(ctx: QueueContext, c: Conversation): Date | undefined {
 
 /**
  * The next moment the clockwork has something to do for this conversation:
- * an SLA warning or breach, an escalation, a silent agent's reassignment.
+ * an SLA warning or breach (the reply window's too), an escalation, a silent
+ * agent's reassignment, the end of a silent agent's cooldown (auto-assignment
+ * may offer them the case again).
  */
 export function nextClockworkAt(ctx: QueueContext, c: Conversation): Date | undefined {
   const alert = nextAlertAt(c);
-  const times = [alert === undefined ? undefined : new Date(alert), escalationAt(ctx, c), silenceAt(ctx, c)].filter(
-    (d): d is Date => d !== undefined,
-  );
+  const times = [
+    alert === undefined ? undefined : new Date(alert),
+    escalationAt(ctx, c),
+    silenceAt(ctx, c),
+    cooldownEndsAt(ctx, c),
+  ].filter((d): d is Date => d !== undefined);
   return times.length === 0 ? undefined : new Date(Math.min(...times.map((d) => d.getTime())));
 }
 

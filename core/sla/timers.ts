@@ -28,6 +28,18 @@ export function policyFor(conversation: Pick<Conversation, 'channel' | 'priority
   return best;
 }
 
+/**
+ * The hours this conversation's clocks (and what the desk tells its customer about
+ * being open) follow: the desk's business hours, unless its policy runs around the
+ * clock (`businessHoursOnly: false`, e.g. a 24/7 channel).
+ */
+export function businessHoursFor(
+  c: Pick<Conversation, 'channel' | 'priority'>,
+  config: DeskConfig,
+): DeskConfig['sla']['businessHours'] {
+  return policyFor(c, config).businessHoursOnly ? config.sla.businessHours : undefined;
+}
+
 function due(start: Date, ms: number, policy: SlaPolicy, config: DeskConfig): { dueAt: string; warnAt: string } {
   const hours = policy.businessHoursOnly ? config.sla.businessHours : undefined;
   return {
@@ -36,10 +48,46 @@ function due(start: Date, ms: number, policy: SlaPolicy, config: DeskConfig): { 
   };
 }
 
-/** Handed to the queue: the first-response and resolution clocks start (if not already running). */
+/**
+ * When the channel stops taking replies in this conversation (Messenger's 24 h…): its window
+ * (`sla.replyWindows`) after the customer's last message, which is the conversation's
+ * `lastMessageAt` (only a customer's message moves it) on its channel (the one they wrote on
+ * last). Undefined when the channel has no window.
+ */
+export function replyWindowClosesAt(
+  c: Pick<Conversation, 'channel' | 'lastMessageAt'>,
+  config: DeskConfig,
+): Date | undefined {
+  const window = config.sla.replyWindows[c.channel];
+  return window === undefined ? undefined : new Date(Date.parse(c.lastMessageAt) + window);
+}
+
+/** The reply-window deadline and its warning, from the customer's message at `from`. */
+function replyWindow(
+  c: Pick<Conversation, 'channel'>,
+  config: DeskConfig,
+  from: Date,
+): Pick<SlaTimestamps, 'replyWindowClosesAt' | 'replyWindowWarnAt'> {
+  const window = config.sla.replyWindows[c.channel];
+  if (window === undefined) return {};
+  return {
+    replyWindowClosesAt: new Date(from.getTime() + window).toISOString(),
+    replyWindowWarnAt: new Date(from.getTime() + Math.max(0, window - config.sla.replyWindowWarnBefore)).toISOString(),
+  };
+}
+
+/**
+ * Handed to the queue (or taken over): the first-response and resolution clocks start (if not
+ * already running), and the channel's reply window runs from the customer's last message, which
+ * the bot saw before the handoff.
+ */
 export function startQueueTimers(c: Conversation, config: DeskConfig, now: Date): SlaTimestamps {
   const policy = policyFor(c, config);
-  const sla: SlaTimestamps = { ...c.sla, queuedAt: now.toISOString() };
+  const sla: SlaTimestamps = {
+    ...c.sla,
+    queuedAt: now.toISOString(),
+    ...replyWindow(c, config, new Date(c.lastMessageAt)),
+  };
   if (!sla.firstRespondedAt && !sla.firstResponseDueAt) {
     const d = due(now, policy.firstResponse, policy, config);
     sla.firstResponseDueAt = d.dueAt;
@@ -64,14 +112,7 @@ export function onCustomerMessage(c: Conversation, config: DeskConfig, now: Date
     sla.nextResponseDueAt = d.dueAt;
     sla.nextResponseWarnAt = d.warnAt;
   }
-  const window = config.sla.replyWindows[c.channel];
-  if (window !== undefined) {
-    sla.replyWindowClosesAt = new Date(now.getTime() + window).toISOString();
-    sla.replyWindowWarnAt = new Date(
-      now.getTime() + Math.max(0, window - config.sla.replyWindowWarnBefore),
-    ).toISOString();
-  }
-  return sla;
+  return { ...sla, ...replyWindow(c, config, now) };
 }
 
 /** An agent answered the customer: first response recorded, the next-response clock stops. */

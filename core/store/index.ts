@@ -3,6 +3,7 @@ export { MemoryStore } from './memory-store.js';
 export type {
   CommitResult,
   ConversationFilter,
+  DatabaseReport,
   DeliveryWrite,
   FlowSnapshotWrite,
   OutboxFilter,

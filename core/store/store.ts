@@ -116,9 +116,20 @@ export interface CommitOptions {
   readonly within?: number;
 }
 
+/** What /healthz tells about a database server (the PostgreSQL store). */
+export interface DatabaseReport {
+  readonly reachable: boolean;
+  readonly schemaVersion?: number;
+  readonly expectedSchemaVersion: number;
+  readonly pool: { readonly size: number; readonly max: number; readonly idle: number; readonly waiting: number };
+  readonly error?: string;
+}
+
 export interface Store {
   /** Human-readable location of the data (a directory, a database URL), for logs. */
   readonly location: string;
+  /** A store on a database server says how the server is (reachable, schema, connections). */
+  database?(): Promise<DatabaseReport>;
 
   open(): Promise<void>;
   /** Flushes what is pending and releases the data (lock, connections). */

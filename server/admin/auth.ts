@@ -17,6 +17,7 @@ import {
   type Agent,
   authenticate,
   CaredeskError,
+  ForbiddenError,
   RateLimitedError,
   type Store,
   UnauthorizedError,
@@ -154,6 +155,21 @@ export function agentOf(request: FastifyRequest): Agent {
   const agent = agents.get(request);
   // The hook below runs before every admin route; reaching here without it is a wiring bug.
   if (!agent) throw new UnauthorizedError();
+  return agent;
+}
+
+/**
+ * The calling agent, who must be a supervisor; anyone else gets E_FORBIDDEN
+ * saying what they tried (`what` follows "Only a supervisor may").
+ */
+export function supervisorOf(request: FastifyRequest, what: string): Agent {
+  const agent = agentOf(request);
+  if (agent.role !== 'supervisor') {
+    throw new ForbiddenError(`Only a supervisor may ${what}; ask a supervisor of your desk to do it.`, {
+      required: 'supervisor',
+      role: agent.role,
+    });
+  }
   return agent;
 }
 

@@ -1,9 +1,10 @@
 /**
- * One customer, every channel: an agent merges two customers who are the same
- * person (identities, conversations and history follow the survivor), and any
- * merge can be undone. Each is recorded with the acting agent and a reason.
+ * One customer, every channel: a supervisor merges two customers who are the
+ * same person (identities, conversations and history follow the survivor),
+ * and any merge can be undone; CAREDESK_AGENTS_MAY_MERGE opens both to every
+ * agent. Each is recorded with the acting agent and a reason.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   type AnswerOf,
   IdParamsSchema,
@@ -16,10 +17,15 @@ import {
   unmergeCustomers,
 } from '../../core/index.js';
 import type { ServerContext } from '../app.js';
-import { agentOf } from './auth.js';
+import { agentOf, supervisorOf } from './auth.js';
 import { parseInput } from './input.js';
 
-export function customerRoutes(scope: FastifyInstance, { desk }: ServerContext): void {
+export function customerRoutes(scope: FastifyInstance, { desk, config }: ServerContext): void {
+  const merger = (request: FastifyRequest, what: string) =>
+    config.agentsMayMerge
+      ? agentOf(request)
+      : supervisorOf(request, `${what} (CAREDESK_AGENTS_MAY_MERGE=true opens it to every agent)`);
+
   scope.get(
     '/admin/v1/customers/:id/links',
     async (request): Promise<AnswerOf<'GET /admin/v1/customers/:id/links'>> => {
@@ -33,11 +39,11 @@ export function customerRoutes(scope: FastifyInstance, { desk }: ServerContext):
   scope.post(
     '/admin/v1/customers/:id/merge',
     async (request, reply): Promise<AnswerOf<'POST /admin/v1/customers/:id/merge'>> => {
+      const agentId = merger(request, 'merge customers').id;
       const { id } = parseInput(IdParamsSchema, request.params, 'The path');
       const { from, reason } = parseInput(MergeBodySchema, request.body, 'The body');
       if (from === id)
         throw new InvalidInputError('A customer cannot be merged into itself: name another customer in "from".');
-      const agentId = agentOf(request).id;
       const link = await mergeCustomers(desk, {
         survivorId: id,
         mergedId: from,
@@ -49,9 +55,10 @@ export function customerRoutes(scope: FastifyInstance, { desk }: ServerContext):
   );
 
   scope.post('/admin/v1/links/:id/undo', async (request): Promise<AnswerOf<'POST /admin/v1/links/:id/undo'>> => {
+    const actor = merger(request, 'undo a merge of customers').id;
     const { id } = parseInput(IdParamsSchema, request.params, 'The path');
     const { reason } = parseInput(UndoBodySchema, request.body, 'The body');
-    await unmergeCustomers(desk, id, { actor: agentOf(request).id, reason });
+    await unmergeCustomers(desk, id, { actor, reason });
     return { undone: id };
   });
 }

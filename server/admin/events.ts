@@ -22,11 +22,14 @@ import type { ServerContext } from '../app.js';
 import { agentOf } from './auth.js';
 import { EventFeed } from './event-feed.js';
 import { parseInput } from './input.js';
+import type { StreamPresence } from './stream-presence.js';
 import type { Viewer, ViewerRegistry } from './viewers.js';
 
 export interface EventStreamOptions {
   /** Default 15 s. */
   readonly heartbeatMs?: number;
+  /** Told when each agent's streams open and close: presence follows the terminal. */
+  readonly presence?: StreamPresence;
 }
 
 /** The open streams, so that a shutdown can end them (fastify's close waits for every open response). */
@@ -57,6 +60,8 @@ interface StreamSetup {
   /** Checked at each heartbeat: false (agent removed, token rotated) ends the stream. */
   readonly stillAllowed: () => Promise<boolean>;
   readonly onError: (err: unknown) => void;
+  /** Called when the stream closes (the agent's presence follows their open streams). */
+  readonly onClose: () => void;
 }
 
 class EventStream {
@@ -65,12 +70,14 @@ class EventStream {
   private readonly feed: EventFeed;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly stopViewers: () => void;
+  private readonly onClose: () => void;
   private closed = false;
 
   constructor(setup: StreamSetup) {
     const { res, streams, context, viewers, onError } = setup;
     this.res = res;
     this.streams = streams;
+    this.onClose = setup.onClose;
     this.feed = new EventFeed({
       store: context.desk.store,
       bus: context.desk.bus,
@@ -108,6 +115,7 @@ class EventStream {
     this.stopViewers();
     clearInterval(this.heartbeat);
     this.streams.delete(this);
+    this.onClose();
     if (!this.res.writableEnded) this.res.end();
   }
 
@@ -183,6 +191,7 @@ export function eventRoutes(
       heartbeatMs: options.heartbeatMs ?? 15_000,
       stillAllowed: async () => (await context.desk.store.getAgent(agent.id))?.tokenHash === agent.tokenHash,
       onError: (err) => request.log.error({ err }, 'event stream failed'),
+      onClose: options.presence?.connected(agent.id) ?? (() => undefined),
     });
     stream.start();
   });

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ServerContext, ServerPlugin } from '../app.js';
 import { actionRoutes } from './actions.js';
 import { agentRoutes } from './agents.js';
+import { auditRoutes } from './audit.js';
 import { LoginThrottle, type LoginThrottleOptions, requireAgent } from './auth.js';
 import { cannedRoutes } from './canned.js';
 import { conversationRoutes } from './conversations.js';
@@ -14,6 +15,8 @@ import { customerRoutes } from './customers.js';
 import { type EventStreamOptions, EventStreams, eventRoutes } from './events.js';
 import { refuseQueries } from './input.js';
 import { kpiRoutes } from './kpis.js';
+import { StreamPresence } from './stream-presence.js';
+import { teamRoutes } from './team.js';
 import { ViewerRegistry, type ViewerRegistryOptions, viewerRoutes } from './viewers.js';
 
 export { agentOf, bearerToken, LoginThrottle, type LoginThrottleOptions } from './auth.js';
@@ -36,21 +39,29 @@ export function createAdminPlugin(options: AdminOptions = {}): ServerPlugin {
     const throttle = new LoginThrottle(options.throttle);
     const viewers = new ViewerRegistry(options.viewers);
     const streams = new EventStreams();
+    const presence = new StreamPresence(context.human, {
+      awayAfterMs: context.human.config.presence.awayAfterDisconnect,
+      onError: (err) => scope.log.error({ err }, 'presence did not follow an event stream'),
+    });
 
     acceptEmptyJson(scope);
     requireAgent(scope, context.desk.store, throttle);
     refuseQueries(scope);
     agentRoutes(scope, context);
+    teamRoutes(scope, context);
+    auditRoutes(scope, context);
     conversationRoutes(scope, context, viewers);
     actionRoutes(scope, context);
     viewerRoutes(scope, context, viewers);
     cannedRoutes(scope, context);
     kpiRoutes(scope, context);
     customerRoutes(scope, context);
-    eventRoutes(scope, context, viewers, streams, options.events);
+    eventRoutes(scope, context, viewers, streams, { ...options.events, presence });
 
     // Open streams would keep fastify's close waiting for ever.
     scope.addHook('preClose', async () => {
+      // A shutdown ends every stream: that is not every agent walking away.
+      presence.stop();
       streams.closeAll();
     });
     scope.addHook('onClose', async () => {

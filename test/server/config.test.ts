@@ -94,9 +94,9 @@ describe('configuration', () => {
   });
 
   it('every wrong value is reported at once, one per line', () => {
-    const err = errorOf(() => load({ PORT: 'x', CAREDESK_STORE: 'postgres', LOG_LEVEL: 'loud', HOST: 'my host' }));
+    const err = errorOf(() => load({ PORT: 'x', CAREDESK_STORE: 'mysql', LOG_LEVEL: 'loud', HOST: 'my host' }));
     expect(err.message).toContain('The configuration has 4 problems:');
-    expect(err.message).toContain('  - CAREDESK_STORE is "postgres"; expected one of embedded, memory');
+    expect(err.message).toContain('  - CAREDESK_STORE is "mysql"; expected one of embedded, memory, postgres');
     expect(err.message).toContain(
       '  - LOG_LEVEL is "loud"; expected one of fatal, error, warn, info, debug, trace, silent',
     );
@@ -172,6 +172,18 @@ describe('configuration', () => {
     expect(errorOf(() => load({ MICROSOFT_APP_ID: 'id', MICROSOFT_APP_TYPE: 'SingleTenant' })).message).toContain(
       'MICROSOFT_APP_TENANT_ID is not set',
     );
+  });
+
+  it('the PostgreSQL store needs DATABASE_URL, takes a libpq URL with its options, and never echoes it', () => {
+    expect(errorOf(() => load({ CAREDESK_STORE: 'postgres' })).message).toContain(
+      'CAREDESK_STORE is "postgres" but DATABASE_URL is not set',
+    );
+    const url = 'postgres://caredesk:s3cret@db.example.com:5432/caredesk?sslmode=require';
+    const config = load({ CAREDESK_STORE: 'postgres', DATABASE_URL: url, CAREDESK_DATABASE_STATEMENT_TIMEOUT: '5s' });
+    expect(config.database).toEqual({ url, poolSize: 10, statementTimeoutMs: 5_000 });
+    const refused = errorOf(() => load({ DATABASE_URL: 'mysql://root:hunter2@db/x' })).message;
+    expect(refused).toContain('DATABASE_URL is a hidden value');
+    expect(refused).not.toContain('hunter2');
   });
 
   it('a command-line value wins over the environment, and errors call it by its flag', () => {

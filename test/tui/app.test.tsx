@@ -320,8 +320,8 @@ describe('keymap', () => {
     }
   });
 
-  it('the dangerous actions are resolve and hand back', () => {
+  it('the dangerous actions are resolve, hand back, removing an agent and rotating a token', () => {
     const dangerous = Object.values(SCREEN_KEYS).flatMap((bs) => bs.filter((b) => b.dangerous).map((b) => b.action));
-    expect(dangerous.sort()).toEqual(['handback', 'resolve']);
+    expect(dangerous.sort()).toEqual(['handback', 'remove', 'resolve', 'rotate-token']);
   });
 });

@@ -247,7 +247,15 @@ export function ConversationScreen(props: ConversationScreenProps): React.JSX.El
           : 'resolved';
   const due = [c.sla.firstResponseDueAt, c.sla.nextResponseDueAt, c.sla.resolutionDueAt].filter(Boolean).sort()[0];
   const sla = due ? ` · SLA ${formatDuration(Date.parse(due) - now.getTime())}` : '';
-  const title = `${customerName} · ${c.channel} · ${owner}${sla}${c.topic ? ` · ${sanitizeLine(c.topic)}` : ''} · ${sanitizeLine(c.id)}`;
+  // The channel takes replies only so long after the customer's last message (Messenger's 24 h).
+  const windowLeft = c.sla.replyWindowClosesAt ? Date.parse(c.sla.replyWindowClosesAt) - now.getTime() : undefined;
+  const replyWindow =
+    windowLeft === undefined || Number.isNaN(windowLeft) || (c.mode !== 'queued' && c.mode !== 'agent')
+      ? ''
+      : windowLeft > 0
+        ? ` · reply window ${formatDuration(windowLeft)} left`
+        : ' · reply window closed';
+  const title = `${customerName} · ${c.channel} · ${owner}${sla}${replyWindow}${c.topic ? ` · ${sanitizeLine(c.topic)}` : ''} · ${sanitizeLine(c.id)}`;
   const others = othersHere(detail.viewers, me.id);
   const prompt = input && input !== 'canned' ? PROMPT[input] : undefined;
   const failed = detail.undelivered.filter((u) => u.status === 'failed').length;

@@ -18,7 +18,7 @@ import type {
 } from '../../domain.js';
 import { StoreClosedError } from '../../errors.js';
 import { type Logger, silentLogger } from '../../logger.js';
-import type { CommitResult, ConversationFilter, OutboxFilter, Store, WriteBatch } from '../store.js';
+import type { CommitResult, ConversationFilter, DatabaseReport, OutboxFilter, Store, WriteBatch } from '../store.js';
 import { numberedEvent } from '../store.js';
 import { DatabaseHealth } from './health.js';
 import { assertSchema, SCHEMA_VERSION, schemaVersion } from './schema.js';
@@ -31,15 +31,6 @@ export interface PostgresStoreOptions {
   /** How long to wait for a connection, from the pool or the server (ms, default 5 s). */
   readonly connectTimeoutMs?: number;
   readonly logger?: Logger;
-}
-
-/** What /healthz says about the database. */
-export interface DatabaseReport {
-  readonly reachable: boolean;
-  readonly schemaVersion?: number;
-  readonly expectedSchemaVersion: number;
-  readonly pool: { readonly size: number; readonly max: number; readonly idle: number; readonly waiting: number };
-  readonly error?: string;
 }
 
 interface Pending {
@@ -141,7 +132,7 @@ export class PostgresStore implements Store {
     return Number(r.rows[0]?.base ?? 0);
   }
 
-  async report(): Promise<DatabaseReport> {
+  async database(): Promise<DatabaseReport> {
     const pool = {
       size: this.pool.totalCount,
       max: this.max,

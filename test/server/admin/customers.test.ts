@@ -6,7 +6,8 @@ let ann: TestAgent;
 
 beforeAll(async () => {
   server = await startAdminServer();
-  ann = await server.agent({ name: 'Ann' });
+  // Merging customers is for supervisors (CAREDESK_AGENTS_MAY_MERGE opens it to every agent).
+  ann = await server.agent({ name: 'Ann', role: 'supervisor' });
 });
 afterAll(() => server.close());
 

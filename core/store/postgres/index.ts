@@ -1,0 +1,11 @@
+export { PostgresStore, type PostgresStoreOptions, redact } from './postgres-store.js';
+export {
+  assertSchema,
+  MIGRATIONS,
+  type Migration,
+  type MigrationStatus,
+  migrate,
+  migrationStatus,
+  SCHEMA_VERSION,
+  schemaVersion,
+} from './schema.js';
