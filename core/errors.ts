@@ -170,6 +170,14 @@ export class StoreUnavailableError extends CaredeskError {
   }
 }
 
+/** The store's database is away for now (not a refusal): wait and try again, nothing to give up on. */
+export const isStoreUnavailable = (err: unknown): boolean =>
+  err instanceof CaredeskError && err.code === 'E_STORE_UNAVAILABLE';
+
+/** Any failure of the store itself (not of the input): what was asked is not stored, so nothing may be acknowledged. */
+export const isStoreFailure = (err: unknown): boolean =>
+  err instanceof CaredeskError && err.code.startsWith('E_STORE_');
+
 /** Two agents claimed the same conversation; the other one was first. */
 export class ClaimConflictError extends CaredeskError {
   constructor(conversationId: string, owner: string | undefined) {

@@ -6,7 +6,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
-import { CaredeskError, describeIssues, type ErrorCode } from '../core/index.js';
+import { CaredeskError, describeIssues, type ErrorCode, isStoreUnavailable } from '../core/index.js';
 
 /** A Record, so that a new ErrorCode does not compile until it has a status here. */
 export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
@@ -85,10 +85,12 @@ export function toHttpError(err: unknown): HttpError {
 
 export function errorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const answer = toHttpError(err);
-  if (answer.status >= 500) request.log.error({ err }, 'request failed');
+  // A database that is away is logged once by the store, not once per request.
+  if (answer.status >= 500 && !isStoreUnavailable(err)) request.log.error({ err }, 'request failed');
   else request.log.debug({ err }, 'request refused');
   const retryAfter = err instanceof CaredeskError ? err.details.retryAfterSeconds : undefined;
   if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
+  else if (isStoreUnavailable(err)) void reply.header('retry-after', '5');
   void reply.status(answer.status).send(answer.body);
 }
 

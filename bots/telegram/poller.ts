@@ -22,7 +22,7 @@
  *   process, a developer's script); TelegramConflictError says which it is.
  */
 import { type Telegram, TelegramError } from 'telegraf';
-import { backoffDelay, CaredeskError, type Desk, type Logger } from '../../core/index.js';
+import { backoffDelay, CaredeskError, type Desk, isStoreUnavailable, type Logger } from '../../core/index.js';
 import { receiveUpdate } from './updates.js';
 
 const LONG_POLL_SECONDS = 25;
@@ -31,6 +31,8 @@ const IDLE_MIN_MS = 10;
 const IDLE_MAX_MS = 1_000;
 /** After a failed poll (network, 5xx): 1 s, doubling up to 30 s. */
 const FAILING = { firstMs: 1_000, maxMs: 30_000 } as const;
+/** Retrying a batch while the database is away: short, so that it is stored soon after the database is back. */
+const STORE_AWAY = { firstMs: 250, maxMs: 2_000 } as const;
 const CONFLICT_RETRY_MS = { first: 5_000, max: 60_000 };
 
 /** Telegram refused TELEGRAM_BOT_TOKEN: polling stops, since asking again with the same token cannot succeed. */
@@ -99,6 +101,7 @@ export class TelegramPoller {
     let failures = 0;
     let conflicts = 0;
     let lastUpdateAt = 0;
+    let storeAway = 0;
     while (!this.stopped) {
       let updates: unknown[];
       try {
@@ -152,10 +155,18 @@ export class TelegramPoller {
         await Promise.all(updates.map((u) => receiveUpdate(this.desk, this.telegram, this.logger, u)));
       } catch (err) {
         // The store refused a write: do not confirm this batch, Telegram will hand it out again.
+        if (isStoreUnavailable(err)) {
+          // The store said so once already; a database back within seconds is noticed within seconds.
+          if (storeAway++ === 0) this.logger.warn({ channel: 'telegram' }, 'Telegram: waiting for the database');
+          await this.pause(backoffDelay(STORE_AWAY, storeAway));
+          continue;
+        }
         this.logger.error({ err }, 'could not store Telegram updates; polling pauses');
         await this.pause(backoffDelay(FAILING, ++failures));
         continue;
       }
+      if (storeAway > 0) this.logger.info({ channel: 'telegram' }, 'Telegram: updates stored again');
+      storeAway = 0;
       for (const update of updates) {
         const id = (update as { update_id?: unknown }).update_id;
         if (typeof id === 'number' && id >= offset) offset = id + 1;

@@ -4,7 +4,7 @@
  * button press answered so the customer's client stops spinning.
  */
 import type { Telegram } from 'telegraf';
-import { CaredeskError, type Desk, type Logger } from '../../core/index.js';
+import { CaredeskError, type Desk, isStoreFailure, type Logger } from '../../core/index.js';
 import { normalizeUpdate } from './normalize.js';
 
 export type UpdateOutcome = 'stored' | 'duplicate' | 'ignored' | 'invalid';
@@ -28,7 +28,8 @@ export async function receiveUpdate(
   try {
     outcome = (await desk.receive(normalized.inbound)).status;
   } catch (err) {
-    if (!(err instanceof CaredeskError) || err.code === 'E_STORE_WRITE' || err.code === 'E_STORE_CLOSED') throw err;
+    // Not stored: the batch must not be confirmed, so that Telegram hands it out again.
+    if (!(err instanceof CaredeskError) || isStoreFailure(err)) throw err;
     logger.warn({ channel: 'telegram', code: err.code, err: err.message }, 'Telegram update refused');
     return 'invalid';
   }

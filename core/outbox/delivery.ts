@@ -17,6 +17,7 @@
 
 import type { Desk } from '../desk.js';
 import type { Channel, OutboxEntry } from '../domain.js';
+import { isStoreUnavailable } from '../errors.js';
 import type { ChannelSender } from './channel-sender.js';
 import { recordOutcome, sendWithTimeout } from './outcome.js';
 
@@ -62,6 +63,9 @@ interface Lane {
   active: number;
 }
 
+/** How soon delivery looks again while the store's database is away. */
+const STORE_AWAY_RETRY_MS = 500;
+
 /** The order replies keep: per recipient of a channel (lanes are per channel already). */
 const chatOf = (entry: OutboxEntry): string => entry.recipient;
 
@@ -92,6 +96,8 @@ export class OutboxDelivery {
   private listing = 0;
   /** Why delivery stopped for good (the store failed), if it did. */
   private halted: unknown;
+  /** A pass to run once the store's database is back (see retryWhenBack). */
+  private awayTimer: NodeJS.Timeout | undefined;
   /** Stops listening to the desk's outbox signal. */
   private unlisten: (() => void) | undefined;
 
@@ -127,6 +133,8 @@ export class OutboxDelivery {
     this.unlisten?.();
     this.unlisten = undefined;
     if (this.timer) clearTimeout(this.timer);
+    if (this.awayTimer) clearTimeout(this.awayTimer);
+    this.awayTimer = undefined;
     await Promise.allSettled([...this.taken.values()].map((t) => t.promise));
   }
 
@@ -174,6 +182,10 @@ export class OutboxDelivery {
     let pending: OutboxEntry[];
     try {
       pending = await this.desk.store.listOutbox({ status: 'pending' });
+    } catch (err) {
+      if (!isStoreUnavailable(err)) throw err;
+      this.retryWhenBack();
+      return { delivered: 0, retried: 0, failed: 0 };
     } finally {
       this.listing -= 1;
     }
@@ -292,7 +304,10 @@ export class OutboxDelivery {
           continue;
         }
         const outcome = await sendWithTimeout(this.desk, this.options.sendTimeoutMs, lane.sender, fresh);
-        const settled = recorded(entry, recordOutcome(this.desk, this.options, fresh, outcome));
+        const settled = recorded(
+          entry,
+          this.recordWhenBack(() => recordOutcome(this.desk, this.options, fresh, outcome)),
+        );
         // The next reply goes out without waiting for this one's record to be durable (nor does the
         // slot: the record may wait to share a write, see DELIVERY_RECORD_WITHIN_MS). The journal keeps
         // records in order, so after a crash at worst this one is sent again, and before the next.
@@ -300,8 +315,9 @@ export class OutboxDelivery {
         if (outcome.ok) continue;
         holding = (await settled) !== 'failed';
       } catch (err) {
-        // Only the store can fail here (read after it closed or broke): stop, as for a failed record.
-        this.halt(err, entry);
+        // Only the store can fail here: away for now (try again soon), or closed or broken (stop, as for a failed record).
+        if (isStoreUnavailable(err)) this.retryWhenBack();
+        else this.halt(err, entry);
         this.settle(entry, 'held');
         holding = true;
       }
@@ -328,22 +344,59 @@ export class OutboxDelivery {
   private scheduleNext(): void {
     if (!this.running || this.halted !== undefined) return;
     if (this.timer) clearTimeout(this.timer);
-    void this.desk.store.listOutbox({ status: 'pending' }).then((pending) => {
-      // Only each chat's first pending entry can be sent next, and only if no pass holds it.
-      // The entries behind a retry are due already: counting them would re-run a full pass over and
-      // over for as long as the retry waits, and entries being sent would do the same for a backlog.
-      const first = new Map<string, OutboxEntry>();
-      for (const e of pending) {
-        if (!this.lanes.has(e.channel)) continue;
-        const before = first.get(chatOf(e));
-        if (!before || e.createdAt < before.createdAt) first.set(chatOf(e), e);
+    void this.desk.store.listOutbox({ status: 'pending' }).then(
+      (pending) => {
+        // Only each chat's first pending entry can be sent next, and only if no pass holds it.
+        // The entries behind a retry are due already: counting them would re-run a full pass over and
+        // over for as long as the retry waits, and entries being sent would do the same for a backlog.
+        const first = new Map<string, OutboxEntry>();
+        for (const e of pending) {
+          if (!this.lanes.has(e.channel)) continue;
+          const before = first.get(chatOf(e));
+          if (!before || e.createdAt < before.createdAt) first.set(chatOf(e), e);
+        }
+        const due = [...first.values()].filter((e) => !this.taken.has(e.id)).map((e) => e.notBefore);
+        if (due.length === 0 || !this.running) return;
+        const earliest = due.sort()[0] as string;
+        const wait = Math.max(10, new Date(earliest).getTime() - this.desk.clock.now().getTime());
+        this.timer = setTimeout(() => this.kick(), Math.min(wait, this.options.maxDelayMs));
+        this.timer.unref();
+      },
+      (err: unknown) => {
+        if (isStoreUnavailable(err)) this.retryWhenBack();
+        else this.desk.logger.error({ err }, 'could not list the outbox to schedule its next retry');
+      },
+    );
+  }
+
+  /**
+   * The store's database is away (the PostgreSQL store): a full pass again in
+   * a moment, and again, until it answers. Nothing is sent meanwhile, since
+   * every send starts by reading its entry.
+   */
+  private retryWhenBack(): void {
+    if (!this.running || this.halted !== undefined || this.awayTimer) return;
+    this.awayTimer = setTimeout(() => {
+      this.awayTimer = undefined;
+      this.kick();
+    }, STORE_AWAY_RETRY_MS);
+    this.awayTimer.unref();
+  }
+
+  /**
+   * A send the channel accepted must be recorded before anything could send it
+   * again: while the database is away the record is tried again (the entry
+   * stays taken, so no pass takes it), and lands once it is back. Only a
+   * stop gives up waiting; then, as after a crash, it may be sent once more.
+   */
+  private async recordWhenBack(record: () => Promise<Settled>): Promise<Settled> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await record();
+      } catch (err) {
+        if (!isStoreUnavailable(err) || this.stopping) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(STORE_AWAY_RETRY_MS * attempt, 5_000)));
       }
-      const due = [...first.values()].filter((e) => !this.taken.has(e.id)).map((e) => e.notBefore);
-      if (due.length === 0 || !this.running) return;
-      const earliest = due.sort()[0] as string;
-      const wait = Math.max(10, new Date(earliest).getTime() - this.desk.clock.now().getTime());
-      this.timer = setTimeout(() => this.kick(), Math.min(wait, this.options.maxDelayMs));
-      this.timer.unref();
-    });
+    }
   }
 }

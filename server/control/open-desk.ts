@@ -7,6 +7,7 @@
 import { accessSync, constants, existsSync, readdirSync, realpathSync } from 'node:fs';
 import { ConfigError, Desk, EmbeddedStore, HumanDesk, StoreLockedError } from '../../core/index.js';
 import type { Config } from '../config.js';
+import { postgresStore } from '../store.js';
 import { ControlBusyError, ControlClient, ControlConnectionError } from './client.js';
 import { type ControlFile, controlFilePath, readControlFile, removeControlFile } from './control-file.js';
 import { ControlUnavailableError } from './errors.js';
@@ -37,6 +38,8 @@ interface Attempt {
 }
 
 export async function openDesk(config: Config, options: OpenDeskOptions = {}): Promise<DeskSession> {
+  // PostgreSQL takes any number of clients at once: the command works on the database itself.
+  if (config.store === 'postgres') return databaseSession(config);
   const dir = config.dataDir;
   if (config.store !== 'embedded') {
     throw new ConfigError(
@@ -82,6 +85,21 @@ export async function openDesk(config: Config, options: OpenDeskOptions = {}): P
 function localSession(store: EmbeddedStore, config: Config): DeskSession {
   // This process holds the lock, so no server runs here: a control.json is what a killed one left behind.
   removeControlFile(config.dataDir);
+  const desk = new Desk({ store });
+  const human = new HumanDesk(desk, { config: config.desk });
+  return {
+    ops: localOperations(human),
+    via: 'store',
+    async close() {
+      await desk.idle();
+      await store.close();
+    },
+  };
+}
+
+async function databaseSession(config: Config): Promise<DeskSession> {
+  const store = await postgresStore(config);
+  await store.open();
   const desk = new Desk({ store });
   const human = new HumanDesk(desk, { config: config.desk });
   return {

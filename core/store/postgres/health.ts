@@ -40,9 +40,12 @@ export class DatabaseHealth {
   }
 
   async run<T>(query: () => Promise<T>): Promise<T> {
+    // Only a query started after the database went away says it is back: one that was under way
+    // when the server stopped can still succeed after the first failures.
+    const startedUp = this.up;
     try {
       const result = await query();
-      if (!this.up) {
+      if (!this.up && !startedUp) {
         this.up = true;
         this.logger.info({ database: this.location }, 'the database answers again; caredesk goes on');
       }

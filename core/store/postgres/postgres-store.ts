@@ -127,7 +127,7 @@ export class PostgresStore implements Store {
 
   private async writeGroup(batches: WriteBatch[]): Promise<number> {
     const r = await this.query<{ base: string | null }>('commit', 'SELECT caredesk_commit($1::json) AS base', [
-      JSON.stringify(batches),
+      JSON.stringify(batches.map(withStorableKeys)),
     ]);
     return Number(r.rows[0]?.base ?? 0);
   }
@@ -301,7 +301,7 @@ export class PostgresStore implements Store {
     const r = await this.query<{ value: unknown }>(
       'record',
       'SELECT value FROM records WHERE collection = $1 AND id = $2',
-      [collection, id],
+      [recordKey(collection), recordKey(id)],
     );
     return r.rows[0]?.value;
   }
@@ -310,9 +310,9 @@ export class PostgresStore implements Store {
     const r = await this.query<{ id: string; value: unknown }>(
       'records',
       'SELECT id, value FROM records WHERE collection = $1 ORDER BY pos',
-      [collection],
+      [recordKey(collection)],
     );
-    return r.rows;
+    return r.rows.map((row) => ({ id: keyOfRecord(row.id), value: row.value }));
   }
 
   private async one<T>(name: string, text: string, values: unknown[]): Promise<T | undefined> {
@@ -343,6 +343,28 @@ function outboxEntry(row: OutboxRow): OutboxEntry {
     channelMessageId: row.delivered_channel_message_id ?? row.doc.channelMessageId,
   };
 }
+
+/**
+ * A record's collection or id as a column keeps it: PostgreSQL text cannot
+ * hold a NUL, which some keys use as a separator (a channel and a chat id),
+ * so `\\` and NUL are escaped (`\\\\`, `\\0`), one way back.
+ */
+export const recordKey = (key: string): string =>
+  key.includes('\u0000') || key.includes('\\') ? key.replace(/\\/g, '\\\\').replace(/\u0000/g, '\\0') : key;
+export const keyOfRecord = (stored: string): string =>
+  stored.includes('\\') ? stored.replace(/\\(\\|0)/g, (_, c: string) => (c === '0' ? '\u0000' : '\\')) : stored;
+
+const withStorableKeys = (batch: WriteBatch): WriteBatch =>
+  batch.records === undefined
+    ? batch
+    : {
+        ...batch,
+        records: batch.records.map((r) => ({
+          collection: recordKey(r.collection),
+          id: recordKey(r.id),
+          value: r.value,
+        })),
+      };
 
 /** The URL without its password, for logs and errors. */
 export function redact(url: string): string {

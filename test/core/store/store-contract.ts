@@ -379,6 +379,16 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       });
     });
 
+    it('keeps records whatever characters their keys hold (a NUL between a channel and a chat id, backslashes)', async () => {
+      const keys = ['telegram\u000042', 'a\\0b', 'c\\\u0000\\d', 'plain'];
+      await store.commit({ records: keys.map((id, n) => ({ collection: 'reply-context', id, value: { n } })) });
+      await andAfterReopen(async (s) => {
+        for (const [n, id] of keys.entries()) expect(await s.getRecord('reply-context', id)).toEqual({ n });
+        expect(await s.getRecord('reply-context', 'telegram42')).toBeUndefined();
+        expect((await s.listRecords('reply-context')).map((r) => r.id)).toEqual(keys);
+      });
+    });
+
     it('makes a whole batch visible at once', async () => {
       const pending = store.commit({
         customers: [customer('cus_9')],

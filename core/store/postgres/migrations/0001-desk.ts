@@ -130,9 +130,10 @@ DECLARE
 BEGIN
   IF json_typeof(b->'customers') = 'array' THEN
     INSERT INTO customers (id, merged_into, created_at, doc)
-      SELECT DISTINCT ON (x->>'id') x->>'id', x->>'mergedInto', (x->>'createdAt')::timestamptz, x
-      FROM json_array_elements(b->'customers') WITH ORDINALITY AS t(x, ord)
-      ORDER BY x->>'id', ord DESC
+      SELECT x->>'id', x->>'mergedInto', (x->>'createdAt')::timestamptz, x
+      FROM (SELECT DISTINCT ON (x->>'id') x, ord FROM json_array_elements(b->'customers') WITH ORDINALITY AS t(x, ord)
+        ORDER BY x->>'id', ord DESC) AS latest
+      ORDER BY ord
       ON CONFLICT (id) DO UPDATE SET merged_into = excluded.merged_into, doc = excluded.doc;
     DELETE FROM customer_identities ci USING json_array_elements(b->'customers') AS t(x) WHERE ci.customer_id = x->>'id';
     INSERT INTO customer_identities (channel, external_id, customer_id)
@@ -146,10 +147,11 @@ BEGIN
 
   IF json_typeof(b->'conversations') = 'array' THEN
     INSERT INTO conversations (id, customer_id, channel, mode, assignee, priority, created_at, last_message_at, resolved_at, doc)
-      SELECT DISTINCT ON (x->>'id') x->>'id', x->>'customerId', x->>'channel', x->>'mode', x->>'assignee', x->>'priority',
+      SELECT x->>'id', x->>'customerId', x->>'channel', x->>'mode', x->>'assignee', x->>'priority',
         (x->>'createdAt')::timestamptz, (x->>'lastMessageAt')::timestamptz, (x->>'resolvedAt')::timestamptz, x
-      FROM json_array_elements(b->'conversations') WITH ORDINALITY AS t(x, ord)
-      ORDER BY x->>'id', ord DESC
+      FROM (SELECT DISTINCT ON (x->>'id') x, ord FROM json_array_elements(b->'conversations') WITH ORDINALITY AS t(x, ord)
+        ORDER BY x->>'id', ord DESC) AS latest
+      ORDER BY ord
       ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, channel = excluded.channel,
         mode = excluded.mode, assignee = excluded.assignee, priority = excluded.priority,
         last_message_at = excluded.last_message_at, resolved_at = excluded.resolved_at, doc = excluded.doc;
@@ -167,9 +169,10 @@ BEGIN
 
   IF json_typeof(b->'outbox') = 'array' THEN
     INSERT INTO outbox (id, conversation_id, status, created_at, doc)
-      SELECT DISTINCT ON (x->>'id') x->>'id', x->>'conversationId', x->>'status', (x->>'createdAt')::timestamptz, x
-      FROM json_array_elements(b->'outbox') WITH ORDINALITY AS t(x, ord)
-      ORDER BY x->>'id', ord DESC
+      SELECT x->>'id', x->>'conversationId', x->>'status', (x->>'createdAt')::timestamptz, x
+      FROM (SELECT DISTINCT ON (x->>'id') x, ord FROM json_array_elements(b->'outbox') WITH ORDINALITY AS t(x, ord)
+        ORDER BY x->>'id', ord DESC) AS latest
+      ORDER BY ord
       ON CONFLICT (id) DO UPDATE SET conversation_id = excluded.conversation_id, status = excluded.status, doc = excluded.doc,
         attempts = NULL, delivered_at = NULL, delivered_channel_message_id = NULL;
   END IF;
@@ -186,18 +189,19 @@ BEGIN
     DELETE FROM flow_snapshots f USING json_array_elements(b->'flowSnapshots') AS t(s)
       WHERE f.conversation_id = s->>'conversationId' AND json_typeof(s->'snapshot') = 'null';
     INSERT INTO flow_snapshots (conversation_id, snapshot)
-      SELECT DISTINCT ON (s->>'conversationId') s->>'conversationId', s->'snapshot'
-      FROM json_array_elements(b->'flowSnapshots') WITH ORDINALITY AS t(s, ord)
+      SELECT s->>'conversationId', s->'snapshot'
+      FROM (SELECT DISTINCT ON (s->>'conversationId') s FROM json_array_elements(b->'flowSnapshots') WITH ORDINALITY AS t(s, ord)
+        ORDER BY s->>'conversationId', ord DESC) AS latest
       WHERE json_typeof(s->'snapshot') <> 'null'
-      ORDER BY s->>'conversationId', ord DESC
       ON CONFLICT (conversation_id) DO UPDATE SET snapshot = excluded.snapshot, updated_at = now();
   END IF;
 
   IF json_typeof(b->'agents') = 'array' THEN
     INSERT INTO agents (id, token_hash, doc)
-      SELECT DISTINCT ON (x->>'id') x->>'id', x->>'tokenHash', x
-      FROM json_array_elements(b->'agents') WITH ORDINALITY AS t(x, ord)
-      ORDER BY x->>'id', ord DESC
+      SELECT x->>'id', x->>'tokenHash', x
+      FROM (SELECT DISTINCT ON (x->>'id') x, ord FROM json_array_elements(b->'agents') WITH ORDINALITY AS t(x, ord)
+        ORDER BY x->>'id', ord DESC) AS latest
+      ORDER BY ord
       ON CONFLICT (id) DO UPDATE SET token_hash = excluded.token_hash, doc = excluded.doc;
   END IF;
 
@@ -209,10 +213,12 @@ BEGIN
     DELETE FROM records r USING json_array_elements(b->'records') AS t(x)
       WHERE r.collection = x->>'collection' AND r.id = x->>'id' AND json_typeof(x->'value') = 'null';
     INSERT INTO records (collection, id, value)
-      SELECT DISTINCT ON (x->>'collection', x->>'id') x->>'collection', x->>'id', x->'value'
-      FROM json_array_elements(b->'records') WITH ORDINALITY AS t(x, ord)
+      SELECT x->>'collection', x->>'id', x->'value'
+      FROM (SELECT DISTINCT ON (x->>'collection', x->>'id') x, ord
+        FROM json_array_elements(b->'records') WITH ORDINALITY AS t(x, ord)
+        ORDER BY x->>'collection', x->>'id', ord DESC) AS latest
       WHERE json_typeof(x->'value') <> 'null'
-      ORDER BY x->>'collection', x->>'id', ord DESC
+      ORDER BY ord
       ON CONFLICT (collection, id) DO UPDATE SET value = excluded.value;
   END IF;
   RETURN added;
