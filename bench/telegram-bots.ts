@@ -1,7 +1,8 @@
 /**
  * The two bots bench:telegram compares, each started the same way: a bare
  * telegraf bot that sends the answers it is given, and caredesk (Desk +
- * embedded store with fsync + outbox dispatcher + Telegram channel + a flow).
+ * embedded store with fsync + outbox dispatcher + Telegram channel + a flow;
+ * the PostgreSQL store instead when its spec names a database).
  *
  * By default bench:telegram runs each bot in a process of its own (this file
  * as a child, see `serve` below), as a bot runs beside Telegram: the channel's
@@ -15,7 +16,15 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Telegraf } from 'telegraf';
 import { telegramChannel } from '../bots/telegram/index.js';
-import { Desk, EmbeddedStore, FlowEngine, OutboxDelivery, type QuickReply, silentLogger } from '../core/index.js';
+import {
+  Desk,
+  EmbeddedStore,
+  FlowEngine,
+  OutboxDelivery,
+  type QuickReply,
+  type Store,
+  silentLogger,
+} from '../core/index.js';
 import { defaultRegistry } from '../flows/registry.js';
 import { EchoEngine } from '../test/bots/telegram/helpers.js';
 
@@ -27,7 +36,14 @@ export interface Answer {
 
 export type BotSpec =
   | { readonly kind: 'bare'; readonly token: string; readonly apiRoot: string; readonly answers: [string, Answer[]][] }
-  | { readonly kind: 'caredesk'; readonly token: string; readonly apiRoot: string; readonly flow: 'care' | 'echo' };
+  | {
+      readonly kind: 'caredesk';
+      readonly token: string;
+      readonly apiRoot: string;
+      readonly flow: 'care' | 'echo';
+      /** The PostgreSQL store on this database (migrated) instead of the embedded store. */
+      readonly databaseUrl?: string;
+    };
 
 export interface RunningBot {
   /** CPU time this bot's process has used so far, in µs (user + system). */
@@ -59,7 +75,9 @@ async function startBare(spec: Extract<BotSpec, { kind: 'bare' }>): Promise<() =
 async function startCaredesk(spec: Extract<BotSpec, { kind: 'caredesk' }>): Promise<() => Promise<void>> {
   const dir = mkdtempSync(join(tmpdir(), 'caredesk-bench-telegram-'));
   // FSYNC=0: without the durable write's wait, to see its share of the ratio (caredesk's default is on).
-  const store = new EmbeddedStore(dir, { fsync: process.env.FSYNC !== '0' });
+  const store: Store = spec.databaseUrl
+    ? new (await import('../core/store/postgres/index.js')).PostgresStore(spec.databaseUrl)
+    : new EmbeddedStore(dir, { fsync: process.env.FSYNC !== '0' });
   await store.open();
   const flows = defaultRegistry();
   let engine: FlowEngine | undefined;

@@ -34,10 +34,13 @@
  *   BOTS=in-process npm run bench:telegram          (bots in the bench's own process)
  *   PIN=0 npm run bench:telegram                    (emulator and bot not bound to a CPU each)
  *   BOT_NODE_ARGS="--cpu-prof --cpu-prof-dir=.prof" npm run bench:telegram   (profile the bots)
+ *   STORE=postgres DATABASE_URL=postgres://… npm run bench:telegram   (caredesk on the PostgreSQL store; a migrated database)
+ *   RESULTS_FILE=/tmp/t.json npm run bench:telegram  (results there instead; bench:postgres runs it so)
  *
  * Writes bench/results/telegram.json.
  */
 
+import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Desk, FlowEngine, MemoryStore } from '../core/index.js';
 import { defaultRegistry } from '../flows/registry.js';
@@ -102,6 +105,13 @@ const ORDER = Array.from({ length: PAIRS / 2 }, () => ['bare', 'caredesk', 'care
  */
 const SCRIPT: readonly string[] = CARE_SCRIPT;
 const flowName = process.env.FLOW === 'echo' ? 'echo' : 'care';
+/** caredesk's store: the embedded one (default) or PostgreSQL at DATABASE_URL (STORE=postgres). */
+const storeKind = process.env.STORE === 'postgres' ? 'postgres' : 'embedded';
+const databaseUrl = storeKind === 'postgres' ? process.env.DATABASE_URL : undefined;
+if (storeKind === 'postgres' && !databaseUrl) {
+  console.error('bench:telegram: STORE=postgres needs DATABASE_URL, the URL of a migrated database');
+  process.exit(2);
+}
 
 /**
  * What caredesk answers to each line of the script, taken from the flow
@@ -282,10 +292,16 @@ const bareSpec: BotSpec = {
   apiRoot: emulator.apiRoot,
   answers: SCRIPT.map((t, i) => [t, bareAnswers[i] ?? []]),
 };
-const caredeskSpec: BotSpec = { kind: 'caredesk', token: '1002:CAREDESK', apiRoot: emulator.apiRoot, flow: flowName };
+const caredeskSpec: BotSpec = {
+  kind: 'caredesk',
+  token: '1002:CAREDESK',
+  apiRoot: emulator.apiRoot,
+  flow: flowName,
+  ...(databaseUrl ? { databaseUrl } : {}),
+};
 
 console.log(
-  `bench:telegram — ${customers} customers x ${perCustomer} messages, closed loop, same emulator, ${inProcess ? 'bots in this process' : 'each bot in a process of its own'}${pinned ? ` (emulator and customers on CPU 0, bot on CPU ${BOT_CPU})` : ''}${process.env.FSYNC === '0' ? ', caredesk without fsync' : ''}; both warmed up, then measured ${ORDER.join(', ')}`,
+  `bench:telegram — ${customers} customers x ${perCustomer} messages, closed loop, same emulator, ${inProcess ? 'bots in this process' : 'each bot in a process of its own'}${pinned ? ` (emulator and customers on CPU 0, bot on CPU ${BOT_CPU})` : ''}${process.env.FSYNC === '0' ? ', caredesk without fsync' : ''}, ${storeKind} store; both warmed up, then measured ${ORDER.join(', ')}`,
 );
 const runBot = (bot: 'bare' | 'caredesk', i: number): Promise<Run> =>
   bot === 'bare'
@@ -344,10 +360,11 @@ const cpuRatio = Number((ours.botCpuMsPerMessage / bare.botCpuMsPerMessage).toFi
 console.log(`  bot CPU per message, caredesk / bare: ${cpuRatio}`);
 await emulator.stop();
 
-writeResults('telegram', {
+const results = {
   bench: 'telegram',
   date: new Date().toISOString(),
   flow: flowName,
+  store: storeKind,
   bots: inProcess ? 'in-process' : 'own process',
   pinned: pinned ? { emulator: 0, bot: BOT_CPU } : false,
   fsync: process.env.FSYNC !== '0',
@@ -362,5 +379,7 @@ writeResults('telegram', {
   pairRatios,
   medianPair,
   cpuRatio,
-});
+};
+if (process.env.RESULTS_FILE) writeFileSync(process.env.RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+else writeResults('telegram', results);
 process.exit(0);

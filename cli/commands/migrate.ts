@@ -1,7 +1,7 @@
 /**
  * `caredesk migrate`: creates or upgrades the PostgreSQL schema of
- * CAREDESK_STORE=postgres (DATABASE_URL) and lists the migrations with
- * --status.
+ * CAREDESK_STORE=postgres (DATABASE_URL), lists the migrations with
+ * --status, and copies an embedded desk in with --from-data-dir.
  */
 import { Command } from 'commander';
 import pg from 'pg';
@@ -13,6 +13,7 @@ interface MigrateFlags {
   status?: boolean;
   config?: string;
   databaseUrl?: string;
+  fromDataDir?: string;
 }
 
 export function migrateCommand(): Command {
@@ -21,6 +22,7 @@ export function migrateCommand(): Command {
       'Create or upgrade the PostgreSQL schema (CAREDESK_STORE=postgres, DATABASE_URL). Safe to run from several machines at once, and again: it applies only what is missing.',
     )
     .option('--status', 'list the migrations: which are applied (and when), which are not')
+    .option('--from-data-dir <dir>', 'then copy the embedded desk in <dir> into the database, and verify the copy')
     .option('--database-url <url>', 'the database (overrides DATABASE_URL)')
     .option('-c, --config <file>', 'JSON config file (overrides CAREDESK_CONFIG); environment variables win over it')
     .addHelpText(
@@ -29,6 +31,7 @@ export function migrateCommand(): Command {
 Examples:
   DATABASE_URL=postgres://caredesk:secret@localhost:5432/caredesk caredesk migrate
   caredesk migrate --status
+  caredesk migrate --from-data-dir ./data     # move an embedded desk over (see docs/postgres.md)
 
 caredesk serve on CAREDESK_STORE=postgres refuses to start until the schema is
 the one it was built for. See docs/postgres.md.`,
@@ -56,6 +59,10 @@ the one it was built for. See docs/postgres.md.`,
         );
       } finally {
         await client.end();
+      }
+      if (flags.fromDataDir !== undefined) {
+        const { copyDataDir } = await import('../../server/postgres-import.js');
+        await copyDataDir(flags.fromDataDir, config, (line) => process.stdout.write(`${line}\n`));
       }
     });
 }

@@ -495,6 +495,26 @@ export class EmbeddedStore implements Store {
     this.assertOpen();
     return [...this.state.agents.values()];
   }
+  /**
+   * Every customer, merged ones too, in the order first stored. Read-only,
+   * for copying a desk out (caredesk migrate --from-data-dir): the Store
+   * interface has no listing of customers. Live: do not commit while iterating.
+   */
+  customers(): IterableIterator<Customer> {
+    this.assertOpen();
+    return this.state.customers.values();
+  }
+  /** The ids of the conversations with a flow snapshot (read one with getFlowSnapshot). */
+  flowSnapshotIds(): string[] {
+    this.assertOpen();
+    return [...this.snapshotPositions.keys()];
+  }
+  /** The names of the record collections that hold a record. */
+  recordCollections(): string[] {
+    this.assertOpen();
+    return [...this.state.records].filter(([, byId]) => byId.size > 0).map(([name]) => name);
+  }
+
   async getRecord(collection: string, id: string): Promise<unknown | undefined> {
     this.assertOpen();
     return this.state.records.get(collection)?.get(id);

@@ -9,3 +9,4 @@ export {
   SCHEMA_VERSION,
   schemaVersion,
 } from './schema.js';
+export { keyOfRecord, recordKey } from './wire.js';

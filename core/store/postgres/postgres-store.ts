@@ -22,6 +22,7 @@ import type { CommitResult, ConversationFilter, DatabaseReport, OutboxFilter, St
 import { numberedEvent } from '../store.js';
 import { DatabaseHealth } from './health.js';
 import { assertSchema, SCHEMA_VERSION, schemaVersion } from './schema.js';
+import { keyOfRecord, recordKey, wireBatch } from './wire.js';
 
 export interface PostgresStoreOptions {
   /** Connections in the pool (default 10). */
@@ -127,7 +128,7 @@ export class PostgresStore implements Store {
 
   private async writeGroup(batches: WriteBatch[]): Promise<number> {
     const r = await this.query<{ base: string | null }>('commit', 'SELECT caredesk_commit($1::json) AS base', [
-      JSON.stringify(batches.map(withStorableKeys)),
+      JSON.stringify(batches.map(wireBatch)),
     ]);
     return Number(r.rows[0]?.base ?? 0);
   }
@@ -343,28 +344,6 @@ function outboxEntry(row: OutboxRow): OutboxEntry {
     channelMessageId: row.delivered_channel_message_id ?? row.doc.channelMessageId,
   };
 }
-
-/**
- * A record's collection or id as a column keeps it: PostgreSQL text cannot
- * hold a NUL, which some keys use as a separator (a channel and a chat id),
- * so `\\` and NUL are escaped (`\\\\`, `\\0`), one way back.
- */
-export const recordKey = (key: string): string =>
-  key.includes('\u0000') || key.includes('\\') ? key.replace(/\\/g, '\\\\').replace(/\u0000/g, '\\0') : key;
-export const keyOfRecord = (stored: string): string =>
-  stored.includes('\\') ? stored.replace(/\\(\\|0)/g, (_, c: string) => (c === '0' ? '\u0000' : '\\')) : stored;
-
-const withStorableKeys = (batch: WriteBatch): WriteBatch =>
-  batch.records === undefined
-    ? batch
-    : {
-        ...batch,
-        records: batch.records.map((r) => ({
-          collection: recordKey(r.collection),
-          id: recordKey(r.id),
-          value: r.value,
-        })),
-      };
 
 /** The URL without its password, for logs and errors. */
 export function redact(url: string): string {

@@ -240,6 +240,24 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       });
     });
 
+    it('keeps a message, a conversation and an outbox entry whatever characters their text holds, a NUL included', async () => {
+      const odd = 'a\u0000b \\u0000 "quoted" \n é 🎉';
+      await store.commit({
+        conversations: [conversation('cnv_nul', 'cus_1', { lastMessagePreview: odd })],
+        messages: [message('m_nul', 'cnv_nul', { text: odd })],
+        outbox: [outbox('o_nul', { text: odd, conversationId: 'cnv_nul' })],
+        flowSnapshots: [{ conversationId: 'cnv_nul', snapshot: { said: odd } }],
+        events: [{ type: 'message.received', at: at(1), conversationId: 'cnv_nul', data: { text: odd } }],
+      });
+      await andAfterReopen(async (s) => {
+        expect((await s.listMessages('cnv_nul')).map((m) => m.text)).toEqual([odd]);
+        expect((await s.getConversation('cnv_nul'))?.lastMessagePreview).toBe(odd);
+        expect((await s.getOutboxEntry('o_nul'))?.text).toBe(odd);
+        expect(await s.getFlowSnapshot('cnv_nul')).toEqual({ said: odd });
+        expect((await s.listEvents(0, 10)).map((e) => e.data.text)).toEqual([odd]);
+      });
+    });
+
     it('remembers which channel message ids it has seen, to drop redeliveries', async () => {
       await store.commit({ messages: [message('m1', 'cnv_1', { channelMessageId: 'u-100' })] });
       await andAfterReopen(async (s) => {

@@ -124,13 +124,16 @@ CREATE TABLE records (
 CREATE INDEX records_in_order ON records (collection, pos);
 
 -- One batch of a commit, applied in the order the desk wrote its parts (see core/store/store.ts, WriteBatch).
+-- Each row comes as the fields looked up by plus "d", the whole record as JSON text: PostgreSQL turns the
+-- text back into json without unescaping it, so a customer's NUL (\\u0000, which text cannot hold) is kept.
+-- A null "d" deletes (flow snapshots, records).
 CREATE FUNCTION caredesk_apply_batch(b json) RETURNS bigint LANGUAGE plpgsql AS $fn$
 DECLARE
   added bigint := 0;
 BEGIN
   IF json_typeof(b->'customers') = 'array' THEN
     INSERT INTO customers (id, merged_into, created_at, doc)
-      SELECT x->>'id', x->>'mergedInto', (x->>'createdAt')::timestamptz, x
+      SELECT x->>'id', x->>'mergedInto', (x->>'createdAt')::timestamptz, (x->>'d')::json
       FROM (SELECT DISTINCT ON (x->>'id') x, ord FROM json_array_elements(b->'customers') WITH ORDINALITY AS t(x, ord)
         ORDER BY x->>'id', ord DESC) AS latest
       ORDER BY ord
@@ -148,7 +151,7 @@ BEGIN
   IF json_typeof(b->'conversations') = 'array' THEN
     INSERT INTO conversations (id, customer_id, channel, mode, assignee, priority, created_at, last_message_at, resolved_at, doc)
       SELECT x->>'id', x->>'customerId', x->>'channel', x->>'mode', x->>'assignee', x->>'priority',
-        (x->>'createdAt')::timestamptz, (x->>'lastMessageAt')::timestamptz, (x->>'resolvedAt')::timestamptz, x
+        (x->>'createdAt')::timestamptz, (x->>'lastMessageAt')::timestamptz, (x->>'resolvedAt')::timestamptz, (x->>'d')::json
       FROM (SELECT DISTINCT ON (x->>'id') x, ord FROM json_array_elements(b->'conversations') WITH ORDINALITY AS t(x, ord)
         ORDER BY x->>'id', ord DESC) AS latest
       ORDER BY ord
@@ -160,7 +163,7 @@ BEGIN
   IF json_typeof(b->'messages') = 'array' THEN
     INSERT INTO messages (id, conversation_id, customer_id, channel, direction, author, channel_message_id, created_at, doc)
       SELECT x->>'id', x->>'conversationId', x->>'customerId', x->>'channel', x->>'direction', x->>'author',
-        x->>'channelMessageId', (x->>'createdAt')::timestamptz, x
+        x->>'channelMessageId', (x->>'createdAt')::timestamptz, (x->>'d')::json
       FROM json_array_elements(b->'messages') WITH ORDINALITY AS t(x, ord)
       ORDER BY ord
       ON CONFLICT (id) DO NOTHING;
@@ -169,7 +172,7 @@ BEGIN
 
   IF json_typeof(b->'outbox') = 'array' THEN
     INSERT INTO outbox (id, conversation_id, status, created_at, doc)
-      SELECT x->>'id', x->>'conversationId', x->>'status', (x->>'createdAt')::timestamptz, x
+      SELECT x->>'id', x->>'conversationId', x->>'status', (x->>'createdAt')::timestamptz, (x->>'d')::json
       FROM (SELECT DISTINCT ON (x->>'id') x, ord FROM json_array_elements(b->'outbox') WITH ORDINALITY AS t(x, ord)
         ORDER BY x->>'id', ord DESC) AS latest
       ORDER BY ord
@@ -187,18 +190,18 @@ BEGIN
 
   IF json_typeof(b->'flowSnapshots') = 'array' THEN
     DELETE FROM flow_snapshots f USING json_array_elements(b->'flowSnapshots') AS t(s)
-      WHERE f.conversation_id = s->>'conversationId' AND json_typeof(s->'snapshot') = 'null';
+      WHERE f.conversation_id = s->>'conversationId' AND s->>'d' IS NULL;
     INSERT INTO flow_snapshots (conversation_id, snapshot)
-      SELECT s->>'conversationId', s->'snapshot'
+      SELECT s->>'conversationId', (s->>'d')::json
       FROM (SELECT DISTINCT ON (s->>'conversationId') s FROM json_array_elements(b->'flowSnapshots') WITH ORDINALITY AS t(s, ord)
         ORDER BY s->>'conversationId', ord DESC) AS latest
-      WHERE json_typeof(s->'snapshot') <> 'null'
+      WHERE s->>'d' IS NOT NULL
       ON CONFLICT (conversation_id) DO UPDATE SET snapshot = excluded.snapshot, updated_at = now();
   END IF;
 
   IF json_typeof(b->'agents') = 'array' THEN
     INSERT INTO agents (id, token_hash, doc)
-      SELECT x->>'id', x->>'tokenHash', x
+      SELECT x->>'id', x->>'tokenHash', (x->>'d')::json
       FROM (SELECT DISTINCT ON (x->>'id') x, ord FROM json_array_elements(b->'agents') WITH ORDINALITY AS t(x, ord)
         ORDER BY x->>'id', ord DESC) AS latest
       ORDER BY ord
@@ -211,13 +214,13 @@ BEGIN
 
   IF json_typeof(b->'records') = 'array' THEN
     DELETE FROM records r USING json_array_elements(b->'records') AS t(x)
-      WHERE r.collection = x->>'collection' AND r.id = x->>'id' AND json_typeof(x->'value') = 'null';
+      WHERE r.collection = x->>'collection' AND r.id = x->>'id' AND x->>'d' IS NULL;
     INSERT INTO records (collection, id, value)
-      SELECT x->>'collection', x->>'id', x->'value'
+      SELECT x->>'collection', x->>'id', (x->>'d')::json
       FROM (SELECT DISTINCT ON (x->>'collection', x->>'id') x, ord
         FROM json_array_elements(b->'records') WITH ORDINALITY AS t(x, ord)
         ORDER BY x->>'collection', x->>'id', ord DESC) AS latest
-      WHERE json_typeof(x->'value') <> 'null'
+      WHERE x->>'d' IS NOT NULL
       ORDER BY ord
       ON CONFLICT (collection, id) DO UPDATE SET value = excluded.value;
   END IF;
@@ -246,7 +249,7 @@ BEGIN
     WHERE id = 1 RETURNING last_event_seq - event_count INTO base;
   INSERT INTO events (seq, type, at, conversation_id, customer_id, agent_id, doc)
     SELECT base + row_number() OVER (ORDER BY bo, eo), e->>'type', (e->>'at')::timestamptz,
-      e->>'conversationId', e->>'customerId', e->>'agentId', e
+      e->>'conversationId', e->>'customerId', e->>'agentId', (e->>'d')::json
     FROM json_array_elements(batches) WITH ORDINALITY AS bt(bv, bo),
       json_array_elements(CASE WHEN json_typeof(bv->'events') = 'array' THEN bv->'events' ELSE '[]'::json END) WITH ORDINALITY AS et(e, eo);
   RETURN base;
