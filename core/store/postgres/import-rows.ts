@@ -7,7 +7,7 @@
  */
 import type pg from 'pg';
 import type { Agent, Conversation, Customer, DomainEvent, Message, OutboxEntry } from '../../domain.js';
-import { recordKey } from './wire.js';
+import { recordKey } from './rows.js';
 
 export type Queryable = Pick<pg.ClientBase, 'query'>;
 
@@ -64,9 +64,14 @@ const COLUMNS: { [T in Table]: ReadonlyArray<Column<RowsOf[T]>> } = {
     ['mode', 'text', (c) => c.mode],
     ['assignee', 'text', (c) => c.assignee],
     ['priority', 'text', (c) => c.priority],
+    ['topic', 'text', (c) => c.topic],
+    ['skill', 'text', (c) => c.skill],
     ['created_at', 'timestamptz', (c) => c.createdAt],
+    ['queued_at', 'timestamptz', (c) => c.sla.queuedAt],
+    ['first_responded_at', 'timestamptz', (c) => c.sla.firstRespondedAt],
     ['last_message_at', 'timestamptz', (c) => c.lastMessageAt],
     ['resolved_at', 'timestamptz', (c) => c.resolvedAt],
+    ['message_count', 'int', (c) => c.messageCount],
     ['doc', 'json', (c) => JSON.stringify(c)],
   ],
   messages: [

@@ -1,4 +1,5 @@
 export { PostgresStore, type PostgresStoreOptions, redact } from './postgres-store.js';
+export { keyOfRecord, recordKey } from './rows.js';
 export {
   assertSchema,
   MIGRATIONS,
@@ -9,4 +10,3 @@ export {
   SCHEMA_VERSION,
   schemaVersion,
 } from './schema.js';
-export { keyOfRecord, recordKey } from './wire.js';

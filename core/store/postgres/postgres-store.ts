@@ -21,8 +21,8 @@ import { type Logger, silentLogger } from '../../logger.js';
 import type { CommitResult, ConversationFilter, DatabaseReport, OutboxFilter, Store, WriteBatch } from '../store.js';
 import { numberedEvent } from '../store.js';
 import { DatabaseHealth } from './health.js';
+import { COMMIT_SQL, commitParameters, keyOfRecord, recordKey } from './rows.js';
 import { assertSchema, SCHEMA_VERSION, schemaVersion } from './schema.js';
-import { keyOfRecord, recordKey, wireBatch } from './wire.js';
 
 export interface PostgresStoreOptions {
   /** Connections in the pool (default 10). */
@@ -127,9 +127,7 @@ export class PostgresStore implements Store {
   }
 
   private async writeGroup(batches: WriteBatch[]): Promise<number> {
-    const r = await this.query<{ base: string | null }>('commit', 'SELECT caredesk_commit($1::json) AS base', [
-      JSON.stringify(batches.map(wireBatch)),
-    ]);
+    const r = await this.query<{ base: string | null }>('commit', COMMIT_SQL, commitParameters(batches));
     return Number(r.rows[0]?.base ?? 0);
   }
 

@@ -6,10 +6,10 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DomainEvent, Store } from '../../../core/index.js';
+import { type DomainEvent, MemoryStore, type Store, type WriteBatch } from '../../../core/index.js';
 import { PostgresStore } from '../../../core/store/postgres/index.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
-import { conversation, customer } from './store-contract.js';
+import { conversation, customer, outbox } from './store-contract.js';
 
 let db: TestDatabase;
 const opened: PostgresStore[] = [];
@@ -78,6 +78,72 @@ describe('PostgreSQL store', () => {
     expect(seen.map((e) => e.seq)).toEqual(all);
     // Each store's own commits are numbered in the order it made them.
     for (const seqs of results) expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+  });
+
+  it('batches committed together (one group) leave what they would one after the other', async () => {
+    const s = await store();
+    const agent = (id: string, tokenHash: string) => ({
+      id,
+      name: id,
+      role: 'agent' as const,
+      skills: [],
+      languages: [],
+      capacity: 3,
+      presence: 'online' as const,
+      tokenHash,
+      createdAt: new Date(Date.UTC(2026, 0, 5)).toISOString(),
+    });
+    const batches: WriteBatch[] = [
+      { customers: [customer('cus_g1', 'g-1')], outbox: [outbox('o_g1'), outbox('o_g2')] },
+      // Delivered, then written again (a resend resets it); delivered without being written here.
+      { deliveries: [{ outboxId: 'o_g1', attempts: 1, deliveredAt: '2026-01-05T09:00:01.000Z' }] },
+      {
+        outbox: [outbox('o_g1', { attempts: 0 })],
+        deliveries: [{ outboxId: 'o_old', attempts: 2, deliveredAt: '2026-01-05T09:00:02.000Z' }],
+      },
+      {
+        outbox: [outbox('o_g2')],
+        deliveries: [
+          { outboxId: 'o_g2', attempts: 1, deliveredAt: '2026-01-05T09:00:03.000Z', channelMessageId: 'm7' },
+        ],
+      },
+      // The identity moves to another customer (a merge), then the first customer is written again.
+      { customers: [{ ...customer('cus_g2', 'g-2'), identities: [{ channel: 'telegram', externalId: 'g-1' }] }] },
+      { customers: [{ ...customer('cus_g1', 'g-1'), mergedInto: 'cus_g2' }] },
+      // An agent removed then added back; another added then removed.
+      { agents: [agent('agt_g1', 'h1'), agent('agt_g2', 'h2')] },
+      { removeAgents: ['agt_g1', 'agt_g2'] },
+      { agents: [agent('agt_g1', 'h1b')] },
+      // A record set then deleted, another deleted then set; a snapshot written then forgotten.
+      {
+        records: [
+          { collection: 'c', id: 'r1', value: 1 },
+          { collection: 'c', id: 'r2', value: null },
+        ],
+        flowSnapshots: [{ conversationId: 'cnv_g', snapshot: { a: 1 } }],
+      },
+      {
+        records: [
+          { collection: 'c', id: 'r1', value: null },
+          { collection: 'c', id: 'r2', value: 2 },
+        ],
+        flowSnapshots: [{ conversationId: 'cnv_g', snapshot: null }],
+      },
+    ];
+    await s.commit({ outbox: [outbox('o_old')] });
+    const memory = new MemoryStore();
+    await memory.open();
+    await memory.commit({ outbox: [outbox('o_old')] });
+    for (const b of batches) await memory.commit(b);
+    await Promise.all(batches.map((b) => s.commit(b)));
+    for (const id of ['o_g1', 'o_g2', 'o_old'])
+      expect(await s.getOutboxEntry(id), id).toEqual(await memory.getOutboxEntry(id));
+    expect((await s.findCustomerByIdentity('telegram', 'g-1'))?.id).toBe('cus_g2');
+    expect((await s.getCustomer('cus_g1'))?.mergedInto).toBe('cus_g2');
+    expect((await s.listAgents()).map((a) => [a.id, a.tokenHash])).toEqual([['agt_g1', 'h1b']]);
+    expect(await s.findAgentByTokenHash('h2')).toBeUndefined();
+    expect(await s.listRecords('c')).toEqual(await memory.listRecords('c'));
+    expect(await s.getFlowSnapshot('cnv_g')).toBeUndefined();
   });
 
   it('a batch that fails half-way leaves nothing, and does not take the batches committed with it down', async () => {

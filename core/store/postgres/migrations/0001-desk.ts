@@ -4,10 +4,10 @@
  * `jsonb`: it keeps the text exactly, `\u0000` included, and costs no parse on
  * write). Reporting tools read the columns and `doc->>'field'`.
  *
- * Writes go through `caredesk_commit(batches)`: one round trip applies a group
- * of batches in order and numbers their events under the counter row's lock,
- * taken last, so events become visible in number order with no gap that fills
- * later, whichever process commits.
+ * Writes go through `caredesk_commit(…)`: one round trip applies what a group
+ * of batches leaves behind, one array per column, and numbers its events
+ * under the counter row's lock, taken last, so events become visible in
+ * number order with no gap that fills later, whichever process commits.
  */
 export const version = 1;
 export const name = 'desk';
@@ -44,14 +44,18 @@ CREATE TABLE conversations (
   mode text NOT NULL,
   assignee text,
   priority text NOT NULL,
+  topic text,
+  skill text,
   created_at timestamptz NOT NULL,
+  queued_at timestamptz,
+  first_responded_at timestamptz,
   last_message_at timestamptz NOT NULL,
   resolved_at timestamptz,
+  message_count int NOT NULL,
   doc json NOT NULL
 );
-CREATE INDEX conversations_open_of_customer ON conversations (customer_id) WHERE mode <> 'resolved';
+-- Few indexes: a conversation's row changes with every message, and each index is rewritten with it.
 CREATE INDEX conversations_customer ON conversations (customer_id, last_message_at DESC);
-CREATE INDEX conversations_with_humans ON conversations (mode) WHERE mode IN ('queued', 'agent');
 CREATE INDEX conversations_by_mode_activity ON conversations (mode, last_message_at DESC);
 CREATE INDEX conversations_activity ON conversations (last_message_at DESC);
 CREATE INDEX conversations_assignee ON conversations (assignee) WHERE assignee IS NOT NULL;
@@ -123,146 +127,113 @@ CREATE TABLE records (
 );
 CREATE INDEX records_in_order ON records (collection, pos);
 
--- One batch of a commit, applied in the order the desk wrote its parts (see core/store/store.ts, WriteBatch).
--- Each row comes as the fields looked up by plus "d", the whole record as JSON text: PostgreSQL turns the
--- text back into json without unescaping it, so a customer's NUL (\\u0000, which text cannot hold) is kept.
--- A null "d" deletes (flow snapshots, records).
-CREATE FUNCTION caredesk_apply_batch(b json) RETURNS bigint LANGUAGE plpgsql AS $fn$
+-- A group commit: what the batches of a group leave behind (merged in order by the client, see
+-- core/store/postgres/rows.ts), one array per column. Column arrays, not JSON documents: nothing is parsed
+-- out of the records here, and a record's JSON keeps a customer's NUL (\\u0000), which text cannot hold.
+-- Returns the number before the first event's (its seq - 1), or NULL when there are no events.
+CREATE FUNCTION caredesk_commit(
+  cu_id text[], cu_merged text[], cu_created timestamptz[], cu_doc json[],
+  ci_channel text[], ci_external text[], ci_customer text[],
+  cv_id text[], cv_customer text[], cv_channel text[], cv_mode text[], cv_assignee text[], cv_priority text[],
+  cv_topic text[], cv_skill text[], cv_created timestamptz[], cv_queued timestamptz[], cv_responded timestamptz[],
+  cv_last timestamptz[], cv_resolved timestamptz[], cv_count int[], cv_doc json[],
+  m_id text[], m_conversation text[], m_customer text[], m_channel text[], m_direction text[], m_author text[],
+  m_channel_message text[], m_created timestamptz[], m_doc json[],
+  o_id text[], o_conversation text[], o_status text[], o_created timestamptz[], o_doc json[],
+  d_id text[], d_attempts int[], d_at text[], d_channel_message text[],
+  s_conversation text[], s_snapshot json[],
+  a_id text[], a_token text[], a_doc json[], a_removed text[],
+  r_collection text[], r_id text[], r_value json[],
+  e_type text[], e_at timestamptz[], e_conversation text[], e_customer text[], e_agent text[], e_doc json[]
+) RETURNS bigint LANGUAGE plpgsql AS $fn$
 DECLARE
   added bigint := 0;
+  events bigint := coalesce(cardinality(e_type), 0);
+  base bigint;
 BEGIN
-  IF json_typeof(b->'customers') = 'array' THEN
+  IF cardinality(cu_id) > 0 THEN
     INSERT INTO customers (id, merged_into, created_at, doc)
-      SELECT x->>'id', x->>'mergedInto', (x->>'createdAt')::timestamptz, (x->>'d')::json
-      FROM (SELECT DISTINCT ON (x->>'id') x, ord FROM json_array_elements(b->'customers') WITH ORDINALITY AS t(x, ord)
-        ORDER BY x->>'id', ord DESC) AS latest
-      ORDER BY ord
+      SELECT * FROM unnest(cu_id, cu_merged, cu_created, cu_doc)
       ON CONFLICT (id) DO UPDATE SET merged_into = excluded.merged_into, doc = excluded.doc;
-    DELETE FROM customer_identities ci USING json_array_elements(b->'customers') AS t(x) WHERE ci.customer_id = x->>'id';
+    -- A customer's identities are the ones it lists now (a merged customer's lead to the survivor).
+    DELETE FROM customer_identities WHERE customer_id = ANY(cu_id);
     INSERT INTO customer_identities (channel, external_id, customer_id)
-      SELECT DISTINCT ON (i->>'channel', i->>'externalId') i->>'channel', i->>'externalId', x->>'id'
-      FROM json_array_elements(b->'customers') WITH ORDINALITY AS t(x, ord),
-        json_array_elements(x->'identities') AS it(i)
-      WHERE x->>'mergedInto' IS NULL
-      ORDER BY i->>'channel', i->>'externalId', ord DESC
+      SELECT * FROM unnest(ci_channel, ci_external, ci_customer)
       ON CONFLICT (channel, external_id) DO UPDATE SET customer_id = excluded.customer_id;
   END IF;
-
-  IF json_typeof(b->'conversations') = 'array' THEN
-    INSERT INTO conversations (id, customer_id, channel, mode, assignee, priority, created_at, last_message_at, resolved_at, doc)
-      SELECT x->>'id', x->>'customerId', x->>'channel', x->>'mode', x->>'assignee', x->>'priority',
-        (x->>'createdAt')::timestamptz, (x->>'lastMessageAt')::timestamptz, (x->>'resolvedAt')::timestamptz, (x->>'d')::json
-      FROM (SELECT DISTINCT ON (x->>'id') x, ord FROM json_array_elements(b->'conversations') WITH ORDINALITY AS t(x, ord)
-        ORDER BY x->>'id', ord DESC) AS latest
-      ORDER BY ord
+  IF cardinality(cv_id) > 0 THEN
+    INSERT INTO conversations (id, customer_id, channel, mode, assignee, priority, topic, skill, created_at, queued_at,
+        first_responded_at, last_message_at, resolved_at, message_count, doc)
+      SELECT * FROM unnest(cv_id, cv_customer, cv_channel, cv_mode, cv_assignee, cv_priority, cv_topic, cv_skill,
+        cv_created, cv_queued, cv_responded, cv_last, cv_resolved, cv_count, cv_doc)
       ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, channel = excluded.channel,
-        mode = excluded.mode, assignee = excluded.assignee, priority = excluded.priority,
-        last_message_at = excluded.last_message_at, resolved_at = excluded.resolved_at, doc = excluded.doc;
+        mode = excluded.mode, assignee = excluded.assignee, priority = excluded.priority, topic = excluded.topic,
+        skill = excluded.skill, queued_at = excluded.queued_at, first_responded_at = excluded.first_responded_at,
+        last_message_at = excluded.last_message_at, resolved_at = excluded.resolved_at,
+        message_count = excluded.message_count, doc = excluded.doc;
   END IF;
-
-  IF json_typeof(b->'messages') = 'array' THEN
+  IF cardinality(m_id) > 0 THEN
     INSERT INTO messages (id, conversation_id, customer_id, channel, direction, author, channel_message_id, created_at, doc)
-      SELECT x->>'id', x->>'conversationId', x->>'customerId', x->>'channel', x->>'direction', x->>'author',
-        x->>'channelMessageId', (x->>'createdAt')::timestamptz, (x->>'d')::json
-      FROM json_array_elements(b->'messages') WITH ORDINALITY AS t(x, ord)
-      ORDER BY ord
+      SELECT * FROM unnest(m_id, m_conversation, m_customer, m_channel, m_direction, m_author, m_channel_message,
+        m_created, m_doc)
       ON CONFLICT (id) DO NOTHING;
     GET DIAGNOSTICS added = ROW_COUNT;
   END IF;
-
-  IF json_typeof(b->'outbox') = 'array' THEN
+  IF cardinality(o_id) > 0 THEN
     INSERT INTO outbox (id, conversation_id, status, created_at, doc)
-      SELECT x->>'id', x->>'conversationId', x->>'status', (x->>'createdAt')::timestamptz, (x->>'d')::json
-      FROM (SELECT DISTINCT ON (x->>'id') x, ord FROM json_array_elements(b->'outbox') WITH ORDINALITY AS t(x, ord)
-        ORDER BY x->>'id', ord DESC) AS latest
-      ORDER BY ord
-      ON CONFLICT (id) DO UPDATE SET conversation_id = excluded.conversation_id, status = excluded.status, doc = excluded.doc,
-        attempts = NULL, delivered_at = NULL, delivered_channel_message_id = NULL;
+      SELECT * FROM unnest(o_id, o_conversation, o_status, o_created, o_doc)
+      ON CONFLICT (id) DO UPDATE SET conversation_id = excluded.conversation_id, status = excluded.status,
+        doc = excluded.doc, attempts = NULL, delivered_at = NULL, delivered_channel_message_id = NULL;
   END IF;
-
-  IF json_typeof(b->'deliveries') = 'array' THEN
+  IF cardinality(d_id) > 0 THEN
     -- Only what a delivery changes; the reader lays it over doc (a json doc is not edited in place).
-    UPDATE outbox o SET status = 'delivered', attempts = (d->>'attempts')::int, delivered_at = d->>'deliveredAt',
-        delivered_channel_message_id = d->>'channelMessageId'
-      FROM json_array_elements(b->'deliveries') AS t(d)
-      WHERE o.id = d->>'outboxId';
+    UPDATE outbox o SET status = 'delivered', attempts = d.attempts, delivered_at = d.at,
+        delivered_channel_message_id = d.channel_message
+      FROM unnest(d_id, d_attempts, d_at, d_channel_message) AS d(id, attempts, at, channel_message)
+      WHERE o.id = d.id;
   END IF;
-
-  IF json_typeof(b->'flowSnapshots') = 'array' THEN
-    DELETE FROM flow_snapshots f USING json_array_elements(b->'flowSnapshots') AS t(s)
-      WHERE f.conversation_id = s->>'conversationId' AND s->>'d' IS NULL;
+  IF cardinality(s_conversation) > 0 THEN
+    DELETE FROM flow_snapshots f USING unnest(s_conversation, s_snapshot) AS s(id, snapshot)
+      WHERE f.conversation_id = s.id AND s.snapshot IS NULL;
     INSERT INTO flow_snapshots (conversation_id, snapshot)
-      SELECT s->>'conversationId', (s->>'d')::json
-      FROM (SELECT DISTINCT ON (s->>'conversationId') s FROM json_array_elements(b->'flowSnapshots') WITH ORDINALITY AS t(s, ord)
-        ORDER BY s->>'conversationId', ord DESC) AS latest
-      WHERE s->>'d' IS NOT NULL
+      SELECT id, snapshot FROM unnest(s_conversation, s_snapshot) AS s(id, snapshot) WHERE snapshot IS NOT NULL
       ON CONFLICT (conversation_id) DO UPDATE SET snapshot = excluded.snapshot, updated_at = now();
   END IF;
-
-  IF json_typeof(b->'agents') = 'array' THEN
-    INSERT INTO agents (id, token_hash, doc)
-      SELECT x->>'id', x->>'tokenHash', (x->>'d')::json
-      FROM (SELECT DISTINCT ON (x->>'id') x, ord FROM json_array_elements(b->'agents') WITH ORDINALITY AS t(x, ord)
-        ORDER BY x->>'id', ord DESC) AS latest
-      ORDER BY ord
+  IF cardinality(a_removed) > 0 THEN
+    DELETE FROM agents WHERE id = ANY(a_removed);
+  END IF;
+  IF cardinality(a_id) > 0 THEN
+    INSERT INTO agents (id, token_hash, doc) SELECT * FROM unnest(a_id, a_token, a_doc)
       ON CONFLICT (id) DO UPDATE SET token_hash = excluded.token_hash, doc = excluded.doc;
   END IF;
-
-  IF json_typeof(b->'removeAgents') = 'array' THEN
-    DELETE FROM agents a USING json_array_elements_text(b->'removeAgents') AS t(id) WHERE a.id = t.id;
-  END IF;
-
-  IF json_typeof(b->'records') = 'array' THEN
-    DELETE FROM records r USING json_array_elements(b->'records') AS t(x)
-      WHERE r.collection = x->>'collection' AND r.id = x->>'id' AND x->>'d' IS NULL;
+  IF cardinality(r_collection) > 0 THEN
+    DELETE FROM records r USING unnest(r_collection, r_id, r_value) AS x(collection, id, value)
+      WHERE r.collection = x.collection AND r.id = x.id AND x.value IS NULL;
     INSERT INTO records (collection, id, value)
-      SELECT x->>'collection', x->>'id', (x->>'d')::json
-      FROM (SELECT DISTINCT ON (x->>'collection', x->>'id') x, ord
-        FROM json_array_elements(b->'records') WITH ORDINALITY AS t(x, ord)
-        ORDER BY x->>'collection', x->>'id', ord DESC) AS latest
-      WHERE x->>'d' IS NOT NULL
-      ORDER BY ord
+      SELECT * FROM unnest(r_collection, r_id, r_value) AS x(collection, id, value) WHERE value IS NOT NULL
       ON CONFLICT (collection, id) DO UPDATE SET value = excluded.value;
   END IF;
-  RETURN added;
-END
-$fn$;
-
--- A group of batches in one transaction. Returns the number before the first event's (its seq - 1).
-CREATE FUNCTION caredesk_commit(batches json) RETURNS bigint LANGUAGE plpgsql AS $fn$
-DECLARE
-  b json;
-  added_messages bigint := 0;
-  event_count bigint;
-  base bigint;
-BEGIN
-  FOR b IN SELECT value FROM json_array_elements(batches) LOOP
-    added_messages := added_messages + caredesk_apply_batch(b);
-  END LOOP;
-  SELECT count(*) INTO event_count
-    FROM json_array_elements(batches) AS bt(bv), json_array_elements(CASE WHEN json_typeof(bv->'events') = 'array' THEN bv->'events' ELSE '[]'::json END);
-  IF event_count = 0 AND added_messages = 0 THEN
+  IF events = 0 AND added = 0 THEN
     RETURN NULL;
   END IF;
-  -- Last: the counter row stays locked only until this transaction commits.
-  UPDATE desk_counters SET last_event_seq = last_event_seq + event_count, message_count = message_count + added_messages
-    WHERE id = 1 RETURNING last_event_seq - event_count INTO base;
-  INSERT INTO events (seq, type, at, conversation_id, customer_id, agent_id, doc)
-    SELECT base + row_number() OVER (ORDER BY bo, eo), e->>'type', (e->>'at')::timestamptz,
-      e->>'conversationId', e->>'customerId', e->>'agentId', (e->>'d')::json
-    FROM json_array_elements(batches) WITH ORDINALITY AS bt(bv, bo),
-      json_array_elements(CASE WHEN json_typeof(bv->'events') = 'array' THEN bv->'events' ELSE '[]'::json END) WITH ORDINALITY AS et(e, eo);
+  -- Last: the counter row stays locked only until this transaction commits, and events become visible in
+  -- number order whichever process commits them.
+  UPDATE desk_counters SET last_event_seq = last_event_seq + events, message_count = message_count + added
+    WHERE id = 1 RETURNING last_event_seq - events INTO base;
+  IF events > 0 THEN
+    INSERT INTO events (seq, type, at, conversation_id, customer_id, agent_id, doc)
+      SELECT base + ord, type, at, conversation_id, customer_id, agent_id, doc
+      FROM unnest(e_type, e_at, e_conversation, e_customer, e_agent, e_doc)
+        WITH ORDINALITY AS e(type, at, conversation_id, customer_id, agent_id, doc, ord);
+  END IF;
   RETURN base;
 END
 $fn$;
 
 -- For reporting: one row per conversation with what the care team is judged on.
 CREATE VIEW conversation_report AS
-  SELECT c.id, c.customer_id, c.channel, c.mode, c.assignee, c.priority, c.created_at, c.last_message_at, c.resolved_at,
-    c.doc->>'topic' AS topic, c.doc->>'skill' AS skill, (c.doc->>'messageCount')::int AS message_count,
-    (c.doc->'sla'->>'queuedAt')::timestamptz AS queued_at,
-    (c.doc->'sla'->>'firstRespondedAt')::timestamptz AS first_responded_at,
-    (c.doc->'sla'->>'firstRespondedAt')::timestamptz - (c.doc->'sla'->>'queuedAt')::timestamptz AS first_response_time,
-    c.resolved_at - c.created_at AS time_to_resolve
-  FROM conversations c;
+  SELECT id, customer_id, channel, mode, assignee, priority, topic, skill, message_count, created_at, queued_at,
+    first_responded_at, first_responded_at - queued_at AS first_response_time, last_message_at, resolved_at,
+    resolved_at - created_at AS time_to_resolve
+  FROM conversations;
 `;
