@@ -58,7 +58,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     const store = fromThisMachine(request) ? desk.store.location : config.store;
     const database = await desk.store.database?.();
     if (database && !database.reachable) {
-      void reply.status(503);
+      void reply.status(503).header('retry-after', '5');
       const error = { code: 'E_STORE_UNAVAILABLE', message: `The database cannot be reached: ${database.error}` };
       return { status: 'unavailable', store, database, error };
     }

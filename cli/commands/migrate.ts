@@ -6,7 +6,14 @@
 import { Command } from 'commander';
 import pg from 'pg';
 import { ConfigError } from '../../core/index.js';
-import { migrate, migrationStatus, redact, SCHEMA_VERSION, schemaVersion } from '../../core/store/postgres/index.js';
+import {
+  explainDatabaseError,
+  migrate,
+  migrationStatus,
+  redact,
+  SCHEMA_VERSION,
+  schemaVersion,
+} from '../../core/store/postgres/index.js';
 import { type Config, loadConfig } from '../../server/index.js';
 
 interface MigrateFlags {
@@ -50,7 +57,9 @@ the one it was built for. See docs/postgres.md.`,
           await printStatus(client);
           return;
         }
-        const applied = await migrate(client as unknown as pg.PoolClient, redact(url));
+        const applied = await migrate(client as unknown as pg.PoolClient, redact(url)).catch((err: unknown) => {
+          throw explainDatabaseError(err, redact(url), true) ?? err;
+        });
         process.stdout.write(
           applied.length === 0
             ? `The schema is up to date (version ${SCHEMA_VERSION}).\n`

@@ -16,7 +16,7 @@ import {
   writePresence,
 } from '../agents/agents.js';
 import type { Desk } from '../desk.js';
-import { ForbiddenError, InvalidInputError } from '../errors.js';
+import { ForbiddenError, InvalidInputError, isStoreUnavailable } from '../errors.js';
 import type { Arrival } from '../ingest.js';
 import { computeKpis } from '../kpi/kpis.js';
 import { VolumeCounter } from '../kpi/volume-spike.js';
@@ -90,7 +90,9 @@ export class HumanDesk implements HumanSide {
     try {
       await autoAssign(this.ctx);
     } catch (err) {
-      this.desk.logger.error({ err }, 'auto-assignment failed');
+      // A database away is said once by the store; assignment runs again on the next event or round.
+      if (isStoreUnavailable(err)) this.desk.logger.debug({ err }, 'auto-assignment waits for the database');
+      else this.desk.logger.error({ err }, 'auto-assignment failed');
     }
   }
 
@@ -215,7 +217,8 @@ export class HumanDesk implements HumanSide {
     try {
       await this.tick();
     } catch (err) {
-      this.desk.logger.error({ err }, 'queue clockwork failed; retrying');
+      if (isStoreUnavailable(err)) this.desk.logger.debug({ err }, 'queue clockwork waits for the database');
+      else this.desk.logger.error({ err }, 'queue clockwork failed; retrying');
     }
     if (!this.running) return;
     this.arm(await this.nextDueAt().catch(() => undefined));

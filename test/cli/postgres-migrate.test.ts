@@ -136,3 +136,57 @@ describe('caredesk migrate', () => {
     SEVERAL_RUNS,
   );
 });
+
+describe('a database that refuses or is not there: one line saying what to fix, no stack trace', () => {
+  const oneLine = (stderr: string): string[] => stderr.split('\n').filter((l) => l.trim() !== '');
+
+  it(
+    'a wrong password, a database that does not exist, a server that is not running',
+    async () => {
+      const db = await database(true);
+      const wrongPassword = new URL(db.url);
+      wrongPassword.password = 'not-the-password';
+      const bad = await serveRefuses(wrongPassword.toString());
+      expect(bad.code).not.toBe(0);
+      expect(bad.lines).toHaveLength(1);
+      expect(bad.lines[0]).toMatch(/the password in DATABASE_URL is not the role’s\. \[E_CONFIG\]$/);
+      expect(bad.lines[0]).not.toContain('not-the-password');
+
+      const missing = new URL(db.url);
+      missing.pathname = '/no_such_database';
+      const gone = await serveRefuses(missing.toString());
+      expect(gone.lines).toHaveLength(1);
+      expect(gone.lines[0]).toMatch(/there is no such database/);
+
+      const down = new URL(db.url);
+      down.port = '1';
+      const away = await serveRefuses(down.toString());
+      expect(away.lines).toHaveLength(1);
+      expect(away.lines[0]).toMatch(/cannot be reached .*caredesk cannot start without it\. Start PostgreSQL/);
+    },
+    SEVERAL_RUNS,
+  );
+
+  it(
+    'caredesk migrate as a role that may not create tables says to run it as the owner',
+    async () => {
+      const db = await database(false);
+      const role = `runtime_${Math.random().toString(36).slice(2, 8)}`;
+      await query(db.url, `CREATE ROLE ${role} LOGIN PASSWORD 'pw'; REVOKE CREATE ON SCHEMA public FROM PUBLIC`);
+      const asRuntime = new URL(db.url);
+      asRuntime.username = role;
+      asRuntime.password = 'pw';
+      try {
+        const run = await caredesk(['migrate'], migrateEnv(asRuntime.toString()));
+        expect(run.status).toBe(1);
+        expect(oneLine(run.stderr)).toHaveLength(1);
+        expect(run.stderr).toMatch(
+          /permission denied for schema public — .*run `caredesk migrate` as the schema’s owner/,
+        );
+      } finally {
+        await query(db.url, `DROP OWNED BY ${role}; DROP ROLE ${role}`).catch(() => undefined);
+      }
+    },
+    SEVERAL_RUNS,
+  );
+});

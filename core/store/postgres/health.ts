@@ -4,7 +4,7 @@
  * StoreUnavailableError (503, channels not acknowledged, so they redeliver);
  * the first query that works again says it is back.
  */
-import { StoreUnavailableError } from '../../errors.js';
+import { CaredeskError, ConfigError, StoreUnavailableError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 
 /**
@@ -66,4 +66,38 @@ export class DatabaseHealth {
       'the database cannot be reached: caredesk stops acknowledging channels (they redeliver) and answers 503 until it is back',
     );
   }
+}
+
+/** What the server said when it refused us, by SQLSTATE: what to fix, in one line. */
+const REFUSALS: Readonly<Record<string, string>> = {
+  '28P01': 'the password in DATABASE_URL is not the role’s',
+  '28000': 'the server does not let this role in from here (pg_hba.conf)',
+  '3D000': 'there is no such database: create it (createdb, or CREATE DATABASE) or fix its name in DATABASE_URL',
+  '42501':
+    'the role lacks a privilege it needs: run `caredesk migrate` as the schema’s owner, and grant the runtime role what docs/postgres.md lists',
+};
+
+/**
+ * A database error met outside the message path (opening the store, a
+ * migration) as one line for the operator; undefined when it is not the
+ * server refusing us (let it through as it is).
+ */
+export function explainDatabaseError(err: unknown, location: string, starting: boolean): CaredeskError | undefined {
+  if (err instanceof CaredeskError) return err;
+  if (isUnavailable(err)) {
+    const why = err instanceof Error ? err.message : String(err);
+    return starting
+      ? new ConfigError(
+          `The database at ${location} cannot be reached (${why}); caredesk cannot start without it. Start PostgreSQL (or fix DATABASE_URL), then start caredesk again.`,
+          { location },
+        )
+      : new StoreUnavailableError(location, err);
+  }
+  const code = (err as { code?: unknown } | undefined)?.code;
+  const advice = typeof code === 'string' ? REFUSALS[code] : undefined;
+  if (advice === undefined) return undefined;
+  return new ConfigError(
+    `The database at ${location} refused: ${err instanceof Error ? err.message : String(err)} — ${advice}.`,
+    { location, sqlstate: code },
+  );
 }

@@ -1,3 +1,4 @@
+export { explainDatabaseError } from './health.js';
 export { PostgresStore, type PostgresStoreOptions, redact } from './postgres-store.js';
 export { keyOfRecord, recordKey } from './rows.js';
 export {

@@ -20,7 +20,7 @@ import { StoreClosedError } from '../../errors.js';
 import { type Logger, silentLogger } from '../../logger.js';
 import type { CommitResult, ConversationFilter, DatabaseReport, OutboxFilter, Store, WriteBatch } from '../store.js';
 import { numberedEvent } from '../store.js';
-import { DatabaseHealth } from './health.js';
+import { DatabaseHealth, explainDatabaseError } from './health.js';
 import { COMMIT_SQL, commitParameters, keyOfRecord, recordKey } from './rows.js';
 import { assertSchema, SCHEMA_VERSION, schemaVersion } from './schema.js';
 
@@ -76,7 +76,12 @@ export class PostgresStore implements Store {
   }
 
   async open(): Promise<void> {
-    await this.health.run(() => assertSchema(this.pool, this.location));
+    try {
+      await assertSchema(this.pool, this.location);
+    } catch (err) {
+      await this.pool.end().catch(() => undefined);
+      throw explainDatabaseError(err, this.location, true) ?? err;
+    }
     this.opened = true;
   }
 
