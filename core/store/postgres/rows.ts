@@ -6,18 +6,11 @@
  * of JSON: a record's JSON goes in as the text it is, so a customer's NUL
  * (which PostgreSQL text cannot hold) is kept.
  */
-import type { Agent, Conversation, Customer, Message, NewEvent, OutboxEntry } from '../../domain.js';
+import type { Agent, Conversation, Customer, DomainEvent, Message, NewEvent, OutboxEntry } from '../../domain.js';
 import type { DeliveryWrite, WriteBatch } from '../store.js';
+import { COLUMNS, type Column, type RowsOf, type Table } from './columns.js';
 
-/**
- * A record's collection or id as a column keeps it: PostgreSQL text cannot
- * hold a NUL, which some keys use as a separator (a channel and a chat id),
- * so `\` and NUL are escaped (`\\`, `\0`), one way back.
- */
-export const recordKey = (key: string): string =>
-  key.includes('\u0000') || key.includes('\\') ? key.replace(/\\/g, '\\\\').replace(/\u0000/g, '\\0') : key;
-export const keyOfRecord = (stored: string): string =>
-  stored.includes('\\') ? stored.replace(/\\(\\|0)/g, (_, c: string) => (c === '0' ? '\u0000' : '\\')) : stored;
+export { keyOfRecord, recordKey } from './keys.js';
 
 /** The group merged: each map keeps a row's first place and its last version. */
 class MergedGroup {
@@ -78,141 +71,66 @@ class MergedGroup {
   }
 }
 
-const json = (value: unknown): string => JSON.stringify(value);
-const column = <T, V>(rows: Iterable<T>, pick: (row: T) => V | undefined): Array<V | null> =>
-  Array.from(rows, (row) => pick(row) ?? null);
+/** The columns a commit writes of a table, in `caredesk_commit`'s order. */
+const columnsOf = <T extends Table>(table: T, rows: readonly RowsOf[T][], skip = 0): Array<Array<unknown>> =>
+  (COLUMNS[table] as ReadonlyArray<Column<RowsOf[T]>>)
+    .slice(skip)
+    .map(([, , value]) => rows.map((r) => value(r) ?? null));
+const typesOf = (table: Table, skip = 0): string[] => COLUMNS[table].slice(skip).map(([, type]) => type);
+
+/** Events are numbered by the commit: their seq column is not sent. */
+const NO_SEQ = 1;
 
 /** The parameters of `caredesk_commit`, in its order. */
 export function commitParameters(batches: readonly WriteBatch[]): unknown[] {
   const g = new MergedGroup();
   for (const b of batches) g.add(b);
-  const customers = [...g.customers.values()];
-  const identities = [...g.identities.values()];
-  const conversations = [...g.conversations.values()];
-  const messages = [...g.messages.values()];
-  const outbox = [...g.outbox.values()];
   const deliveries = [...g.deliveries.values()];
-  const snapshots = [...g.snapshots];
-  const agents = [...g.agents.values()].filter((a): a is Agent => a !== null);
-  const removed = [...g.agents].filter(([, a]) => a === null).map(([id]) => id);
-  const records = [...g.records.values()];
-  const events = g.events;
+  const identities = [...g.identities.values()].map(([channel, externalId, customerId]) => ({
+    channel,
+    externalId,
+    customerId,
+  }));
   return [
-    column(customers, (c) => c.id),
-    column(customers, (c) => c.mergedInto),
-    column(customers, (c) => c.createdAt),
-    column(customers, json),
-    column(identities, (i) => i[0]),
-    column(identities, (i) => i[1]),
-    column(identities, (i) => i[2]),
-    column(conversations, (c) => c.id),
-    column(conversations, (c) => c.customerId),
-    column(conversations, (c) => c.channel),
-    column(conversations, (c) => c.mode),
-    column(conversations, (c) => c.assignee),
-    column(conversations, (c) => c.priority),
-    column(conversations, (c) => c.topic),
-    column(conversations, (c) => c.skill),
-    column(conversations, (c) => c.createdAt),
-    column(conversations, (c) => c.sla.queuedAt),
-    column(conversations, (c) => c.sla.firstRespondedAt),
-    column(conversations, (c) => c.lastMessageAt),
-    column(conversations, (c) => c.resolvedAt),
-    column(conversations, (c) => c.messageCount),
-    column(conversations, json),
-    column(messages, (m) => m.id),
-    column(messages, (m) => m.conversationId),
-    column(messages, (m) => m.customerId),
-    column(messages, (m) => m.channel),
-    column(messages, (m) => m.direction),
-    column(messages, (m) => m.author),
-    column(messages, (m) => m.channelMessageId),
-    column(messages, (m) => m.createdAt),
-    column(messages, json),
-    column(outbox, (o) => o.id),
-    column(outbox, (o) => o.conversationId),
-    column(outbox, (o) => o.status),
-    column(outbox, (o) => o.createdAt),
-    column(outbox, json),
-    column(deliveries, (d) => d.outboxId),
-    column(deliveries, (d) => d.attempts),
-    column(deliveries, (d) => d.deliveredAt),
-    column(deliveries, (d) => d.channelMessageId),
-    column(snapshots, ([id]) => id),
-    column(snapshots, ([, s]) => (s === null ? undefined : json(s))),
-    column(agents, (a) => a.id),
-    column(agents, (a) => a.tokenHash),
-    column(agents, json),
-    removed,
-    column(records, (r) => recordKey(r.collection)),
-    column(records, (r) => recordKey(r.id)),
-    column(records, (r) => (r.value === null ? undefined : json(r.value))),
-    column(events, (e) => e.type),
-    column(events, (e) => e.at),
-    column(events, (e) => e.conversationId),
-    column(events, (e) => e.customerId),
-    column(events, (e) => e.agentId),
-    column(events, json),
+    ...columnsOf('customers', [...g.customers.values()]),
+    ...columnsOf('customer_identities', identities),
+    ...columnsOf('conversations', [...g.conversations.values()]),
+    ...columnsOf('messages', [...g.messages.values()]),
+    ...columnsOf('outbox', [...g.outbox.values()]),
+    deliveries.map((d) => d.outboxId),
+    deliveries.map((d) => d.attempts),
+    deliveries.map((d) => d.deliveredAt),
+    deliveries.map((d) => d.channelMessageId ?? null),
+    ...columnsOf(
+      'flow_snapshots',
+      [...g.snapshots].map(([conversationId, snapshot]) => ({ conversationId, snapshot })),
+    ),
+    ...columnsOf(
+      'agents',
+      [...g.agents.values()].filter((a): a is Agent => a !== null),
+    ),
+    [...g.agents].filter(([, a]) => a === null).map(([id]) => id),
+    ...columnsOf('records', [...g.records.values()]),
+    ...columnsOf('events', g.events as DomainEvent[], NO_SEQ),
   ];
 }
 
 /** `SELECT caredesk_commit($1::text[], …)`: each parameter typed as the function declares it. */
 export const COMMIT_SQL = `SELECT caredesk_commit(${[
-  'text[]',
-  'text[]',
-  'timestamptz[]',
-  'json[]',
-  'text[]',
-  'text[]',
-  'text[]',
-  'text[]',
-  'text[]',
-  'text[]',
-  'text[]',
-  'text[]',
-  'text[]',
-  'text[]',
-  'text[]',
-  'timestamptz[]',
-  'timestamptz[]',
-  'timestamptz[]',
-  'timestamptz[]',
-  'timestamptz[]',
-  'int[]',
-  'json[]',
-  'text[]',
-  'text[]',
-  'text[]',
-  'text[]',
-  'text[]',
-  'text[]',
-  'text[]',
-  'timestamptz[]',
-  'json[]',
-  'text[]',
-  'text[]',
-  'text[]',
-  'timestamptz[]',
-  'json[]',
-  'text[]',
-  'int[]',
-  'text[]',
-  'text[]',
-  'text[]',
-  'json[]',
-  'text[]',
-  'text[]',
-  'json[]',
-  'text[]',
-  'text[]',
-  'text[]',
-  'json[]',
-  'text[]',
-  'timestamptz[]',
-  'text[]',
-  'text[]',
-  'text[]',
-  'json[]',
+  ...typesOf('customers'),
+  ...typesOf('customer_identities'),
+  ...typesOf('conversations'),
+  ...typesOf('messages'),
+  ...typesOf('outbox'),
+  'text',
+  'int',
+  'text',
+  'text',
+  ...typesOf('flow_snapshots'),
+  ...typesOf('agents'),
+  'text',
+  ...typesOf('records'),
+  ...typesOf('events', NO_SEQ),
 ]
-  .map((type, i) => `$${i + 1}::${type}`)
+  .map((type, i) => `$${i + 1}::${type}[]`)
   .join(', ')}) AS base`;
