@@ -21,6 +21,7 @@ import { type Logger, silentLogger } from '../../logger.js';
 import type { CommitResult, ConversationFilter, DatabaseReport, OutboxFilter, Store, WriteBatch } from '../store.js';
 import { numberedEvent } from '../store.js';
 import { DatabaseHealth, explainDatabaseError } from './health.js';
+import { ReadBatcher } from './read-batcher.js';
 import { COMMIT_SQL, commitParameters, keyOfRecord, recordKey } from './rows.js';
 import { assertSchema, SCHEMA_VERSION, schemaVersion } from './schema.js';
 
@@ -59,6 +60,42 @@ export class PostgresStore implements Store {
   private queue: Pending[] = [];
   private flushing: Promise<void> | undefined;
   private opened = false;
+  /** The point lookups of the message path, each kind sharing its queries (see ReadBatcher). */
+  private readonly reads = {
+    customer: this.byId<Customer>(
+      'many:customers',
+      'SELECT id AS k, doc AS v FROM customers WHERE id = ANY($1::text[])',
+    ),
+    conversation: this.byId<Conversation>(
+      'many:conversations',
+      'SELECT id AS k, doc AS v FROM conversations WHERE id = ANY($1::text[])',
+    ),
+    openConversation: this.byId<Conversation>(
+      'many:openConversations',
+      `SELECT DISTINCT ON (customer_id) customer_id AS k, doc AS v FROM conversations
+       WHERE customer_id = ANY($1::text[]) AND mode <> 'resolved' ORDER BY customer_id, pos DESC`,
+    ),
+    flowSnapshot: this.byId<unknown>(
+      'many:flowSnapshots',
+      'SELECT conversation_id AS k, snapshot AS v FROM flow_snapshots WHERE conversation_id = ANY($1::text[])',
+    ),
+    customerByIdentity: this.byPair<Customer>(
+      'many:customersByIdentity',
+      `SELECT k.a || chr(1) || k.b AS k, c.doc AS v FROM unnest($1::text[], $2::text[]) AS k(a, b)
+       JOIN customer_identities i ON i.channel = k.a AND i.external_id = k.b JOIN customers c ON c.id = i.customer_id`,
+    ),
+    messageByChannelId: this.byPair<string>(
+      'many:messagesByChannelId',
+      `SELECT DISTINCT ON (k.a, k.b) k.a || chr(1) || k.b AS k, m.id AS v FROM unnest($1::text[], $2::text[]) AS k(a, b)
+       JOIN messages m ON m.channel = k.a AND m.channel_message_id = k.b AND m.direction = 'inbound'
+       ORDER BY k.a, k.b, m.pos DESC`,
+    ),
+    record: this.byPair<unknown>(
+      'many:recordsByKey',
+      `SELECT k.a || chr(1) || k.b AS k, r.value AS v FROM unnest($1::text[], $2::text[]) AS k(a, b)
+       JOIN records r ON r.collection = k.a AND r.id = k.b`,
+    ),
+  };
 
   constructor(url: string, options: PostgresStoreOptions = {}) {
     this.location = redact(url);
@@ -157,28 +194,19 @@ export class PostgresStore implements Store {
   }
 
   async getCustomer(id: string): Promise<Customer | undefined> {
-    return this.one<Customer>('customer', 'SELECT doc FROM customers WHERE id = $1', [id]);
+    return this.reads.customer.load(id);
   }
 
   async findCustomerByIdentity(channel: Channel, externalId: string): Promise<Customer | undefined> {
-    return this.one<Customer>(
-      'customerByIdentity',
-      `SELECT c.doc FROM customer_identities i JOIN customers c ON c.id = i.customer_id
-       WHERE i.channel = $1 AND i.external_id = $2`,
-      [channel, externalId],
-    );
+    return this.reads.customerByIdentity.load([channel, externalId]);
   }
 
   async getConversation(id: string): Promise<Conversation | undefined> {
-    return this.one<Conversation>('conversation', 'SELECT doc FROM conversations WHERE id = $1', [id]);
+    return this.reads.conversation.load(id);
   }
 
   async findOpenConversation(customerId: string): Promise<Conversation | undefined> {
-    return this.one<Conversation>(
-      'openConversation',
-      `SELECT doc FROM conversations WHERE customer_id = $1 AND mode <> 'resolved' ORDER BY pos DESC LIMIT 1`,
-      [customerId],
-    );
+    return this.reads.openConversation.load(customerId);
   }
 
   async listConversations(filter: ConversationFilter = {}): Promise<Conversation[]> {
@@ -236,13 +264,7 @@ export class PostgresStore implements Store {
   }
 
   async findMessageIdByChannelId(channel: Channel, channelMessageId: string): Promise<string | undefined> {
-    const r = await this.query<{ id: string }>(
-      'messageByChannelId',
-      `SELECT id FROM messages WHERE channel = $1 AND channel_message_id = $2 AND direction = 'inbound'
-       AND channel_message_id IS NOT NULL ORDER BY pos DESC LIMIT 1`,
-      [channel, channelMessageId],
-    );
-    return r.rows[0]?.id;
+    return this.reads.messageByChannelId.load([channel, channelMessageId]);
   }
 
   async countMessages(): Promise<number> {
@@ -280,12 +302,7 @@ export class PostgresStore implements Store {
   }
 
   async getFlowSnapshot(conversationId: string): Promise<unknown | undefined> {
-    const r = await this.query<{ snapshot: unknown }>(
-      'flowSnapshot',
-      'SELECT snapshot FROM flow_snapshots WHERE conversation_id = $1',
-      [conversationId],
-    );
-    return r.rows[0]?.snapshot;
+    return this.reads.flowSnapshot.load(conversationId);
   }
 
   async getAgent(id: string): Promise<Agent | undefined> {
@@ -302,12 +319,7 @@ export class PostgresStore implements Store {
   }
 
   async getRecord(collection: string, id: string): Promise<unknown | undefined> {
-    const r = await this.query<{ value: unknown }>(
-      'record',
-      'SELECT value FROM records WHERE collection = $1 AND id = $2',
-      [recordKey(collection), recordKey(id)],
-    );
-    return r.rows[0]?.value;
+    return this.reads.record.load([recordKey(collection), recordKey(id)]);
   }
 
   async listRecords(collection: string): Promise<Array<{ id: string; value: unknown }>> {
@@ -317,6 +329,27 @@ export class PostgresStore implements Store {
       [recordKey(collection)],
     );
     return r.rows.map((row) => ({ id: keyOfRecord(row.id), value: row.value }));
+  }
+
+  private byId<V>(name: string, text: string): ReadBatcher<string, V> {
+    return new ReadBatcher(
+      async (ids) => {
+        const r = await this.query<{ k: string; v: V }>(name, text, [ids]);
+        return new Map(r.rows.map((row) => [row.k, row.v]));
+      },
+      (id) => id,
+    );
+  }
+
+  /** Keyed by two texts (channel and id, collection and id), joined by chr(1): the first never holds one. */
+  private byPair<V>(name: string, text: string): ReadBatcher<readonly [string, string], V> {
+    return new ReadBatcher(
+      async (pairs) => {
+        const r = await this.query<{ k: string; v: V }>(name, text, [pairs.map((p) => p[0]), pairs.map((p) => p[1])]);
+        return new Map(r.rows.map((row) => [row.k, row.v]));
+      },
+      ([a, b]) => `${a}\u0001${b}`,
+    );
   }
 
   private async one<T>(name: string, text: string, values: unknown[]): Promise<T | undefined> {
