@@ -5,7 +5,9 @@
 import { Command } from 'commander';
 import { agentsCommand } from './commands/agents.js';
 import { auditCommand } from './commands/audit.js';
+import { backupCommand } from './commands/backup.js';
 import { chatCommand } from './commands/chat.js';
+import { customersCommand } from './commands/customers.js';
 import { demoCommand } from './commands/demo.js';
 import { flowsCommand } from './commands/flows.js';
 import { kbCommand } from './commands/kb.js';
@@ -28,6 +30,8 @@ const program = new Command('caredesk')
   .addCommand(reportCommand())
   .addCommand(migrateCommand())
   .addCommand(auditCommand())
+  .addCommand(customersCommand())
+  .addCommand(backupCommand())
   .addCommand(tuiCommand());
 
 await runCli(program);

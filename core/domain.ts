@@ -5,7 +5,7 @@
 import { z } from 'zod';
 
 /** Channels caredesk knows. An Inbound naming another channel is refused. */
-export const CHANNELS = ['telegram', 'botframework', 'devchat'] as const;
+export const CHANNELS = ['telegram', 'botframework', 'devchat', 'webchat'] as const;
 export const ChannelSchema = z.enum(CHANNELS);
 export type Channel = z.infer<typeof ChannelSchema>;
 
@@ -215,6 +215,8 @@ export const OutboxEntrySchema = z.object({
   recipient: Id,
   text: z.string().max(MAX_TEXT_LENGTH),
   quickReplies: z.array(QuickReplySchema).max(12),
+  /** Files to send with the text (then its caption); each `ref` names a file stored before the entry (core/outbox/stored-files.ts). */
+  attachments: z.array(AttachmentSchema).max(MAX_ATTACHMENTS).optional(),
   status: z.enum(['pending', 'delivered', 'failed']),
   attempts: z.number().int().nonnegative(),
   notBefore: Timestamp,

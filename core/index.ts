@@ -36,6 +36,16 @@ export { type Logger, silentLogger } from './logger.js';
 export type { ChannelSender, SendOutcome } from './outbox/channel-sender.js';
 export { type DeliveryOptions, OutboxDelivery, type PassResult } from './outbox/delivery.js';
 export { draftOutbound, type Outbound, type OutboundDraft } from './outbox/outbound.js';
+export {
+  attachmentKindOf,
+  type FileUpload,
+  forgetStoredFiles,
+  readStoredFile,
+  STORED_FILES,
+  type StoredFile,
+  storedFileId,
+  storeFiles,
+} from './outbox/stored-files.js';
 export { sendSystemReply } from './outbox/system-reply.js';
 export { PENDING_COLLECTION, receiveMessage, resumePending } from './pipeline.js';
 export * from './queue/index.js';

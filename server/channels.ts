@@ -54,6 +54,16 @@ export async function enabledChannels(config: Config, desk: Desk, logger: Logger
     logger,
   );
   channels.push({ ...botframework, routes: (app) => botframework.routes(app) });
+  // Web Chat over caredesk's own Direct Line; on unless WEBCHAT_ENABLED=false (docs/webchat.md).
+  if (config.webchat.enabled) {
+    const { directLineChannel } = await import('../bots/directline/index.js');
+    const webchat = directLineChannel(
+      desk,
+      { allowedOrigins: config.webchat.allowedOrigins, secret: config.webchat.secret },
+      logger,
+    );
+    channels.push({ ...webchat, senders: [webchat.sender], routes: (app) => webchat.routes(app) });
+  }
   const dispatcher = new OutboxDelivery(
     desk,
     channels.flatMap((c) => c.senders),

@@ -34,6 +34,15 @@ export interface MicrosoftConfig {
   readonly serviceUrlHosts: readonly string[] | undefined;
 }
 
+/** Web Chat over caredesk's own Direct Line (bots/directline, docs/webchat.md). */
+export interface WebchatConfig {
+  readonly enabled: boolean;
+  /** Origins (`https://www.example.com`) whose pages may call /directline; caredesk's own is always allowed. */
+  readonly allowedOrigins: readonly string[];
+  /** Signs identified visitors' user ids (HMAC-SHA256); undefined: anonymous visitors only. */
+  readonly secret: string | undefined;
+}
+
 export interface DatabaseConfig {
   /** DATABASE_URL; undefined unless set. */
   readonly url: string | undefined;
@@ -52,6 +61,8 @@ export interface Config {
   readonly database: DatabaseConfig;
   /** Delivery of replies: one send's time limit, and how long a reply is tried before it is failed (ms). */
   readonly replies: { readonly timeoutMs: number; readonly giveUpAfterMs: number };
+  /** Files agents fetch from channels and send to customers: the largest one, in bytes (CAREDESK_ATTACHMENT_MAX_SIZE). */
+  readonly attachments: { readonly maxBytes: number };
   readonly logLevel: LogLevel;
   /** Agents, not only supervisors, may merge customers and undo a merge (CAREDESK_AGENTS_MAY_MERGE). */
   readonly agentsMayMerge: boolean;
@@ -61,6 +72,7 @@ export interface Config {
   readonly trustProxy: readonly string[] | undefined;
   readonly telegram: TelegramConfig;
   readonly microsoft: MicrosoftConfig;
+  readonly webchat: WebchatConfig;
   /** The human side (SLA, routing, reopen…): the config file's `desk` section, defaults otherwise. */
   readonly desk: DeskConfig;
   /** The config file that was read (absolute), if any. */
@@ -141,6 +153,7 @@ export function loadConfig(
       statementTimeoutMs: values.CAREDESK_DATABASE_STATEMENT_TIMEOUT!,
     },
     replies: { timeoutMs: values.CAREDESK_REPLY_TIMEOUT!, giveUpAfterMs: values.CAREDESK_REPLY_GIVE_UP! },
+    attachments: { maxBytes: values.CAREDESK_ATTACHMENT_MAX_SIZE! },
     logLevel: values.LOG_LEVEL!,
     agentsMayMerge: values.CAREDESK_AGENTS_MAY_MERGE!,
     knowledgeDir: values.CAREDESK_KNOWLEDGE_DIR === undefined ? undefined : resolve(cwd, values.CAREDESK_KNOWLEDGE_DIR),
@@ -157,6 +170,11 @@ export function loadConfig(
       appTenantId: values.MICROSOFT_APP_TENANT_ID,
       appType: values.MICROSOFT_APP_TYPE,
       serviceUrlHosts: values.BOTFRAMEWORK_SERVICE_URL_HOSTS,
+    },
+    webchat: {
+      enabled: values.WEBCHAT_ENABLED!,
+      allowedOrigins: values.WEBCHAT_ALLOWED_ORIGINS ?? [],
+      secret: values.WEBCHAT_SECRET,
     },
     desk,
     configFile,

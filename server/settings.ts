@@ -50,6 +50,16 @@ const duration = z
     return Number(v.match(/^\d+/)?.[0]) * (per[unit] as number);
   })
   .pipe(z.number().int().positive());
+/** `20MB`, `512KB`, `1GB` (powers of 1024), or bytes; more than zero. */
+const byteSize = z
+  .union([z.number(), z.string()])
+  .transform((v) => String(v).trim().toUpperCase())
+  .pipe(z.string().regex(/^\d+(B|KB|MB|GB)?$/))
+  .transform((v) => {
+    const per: Record<string, number> = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 };
+    return Number(v.match(/^\d+/)?.[0]) * (per[v.replace(/^\d+/, '') || 'B'] as number);
+  })
+  .pipe(z.number().int().positive().max(Number.MAX_SAFE_INTEGER));
 const noSpaces = z.string().regex(/^\S+$/);
 const httpUrl = z.url({ protocol: /^https?$/ });
 const proxyAddress = z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()]);
@@ -67,6 +77,17 @@ const hostPattern = z
     return [z.ipv4(), z.ipv6(), z.hostname()].some((s) => s.safeParse(host).success) && !host.includes('*');
   });
 const hostList = commaList.pipe(z.array(hostPattern).min(1));
+/** `https://www.example.com` (scheme, host and port; no path), as a browser sends it in Origin. */
+const originList = commaList.pipe(
+  z
+    .array(
+      z.url({ protocol: /^https?$/ }).refine((o) => new URL(o).origin === o.replace(/\/$/, ''), {
+        message: 'an origin has no path, query or fragment',
+      }),
+    )
+    .min(1)
+    .transform((list) => list.map((o) => new URL(o).origin)),
+);
 
 export const SETTINGS = [
   {
@@ -156,6 +177,14 @@ export const SETTINGS = [
     schema: boolean,
   },
   {
+    name: 'CAREDESK_ATTACHMENT_MAX_SIZE',
+    default: '20MB',
+    expected: 'a size such as 20MB, 512KB (or bytes)',
+    description:
+      'Largest file an agent may fetch from a channel or send to a customer. Files an agent sends are kept in the store, so this also bounds what one of them adds to it.',
+    schema: byteSize,
+  },
+  {
     name: 'LOG_LEVEL',
     default: 'info',
     expected: `one of ${LOG_LEVELS.join(', ')}`,
@@ -233,6 +262,29 @@ export const SETTINGS = [
     description:
       'Hosts Bot Framework replies may be sent to besides the default ones (Microsoft’s channel hosts with MICROSOFT_APP_ID, this machine without): an activity naming another serviceUrl is refused.',
     schema: hostList,
+  },
+  {
+    name: 'WEBCHAT_ENABLED',
+    default: 'true',
+    expected: 'true or false (or 1 or 0)',
+    description:
+      'Serve Microsoft’s Web Chat widget over caredesk’s own Direct Line (`/directline`) and its demo page (`/webchat/`). See docs/webchat.md.',
+    schema: boolean,
+  },
+  {
+    name: 'WEBCHAT_ALLOWED_ORIGINS',
+    expected: 'web origins, comma-separated, e.g. https://www.example.com,https://shop.example.com',
+    description:
+      'Sites whose pages may embed the widget: a browser request to /directline from another origin is refused (403). caredesk’s own origin (the demo page) is always allowed.',
+    schema: originList,
+  },
+  {
+    name: 'WEBCHAT_SECRET',
+    expected: 'a random secret of at least 32 characters, e.g. from openssl rand -hex 32',
+    description:
+      'Shared with your site’s backend, which signs a logged-in visitor’s user id with it (HMAC-SHA256, docs/webchat.md), so that the visitor is the same customer on every visit. Without it, visitors are anonymous only.',
+    secret: true,
+    schema: z.string().min(32),
   },
 ] as const satisfies readonly Setting[];
 

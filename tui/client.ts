@@ -11,6 +11,7 @@ import {
   AgentsAnswerSchema,
   AgentTokenAnswerSchema,
   type AgentView,
+  type AttachmentUploadSchema,
   CannedListAnswerSchema,
   type CannedResponse,
   type ChannelSchema,
@@ -47,6 +48,15 @@ export type NewAgent = z.input<typeof NewAgentBodySchema>;
 export type AgentWithToken = z.infer<typeof AgentTokenAnswerSchema>;
 export { ConversationDetailSchema, PresenceSchema };
 export type Activity = Viewer['activity'] | 'left';
+/** A file to send: name, media type and bytes in base64 (the admin API's shape). */
+export type FileUpload = z.input<typeof AttachmentUploadSchema>;
+/** A file of a message, as the server streamed it. */
+export interface AttachmentFile {
+  readonly bytes: Buffer;
+  readonly contentType: string;
+  /** The file name the server gave (Content-Disposition), if any. */
+  readonly name: string | undefined;
+}
 export type ConversationRow = z.infer<typeof ConversationRowSchema>;
 export type Conversation = z.infer<typeof ConversationSchema>;
 export type Message = z.infer<typeof MessageSchema>;
@@ -123,6 +133,15 @@ export interface AdminClient {
   send(id: string, text: string, internal: boolean): Promise<{ message: Message; conversation: Conversation }>;
   /** Sends a failed reply (see `undelivered`) once more. */
   resend(id: string, messageId: string): Promise<Conversation>;
+  /** A reply (or note) with a file, `text` its caption; a client without it (a test's fake) cannot attach. */
+  sendFile?(
+    id: string,
+    text: string,
+    file: FileUpload,
+    internal?: boolean,
+  ): Promise<{ message: Message; conversation: Conversation }>;
+  /** The `index`th file of a message, fetched by the server from the channel; a client without it cannot open files. */
+  attachment?(id: string, messageId: string, index: number): Promise<AttachmentFile>;
   transfer(id: string, target: TransferTarget): Promise<Conversation>;
   setActivity(id: string, activity: Activity): Promise<Viewer[]>;
   canned(): Promise<Canned[]>;
@@ -176,6 +195,23 @@ async function parseRows<T>(schema: z.ZodType<T>, rows: readonly unknown[], what
   return out;
 }
 
+/** Files take longer than the other requests: up to the server's size limit, fetched from a channel first. */
+const FILE_TIMEOUT_MS = 120_000;
+
+/** The file name of a Content-Disposition header: `filename*` (UTF-8) first, then `filename`. */
+export function fileNameOf(header: string | null): string | undefined {
+  if (!header) return undefined;
+  const star = /filename\*=UTF-8''([^;]+)/i.exec(header);
+  if (star?.[1]) {
+    try {
+      return decodeURIComponent(star[1]);
+    } catch {
+      // A broken escape: fall back to the plain name.
+    }
+  }
+  return /filename="([^"]*)"/i.exec(header)?.[1];
+}
+
 export interface HttpClientOptions {
   readonly server: string;
   readonly token: string;
@@ -197,7 +233,12 @@ export class HttpAdminClient implements AdminClient {
     this.#fetch = options.fetch ?? fetch;
   }
 
-  async #request(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
+  async #request(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    body?: unknown,
+    timeoutMs = this.#timeoutMs,
+  ): Promise<unknown> {
     const url = `${this.server}/admin/v1${path}`;
     let res: Response;
     try {
@@ -209,7 +250,7 @@ export class HttpAdminClient implements AdminClient {
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
       throw unreachable(this.server, err);
@@ -310,6 +351,49 @@ export class HttpAdminClient implements AdminClient {
     const path = `/conversations/${encodeURIComponent(id)}/messages`;
     const raw = await this.#request('POST', path, { text, internal });
     return parse(MessageAnswerSchema, raw, `POST ${path}`);
+  }
+
+  async sendFile(
+    id: string,
+    text: string,
+    file: FileUpload,
+    internal = false,
+  ): Promise<{ message: Message; conversation: Conversation }> {
+    const path = `/conversations/${encodeURIComponent(id)}/messages`;
+    const raw = await this.#request('POST', path, { text, internal, attachments: [file] }, FILE_TIMEOUT_MS);
+    return parse(MessageAnswerSchema, raw, `POST ${path}`);
+  }
+
+  async attachment(id: string, messageId: string, index: number): Promise<AttachmentFile> {
+    const path = `/conversations/${encodeURIComponent(id)}/messages/${encodeURIComponent(messageId)}/attachments/${index}`;
+    let res: Response;
+    let bytes: Buffer;
+    try {
+      res = await this.#fetch(`${this.server}/admin/v1${path}`, {
+        headers: { authorization: `Bearer ${this.#token}` },
+        signal: AbortSignal.timeout(FILE_TIMEOUT_MS),
+      });
+      bytes = Buffer.from(await res.arrayBuffer());
+    } catch (err) {
+      throw unreachable(this.server, err);
+    }
+    if (!res.ok) {
+      let json: unknown;
+      try {
+        json = JSON.parse(bytes.toString('utf8'));
+      } catch {
+        json = undefined;
+      }
+      const e = ErrorAnswerSchema.safeParse(json);
+      if (e.success) throw new AdminApiError(e.data.error.code, e.data.error.message, res.status);
+      if (res.status === 401) throw unauthorized(this.server, res.status);
+      throw new AdminApiError('E_BAD_RESPONSE', `GET ${path} answered HTTP ${res.status}`, res.status);
+    }
+    return {
+      bytes,
+      contentType: res.headers.get('content-type') ?? 'application/octet-stream',
+      name: fileNameOf(res.headers.get('content-disposition')),
+    };
   }
 
   async setActivity(id: string, activity: Activity): Promise<Viewer[]> {

@@ -86,6 +86,13 @@ const SCREENS = {
     b('w', 'whisper', 'whisper to the assigned agent (a note they see at once)'),
     b('ctrl+r', 'canned', 'insert a canned response', { aliases: ['can'], args: '[number|title]' }),
     b('S', 'resend', 'send the latest failed reply (✗ not delivered) again'),
+    b('o', 'open-file', 'save a file (the latest, or #n) to a temp file', {
+      aliases: ['open', 'save'],
+      args: '[n]',
+    }),
+    b('A', 'attach', 'send a file to the customer (then its caption)', {
+      args: '<path> [caption]',
+    }),
     b('c', 'claim', 'claim (queued)', { visible: true }),
     b('t', 'takeover', 'take over from the bot', { visible: true }),
     b('B', 'barge', 'barge in: take it from the bot, the queue or another agent', { aliases: ['bargein'] }),

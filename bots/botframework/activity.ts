@@ -83,7 +83,13 @@ function attachmentsOf(a: BotActivity): Attachment[] {
   return (a.attachments ?? [])
     .filter((x) => x.contentUrl)
     .map((x) => ({
-      kind: x.contentType.startsWith('image/') ? 'image' : x.contentType.startsWith('audio/') ? 'audio' : 'document',
+      kind: x.contentType.startsWith('image/')
+        ? 'image'
+        : x.contentType.startsWith('audio/')
+          ? 'audio'
+          : x.contentType.startsWith('video/')
+            ? 'video'
+            : 'document',
       ref: x.contentUrl as string,
       name: x.name,
       mimeType: x.contentType,

@@ -62,8 +62,8 @@ export function botframeworkChannel(desk: Desk, options: BotFrameworkOptions, lo
   const appId = options.appId ?? '';
   return {
     senders: [
-      new BotFrameworkSender('botframework', adapter, appId, serviceUrlRefusal),
-      new BotFrameworkSender('devchat', adapter, appId, serviceUrlRefusal),
+      new BotFrameworkSender('botframework', adapter, appId, serviceUrlRefusal, desk.store),
+      new BotFrameworkSender('devchat', adapter, appId, serviceUrlRefusal, desk.store),
     ],
     routes: (app) => {
       app.post(BOTFRAMEWORK_PATH, async (request, reply) => {

@@ -8,7 +8,8 @@
  * (or before the allow-list shrank) is checked again: it is not posted to.
  */
 import type { CloudAdapter } from 'botbuilder';
-import type { Channel, ChannelSender, OutboxEntry, SendOutcome } from '../../core/index.js';
+import type { Channel, ChannelSender, OutboxEntry, SendOutcome, Store } from '../../core/index.js';
+import { readStoredFile } from '../../core/index.js';
 import type { ServiceUrlPolicy } from './service-url.js';
 
 export class BotFrameworkSender implements ChannelSender {
@@ -17,6 +18,8 @@ export class BotFrameworkSender implements ChannelSender {
     private readonly adapter: () => Promise<CloudAdapter>,
     private readonly appId: string,
     private readonly serviceUrlRefusal: ServiceUrlPolicy,
+    /** Where an entry's files are read from (core/outbox/stored-files.ts). */
+    private readonly files?: Pick<Store, 'getRecord'>,
   ) {}
 
   async send(entry: OutboxEntry, reference: Record<string, unknown> | undefined): Promise<SendOutcome> {
@@ -26,6 +29,14 @@ export class BotFrameworkSender implements ChannelSender {
     const serviceUrl = typeof reference.serviceUrl === 'string' ? reference.serviceUrl : '';
     const refused = this.serviceUrlRefusal(serviceUrl);
     if (refused !== undefined) return { ok: false, retryable: false, unreachable: true, error: refused };
+    const attachments: Array<{ contentType: string; contentUrl: string; name: string }> = [];
+    for (const a of entry.attachments ?? []) {
+      const file = this.files ? await readStoredFile(this.files, a.ref) : undefined;
+      if (!file) return { ok: false, retryable: false, error: `the file ${a.name ?? a.ref} is not stored` };
+      // Inline, as a data URL: caredesk has no public URL of its own for a channel to fetch the file from.
+      const contentUrl = `data:${file.mimeType};base64,${file.bytes.toString('base64')}`;
+      attachments.push({ contentType: file.mimeType, contentUrl, name: file.name });
+    }
     const adapter = await this.adapter();
     let outcome: SendOutcome | undefined;
     try {
@@ -34,6 +45,7 @@ export class BotFrameworkSender implements ChannelSender {
           const sent = await context.sendActivity({
             type: 'message',
             text: entry.text,
+            attachments: attachments.length > 0 ? attachments : undefined,
             suggestedActions:
               entry.quickReplies.length > 0
                 ? {

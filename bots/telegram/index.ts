@@ -39,7 +39,7 @@ export interface TelegramChannel {
 
 export function telegramChannel(desk: Desk, options: TelegramOptions, logger: Logger): TelegramChannel {
   const telegram = new Telegram(options.botToken, options.apiRoot ? { apiRoot: options.apiRoot } : {});
-  const sender = new TelegramSender(telegram, new SendLimiter(options.limits ?? TELEGRAM_LIMITS));
+  const sender = new TelegramSender(telegram, new SendLimiter(options.limits ?? TELEGRAM_LIMITS), desk.store);
   const webhook = options.webhookUrl;
   const poller = webhook ? undefined : new TelegramPoller(desk, telegram, logger);
   return {

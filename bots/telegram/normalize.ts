@@ -67,18 +67,37 @@ function describe(m: z.infer<typeof MessageSchema>): { text: string; attachments
   const text = m.text ?? m.caption ?? '';
   const attachments: Attachment[] = [];
   const photo = m.photo?.at(-1); // Telegram lists sizes smallest first
-  if (photo) attachments.push({ kind: 'image', ref: photo.file_id, size: photo.file_size });
+  // Telegram re-encodes every photo as JPEG.
+  if (photo) attachments.push({ kind: 'image', ref: photo.file_id, mimeType: 'image/jpeg', size: photo.file_size });
   if (m.document) {
     const d = m.document;
     attachments.push({ kind: 'document', ref: d.file_id, name: d.file_name, mimeType: d.mime_type, size: d.file_size });
   }
   if (m.voice)
-    attachments.push({ kind: 'audio', ref: m.voice.file_id, mimeType: m.voice.mime_type, size: m.voice.file_size });
+    attachments.push({
+      kind: 'audio',
+      ref: m.voice.file_id,
+      mimeType: m.voice.mime_type,
+      size: m.voice.file_size,
+    });
   if (m.audio)
-    attachments.push({ kind: 'audio', ref: m.audio.file_id, mimeType: m.audio.mime_type, size: m.audio.file_size });
+    attachments.push({
+      kind: 'audio',
+      ref: m.audio.file_id,
+      name: m.audio.file_name,
+      mimeType: m.audio.mime_type,
+      size: m.audio.file_size,
+    });
   if (m.video)
-    attachments.push({ kind: 'video', ref: m.video.file_id, mimeType: m.video.mime_type, size: m.video.file_size });
-  if (m.sticker) attachments.push({ kind: 'sticker', ref: m.sticker.file_id, name: m.sticker.emoji });
+    attachments.push({
+      kind: 'video',
+      ref: m.video.file_id,
+      name: m.video.file_name,
+      mimeType: m.video.mime_type,
+      size: m.video.file_size,
+    });
+  if (m.sticker)
+    attachments.push({ kind: 'sticker', ref: m.sticker.file_id, name: m.sticker.emoji, size: m.sticker.file_size });
   if (m.location) {
     attachments.push({ kind: 'location', ref: `geo:${m.location.latitude},${m.location.longitude}` });
   }

@@ -1,12 +1,18 @@
 /**
  * Delivers outbox entries to Telegram: text, with quick replies as an inline
- * keyboard. Telegram's answers become SendOutcomes the dispatcher acts on:
+ * keyboard; an entry with a file goes as sendPhoto (an inline image) or
+ * sendDocument, its text as the caption, the file read from the store where
+ * it was kept before the reply (core/outbox/stored-files.ts). Telegram's answers become SendOutcomes the dispatcher acts on:
  * 429 waits `retry_after`, 403 (blocked, deactivated) means unreachable,
  * other 4xx cannot succeed on retry, 5xx and network errors are retried.
  */
 import { type Telegram, TelegramError } from 'telegraf';
-import type { ChannelSender, OutboxEntry, SendOutcome } from '../../core/index.js';
+import type { Attachment, ChannelSender, OutboxEntry, SendOutcome, Store } from '../../core/index.js';
+import { readStoredFile } from '../../core/index.js';
 import type { SendLimiter } from './rate-limit.js';
+
+/** Where an entry's files are read from: the desk's store (absent: entries with files fail for good). */
+export type StoredFiles = Pick<Store, 'getRecord'>;
 
 export class TelegramSender implements ChannelSender {
   readonly channel = 'telegram' as const;
@@ -14,6 +20,7 @@ export class TelegramSender implements ChannelSender {
   constructor(
     private readonly telegram: Telegram,
     private readonly limiter: SendLimiter,
+    private readonly files?: StoredFiles,
   ) {}
 
   async send(entry: OutboxEntry, _context?: Record<string, unknown>, signal?: AbortSignal): Promise<SendOutcome> {
@@ -21,6 +28,8 @@ export class TelegramSender implements ChannelSender {
     const chatId = entry.recipient;
     await this.limiter.acquire(chatId);
     if (signal?.aborted) return { ok: false, retryable: true, error: 'send aborted before it started' };
+    const file = entry.attachments?.[0];
+    if (file) return this.sendFile(entry, file, signal);
     try {
       // callApi, not sendMessage: only it takes the signal that cancels a send the dispatcher gave up waiting for.
       const sent = await this.telegram.callApi(
@@ -36,6 +45,36 @@ export class TelegramSender implements ChannelSender {
         // telegraf types the signal as the abort-controller polyfill's class; at run time it takes Node's own.
         { signal: signal as never },
       );
+      return { ok: true, channelMessageId: `msg:${chatId}:${sent.message_id}` };
+    } catch (err) {
+      return outcomeOf(err);
+    }
+  }
+
+  private async sendFile(entry: OutboxEntry, attachment: Attachment, signal?: AbortSignal): Promise<SendOutcome> {
+    const chatId = entry.recipient;
+    const file = this.files ? await readStoredFile(this.files, attachment.ref) : undefined;
+    if (!file)
+      return { ok: false, retryable: false, error: `the file ${attachment.name ?? attachment.ref} is not stored` };
+    const caption = entry.text === '' ? undefined : entry.text;
+    const input = { source: file.bytes, filename: file.name };
+    const reply_markup =
+      entry.quickReplies.length > 0
+        ? { inline_keyboard: entry.quickReplies.map((q) => [{ text: q.label, callback_data: q.value }]) }
+        : undefined;
+    try {
+      const sent =
+        attachment.kind === 'image'
+          ? await this.telegram.callApi(
+              'sendPhoto',
+              { chat_id: chatId, photo: input, caption, reply_markup },
+              { signal: signal as never },
+            )
+          : await this.telegram.callApi(
+              'sendDocument',
+              { chat_id: chatId, document: input, caption, reply_markup },
+              { signal: signal as never },
+            );
       return { ok: true, channelMessageId: `msg:${chatId}:${sent.message_id}` };
     } catch (err) {
       return outcomeOf(err);

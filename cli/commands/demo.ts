@@ -99,6 +99,7 @@ Examples:
       print(`  data directory: ${demo.dataDir}${flags.keep ? '' : ' (removed when the demo stops; --keep keeps it)'}`);
       print(`  server log:     ${demo.logFile}`);
       print(`  terminal UI:    caredesk tui --server ${demo.url} --token ${demo.supervisor.token}`);
+      print(`  web chat:       ${demo.url}/webchat/ (chat as a website visitor)`);
       print(
         `  admin API:      curl -H 'authorization: Bearer ${demo.supervisor.token}' ${demo.url}/admin/v1/conversations`,
       );

@@ -19,6 +19,7 @@ import { CustomerLinkSchema } from '../identity/linking.js';
 import { TransferTargetSchema } from '../queue/actions.js';
 import { CannedInputSchema, CannedResponseSchema } from '../queue/canned.js';
 import { DurationSchema } from '../queue/config.js';
+import { CustomerExportSchema, EraseBodySchema, ErasedAnswerSchema } from './customer-data.js';
 import {
   AgentViewSchema,
   AuditPageSchema,
@@ -92,13 +93,43 @@ export const ConversationListQuerySchema = z
   })
   .strict();
 
+/** A file an agent sends, in the JSON body: its bytes in base64 (the size limit is the server's, CAREDESK_ATTACHMENT_MAX_SIZE). */
+export const AttachmentUploadSchema = z
+  .object({
+    name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(256)
+      .regex(/^[^/\\\u0000-\u001f]+$/, 'a file name without a folder or control characters'),
+    mimeType: z
+      .string()
+      .regex(/^[\w.+-]+\/[\w.+-]+$/, 'a media type such as image/png or application/pdf')
+      .max(128)
+      .default('application/octet-stream'),
+    contentBase64: z.base64('expected the file’s bytes in base64'),
+  })
+  .strict();
+export type AttachmentUpload = z.output<typeof AttachmentUploadSchema>;
+
+/** One file per message: Telegram sends one per message, and the text goes with it as its caption. */
+export const MAX_UPLOADS_PER_MESSAGE = 1;
+
 export const MessageBodySchema = z
   .object({
     // Length and blank text are core's to judge (E_TEXT_TOO_LONG, E_INVALID_INPUT), with its wording.
     text: z.string(),
     internal: z.boolean().default(false),
+    attachments: z.array(AttachmentUploadSchema).max(MAX_UPLOADS_PER_MESSAGE).optional(),
   })
   .strict();
+
+export const AttachmentParamsSchema = ResendParamsSchema.extend({
+  index: z
+    .string()
+    .regex(/^\d{1,2}$/, 'expected the attachment’s place in the message, 0 for the first')
+    .transform(Number),
+}).strict();
 
 export const TransferBodySchema = TransferTargetSchema;
 
@@ -253,6 +284,8 @@ export const ADMIN_ROUTES = {
   'POST /admin/v1/conversations/:id/resolve': action,
   'POST /admin/v1/conversations/:id/messages': { body: MessageBodySchema, answer: MessageAnswerSchema },
   'POST /admin/v1/conversations/:id/messages/:messageId/resend': action,
+  // The file's bytes, not JSON: its Content-Type and Content-Disposition say what it is.
+  'GET /admin/v1/conversations/:id/messages/:messageId/attachments/:index': {},
   'POST /admin/v1/conversations/:id/transfer': { body: TransferBodySchema, answer: ConversationAnswerSchema },
   'POST /admin/v1/conversations/:id/viewers': { body: ViewerReportSchema, answer: ViewersAnswerSchema },
   'GET /admin/v1/canned': { answer: CannedListAnswerSchema },
@@ -262,6 +295,8 @@ export const ADMIN_ROUTES = {
   'GET /admin/v1/customers/:id/links': { answer: LinksAnswerSchema },
   'POST /admin/v1/customers/:id/merge': { body: MergeBodySchema, answer: LinkAnswerSchema },
   'POST /admin/v1/links/:id/undo': { body: UndoBodySchema, answer: UndoneAnswerSchema },
+  'GET /admin/v1/customers/:id/export': { answer: CustomerExportSchema },
+  'DELETE /admin/v1/customers/:id': { body: EraseBodySchema, answer: ErasedAnswerSchema },
   'GET /admin/v1/kpis': { query: KpiQuerySchema, answer: KpiAnswerSchema },
   'GET /admin/v1/events': {
     query: EventsQuerySchema,

@@ -12,4 +12,5 @@
  */
 export * from './admin-api.js';
 export * from './control-api.js';
+export * from './customer-data.js';
 export * from './shapes.js';

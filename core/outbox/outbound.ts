@@ -4,7 +4,16 @@
  * committed together so nothing is sent that was not first stored.
  */
 import { newId } from '../clock.js';
-import type { Author, Conversation, Customer, Message, NewEvent, OutboxEntry, QuickReply } from '../domain.js';
+import type {
+  Attachment,
+  Author,
+  Conversation,
+  Customer,
+  Message,
+  NewEvent,
+  OutboxEntry,
+  QuickReply,
+} from '../domain.js';
 
 export interface OutboundDraft {
   readonly conversation: Conversation;
@@ -12,6 +21,8 @@ export interface OutboundDraft {
   readonly author: Exclude<Author, 'customer'>;
   readonly text: string;
   readonly quickReplies?: readonly QuickReply[];
+  /** Files already stored (stored-files.ts) that go out with the text. */
+  readonly attachments?: readonly Attachment[];
   readonly agentId?: string;
   readonly internal?: boolean;
   readonly now: Date;
@@ -35,7 +46,7 @@ export function draftOutbound(d: OutboundDraft): Outbound {
     author: d.author,
     agentId: d.agentId,
     text: d.text,
-    attachments: [],
+    attachments: [...(d.attachments ?? [])],
     internal: d.internal ?? false,
     createdAt: at,
   };
@@ -50,6 +61,7 @@ export function draftOutbound(d: OutboundDraft): Outbound {
           recipient: identity.externalId,
           text: d.text,
           quickReplies: [...(d.quickReplies ?? [])],
+          ...(d.attachments && d.attachments.length > 0 ? { attachments: [...d.attachments] } : {}),
           status: 'pending',
           attempts: 0,
           notBefore: at,

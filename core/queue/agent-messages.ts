@@ -2,7 +2,7 @@
  * What an agent writes: a reply goes to the customer in their channel through
  * the outbox (stored first, delivered after); a note stays inside the team.
  */
-import type { Conversation, Message } from '../domain.js';
+import type { Attachment, Conversation, Message } from '../domain.js';
 import { MAX_TEXT_LENGTH } from '../domain.js';
 import {
   ForbiddenError,
@@ -16,7 +16,9 @@ import { onAgentReply, replyWindowClosesAt } from '../sla/timers.js';
 import { type ChangeResult, caseEvent, changeConversation, loadAgent, type QueueContext } from './context.js';
 import { applyOwnership } from './ownership.js';
 
-function checkText(text: unknown): string {
+function checkText(text: unknown, withFiles: boolean): string {
+  // A file may go alone: then the text (its caption) may be empty.
+  if (withFiles && text === '') return text;
   if (typeof text !== 'string' || text.trim().length === 0) {
     throw new InvalidInputError('The message text is empty; write something to send.');
   }
@@ -36,8 +38,9 @@ async function write(
   agentId: string,
   rawText: unknown,
   internal: boolean,
+  attachments: readonly Attachment[] = [],
 ): Promise<ChangeResult & { messageId: string; message: Message }> {
-  const text = checkText(rawText);
+  const text = checkText(rawText, attachments.length > 0);
   await loadAgent(ctx, agentId);
   let message: Message | undefined;
   const result = await changeConversation(ctx, conversationId, async (c, now) => {
@@ -50,7 +53,16 @@ async function write(
     }
     const customer = await ctx.desk.store.getCustomer(c.customerId);
     if (!customer) throw new NotFoundError('customer', c.customerId);
-    const out = draftOutbound({ conversation: c, customer, author: 'agent', agentId, text, internal, now });
+    const out = draftOutbound({
+      conversation: c,
+      customer,
+      author: 'agent',
+      agentId,
+      text,
+      attachments,
+      internal,
+      now,
+    });
     message = out.message;
     const next: Conversation = {
       ...c,
@@ -80,14 +92,26 @@ function applyOwnershipForReply(c: Conversation, agentId: string): void {
   applyOwnership(c, { type: 'AGENT_REPLIED', agentId });
 }
 
-/** An agent's reply to the customer, in the conversation's channel. */
-export function reply(ctx: QueueContext, conversationId: string, agentId: string, text: unknown) {
-  return write(ctx, conversationId, agentId, text, false);
+/** An agent's reply to the customer, in the conversation's channel; `attachments` are files stored already (core/outbox/stored-files.ts). */
+export function reply(
+  ctx: QueueContext,
+  conversationId: string,
+  agentId: string,
+  text: unknown,
+  attachments?: readonly Attachment[],
+) {
+  return write(ctx, conversationId, agentId, text, false, attachments);
 }
 
 /** An internal note: stored with the transcript, never sent to the customer. */
-export function note(ctx: QueueContext, conversationId: string, agentId: string, text: unknown) {
-  return write(ctx, conversationId, agentId, text, true);
+export function note(
+  ctx: QueueContext,
+  conversationId: string,
+  agentId: string,
+  text: unknown,
+  attachments?: readonly Attachment[],
+) {
+  return write(ctx, conversationId, agentId, text, true, attachments);
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   writePresence,
 } from '../agents/agents.js';
 import type { Desk } from '../desk.js';
+import type { Attachment } from '../domain.js';
 import { ForbiddenError, InvalidInputError, isStoreUnavailable } from '../errors.js';
 import type { Arrival } from '../ingest.js';
 import { computeKpis } from '../kpi/kpis.js';
@@ -163,8 +164,10 @@ export class HumanDesk implements HumanSide {
   }
   claim = (conversationId: string, agentId: string) => actions.claim(this.ctx, conversationId, agentId);
   takeover = (conversationId: string, agentId: string) => actions.takeover(this.ctx, conversationId, agentId);
-  reply = (conversationId: string, agentId: string, text: unknown) => reply(this.ctx, conversationId, agentId, text);
-  note = (conversationId: string, agentId: string, text: unknown) => note(this.ctx, conversationId, agentId, text);
+  reply = (conversationId: string, agentId: string, text: unknown, attachments?: readonly Attachment[]) =>
+    reply(this.ctx, conversationId, agentId, text, attachments);
+  note = (conversationId: string, agentId: string, text: unknown, attachments?: readonly Attachment[]) =>
+    note(this.ctx, conversationId, agentId, text, attachments);
   /** A reply the channel failed to deliver goes out once more. */
   resend = (conversationId: string, agentId: string, messageId: string) =>
     resend(this.ctx, conversationId, agentId, messageId);

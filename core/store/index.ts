@@ -1,4 +1,11 @@
 export { EmbeddedStore, type EmbeddedStoreOptions } from './embedded/embedded-store.js';
+export {
+  ERASED_EXTERNAL_ID,
+  type ErasureReport,
+  type ErasureTarget,
+  eraseEventData,
+  isErasedCustomer,
+} from './erasure.js';
 export { MemoryStore } from './memory-store.js';
 export type {
   CommitResult,

@@ -4,6 +4,15 @@
  */
 import type { Agent, Channel, Conversation, Customer, DomainEvent, Message, OutboxEntry } from '../domain.js';
 import { StoreClosedError } from '../errors.js';
+import { erasureBatch } from './erase-batch.js';
+import {
+  type ErasureReport,
+  ErasureScope,
+  type ErasureTarget,
+  emptyReport,
+  eraseEvent,
+  eraseMessage,
+} from './erasure.js';
 import { StoreState } from './state.js';
 import {
   type CommitResult,
@@ -45,6 +54,30 @@ export class MemoryStore implements Store {
       else this.snapshots.set(s.conversationId, structuredClone(s.snapshot));
     }
     return { events };
+  }
+
+  async erase(target: ErasureTarget): Promise<ErasureReport> {
+    this.assertOpen();
+    const scope = new ErasureScope(target.customerIds);
+    const report = emptyReport();
+    const batch = erasureBatch(this.state, scope, report);
+    this.state.apply(batch);
+    for (const s of batch.flowSnapshots ?? []) this.snapshots.delete(s.conversationId);
+    for (const [conversationId, list] of this.messages) {
+      for (const [i, m] of list.entries()) {
+        if (!scope.ownsMessage(m) && !scope.conversationIds.has(conversationId)) continue;
+        scope.noteMessage(m);
+        list[i] = eraseMessage(m);
+        report.messages++;
+      }
+    }
+    for (const [i, e] of this.events.entries()) {
+      if (!scope.ownsEvent(e)) continue;
+      this.events[i] = eraseEvent(e);
+      report.events++;
+    }
+    this.state.forgetChannelIds(scope.channelMessageIds);
+    return report;
   }
 
   async getCustomer(id: string): Promise<Customer | undefined> {

@@ -364,6 +364,10 @@ export class StoreState {
       this.conversationIdsByCustomer.add(c.customerId, c.id);
     }
     this.indexResolved(previous, c);
+    // Moved to another customer (a merge, its undoing): it is no longer the previous one's open case.
+    if (previous !== undefined && previous.customerId !== c.customerId) {
+      if (this.openByCustomer.get(previous.customerId) === c.id) this.openByCustomer.delete(previous.customerId);
+    }
     if (c.mode === 'resolved') {
       if (this.openByCustomer.get(c.customerId) === c.id) this.openByCustomer.delete(c.customerId);
     } else {
@@ -379,6 +383,15 @@ export class StoreState {
     this.messageCount += 1;
     if (m.channelMessageId === undefined || m.direction !== 'inbound') return;
     this.rememberChannelId(m.channel, m.channelMessageId, m.id);
+  }
+
+  /**
+   * Forgets channel message ids (an erased customer's: Telegram's carry the
+   * chat id). Their slots in the eviction order stay and are skipped; the
+   * count is left as it was, so the window only ends a little early.
+   */
+  forgetChannelIds(ids: ReadonlyArray<{ readonly channel: string; readonly id: string }>): void {
+    for (const { channel, id } of ids) this.dedupe.delete(channel, id);
   }
 
   private rememberChannelId(channel: Channel, channelMessageId: string, messageId: string): void {

@@ -19,6 +19,7 @@ import type {
   NewEvent,
   OutboxEntry,
 } from '../domain.js';
+import type { ErasureReport, ErasureTarget } from './erasure.js';
 
 /** A small document of a named collection (link codes, canned responses, timers…). */
 export interface StoredRecord {
@@ -170,4 +171,12 @@ export interface Store {
 
   getRecord(collection: string, id: string): Promise<unknown | undefined>;
   listRecords(collection: string): Promise<Array<{ id: string; value: unknown }>>;
+
+  /**
+   * Removes the customers' personal data (core/store/erasure.ts says what goes
+   * and what stays) from the live data and from history: journal and
+   * checkpoint files on disk, rows in a database. Resolves once that is
+   * durable. Ids, counts and timestamps stay, so KPIs still count their cases.
+   */
+  erase(target: ErasureTarget): Promise<ErasureReport>;
 }

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   type AnswerOf,
   type Conversation,
+  forgetStoredFiles,
   IdParamsSchema,
   MessageBodySchema,
   NoBodySchema,
@@ -15,6 +16,7 @@ import {
   TransferBodySchema,
 } from '../../core/index.js';
 import type { ServerContext } from '../app.js';
+import { refuseLargeBodyWithoutFile, storeUploads, uploadBodyLimit } from './attachments.js';
 import { agentOf } from './auth.js';
 import { parseInput } from './input.js';
 
@@ -22,7 +24,7 @@ type ConversationAnswer = AnswerOf<'POST /admin/v1/conversations/:id/claim'>;
 
 type Action = (conversationId: string, agentId: string) => Promise<{ conversation: Conversation }>;
 
-export function actionRoutes(scope: FastifyInstance, { human }: ServerContext): void {
+export function actionRoutes(scope: FastifyInstance, { human, desk, config }: ServerContext): void {
   const target = (request: FastifyRequest) => ({
     id: parseInput(IdParamsSchema, request.params, 'The path').id,
     agentId: agentOf(request).id,
@@ -45,12 +47,21 @@ export function actionRoutes(scope: FastifyInstance, { human }: ServerContext): 
 
   scope.post(
     '/admin/v1/conversations/:id/messages',
+    // A file comes in the body, in base64 (attachments.ts).
+    { bodyLimit: uploadBodyLimit(config.attachments.maxBytes) },
     async (request, reply): Promise<AnswerOf<'POST /admin/v1/conversations/:id/messages'>> => {
       const { id, agentId } = target(request);
-      const { text, internal } = parseInput(MessageBodySchema, request.body, 'The body');
-      const { message, conversation } = internal
-        ? await human.note(id, agentId, text)
-        : await human.reply(id, agentId, text);
+      const body = parseInput(MessageBodySchema, request.body, 'The body');
+      refuseLargeBodyWithoutFile(request.headers['content-length'], body.attachments);
+      const { text, internal } = body;
+      // Stored before the reply that names them: nothing is sent that was not first stored.
+      const files = await storeUploads(desk, body.attachments, text, config.attachments.maxBytes, id);
+      const written = internal ? human.note(id, agentId, text, files) : human.reply(id, agentId, text, files);
+      const { message, conversation } = await written.catch(async (err: unknown) => {
+        // Refused (not the owner, the reply window closed…): no message names the files.
+        await forgetStoredFiles(desk.store, files).catch(() => undefined);
+        throw err;
+      });
       void reply.status(201);
       return { message, conversation };
     },

@@ -1,6 +1,7 @@
 /**
  * Reading conversations: the list (the universal queue's ordering, with
- * filters and a text search) and one case in full, with who else has it open.
+ * filters and a text search) and one case in full, with who else has it open,
+ * and the files its messages carry (attachments.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import {
@@ -12,11 +13,13 @@ import {
   listConversationRows,
 } from '../../core/index.js';
 import type { ServerContext } from '../app.js';
+import { attachmentRoutes } from './attachments.js';
 import { agentOf } from './auth.js';
 import { parseInput } from './input.js';
 import type { ViewerRegistry } from './viewers.js';
 
-export function conversationRoutes(scope: FastifyInstance, { desk }: ServerContext, viewers: ViewerRegistry): void {
+export function conversationRoutes(scope: FastifyInstance, context: ServerContext, viewers: ViewerRegistry): void {
+  const { desk } = context;
   scope.get(
     '/admin/v1/conversations',
     { config: { parsesQuery: true } },
@@ -41,4 +44,6 @@ export function conversationRoutes(scope: FastifyInstance, { desk }: ServerConte
     const detail = await conversationDetail(desk.store, id);
     return { ...detail, viewers: viewers.list(id) };
   });
+
+  attachmentRoutes(scope, context);
 }

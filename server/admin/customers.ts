@@ -2,11 +2,14 @@
  * One customer, every channel: a supervisor merges two customers who are the
  * same person (identities, conversations and history follow the survivor),
  * and any merge can be undone; CAREDESK_AGENTS_MAY_MERGE opens both to every
- * agent. Each is recorded with the acting agent and a reason.
+ * agent. Each is recorded with the acting agent and a reason. Supervisors
+ * export a customer's data and erase it (docs/privacy.md).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { eraseCustomerData, exportCustomer } from '../../core/customer-data/index.js';
 import {
   type AnswerOf,
+  EraseBodySchema,
   IdParamsSchema,
   InvalidInputError,
   listCustomerLinks,
@@ -53,6 +56,27 @@ export function customerRoutes(scope: FastifyInstance, { desk, config }: ServerC
       return { link };
     },
   );
+
+  scope.get(
+    '/admin/v1/customers/:id/export',
+    async (request, reply): Promise<AnswerOf<'GET /admin/v1/customers/:id/export'>> => {
+      supervisorOf(request, "export a customer's data");
+      const { id } = parseInput(IdParamsSchema, request.params, 'The path');
+      const data = await exportCustomer(desk.store, id, desk.clock.now());
+      void reply
+        .header('cache-control', 'no-store')
+        .header('content-disposition', `attachment; filename="customer-${data.customer.id}.json"`);
+      return data;
+    },
+  );
+
+  scope.delete('/admin/v1/customers/:id', async (request): Promise<AnswerOf<'DELETE /admin/v1/customers/:id'>> => {
+    const agentId = supervisorOf(request, "erase a customer's data").id;
+    const { id } = parseInput(IdParamsSchema, request.params, 'The path');
+    const { reason } = parseInput(EraseBodySchema, request.body ?? {}, 'The body');
+    const { customerIds, erased, event } = await eraseCustomerData(desk, { customerId: id, reason, agentId });
+    return { customerIds, erased, event };
+  });
 
   scope.post('/admin/v1/links/:id/undo', async (request): Promise<AnswerOf<'POST /admin/v1/links/:id/undo'>> => {
     const actor = merger(request, 'undo a merge of customers').id;

@@ -5,8 +5,11 @@
 import type { z } from 'zod';
 import {
   AgentListSchema,
+  BackupAnswerSchema,
   ControlStatusSchema,
   CreatedAgentSchema,
+  CustomerExportSchema,
+  ErasedAnswerSchema,
   ErrorAnswerSchema,
   type KpiGrouping,
   KpiSummarySchema,
@@ -41,6 +44,9 @@ function errorOf(body: unknown): { code: HttpErrorCode; message: string } | unde
   const known = error.code === 'E_INTERNAL' || Object.hasOwn(HTTP_STATUS, error.code);
   return known ? { code: error.code as HttpErrorCode, message: error.message } : undefined;
 }
+
+/** Erasure and backup copy or rewrite the whole history: an hour before the client gives up waiting. */
+const LONG = 60 * 60_000;
 
 export interface ControlClientOptions {
   /** Per request (default 60 s: a report over a long history takes a while). */
@@ -78,7 +84,20 @@ export class ControlClient implements DeskOperations {
     return this.call('GET', `/control/v1/kpis?${query}`, KpiSummarySchema);
   }
 
-  private async call<S extends z.ZodType>(method: string, path: string, schema: S, body?: unknown) {
+  exportCustomer(id: string) {
+    return this.call('GET', `/control/v1/customers/${encodeURIComponent(id)}/export`, CustomerExportSchema);
+  }
+
+  eraseCustomer(id: string, reason: string) {
+    // Rewriting a long history takes a while.
+    return this.call('DELETE', `/control/v1/customers/${encodeURIComponent(id)}`, ErasedAnswerSchema, { reason }, LONG);
+  }
+
+  backup(dir: string) {
+    return this.call('POST', '/control/v1/backup', BackupAnswerSchema, { dir }, LONG);
+  }
+
+  private async call<S extends z.ZodType>(method: string, path: string, schema: S, body?: unknown, timeoutMs?: number) {
     const url = `${this.control.url}${path}`;
     let res: Response;
     try {
@@ -89,7 +108,7 @@ export class ControlClient implements DeskOperations {
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 60_000),
+        signal: AbortSignal.timeout(timeoutMs ?? this.options.timeoutMs ?? 60_000),
       });
     } catch (err) {
       const cause = (err as { cause?: { code?: unknown } }).cause;

@@ -166,6 +166,9 @@ function remoteSession(client: ControlClient, control: ControlFile): DeskSession
     removeAgent: (id) => guard(() => client.removeAgent(id)),
     rotateToken: (id) => guard(() => client.rotateToken(id)),
     kpis: (since, by) => guard(() => client.kpis(since, by)),
+    exportCustomer: (id) => guard(() => client.exportCustomer(id)),
+    eraseCustomer: (id, reason) => guard(() => client.eraseCustomer(id, reason)),
+    backup: (dir) => guard(() => client.backup(dir)),
   };
   return { ops, via: { url: control.url, pid: control.pid }, close: async () => undefined };
 }

@@ -7,7 +7,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyRequest } from 'fastify';
-import { ControlIdParamsSchema, ControlKpiQuerySchema, type NewAgent } from '../../core/index.js';
+import {
+  ControlBackupBodySchema,
+  ControlEraseBodySchema,
+  ControlIdParamsSchema,
+  ControlKpiQuerySchema,
+  type NewAgent,
+} from '../../core/index.js';
 import type { ServerPlugin } from '../app.js';
 import { newControlSecret, removeControlFile, writeControlFile } from './control-file.js';
 import { ControlNotLocalError, ControlSecretError } from './errors.js';
@@ -49,6 +55,16 @@ export const controlPlugin: ServerPlugin = (app, { config, human }) => {
     const query = ControlKpiQuerySchema.parse(request.query);
     return ops.kpis(new Date(query.since), query.by);
   });
+
+  app.get('/control/v1/customers/:id/export', async (request, reply) => {
+    void reply.header('cache-control', 'no-store');
+    return ops.exportCustomer(ControlIdParamsSchema.parse(request.params).id);
+  });
+  app.delete('/control/v1/customers/:id', async (request) => {
+    const { reason } = ControlEraseBodySchema.parse(request.body ?? {});
+    return ops.eraseCustomer(ControlIdParamsSchema.parse(request.params).id, reason);
+  });
+  app.post('/control/v1/backup', async (request) => ops.backup(ControlBackupBodySchema.parse(request.body ?? {}).dir));
 
   app.addHook('onListen', () => {
     try {

@@ -16,6 +16,8 @@ describe('actions typed from the key table', () => {
       | 'whisper'
       | 'canned'
       | 'resend'
+      | 'open-file'
+      | 'attach'
       | 'claim'
       | 'takeover'
       | 'barge'

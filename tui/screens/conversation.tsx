@@ -5,6 +5,7 @@ import { useActivity } from '../hooks/use-activity.js';
 import { useConversation } from '../hooks/use-conversation.js';
 import { useHoldKeys } from '../hooks/use-keys.js';
 import { sanitizeLine } from '../sanitize.js';
+import { attachFile, formatSize, saveAttachment } from '../state/attachments.js';
 import { primaryLanguage } from '../state/board.js';
 import {
   type ActionOutcome,
@@ -19,13 +20,14 @@ import { Transcript, transcriptLines } from '../widgets/transcript.js';
 import { SidePanel } from './conversation-side.js';
 import { type ComposeMode, type ScreenProps, screenActions } from './types.js';
 
-type Input = ComposeMode | 'transfer' | 'canned' | undefined;
+type Input = ComposeMode | 'transfer' | 'attach' | 'canned' | undefined;
 
-const PROMPT: Readonly<Record<ComposeMode | 'transfer', { label: string; color: string }>> = {
+const PROMPT: Readonly<Record<ComposeMode | 'transfer' | 'attach', { label: string; color: string }>> = {
   reply: { label: 'reply ›', color: 'green' },
   note: { label: 'note (internal) ›', color: 'yellow' },
   whisper: { label: 'whisper ›', color: 'yellow' },
   transfer: { label: 'transfer to (agent or skill:name) ›', color: 'cyan' },
+  attach: { label: 'attach (path, then caption) ›', color: 'green' },
 };
 
 /** "bob is typing, carol is viewing": the presence lock, everyone but me. */
@@ -146,8 +148,31 @@ export function ConversationScreen(props: ConversationScreenProps): React.JSX.El
     );
   };
 
+  const openFile = (arg: string): void => {
+    if (!detail) return;
+    report('fetching the file…', 'info');
+    saveAttachment(client, id, detail.messages, arg).then(
+      (saved) => report(`File #${saved.n} (${formatSize(saved.size)}) saved to ${saved.path}`, 'ok'),
+      (err: unknown) => report(describeError(err), 'error'),
+    );
+  };
+
+  const attach = (args: string): void => {
+    if (!detail) return;
+    report('sending the file…', 'info');
+    attachFile(client, detail.conversation, args).then(
+      (out) => {
+        board.set.upsert(out.conversation);
+        report(out.message, 'ok');
+        setScroll(0);
+        void reload();
+      },
+      (err: unknown) => report(describeError(err), 'error'),
+    );
+  };
+
   const send = (text: string): void => {
-    if (text.trim() === '' || !input || input === 'transfer' || input === 'canned') return;
+    if (text.trim() === '' || !input || input === 'transfer' || input === 'attach' || input === 'canned') return;
     const internal = input !== 'reply';
     setSending(true);
     client.send(id, text, internal).then(
@@ -217,6 +242,12 @@ export function ConversationScreen(props: ConversationScreenProps): React.JSX.El
     },
     handback: () => act('handback'),
     resolve: () => act('resolve'),
+    'open-file': openFile,
+    attach: (args) => {
+      if (args.trim()) return attach(args);
+      setDraft('');
+      setInput('attach');
+    },
     'scroll-up': scrollUp(1),
     'scroll-down': scrollDown(1),
     'page-up': scrollUp(bodyHeight - 1),
@@ -295,11 +326,15 @@ export function ConversationScreen(props: ConversationScreenProps): React.JSX.El
               if (input === 'transfer') {
                 setInput(undefined);
                 act('transfer', v);
+              } else if (input === 'attach') {
+                setInput(undefined);
+                setDraft('');
+                attach(v);
               } else if (!sending) send(v);
             }}
             onCancel={() => setInput(undefined)}
             onCtrl={(letter) => {
-              if (letter === 'r' && input !== 'transfer') {
+              if (letter === 'r' && input !== 'transfer' && input !== 'attach') {
                 void loadCanned();
                 setInput('canned');
               }

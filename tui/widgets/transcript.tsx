@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import type { AgentView, Message, Undelivered } from '../client.js';
 import { sanitize, sanitizeLine } from '../sanitize.js';
+import { describeAttachment } from '../state/attachments.js';
 import { formatClock, truncate, wrap } from '../text.js';
 
 export interface TranscriptLine {
@@ -68,6 +69,8 @@ export function transcriptLines(
 ): TranscriptLine[] {
   const out: TranscriptLine[] = [];
   const undelivered = new Map(options.undelivered?.map((u) => [u.messageId, u]));
+  // Files are numbered through the conversation: `o` (or `:open-file <n>`) opens one by its number.
+  let files = 0;
   for (const m of messages) {
     if (isJoin(m)) {
       out.push({
@@ -96,10 +99,7 @@ export function transcriptLines(
       color,
       bold: true,
     });
-    const body = [
-      sanitize(m.text),
-      ...m.attachments.map((a) => `[${a.kind}${a.name ? `: ${sanitizeLine(a.name)}` : ''}]`),
-    ]
+    const body = [sanitize(m.text), ...m.attachments.map((a) => `[${describeAttachment(a, ++files)}]`)]
       .filter((t) => t !== '')
       .join('\n');
     const indent = m.internal ? '┃ ' : '  ';

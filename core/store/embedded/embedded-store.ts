@@ -18,7 +18,7 @@
  * too keeps its share of each append constant as history grows. Start-up
  * replays only the journal's tail and a write's cost never grows with history.
  */
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import {
@@ -38,6 +38,8 @@ import {
 } from '../../domain.js';
 import { describeIssues, StoreClosedError, StoreCorruptError, StoreWriteError } from '../../errors.js';
 import { MAX_TIMEOUT_MS } from '../../util/backoff.js';
+import { erasureBatch } from '../erase-batch.js';
+import { type ErasureReport, ErasureScope, type ErasureTarget, emptyReport, eraseEvent } from '../erasure.js';
 import { StoreState } from '../state.js';
 import {
   type CommitOptions,
@@ -49,8 +51,10 @@ import {
   type WriteBatch,
 } from '../store.js';
 import { ArchiveFile } from './archive-file.js';
+import { backupTarget, copyDataDir } from './backup.js';
 import { checkpointDb } from './checkpoint.js';
 import type { LoadedCheckpoint } from './checkpoint-reader.js';
+import { eraseFromJournal } from './erase-history.js';
 import { Journal } from './journal.js';
 import { DataDirLock } from './lock.js';
 import { decodePositions, EVENT_BLOCK, GrowingPositions } from './positions.js';
@@ -148,6 +152,8 @@ export class EmbeddedStore implements Store {
   private checkpointing: Promise<void> | undefined;
   private journalAtCheckpoint = 0;
   private lastCheckpointBytes = 0;
+  /** Set while history is rewritten (an erasure): no write starts until it is done. */
+  private exclusiveWork: Promise<void> | undefined;
 
   constructor(dataDir: string, options: EmbeddedStoreOptions = {}) {
     this.location = resolve(dataDir);
@@ -191,6 +197,7 @@ export class EmbeddedStore implements Store {
 
   async close(): Promise<void> {
     if (!this.opened) return;
+    while (this.exclusiveWork) await this.exclusiveWork;
     while (this.flushing || this.pending.length > 0 || this.flushScheduled) {
       // Closing is not a time to wait for company.
       this.pendingUrgent = true;
@@ -235,7 +242,7 @@ export class EmbeddedStore implements Store {
    * end calls this again for what came meanwhile.
    */
   private scheduleFlush(): void {
-    if (this.flushScheduled || this.flushing || this.pending.length === 0) return;
+    if (this.exclusiveWork || this.flushScheduled || this.flushing || this.pending.length === 0) return;
     if (!this.pendingUrgent) {
       const at = this.pendingDeadline;
       if (this.flushTimer && this.flushTimer.at <= at) return;
@@ -288,15 +295,104 @@ export class EmbeddedStore implements Store {
     if (this.journal.end - this.journalAtCheckpoint >= spacing && !this.checkpointing) void this.startCheckpoint();
   }
 
-  /** One checkpoint at a time: `checkpointing` is the one being written. */
-  private startCheckpoint(): Promise<void> {
-    this.checkpointing = this.writeCheckpoint().finally(() => {
+  /**
+   * Erases customers (see Store.erase): one commit changes the live state,
+   * then, with writes held, every sealed journal segment that holds their
+   * data is rewritten (after sealing the active one) and a new checkpoint is
+   * written, so that no file of the data directory holds it any more.
+   * Reads go on meanwhile; commits wait.
+   */
+  async erase(target: ErasureTarget): Promise<ErasureReport> {
+    this.assertOpen();
+    if (this.failure) throw this.failure;
+    const scope = new ErasureScope(target.customerIds);
+    const report = emptyReport();
+    await this.commit(erasureBatch(this.state, scope, report));
+    return this.exclusive(async () => {
+      await this.journal.seal();
+      await this.removeLeftovers();
+      report.files = await eraseFromJournal(this.journal, scope, report);
+      this.state.forgetChannelIds(scope.channelMessageIds);
+      for (const [i, e] of this.recentEvents.entries()) if (scope.ownsEvent(e)) this.recentEvents[i] = eraseEvent(e);
+      await this.startCheckpoint();
+      report.files++;
+      await this.journal.closeRetired();
+      return report;
+    });
+  }
+
+  /**
+   * Copies the data directory as of a new checkpoint into `dir` (new or
+   * empty): the checkpoint, and the journal up to it. Commits go on while it
+   * copies (they land after that point); checkpoints and erasures wait.
+   * Returns the bytes copied. Open the copy as a data directory to restore it.
+   */
+  async backup(dir: string): Promise<{ readonly bytes: number; readonly journalPosition: number }> {
+    this.assertOpen();
+    const target = await backupTarget(dir, this.location);
+    // Not while a write is between the journal and the state: the capture must hold all it wrote.
+    while (this.exclusiveWork || this.checkpointing || this.flushing)
+      await (this.exclusiveWork ?? this.checkpointing ?? this.flushing);
+    if (this.failure) throw this.failure;
+    let result = { bytes: 0, journalPosition: 0 };
+    // Inside the checkpoint's turn: no other checkpoint replaces state.json, no erasure rewrites a segment.
+    this.checkpointing = (async () => {
+      const journalPosition = await this.writeCheckpoint();
+      result = {
+        bytes: await copyDataDir(target, this.checkpointFile, this.journal, journalPosition),
+        journalPosition,
+      };
+    })().finally(() => {
       this.checkpointing = undefined;
     });
+    await this.checkpointing;
+    return result;
+  }
+
+  /**
+   * Temp files a crash left (a checkpoint's, a rewritten segment's): never
+   * read, but they hold what they held. No checkpoint runs during an erasure.
+   */
+  private async removeLeftovers(): Promise<void> {
+    const inDir = async (dir: string, leftover: RegExp): Promise<void> => {
+      for (const f of await readdir(dir)) if (leftover.test(f)) await unlink(join(dir, f));
+    };
+    await inDir(this.location, /^state\.json\.tmp-\d+$/);
+    await inDir(join(this.location, 'journal'), /^\d{8}\.jsonl\.tmp$/);
+  }
+
+  /** Runs `work` with no write under way and none starting until it is done. */
+  private async exclusive<T>(work: () => Promise<T>): Promise<T> {
+    while (this.exclusiveWork) await this.exclusiveWork;
+    let done!: () => void;
+    this.exclusiveWork = new Promise((r) => {
+      done = r;
+    });
+    try {
+      while (this.flushing || this.flushScheduled || this.checkpointing) {
+        await (this.flushing ?? this.checkpointing ?? new Promise((r) => setImmediate(r)));
+      }
+      if (this.failure) throw this.failure;
+      return await work();
+    } finally {
+      this.exclusiveWork = undefined;
+      done();
+      this.scheduleFlush();
+    }
+  }
+
+  /** One checkpoint at a time: `checkpointing` is the one being written. */
+  private startCheckpoint(): Promise<void> {
+    this.checkpointing = this.writeCheckpoint()
+      .then(() => undefined)
+      .finally(() => {
+        this.checkpointing = undefined;
+      });
     return this.checkpointing;
   }
 
-  private writeCheckpoint(): Promise<void> {
+  /** Resolves with the journal position the checkpoint is of. */
+  private writeCheckpoint(): Promise<number> {
     const position = this.journal.end;
     const state = this.state.toDocument();
     this.db.data = {
@@ -319,6 +415,7 @@ export class EmbeddedStore implements Store {
       if (archive && archive.lines.length > 0) this.state.archiveMoved(new ArchiveFile(this.checkpointFile), archive);
       else this.state.closeArchive();
       this.lastCheckpointBytes = (await stat(this.checkpointFile)).size;
+      return position;
     });
   }
 

@@ -6,7 +6,18 @@
  * can hold cheaply.
  */
 import { closeSync, constants, fsyncSync, openSync } from 'node:fs';
-import { type FileHandle, mkdir, open, readdir, stat, truncate } from 'node:fs/promises';
+import {
+  copyFile,
+  type FileHandle,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  stat,
+  truncate,
+  unlink,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreCorruptError, StoreVersionError } from '../../errors.js';
 
@@ -66,6 +77,8 @@ export class Journal {
   private fillingFrom = 0;
   private readonly readHandles = new Map<number, Promise<FileHandle>>();
   private readonly sealedSizes = new Map<number, number>();
+  /** Read handles of segments replaced by replaceSealed(), closed once no read can be using them. */
+  private readonly retired: Array<Promise<FileHandle>> = [];
   /**
    * The bytes last read, from `readAhead.offset` of its segment: readers walk
    * history forwards (a conversation's messages, events after a seq), so one
@@ -252,7 +265,95 @@ export class Journal {
     this.appendHandle = undefined;
     for (const h of this.readHandles.values()) await (await h).close();
     this.readHandles.clear();
+    await this.closeRetired();
     this.readAhead = undefined;
+  }
+
+  /** Starts a new segment: every line written so far is then in a sealed segment, which never changes. */
+  async seal(): Promise<void> {
+    await this.startSegment(this.segment + 1);
+  }
+
+  /** The sealed segments' numbers, oldest first. */
+  async sealedSegments(): Promise<number[]> {
+    return (await readdir(this.dir))
+      .filter((f) => /^\d{8}\.jsonl$/.test(f))
+      .map((f) => Number.parseInt(f, 10))
+      .filter((n) => n < this.segment)
+      .sort((a, b) => a - b);
+  }
+
+  /** A sealed segment's bytes. */
+  segmentBytes(n: number): Promise<Buffer> {
+    return readFile(this.file(n));
+  }
+
+  /**
+   * Replaces a sealed segment by `bytes` of the same length, every line at
+   * the same position (the indexes hold positions): a temp file, fsync,
+   * rename, fsync of the directory, so a crash leaves the old segment or the
+   * new one. A read under way finishes on the old file, whose handle is closed
+   * by closeRetired().
+   */
+  async replaceSealed(n: number, bytes: Buffer): Promise<void> {
+    if (n >= this.segment) throw new Error(`journal segment ${n} is not sealed`);
+    const tmp = `${this.file(n)}.tmp`;
+    const handle = await open(tmp, 'w', 0o600);
+    try {
+      let written = 0;
+      while (written < bytes.length) written += (await handle.write(bytes, written)).bytesWritten;
+      await handle.sync();
+    } catch (err) {
+      await handle.close();
+      await unlink(tmp).catch(() => undefined);
+      throw err;
+    }
+    await handle.close();
+    await rename(tmp, this.file(n));
+    this.syncDir();
+    const old = this.readHandles.get(n);
+    if (old) this.retired.push(old);
+    this.readHandles.delete(n);
+    if (this.readAhead?.segment === n) this.readAhead = undefined;
+  }
+
+  /** Closes the handles of the files replaceSealed() replaced. */
+  async closeRetired(): Promise<void> {
+    for (const h of this.retired.splice(0)) await (await h).close().catch(() => undefined);
+  }
+
+  /**
+   * Copies the journal up to `position` (a checkpoint's) into `toDir`/journal:
+   * whole sealed segments, and the part of the active one before `position`
+   * (appends only ever write after it). The copies are fsync'ed.
+   */
+  async copyTo(toDir: string, position: number): Promise<number> {
+    const dir = join(toDir, 'journal');
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const last = Math.floor(position / SEGMENT_SPAN);
+    let bytes = 0;
+    for (const n of (await readdir(this.dir))
+      .filter((f) => /^\d{8}\.jsonl$/.test(f))
+      .map((f) => Number.parseInt(f, 10))
+      .filter((k) => k <= last)) {
+      const to = join(dir, segmentName(n));
+      if (n < last) await copyFile(this.file(n), to);
+      else await copyPrefix(this.file(n), to, position % SEGMENT_SPAN);
+      const h = await open(to, 'r+');
+      try {
+        await h.chmod(0o600);
+        await h.sync();
+        bytes += (await h.stat()).size;
+      } finally {
+        await h.close();
+      }
+    }
+    syncDirectory(dir);
+    return bytes;
+  }
+
+  private syncDir(): void {
+    syncDirectory(this.dir);
   }
 
   /** The segment file holding a position, for error messages. */
@@ -280,12 +381,7 @@ export class Journal {
     // The header is made durable even without fsync (O_DSYNC already did it when fsync is on).
     if (!this.options.fsync || syncAfterWrite(true)) await handle.datasync();
     // The new file's name must be durable too, or a power cut could lose the whole segment.
-    const dirFd = openSync(this.dir, 'r');
-    try {
-      fsyncSync(dirFd);
-    } finally {
-      closeSync(dirFd);
-    }
+    this.syncDir();
     this.appendHandle = handle;
     this.segment = n;
     this.size = header.length;
@@ -363,5 +459,33 @@ export class Journal {
     if (h.schemaVersion !== JOURNAL_SCHEMA_VERSION) {
       throw new StoreVersionError(file, h.schemaVersion, JOURNAL_SCHEMA_VERSION);
     }
+  }
+}
+
+function syncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The first `length` bytes of `from`, written to a new file `to`. */
+async function copyPrefix(from: string, to: string, length: number): Promise<void> {
+  const source = await open(from, 'r');
+  const target = await open(to, 'w', 0o600);
+  try {
+    const chunk = Buffer.allocUnsafe(1 << 20);
+    for (let at = 0; at < length; ) {
+      const { bytesRead } = await source.read(chunk, 0, Math.min(chunk.length, length - at), at);
+      if (bytesRead === 0) break;
+      let written = 0;
+      while (written < bytesRead) written += (await target.write(chunk, written, bytesRead - written)).bytesWritten;
+      at += bytesRead;
+    }
+  } finally {
+    await source.close();
+    await target.close();
   }
 }

@@ -18,8 +18,10 @@ import type {
 } from '../../domain.js';
 import { StoreClosedError } from '../../errors.js';
 import { type Logger, silentLogger } from '../../logger.js';
+import type { ErasureReport, ErasureTarget } from '../erasure.js';
 import type { CommitResult, ConversationFilter, DatabaseReport, OutboxFilter, Store, WriteBatch } from '../store.js';
 import { numberedEvent } from '../store.js';
+import { eraseRows } from './erase.js';
 import { DatabaseHealth, explainDatabaseError } from './health.js';
 import { ReadBatcher } from './read-batcher.js';
 import { COMMIT_SQL, commitParameters, keyOfRecord, recordKey } from './rows.js';
@@ -329,6 +331,24 @@ export class PostgresStore implements Store {
       [recordKey(collection)],
     );
     return r.rows.map((row) => ({ id: keyOfRecord(row.id), value: row.value }));
+  }
+
+  async erase(target: ErasureTarget): Promise<ErasureReport> {
+    if (!this.opened) throw new StoreClosedError();
+    // After what is queued: a batch committed before the erasure is erased with the rest.
+    while (this.flushing) await this.flushing;
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const report = await eraseRows(client, target);
+      await client.query('COMMIT');
+      return report;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
   }
 
   private byId<V>(name: string, text: string): ReadBatcher<string, V> {

@@ -74,7 +74,7 @@ describe('a customer on Telegram (telegraf against the Bot API emulator)', () =>
       const customer = await desk.store.findCustomerByIdentity('telegram', '502');
       const conversation = await desk.store.findOpenConversation(customer?.id ?? '');
       const [first] = await desk.store.listMessages(conversation?.id ?? '');
-      expect(first?.attachments).toEqual([{ kind: 'image', ref: 'BIG-PHOTO' }]);
+      expect(first?.attachments).toEqual([{ kind: 'image', ref: 'BIG-PHOTO', mimeType: 'image/jpeg' }]);
     } finally {
       await stop();
     }
