@@ -27,7 +27,12 @@ export const URGENCY_COLOR: Readonly<Record<Urgency, string>> = {
   none: 'gray',
 };
 
-export const CHANNEL_SHORT: Readonly<Record<string, string>> = { telegram: 'tg', botframework: 'bf', devchat: 'dev' };
+export const CHANNEL_SHORT: Readonly<Record<string, string>> = {
+  telegram: 'tg',
+  botframework: 'bf',
+  devchat: 'dev',
+  webchat: 'web',
+};
 
 /** ✎ someone else is typing in it, ◉ someone else has it open. */
 export function viewerMark(viewers: readonly Viewer[]): string {
