@@ -39,6 +39,7 @@ import {
   ViewerChangeSchema,
   ViewersAnswerSchema,
 } from '../core/index.js';
+import { jsonOrUndefined } from '../core/util/lenient-json.js';
 import { type EventStream, openSse, type StreamState } from './sse.js';
 
 // The shapes are the admin API's contract (core/contract); these names are the TUI's for them.
@@ -256,12 +257,7 @@ export class HttpAdminClient implements AdminClient {
       throw unreachable(this.server, err);
     }
     const text = await res.text().catch(() => '');
-    let json: unknown;
-    try {
-      json = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
+    const json = jsonOrUndefined(text);
     if (!res.ok) {
       const e = ErrorAnswerSchema.safeParse(json);
       if (e.success) throw new AdminApiError(e.data.error.code, e.data.error.message, res.status);

@@ -12,6 +12,7 @@ import {
   describeIssues,
   ErrorAnswerSchema,
 } from '../../core/index.js';
+import { jsonOrUndefined } from '../../core/util/lenient-json.js';
 // The config module alone: tui/index.js would load ink and react, which this command has no use for.
 import { resolveTuiSettings } from '../../tui/config.js';
 import { type AuditInput, formatAuditJson, formatAuditTable } from './audit-format.js';
@@ -163,12 +164,7 @@ class AuditApi {
       );
     }
     const text = await res.text();
-    let json: unknown;
-    try {
-      json = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
+    const json = jsonOrUndefined(text);
     if (!res.ok) {
       const error = ErrorAnswerSchema.safeParse(json);
       if (error.success) throw new AuditApiError(error.data.error.code, error.data.error.message);

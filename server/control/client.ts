@@ -17,6 +17,7 @@ import {
   RemovedAgentSchema,
   RotatedTokenSchema,
 } from '../../core/index.js';
+import { jsonOrUndefined } from '../../core/util/lenient-json.js';
 import { HTTP_STATUS, type HttpErrorCode } from '../http-errors.js';
 import type { ControlFile } from './control-file.js';
 import { ControlAnswerError } from './errors.js';
@@ -121,12 +122,7 @@ export class ControlClient implements DeskOperations {
       throw new ControlConnectionError(code, this.control.url, { cause: err });
     }
     const text = await res.text();
-    let json: unknown;
-    try {
-      json = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
+    const json = jsonOrUndefined(text);
     if (res.status === 503) throw new ControlBusyError(`${url} answered 503`);
     if (!res.ok) {
       const error = errorOf(json);

@@ -5,7 +5,7 @@
  * control.json). A server that is starting or stopping is waited for.
  */
 import { accessSync, constants, existsSync, readdirSync, realpathSync } from 'node:fs';
-import { ConfigError, Desk, EmbeddedStore, HumanDesk, StoreLockedError } from '../../core/index.js';
+import { ConfigError, Desk, EmbeddedStore, HumanDesk, type Store, StoreLockedError } from '../../core/index.js';
 import type { Config } from '../config.js';
 import { postgresStore } from '../store.js';
 import { ControlBusyError, ControlClient, ControlConnectionError } from './client.js';
@@ -85,21 +85,17 @@ export async function openDesk(config: Config, options: OpenDeskOptions = {}): P
 function localSession(store: EmbeddedStore, config: Config): DeskSession {
   // This process holds the lock, so no server runs here: a control.json is what a killed one left behind.
   removeControlFile(config.dataDir);
-  const desk = new Desk({ store });
-  const human = new HumanDesk(desk, { config: config.desk });
-  return {
-    ops: localOperations(human),
-    via: 'store',
-    async close() {
-      await desk.idle();
-      await store.close();
-    },
-  };
+  return storeSession(store, config);
 }
 
 async function databaseSession(config: Config): Promise<DeskSession> {
   const store = await postgresStore(config);
   await store.open();
+  return storeSession(store, config);
+}
+
+/** A desk of this process's own on an opened store, released on close. */
+function storeSession(store: Store, config: Config): DeskSession {
   const desk = new Desk({ store });
   const human = new HumanDesk(desk, { config: config.desk });
   return {

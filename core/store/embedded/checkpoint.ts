@@ -25,7 +25,7 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync } from 'node:fs';
-import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Adapter } from 'lowdb';
 import { Low } from 'lowdb';
@@ -43,6 +43,7 @@ import {
 export { type Checkpoint, STATE_SCHEMA_VERSION } from './checkpoint-reader.js';
 
 import { encodePositions } from './positions.js';
+import { replaceFile } from './replace-file.js';
 
 /** Bytes of lines serialised between two writes: the longest the event loop waits on a checkpoint. */
 const CHUNK = 256 * 1024;
@@ -101,19 +102,7 @@ export class DurableJsonFile implements Adapter<CheckpointData> {
       state: state instanceof StoreState ? state.toDocument() : state,
       snapshotPositions: new Map(data.snapshotPositions),
     };
-    const tmp = `${this.file}.tmp-${process.pid}`;
-    // 0600 as every file of the store; the rename keeps it.
-    const handle = await open(tmp, 'w', 0o600);
-    try {
-      await writeCheckpoint(doc, handle);
-      await handle.sync();
-    } catch (err) {
-      await handle.close();
-      await unlink(tmp).catch(() => undefined);
-      throw err;
-    }
-    await handle.close();
-    await rename(tmp, this.file);
+    await replaceFile(this.file, `${this.file}.tmp-${process.pid}`, (handle) => writeCheckpoint(doc, handle));
     const dirFd = openSync(dirname(this.file), 'r');
     try {
       fsyncSync(dirFd);

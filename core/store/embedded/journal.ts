@@ -6,20 +6,10 @@
  * can hold cheaply.
  */
 import { closeSync, constants, fsyncSync, openSync } from 'node:fs';
-import {
-  copyFile,
-  type FileHandle,
-  mkdir,
-  open,
-  readdir,
-  readFile,
-  rename,
-  stat,
-  truncate,
-  unlink,
-} from 'node:fs/promises';
+import { copyFile, type FileHandle, mkdir, open, readdir, readFile, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreCorruptError, StoreVersionError } from '../../errors.js';
+import { replaceFile } from './replace-file.js';
 
 export const JOURNAL_SCHEMA_VERSION = 1;
 const SEGMENT_SPAN = 2 ** 32;
@@ -297,19 +287,10 @@ export class Journal {
    */
   async replaceSealed(n: number, bytes: Buffer): Promise<void> {
     if (n >= this.segment) throw new Error(`journal segment ${n} is not sealed`);
-    const tmp = `${this.file(n)}.tmp`;
-    const handle = await open(tmp, 'w', 0o600);
-    try {
+    await replaceFile(this.file(n), `${this.file(n)}.tmp`, async (handle) => {
       let written = 0;
       while (written < bytes.length) written += (await handle.write(bytes, written)).bytesWritten;
-      await handle.sync();
-    } catch (err) {
-      await handle.close();
-      await unlink(tmp).catch(() => undefined);
-      throw err;
-    }
-    await handle.close();
-    await rename(tmp, this.file(n));
+    });
     this.syncDir();
     const old = this.readHandles.get(n);
     if (old) this.retired.push(old);
