@@ -96,6 +96,12 @@ export class ErasureScope {
   readonly outboxIds = new Set<string>();
   /** Record ids of the customers' identities (`reply-context`, keyed by channel and user id). */
   private readonly identityKeys = new Set<string>();
+  /**
+   * The customers' user ids on their channels, found as whole words in a
+   * record: a channel's own records name a person by them (a Web Chat
+   * transcript's `from.id`), not by caredesk's ids.
+   */
+  private readonly externalIds = new Set<string>();
   /** Channel message ids of the erased inbound messages: the redelivery index forgets them. */
   readonly channelMessageIds: Array<{ channel: string; id: string }> = [];
   private pattern: RegExp | undefined;
@@ -116,14 +122,23 @@ export class ErasureScope {
 
   addIdentities(c: Customer): void {
     for (const i of c.identities) {
-      if (i.externalId !== ERASED_EXTERNAL_ID) this.identityKeys.add(identityKey(i.channel, i.externalId));
+      if (i.externalId === ERASED_EXTERNAL_ID) continue;
+      this.identityKeys.add(identityKey(i.channel, i.externalId));
+      // Too short an id would be found in anything; these are the channels' long ids.
+      if (i.externalId.length >= MIN_EXTERNAL_ID && !this.externalIds.has(i.externalId)) {
+        this.externalIds.add(i.externalId);
+        this.pattern = undefined;
+      }
     }
   }
 
   /** Whether a piece of history may concern the customer (one of the ids is in it): the others are not parsed. */
   mayConcern(text: string): boolean {
     this.pattern ??= new RegExp(
-      [...this.customerIds, ...this.conversationIds, ...this.outboxIds].map(escapeRegExp).join('|'),
+      [
+        ...[...this.customerIds, ...this.conversationIds, ...this.outboxIds].map(escapeRegExp),
+        ...[...this.externalIds].map((id) => `(?<![\\w:.-])${escapeRegExp(id)}(?![\\w:.-])`),
+      ].join('|'),
     );
     return this.pattern.test(text);
   }
@@ -159,6 +174,8 @@ export class ErasureScope {
       this.channelMessageIds.push({ channel: m.channel, id: m.channelMessageId });
   }
 }
+
+const MIN_EXTERNAL_ID = 5;
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

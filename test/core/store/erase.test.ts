@@ -25,6 +25,7 @@ const SECRET = 'my IBAN is IT60X0542811101000000123456';
 const REPLY = 'Thanks Marco, your IBAN ends in 3456';
 const TELEGRAM_ID = 'tg-user-77310';
 const BF_ID = 'bf-user-90211';
+const WEBCHAT_ID = 'anon:Zx81kQ2mP0';
 
 const marco: Customer = {
   id: 'cus_1',
@@ -33,6 +34,7 @@ const marco: Customer = {
   identities: [
     { channel: 'telegram', externalId: TELEGRAM_ID, displayName: NAME },
     { channel: 'botframework', externalId: BF_ID },
+    { channel: 'webchat', externalId: WEBCHAT_ID },
   ],
   createdAt: at(0),
 };
@@ -77,6 +79,18 @@ async function seed(store: Store): Promise<void> {
       { collection: 'reply-context', id: `botframework\u0000${BF_ID}`, value: { serviceUrl: 'http://x', user: NAME } },
       { collection: 'flow-timers', id: 'cnv_1:reminder', value: { conversationId: 'cnv_1', name: 'reminder' } },
       { collection: 'canned', id: 'greet', value: { text: 'Hello!' } },
+      // Web Chat's own records name the visitor by their Direct Line id only.
+      { collection: 'directline.conversations', id: 'dl_marco', value: { userId: WEBCHAT_ID, identified: false } },
+      {
+        collection: 'directline.activities.dl_marco',
+        id: '0000000000',
+        value: { activity: { type: 'message', from: { id: WEBCHAT_ID, name: NAME }, text: SECRET } },
+      },
+      {
+        collection: 'directline.activities.dl_ann',
+        id: '0000000000',
+        value: { activity: { type: 'message', from: { id: 'anon:Ann000001' }, text: 'Ann on the web' } },
+      },
     ],
   });
   await store.commit({
@@ -111,7 +125,15 @@ async function everythingReadable(store: Store): Promise<string> {
     await store.getFlowSnapshot('cnv_1'),
   ];
   for (const c of ['cnv_1', 'cnv_m', 'cnv_2']) parts.push(await store.listMessages(c));
-  for (const c of ['link-codes', 'reply-context', 'flow-timers', 'canned']) parts.push(await store.listRecords(c));
+  for (const c of [
+    'link-codes',
+    'reply-context',
+    'flow-timers',
+    'canned',
+    'directline.conversations',
+    'directline.activities.dl_marco',
+  ])
+    parts.push(await store.listRecords(c));
   return JSON.stringify(parts);
 }
 
@@ -137,7 +159,7 @@ function describeErasure(name: string, factory: Factory): void {
       for (let round = 0; round < (factory.reopen ? 2 : 1); round++) {
         if (round === 1) store = await (factory.reopen as NonNullable<Factory['reopen']>)(store);
         const text = await everythingReadable(store);
-        for (const personal of [NAME, 'Marco R.', SECRET, REPLY, TELEGRAM_ID, BF_ID, 'IBAN']) {
+        for (const personal of [NAME, 'Marco R.', SECRET, REPLY, TELEGRAM_ID, BF_ID, WEBCHAT_ID, 'IBAN']) {
           expect(text).not.toContain(personal);
         }
         const customer = await store.getCustomer('cus_1');
@@ -178,6 +200,7 @@ function describeErasure(name: string, factory: Factory): void {
 
         // Everyone else is as they were.
         expect(await store.getRecord('canned', 'greet')).toEqual({ text: 'Hello!' });
+        expect(await store.listRecords('directline.activities.dl_ann')).toHaveLength(1);
         expect(await store.getCustomer('cus_2')).toEqual(other);
         expect(await store.findCustomerByIdentity('telegram', 'tg-ann')).toEqual(other);
         expect((await store.listMessages('cnv_2'))[0]?.text).toBe('Ann asks about her router');
