@@ -54,3 +54,4 @@ export * from './sla/index.js';
 export * from './store/index.js';
 export { type BackoffPolicy, backoffDelay, MAX_TIMEOUT_MS } from './util/backoff.js';
 export { KeyedMutex } from './util/keyed-mutex.js';
+export { sameSecret } from './util/same-secret.js';

@@ -4,10 +4,10 @@
  * WebSocket stream is in stream.ts. Answers have Azure's shapes; refusals
  * have caredesk's error shape (server/http-errors.ts).
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { type Desk, ForbiddenError, InvalidInputError, NotFoundError } from '../../core/index.js';
+import { type Desk, ForbiddenError, InvalidInputError, NotFoundError, sameSecret } from '../../core/index.js';
 import { answerPreflight, authorize, bearerOf, checkOrigin, ownOrigin, TooManyError } from './access.js';
 import { inboundOf, readPosted, visitorActivity } from './activity.js';
 import { type DirectLineLimits, SlidingWindow, TokenBuckets } from './limits.js';
@@ -211,10 +211,4 @@ async function visitorOf(
   );
   if (!check.ok) throw new ForbiddenError(`The signed user id is refused: ${check.reason}.`);
   return { id: `user:${user.id}`, name: user.name, trustedCaller: false };
-}
-
-function sameSecret(given: string, secret: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(secret);
-  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -14,6 +14,12 @@ import type { SendLimiter } from './rate-limit.js';
 /** Where an entry's files are read from: the desk's store (absent: entries with files fail for good). */
 export type StoredFiles = Pick<Store, 'getRecord'>;
 
+/** A reply's quick replies as Telegram's buttons under the message, one per row. */
+const keyboardOf = (entry: OutboxEntry) =>
+  entry.quickReplies.length > 0
+    ? { inline_keyboard: entry.quickReplies.map((q) => [{ text: q.label, callback_data: q.value }]) }
+    : undefined;
+
 export class TelegramSender implements ChannelSender {
   readonly channel = 'telegram' as const;
 
@@ -37,10 +43,7 @@ export class TelegramSender implements ChannelSender {
         {
           chat_id: chatId,
           text: entry.text,
-          reply_markup:
-            entry.quickReplies.length > 0
-              ? { inline_keyboard: entry.quickReplies.map((q) => [{ text: q.label, callback_data: q.value }]) }
-              : undefined,
+          reply_markup: keyboardOf(entry),
         },
         // telegraf types the signal as the abort-controller polyfill's class; at run time it takes Node's own.
         { signal: signal as never },
@@ -58,10 +61,7 @@ export class TelegramSender implements ChannelSender {
       return { ok: false, retryable: false, error: `the file ${attachment.name ?? attachment.ref} is not stored` };
     const caption = entry.text === '' ? undefined : entry.text;
     const input = { source: file.bytes, filename: file.name };
-    const reply_markup =
-      entry.quickReplies.length > 0
-        ? { inline_keyboard: entry.quickReplies.map((q) => [{ text: q.label, callback_data: q.value }]) }
-        : undefined;
+    const reply_markup = keyboardOf(entry);
     try {
       const sent =
         attachment.kind === 'image'

@@ -57,7 +57,7 @@ the one it was built for. See docs/postgres.md.`,
           await printStatus(client);
           return;
         }
-        const applied = await migrate(client as unknown as pg.PoolClient, redact(url)).catch((err: unknown) => {
+        const applied = await migrate(client, redact(url)).catch((err: unknown) => {
           throw explainDatabaseError(err, redact(url), true) ?? err;
         });
         process.stdout.write(
@@ -89,8 +89,7 @@ function migrateConfig(flags: MigrateFlags): Config {
   return config;
 }
 
-async function printStatus(client: pg.Client): Promise<void> {
-  const db = client as unknown as pg.PoolClient;
+async function printStatus(db: pg.Client): Promise<void> {
   const current = await schemaVersion(db);
   for (const m of await migrationStatus(db)) {
     process.stdout.write(

@@ -289,9 +289,10 @@ export function eraseFromLine<L extends ErasableLine>(
     out.flowSnapshots = line.flowSnapshots.filter((s) => !scope.conversationIds.has(s.conversationId));
   }
   // Deletions too: a record's id may name them (a reply context's is the channel's user id).
-  if (line.records?.some((r) => scope.ownsRecord(r, r.collection))) {
+  const keptRecords = line.records?.filter((r) => !scope.ownsRecord(r, r.collection));
+  if (line.records && keptRecords && keptRecords.length < line.records.length) {
     changed = true;
-    out.records = line.records.filter((r) => !scope.ownsRecord(r, r.collection));
+    out.records = keptRecords;
   }
   if (!changed) return undefined;
   for (const key of Object.keys(out) as Array<keyof ErasableLine>) {

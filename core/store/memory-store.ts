@@ -63,9 +63,9 @@ export class MemoryStore implements Store {
     const batch = erasureBatch(this.state, scope, report);
     this.state.apply(batch);
     for (const s of batch.flowSnapshots ?? []) this.snapshots.delete(s.conversationId);
-    for (const [conversationId, list] of this.messages) {
+    for (const list of this.messages.values()) {
       for (const [i, m] of list.entries()) {
-        if (!scope.ownsMessage(m) && !scope.conversationIds.has(conversationId)) continue;
+        if (!scope.ownsMessage(m)) continue;
         scope.noteMessage(m);
         list[i] = eraseMessage(m);
         report.messages++;

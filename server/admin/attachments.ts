@@ -25,14 +25,13 @@ import {
 } from '../../core/index.js';
 import type { ServerContext } from '../app.js';
 import type { Config } from '../config.js';
-import { parseInput } from './input.js';
+import { ADMIN_BODY_LIMIT, parseInput } from './input.js';
 
 /** Telegram's caption limit: the text that goes with a file. */
 export const MAX_CAPTION_LENGTH = 1024;
 
-/** Room for the JSON around the base64 of the largest file; also the admin API's body limit (admin/index.ts). */
-const BODY_OVERHEAD = 64 * 1024;
-const ADMIN_BODY_LIMIT = BODY_OVERHEAD;
+/** Room for the JSON around the base64 of the largest file: the admin API's own body limit. */
+const BODY_OVERHEAD = ADMIN_BODY_LIMIT;
 
 /** The body limit of a message route that may carry a file of `maxBytes` in base64. */
 export const uploadBodyLimit = (maxBytes: number): number => Math.ceil(maxBytes / 3) * 4 + BODY_OVERHEAD;

@@ -13,7 +13,7 @@ import { cannedRoutes } from './canned.js';
 import { conversationRoutes } from './conversations.js';
 import { customerRoutes } from './customers.js';
 import { type EventStreamOptions, EventStreams, eventRoutes } from './events.js';
-import { refuseQueries } from './input.js';
+import { ADMIN_BODY_LIMIT, refuseQueries } from './input.js';
 import { kpiRoutes } from './kpis.js';
 import { StreamPresence } from './stream-presence.js';
 import { teamRoutes } from './team.js';
@@ -21,11 +21,9 @@ import { ViewerRegistry, type ViewerRegistryOptions, viewerRoutes } from './view
 
 export { agentOf, bearerToken, LoginThrottle, type LoginThrottleOptions } from './auth.js';
 export { EventFeed, type EventFeedOptions } from './event-feed.js';
+export { ADMIN_BODY_LIMIT } from './input.js';
 export type { Viewer, ViewerActivity } from './viewers.js';
 export { ViewerRegistry, type ViewerRegistryOptions } from './viewers.js';
-
-/** The largest admin request body: a 4,096-character message fits many times over, even fully escaped. */
-export const ADMIN_BODY_LIMIT = 64 * 1024;
 
 export interface AdminOptions {
   readonly throttle?: LoginThrottleOptions;

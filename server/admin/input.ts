@@ -7,6 +7,9 @@ import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
 import { describeIssues, InvalidInputError } from '../../core/index.js';
 
+/** The largest admin request body: a 4,096-character message fits many times over, even fully escaped. */
+export const ADMIN_BODY_LIMIT = 64 * 1024;
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** The route parses its own query string with parseInput; every other admin route refuses one (refuseQueries). */

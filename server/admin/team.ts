@@ -45,7 +45,6 @@ export function teamRoutes(scope: FastifyInstance, { human }: ServerContext): vo
   scope.put('/admin/v1/agents/:id', async (request): Promise<AgentAnswer> => {
     const { me, id } = target(request, 'change an agent’s name, role, skills, languages or capacity');
     const change = parseInput(AgentChangeBodySchema, request.body, 'The body');
-    await viewOf(id); // 404 for an unknown agent before anything else
     if (id === me.id && change.role === 'agent') {
       throw new ForbiddenError(
         'A supervisor cannot make themselves an agent: another supervisor can (so that the desk always keeps one).',
@@ -73,7 +72,7 @@ export function teamRoutes(scope: FastifyInstance, { human }: ServerContext): vo
     async (request, reply): Promise<AnswerOf<'POST /admin/v1/agents/:id/rotate-token'>> => {
       const { me, id } = target(request, 'give an agent a new token');
       parseInput(NoBodySchema, request.body, 'The body');
-      await viewOf(id);
+      // An unknown id is core's 404 (NotFoundError), before anything changes.
       const { token } = await human.rotateToken(id, me.id);
       void reply.header('cache-control', 'no-store');
       return { agent: await viewOf(id), token };
@@ -83,7 +82,6 @@ export function teamRoutes(scope: FastifyInstance, { human }: ServerContext): vo
   scope.put('/admin/v1/agents/:id/presence', async (request): Promise<AgentAnswer> => {
     const { me, id } = target(request, 'set another agent’s presence');
     const { presence } = parseInput(PresenceBodySchema, request.body, 'The body');
-    await viewOf(id);
     await human.setPresence(id, presence, me.id);
     return { agent: await viewOf(id) };
   });

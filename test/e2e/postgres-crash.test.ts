@@ -53,7 +53,7 @@ async function customersWrite(ids: readonly number[], line: string): Promise<voi
 /** The hand-off tells each customer their own place in the queue: the rest of the text is the same for all. */
 const samePlace = (text: string): string => text.replace(/Expected wait: .*/s, 'Expected wait: …');
 
-const deliveredTo = (id: number): string[] => proxy.delivered.filter((d) => d.chatId === String(id)).map((d) => d.text);
+const deliveredTo = (id: number): string[] => proxy.deliveredTo(id);
 
 /** Kills the server with SIGKILL once the proxy has passed on `replies` more sends: a moment in the middle of the burst. */
 async function killAfter(server: CaredeskProcess, replies: number): Promise<void> {

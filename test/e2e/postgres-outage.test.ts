@@ -35,7 +35,7 @@ afterAll(async () => {
   await cluster?.destroy();
 });
 
-const deliveredTo = (id: number): string[] => proxy.delivered.filter((d) => d.chatId === String(id)).map((d) => d.text);
+const deliveredTo = (id: number): string[] => proxy.deliveredTo(id);
 
 function customerWrites(id: number, line: string): Promise<unknown> {
   const client = emulator.server.getClient(token, { userId: id, chatId: id });

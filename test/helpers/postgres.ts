@@ -112,7 +112,7 @@ export async function createTestDatabase(
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
-      await migrate(client as unknown as pg.PoolClient, name);
+      await migrate(client, name);
     } finally {
       await client.end();
     }

@@ -184,12 +184,12 @@ export function AgentsScreen(props: AgentsScreenProps): React.JSX.Element {
     refresh: () => void agents.reload(),
     presence: (args) => {
       const mine = agents.byId.get(me.id)?.presence ?? me.presence;
-      const wanted = args.trim() ? PresenceSchema.safeParse(args.trim().toLowerCase()) : undefined;
-      if (wanted && !wanted.success) {
-        report('Presence is online, away or offline.', 'error');
+      const wanted = args.trim() ? parsePresence(args) : undefined;
+      if (wanted && !wanted.ok) {
+        report(wanted.error, 'error');
         return;
       }
-      const next: Presence = wanted?.data ?? (mine === 'online' ? 'away' : 'online');
+      const next: Presence = wanted?.value ?? (mine === 'online' ? 'away' : 'online');
       client.setPresence(next).then(
         (p) => {
           props.onPresence(p);

@@ -24,9 +24,8 @@
  * tab-separated archive lines) are still read.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { Adapter } from 'lowdb';
 import { Low } from 'lowdb';
 import { StoreCorruptError, StoreVersionError } from '../../errors.js';
@@ -103,12 +102,6 @@ export class DurableJsonFile implements Adapter<CheckpointData> {
       snapshotPositions: new Map(data.snapshotPositions),
     };
     await replaceFile(this.file, `${this.file}.tmp-${process.pid}`, (handle) => writeCheckpoint(doc, handle));
-    const dirFd = openSync(dirname(this.file), 'r');
-    try {
-      fsyncSync(dirFd);
-    } finally {
-      closeSync(dirFd);
-    }
   }
 }
 

@@ -5,11 +5,11 @@
  * position, `segment * SEGMENT_SPAN + byte offset`, one number that indexes
  * can hold cheaply.
  */
-import { closeSync, constants, fsyncSync, openSync } from 'node:fs';
+import { constants } from 'node:fs';
 import { copyFile, type FileHandle, mkdir, open, readdir, readFile, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreCorruptError, StoreVersionError } from '../../errors.js';
-import { replaceFile } from './replace-file.js';
+import { replaceFile, syncDirectory } from './replace-file.js';
 
 export const JOURNAL_SCHEMA_VERSION = 1;
 const SEGMENT_SPAN = 2 ** 32;
@@ -45,8 +45,8 @@ const syncAfterWrite = (fsync: boolean): boolean => fsync && O_DSYNC === undefin
  * With fsync on, the active segment is kept zero-filled (and synced) this far
  * ahead of its data, as PostgreSQL does with its WAL: a durable write that
  * extends a file also commits the file's new size (a filesystem journal
- * commit) each time, one into space already written only flushes its data,
- * which roughly halves a durable write here (bench:store). The zeros after the data are never taken for lines (JSON lines hold no NUL),
+ * commit) each time, one into space already written only flushes its data
+ * (docs/store.md has the figures). The zeros after the data are never taken for lines (JSON lines hold no NUL),
  * a sealed segment is cut to its data, and open() cuts the zeros off too.
  */
 const PREALLOCATE = 1024 * 1024;
@@ -291,7 +291,6 @@ export class Journal {
       let written = 0;
       while (written < bytes.length) written += (await handle.write(bytes, written)).bytesWritten;
     });
-    this.syncDir();
     const old = this.readHandles.get(n);
     if (old) this.retired.push(old);
     this.readHandles.delete(n);
@@ -440,15 +439,6 @@ export class Journal {
     if (h.schemaVersion !== JOURNAL_SCHEMA_VERSION) {
       throw new StoreVersionError(file, h.schemaVersion, JOURNAL_SCHEMA_VERSION);
     }
-  }
-}
-
-function syncDirectory(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }
 

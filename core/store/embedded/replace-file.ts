@@ -1,10 +1,13 @@
 /**
- * A file replaced whole, durably: written to `tmp` (0600, as every file of
- * the store), flushed, then renamed over `file`. A crash leaves the old file
- * or the new one, never half of one; a failed write removes `tmp`. The caller
- * syncs the directory after, so that the rename itself survives a power cut.
+ * Files of the store written durably. A file replaced whole is written to
+ * `tmp` (0600, as every file of the store), flushed, renamed over `file`, and
+ * its directory flushed: a crash leaves the old file or the new one, never
+ * half of one, and the rename itself survives a power cut. A failed write
+ * removes `tmp`.
  */
+import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
 export async function replaceFile(
   file: string,
@@ -22,4 +25,15 @@ export async function replaceFile(
   }
   await handle.close();
   await rename(tmp, file);
+  syncDirectory(dirname(file));
+}
+
+/** Makes the names in a directory (a file created, renamed or removed) durable. */
+export function syncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }

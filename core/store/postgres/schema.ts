@@ -35,7 +35,8 @@ export interface MigrationStatus {
   readonly appliedAt: string | undefined;
 }
 
-type Queryable = Pick<pg.PoolClient, 'query'>;
+/** A pooled or a single connection: migrate runs on either. */
+type Queryable = Pick<pg.ClientBase, 'query'>;
 
 /** The newest applied version, 0 for an empty database. */
 export async function schemaVersion(db: Queryable): Promise<number> {
@@ -67,7 +68,7 @@ export async function migrationStatus(db: Queryable): Promise<MigrationStatus[]>
  * Applies what is missing, all or nothing. Returns the migrations applied
  * (none when up to date). A newer schema than this caredesk knows is refused.
  */
-export async function migrate(client: pg.PoolClient, location: string): Promise<Migration[]> {
+export async function migrate(client: pg.ClientBase, location: string): Promise<Migration[]> {
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK.toString()]);

@@ -23,6 +23,11 @@ interface Update {
 export class TelegramFaultProxy {
   /** Sends passed on to the emulator, in the order they reached it. */
   readonly delivered: ProxiedSend[] = [];
+
+  /** The texts passed on to one chat, in order. */
+  deliveredTo(chatId: number | string): string[] {
+    return this.delivered.filter((d) => d.chatId === String(chatId)).map((d) => d.text);
+  }
   /** Until then (ms since the epoch) sendMessage answers 429, retry after `floodRetryAfter` s. */
   floodUntil = 0;
   floodRetryAfter = 1;
