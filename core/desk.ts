@@ -8,6 +8,7 @@
  * core/pipeline.ts.
  */
 import { type Clock, systemClock } from './clock.js';
+import { LiveSignals } from './cluster/live-signals.js';
 import type { OutboxEntry } from './domain.js';
 import { EventBus } from './event-bus.js';
 import type { IngestResult } from './ingest.js';
@@ -21,7 +22,7 @@ import {
   resumePending,
 } from './pipeline.js';
 import type { Store } from './store/store.js';
-import { KeyedMutex } from './util/keyed-mutex.js';
+import { KeyedMutex, type Locks } from './util/keyed-mutex.js';
 
 export type { Arrival, StoredIngest } from './ingest.js';
 export type {
@@ -43,6 +44,12 @@ export interface DeskOptions {
   readonly engine?: (desk: Desk) => ConversationEngine;
   /** Builds the human side (core/queue's HumanDesk); without one, a handoff only queues the conversation. */
   readonly human?: (desk: Desk) => HumanSide;
+  /**
+   * The desk's key locks (a customer's, an identity's). Default: this process's
+   * own; with several processes on one database, locks held across them
+   * (core/cluster).
+   */
+  readonly locks?: Locks;
 }
 
 /**
@@ -68,9 +75,11 @@ export class Desk implements MessagePath {
   readonly bus = new EventBus();
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly locks = new KeyedMutex();
+  readonly locks: Locks;
   readonly flowFor: (channel: string) => string;
   readonly outbox = new OutboxSignal();
+  /** Live news to and from the desk's other processes (viewers, typing, web chat pushes); nobody hears it alone. */
+  readonly live = new LiveSignals();
   readonly engine: ConversationEngine | undefined;
   readonly human: HumanSide | undefined;
   private readonly inFlight = new Set<Promise<void>>();
@@ -79,6 +88,7 @@ export class Desk implements MessagePath {
     this.store = options.store;
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
+    this.locks = options.locks ?? new KeyedMutex();
     this.flowFor = options.flowFor ?? (() => 'care');
     this.engine = options.engine?.(this);
     this.human = options.human?.(this);

@@ -5,8 +5,9 @@
 
 // The human side: agents, queue, SLA, KPIs
 export * from './agents/index.js';
-// Advanced
 export { type Clock, type IdKind, ManualClock, newId, systemClock } from './clock.js';
+// Advanced
+export * from './cluster/index.js';
 // The HTTP APIs' contract (admin API, control route)
 export * from './contract/index.js';
 export {
@@ -27,7 +28,7 @@ export * from './domain.js';
 // Flow engine
 export * from './engine/index.js';
 export * from './errors.js';
-export { EventBus, type EventHandler } from './event-bus.js';
+export { EventBus, type EventHandler, type EventOrigin, type SubscribeOptions } from './event-bus.js';
 export * from './identity/index.js';
 export type { Inbound, IngestDeps, IngestResult, ParsedInbound } from './ingest.js';
 export { customerLock, InboundSchema, parseInbound } from './ingest.js';
@@ -53,5 +54,5 @@ export * from './sla/index.js';
 // Store
 export * from './store/index.js';
 export { type BackoffPolicy, backoffDelay, MAX_TIMEOUT_MS } from './util/backoff.js';
-export { KeyedMutex } from './util/keyed-mutex.js';
+export { KeyedMutex, type Locks } from './util/keyed-mutex.js';
 export { sameSecret } from './util/same-secret.js';

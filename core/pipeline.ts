@@ -38,7 +38,7 @@ import {
 import type { Logger } from './logger.js';
 import { unreadableReply } from './outbox/system-reply.js';
 import type { Store, StoredRecord, WriteBatch } from './store/store.js';
-import type { KeyedMutex } from './util/keyed-mutex.js';
+import type { Locks } from './util/keyed-mutex.js';
 
 /** Writes that handle a message, committed with it, and what to do once they are durable or refused. */
 export interface MessageStep {
@@ -91,7 +91,7 @@ export interface MessagePath {
   readonly bus: EventBus;
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly locks: KeyedMutex;
+  readonly locks: Locks;
   readonly flowFor: (channel: string) => string;
   readonly engine: ConversationEngine | undefined;
   readonly human: HumanSide | undefined;
@@ -270,6 +270,8 @@ export async function runPending(path: MessagePath, messageId: string): Promise<
   }
   for (;;) {
     const after = await path.locks.run(customerLock(mark.customerId), async (): Promise<Promise<void> | undefined> => {
+      // Handled meanwhile (by another process of the desk starting up, or the wait that ended): once is enough.
+      if ((await path.store.getRecord(PENDING_COLLECTION, messageId)) === undefined) return undefined;
       const [conversation, customer, messages] = await Promise.all([
         path.store.getConversation(mark.conversationId),
         path.store.getCustomer(mark.customerId),

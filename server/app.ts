@@ -4,7 +4,14 @@
  * answer has the same shape.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
-import { CaredeskError, type DatabaseReport, type Desk, type HumanDesk } from '../core/index.js';
+import {
+  CaredeskError,
+  type Coordination,
+  type DatabaseReport,
+  type Desk,
+  type HumanDesk,
+  SoloCoordination,
+} from '../core/index.js';
 import type { Config } from './config.js';
 import { errorHandler, notFoundHandler } from './http-errors.js';
 
@@ -13,6 +20,8 @@ export interface ServerContext {
   readonly desk: Desk;
   /** The human side: agents, the queue, desk actions, KPIs. */
   readonly human: HumanDesk;
+  /** How this process works with the desk's others (default: alone). */
+  readonly coordination?: Coordination;
 }
 
 /**
@@ -36,10 +45,21 @@ export interface HealthBody {
   /** The PostgreSQL store's database: reachable, its schema version, the connection pool's use. */
   readonly database?: DatabaseReport;
   readonly error?: { readonly code: string; readonly message: string };
+  /** Which process answered, whether it does the duties, and the desk's processes connected now. */
+  readonly process?: ProcessReport;
+}
+
+export interface ProcessReport {
+  readonly name: string;
+  /** Long polling Telegram, delivering the outbox, firing timers: one process of the desk at a time. */
+  readonly duties: boolean;
+  /** Every process of the desk connected to its database now, by name (this one when alone). */
+  readonly processes: readonly string[];
 }
 
 export function buildServer(options: BuildServerOptions): FastifyInstance {
   const { config, desk, human, logger } = options;
+  const coordination = options.coordination ?? new SoloCoordination(config.processName);
   // A line per request costs more than the request at webhook rates: only when debugging.
   const logRequests = config.logLevel === 'debug' || config.logLevel === 'trace';
   const app = Fastify({
@@ -57,21 +77,26 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     // /healthz needs no token, so the absolute data path (a map of the host's disk) is for this machine's operator only.
     const store = fromThisMachine(request) ? desk.store.location : config.store;
     const database = await desk.store.database?.();
+    const process: ProcessReport = {
+      name: coordination.processName,
+      duties: coordination.hasDuties,
+      processes: await coordination.processes().catch(() => []),
+    };
     if (database && !database.reachable) {
       void reply.status(503).header('retry-after', '5');
       const error = { code: 'E_STORE_UNAVAILABLE', message: `The database cannot be reached: ${database.error}` };
-      return { status: 'unavailable', store, database, error };
+      return { status: 'unavailable', store, database, error, process };
     }
     try {
-      return { status: 'ok', store, conversations: await desk.store.countConversations(), database };
+      return { status: 'ok', store, conversations: await desk.store.countConversations(), database, process };
     } catch (err) {
       if (!(err instanceof CaredeskError)) throw err;
       void reply.status(503);
-      return { status: 'unavailable', store, error: { code: err.code, message: err.message } };
+      return { status: 'unavailable', store, error: { code: err.code, message: err.message }, process };
     }
   });
 
-  const context: ServerContext = { config, desk, human };
+  const context: ServerContext = { config, desk, human, coordination };
   for (const plugin of options.plugins ?? []) {
     void app.register(async (scope) => plugin(scope, context));
   }

@@ -5,14 +5,22 @@
  */
 import type { ChannelSender, Desk, Logger } from '../core/index.js';
 import { OutboxDelivery } from '../core/index.js';
+import { viewerChangesOf } from './admin/viewers.js';
 import type { ServerPlugin } from './app.js';
 import type { Config } from './config.js';
 
 export interface Channels {
   readonly plugins: readonly ServerPlugin[];
-  /** Starts receiving and delivering (after the HTTP server listens). */
+  /** Starts receiving (after the HTTP server listens). */
   start(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * The channels' duties, done by one process of the desk at a time (all of
+   * them when it is alone): delivering the outbox, long polling Telegram.
+   */
+  startDuties(): Promise<void>;
+  /** `handover`: another process goes on, so replies already sent wait for their records (see OutboxDelivery.stop). */
+  stopDuties(options?: { readonly handover?: boolean }): Promise<void>;
 }
 
 interface EnabledChannel {
@@ -20,13 +28,15 @@ interface EnabledChannel {
   readonly routes?: ServerPlugin;
   start(): Promise<void>;
   stop(): Promise<void>;
+  startDuties?(): Promise<void>;
+  stopDuties?(): Promise<void>;
 }
 
 export async function enabledChannels(config: Config, desk: Desk, logger: Logger): Promise<Channels> {
   const channels: EnabledChannel[] = [];
   const { telegram } = config;
   if (telegram.botToken) {
-    const { telegramChannel } = await import('../bots/telegram/index.js');
+    const { telegramChannel, TELEGRAM_LIMITS } = await import('../bots/telegram/index.js');
     const channel = telegramChannel(
       desk,
       {
@@ -34,6 +44,11 @@ export async function enabledChannels(config: Config, desk: Desk, logger: Logger
         apiRoot: telegram.apiRoot,
         webhookUrl: telegram.webhookUrl,
         webhookSecret: telegram.webhookSecret,
+        limits: {
+          globalPerSecond: telegram.ratePerSecond,
+          perChatPerSecond: telegram.chatRatePerSecond,
+          perChatBurst: TELEGRAM_LIMITS.perChatBurst,
+        },
       },
       logger,
     );
@@ -59,7 +74,12 @@ export async function enabledChannels(config: Config, desk: Desk, logger: Logger
     const { directLineChannel } = await import('../bots/directline/index.js');
     const webchat = directLineChannel(
       desk,
-      { allowedOrigins: config.webchat.allowedOrigins, secret: config.webchat.secret },
+      {
+        allowedOrigins: config.webchat.allowedOrigins,
+        secret: config.webchat.secret,
+        // The assignee typing in the TUI shows in the widget.
+        agentActivity: viewerChangesOf(desk),
+      },
       logger,
     );
     channels.push({ ...webchat, senders: [webchat.sender], routes: (app) => webchat.routes(app) });
@@ -72,12 +92,19 @@ export async function enabledChannels(config: Config, desk: Desk, logger: Logger
   return {
     plugins: channels.flatMap((c) => (c.routes ? [c.routes] : [])),
     async start() {
-      dispatcher.start();
       for (const c of channels) await c.start();
     },
     async stop() {
       for (const c of channels) await c.stop();
       await dispatcher.stop();
+    },
+    async startDuties() {
+      dispatcher.start();
+      for (const c of channels) await c.startDuties?.();
+    },
+    async stopDuties(options = {}) {
+      for (const c of channels) await c.stopDuties?.();
+      await dispatcher.stop(options);
     },
   };
 }

@@ -5,6 +5,7 @@
  * and what is allowed, for every wrong value at once.
  */
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError, type DeskConfig, parseDeskConfig } from '../core/index.js';
@@ -23,6 +24,9 @@ export interface TelegramConfig {
   readonly apiRoot: string | undefined;
   readonly webhookUrl: string | undefined;
   readonly webhookSecret: string | undefined;
+  /** Messages per second for the whole bot, and per chat (TELEGRAM_RATE_LIMIT, TELEGRAM_CHAT_RATE_LIMIT). */
+  readonly ratePerSecond: number;
+  readonly chatRatePerSecond: number;
 }
 
 export interface MicrosoftConfig {
@@ -55,6 +59,8 @@ export interface Config {
   readonly host: string;
   /** Absolute. */
   readonly dataDir: string;
+  /** This process's name among the desk's (CAREDESK_PROCESS_NAME). */
+  readonly processName: string;
   readonly store: StoreKind;
   readonly fsync: boolean;
   /** The PostgreSQL store's database (CAREDESK_STORE=postgres). */
@@ -145,6 +151,7 @@ export function loadConfig(
     port: values.PORT!,
     host: values.HOST!,
     dataDir: resolve(dataDirBase, values.CAREDESK_DATA_DIR!),
+    processName: values.CAREDESK_PROCESS_NAME ?? `${hostname()}:${process.pid}`,
     store: values.CAREDESK_STORE!,
     fsync: values.CAREDESK_FSYNC!,
     database: {
@@ -163,6 +170,8 @@ export function loadConfig(
       apiRoot: values.TELEGRAM_API_ROOT,
       webhookUrl: values.TELEGRAM_WEBHOOK_URL,
       webhookSecret: values.TELEGRAM_WEBHOOK_SECRET,
+      ratePerSecond: values.TELEGRAM_RATE_LIMIT!,
+      chatRatePerSecond: values.TELEGRAM_CHAT_RATE_LIMIT!,
     },
     microsoft: {
       appId: values.MICROSOFT_APP_ID,

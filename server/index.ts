@@ -3,7 +3,7 @@
  * their routes as a `ServerPlugin`; the CLI calls `loadConfig` and `startServer`.
  */
 
-export { type BuildServerOptions, buildServer, type HealthBody, type ServerContext, type ServerPlugin } from './app.js';
+export { type BuildServerOptions, buildServer, type HealthBody, type ProcessReport, type ServerContext, type ServerPlugin } from './app.js';
 export {
   type Config,
   type ConfigOverride,

@@ -18,10 +18,22 @@ const MAX_WAITING = 10_000;
 
 const text = (value: unknown, fallback = 'unknown'): string => (typeof value === 'string' ? value : fallback);
 
-export const metricsPlugin: ServerPlugin = (app, { desk }) => {
+export const metricsPlugin: ServerPlugin = (app, { desk, config, coordination }) => {
   const registry = new Registry();
   const registers = [registry];
   collectDefaultMetrics({ register: registry });
+  // Which process answered: counters are this process's own; gauges read from the store are the desk's.
+  new Gauge({
+    name: 'caredesk_process_duties',
+    help: 'Whether this process does the duties (Telegram long polling, outbox delivery, timers): 1 or 0, labelled with its name.',
+    labelNames: ['process'],
+    registers,
+    collect() {
+      this.reset();
+      const name = coordination?.processName ?? config.processName;
+      this.set({ process: name }, coordination === undefined || coordination.hasDuties ? 1 : 0);
+    },
+  });
   const store = desk.store;
 
   new Gauge({

@@ -39,6 +39,15 @@ const boolean = z.union([
     .transform((s) => s === 'true' || s === '1'),
 ]);
 const text = z.string().min(1);
+const rate = z
+  .union([
+    z.number(),
+    z
+      .string()
+      .regex(/^\d+(\.\d+)?$/)
+      .transform(Number),
+  ])
+  .pipe(z.number().positive().max(100_000));
 /** `90s`, `15m`, `4h`, `2d`, or milliseconds; more than zero. */
 const duration = z
   .union([z.number(), z.string()])
@@ -137,6 +146,13 @@ export const SETTINGS = [
     schema: integer.pipe(z.number().min(1).max(1000)),
   },
   {
+    name: 'CAREDESK_PROCESS_NAME',
+    expected: 'a name of 1–50 characters without spaces',
+    description:
+      'This process’s name among the desk’s processes on one PostgreSQL database (default: host name and process id): /healthz, /metrics and the logs say which process answered. See docs/scale-out.md.',
+    schema: noSpaces.pipe(z.string().max(50)),
+  },
+  {
     name: 'CAREDESK_DATABASE_STATEMENT_TIMEOUT',
     default: '30s',
     expected: 'a duration such as 10s, 1m (or milliseconds)',
@@ -230,6 +246,21 @@ export const SETTINGS = [
     description: 'Secret Telegram sends with each webhook call, so that nobody else can post updates.',
     secret: true,
     schema: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/),
+  },
+  {
+    name: 'TELEGRAM_RATE_LIMIT',
+    default: '30',
+    expected: 'messages per second, a number above 0',
+    description:
+      'Most messages per second the bot sends, all chats and all processes together (Telegram allows about 30; paid broadcasts up to 1000; a local Bot API server or an emulator has no limit).',
+    schema: rate,
+  },
+  {
+    name: 'TELEGRAM_CHAT_RATE_LIMIT',
+    default: '1',
+    expected: 'messages per second, a number above 0',
+    description: 'Most messages per second the bot sends to one chat (Telegram allows about 1, with short bursts).',
+    schema: rate,
   },
   {
     name: 'MICROSOFT_APP_ID',

@@ -5,7 +5,17 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import { Desk, FlowEngine, HumanDesk, ListenError, policyWaitEstimator, type Store } from '../core/index.js';
+import {
+  type Coordination,
+  Desk,
+  EventFollower,
+  FlowEngine,
+  HumanDesk,
+  ListenError,
+  policyWaitEstimator,
+  SoloCoordination,
+  type Store,
+} from '../core/index.js';
 import { careKnowledge } from '../flows/care/flow.js';
 import { defaultRegistry } from '../flows/registry.js';
 import { adminPlugin } from './admin/index.js';
@@ -13,6 +23,7 @@ import { buildServer, type ServerPlugin } from './app.js';
 import { enabledChannels } from './channels.js';
 import type { Config } from './config.js';
 import { controlPlugin } from './control/index.js';
+import { Duties } from './duties.js';
 import { metricsPlugin } from './metrics.js';
 import { openStore } from './store.js';
 
@@ -28,6 +39,10 @@ export interface ServerHandle {
   readonly app: FastifyInstance;
   readonly desk: Desk;
   readonly human: HumanDesk;
+  /** How this process coordinates with the desk's others (alone: SoloCoordination). */
+  readonly coordination: Coordination;
+  /** Whether this process does the duties now (polling, delivery, timers). */
+  readonly duties: Duties;
   /** Where the server answers, with the actual port (PORT=0 picks one). */
   readonly url: string;
   /** Stops the server; the same shutdown a signal starts. Safe to call twice. */
@@ -45,14 +60,24 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const flows = defaultRegistry();
   let engine!: FlowEngine;
   let human!: HumanDesk;
+  // Several processes on one database coordinate through it; alone, a process coordinates with nobody.
+  const coordination =
+    store.coordinator?.({ processName: config.processName, logger }) ?? new SoloCoordination(config.processName);
+  const shared = coordination.shared;
   // The composition root: the desk builds its parts in order (the bot side, then the human side).
   const desk = new Desk({
     store,
     logger,
+    locks: coordination,
     flowFor: flows.flowFor,
     // The wait a flow tells a customer follows the same hours as the case's SLA clocks (its channel's policy).
     engine: (d) => {
-      engine = new FlowEngine(d, { flows, estimateWait: policyWaitEstimator(config.desk) });
+      engine = new FlowEngine(d, {
+        flows,
+        estimateWait: policyWaitEstimator(config.desk),
+        sharedStore: shared,
+        holdsTimers: !shared,
+      });
       return engine;
     },
     human: (d) => {
@@ -60,6 +85,25 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       return human;
     },
   });
+  // Other processes' events reach this one's supervisors and clockwork.
+  const follower = shared ? new EventFollower({ store, bus: desk.bus, logger }) : undefined;
+  let duties: Duties | undefined;
+  let shuttingDown = false;
+  await coordination.start({
+    commit: (news) => {
+      follower?.poke();
+      if (news.outbox > 0) desk.outbox.kick();
+    },
+    reconnected: () => {
+      follower?.poke();
+      desk.outbox.kick();
+    },
+    live: (payload) => desk.live.heard(payload),
+    dutiesTaken: () => duties?.take(),
+    dutiesLost: () => duties?.giveUp(shuttingDown ? 'shutdown' : 'lost'),
+  });
+  desk.live.connect(coordination, logger);
+  await follower?.start();
   await engine.start();
   // Messages a crash left stored but unhandled are answered before new ones come in.
   const resumed = await desk.resumePending();
@@ -69,6 +113,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     config,
     desk,
     human,
+    coordination,
     logger,
     plugins: [...channels.plugins, adminPlugin, controlPlugin, metricsPlugin, ...(options.plugins ?? [])],
   });
@@ -77,19 +122,29 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   } catch (err) {
     await app.close().catch(() => undefined);
     await engine.stop();
+    follower?.stop();
+    await coordination.close();
     await store.close();
     throw asListenError(err, config) ?? err;
   }
   const url = serverUrl(app, config.host);
   logger.info({ url }, `caredesk listening on ${url}`);
+  const held = new Duties({ channels, engine, human, logger });
+  duties = held;
   try {
     await channels.start();
-    human.start();
+    // Alone: the duties at once. With others: when no other process holds them (now, or once it dies).
+    coordination.seekDuties();
+    await held.settled();
   } catch (err) {
-    human.stop();
+    shuttingDown = true;
+    await coordination.releaseDuties();
+    await held.settled();
     await app.close().catch(() => undefined);
     await channels.stop().catch(() => undefined);
     await engine.stop();
+    follower?.stop();
+    await coordination.close();
     await store.close();
     throw err;
   }
@@ -129,11 +184,16 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   function close(): Promise<void> {
     closing ??= (async () => {
       try {
-        human.stop();
+        // Given up first, so that another process takes them at once.
+        shuttingDown = true;
+        await coordination.releaseDuties();
+        await held.settled();
         await app.close();
         await channels.stop();
         await engine.stop();
         await desk.idle();
+        follower?.stop();
+        await coordination.close();
         await store.close();
         logger.info({ store: store.location }, 'caredesk stopped');
       } catch (err) {
@@ -151,7 +211,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     return closing;
   }
 
-  return { app, desk, human, url, close, closed };
+  return { app, desk, human, coordination, duties: held, url, close, closed };
 }
 
 /** The errors a user meets when the address is wrong or taken, worded for them; others pass through. */

@@ -15,6 +15,7 @@ import { DirectLineSender } from './sender.js';
 import { directLineStream } from './stream.js';
 import { newTokenKey, TokenMinter } from './tokens.js';
 import { Transcripts } from './transcript.js';
+import { type AgentActivitySource, AgentTyping } from './typing.js';
 
 export { BOT_ACCOUNT, type WebchatReplyContext } from './activity.js';
 export { DEFAULT_LIMITS, type DirectLineLimits, SlidingWindow, TokenBuckets } from './limits.js';
@@ -27,6 +28,7 @@ export {
   verifyUserSignature,
 } from './tokens.js';
 export type { DirectLineActivity } from './transcript.js';
+export { type AgentActivitySource, TYPING_REPEAT_MS } from './typing.js';
 export { DIRECTLINE_PATH, WEBCHAT_PAGE_PATH };
 
 export interface DirectLineOptions {
@@ -35,6 +37,8 @@ export interface DirectLineOptions {
   /** WEBCHAT_SECRET: signs identified visitors' user ids. */
   readonly secret?: string;
   readonly limits?: Partial<DirectLineLimits>;
+  /** What agents do in each conversation (the admin API's viewers): the assignee's typing shows in the widget. */
+  readonly agentActivity?: AgentActivitySource;
 }
 
 export interface DirectLineChannel {
@@ -48,7 +52,7 @@ export interface DirectLineChannel {
 const KEYS = 'directline.keys';
 
 export function directLineChannel(desk: Desk, options: DirectLineOptions, logger: Logger): DirectLineChannel {
-  const transcripts = new Transcripts(desk.store, desk.locks, desk.clock);
+  const transcripts = new Transcripts(desk.store, desk.locks, desk.clock, desk.live);
   let minting: Promise<TokenMinter> | undefined;
   const minter = (): Promise<TokenMinter> => {
     minting ??= (async () => {
@@ -65,6 +69,7 @@ export function directLineChannel(desk: Desk, options: DirectLineOptions, logger
     return minting;
   };
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const typing = options.agentActivity && new AgentTyping(desk, transcripts, options.agentActivity, logger);
   return {
     sender: new DirectLineSender(transcripts),
     routes: async (app) => {
@@ -85,7 +90,10 @@ export function directLineChannel(desk: Desk, options: DirectLineOptions, logger
         { channel: 'webchat', allowedOrigins: options.allowedOrigins ?? [], identified: options.secret !== undefined },
         `Web Chat: Direct Line at ${DIRECTLINE_PATH}, demo page at ${WEBCHAT_PAGE_PATH}`,
       );
+      typing?.start();
     },
-    async stop() {},
+    async stop() {
+      typing?.stop();
+    },
   };
 }

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { type Desk, ForbiddenError, InvalidInputError, NotFoundError, sameSecret } from '../../core/index.js';
+import { type Desk, InvalidInputError, NotFoundError } from '../../core/index.js';
 import { answerPreflight, authorize, bearerOf, checkOrigin, ownOrigin, TooManyError } from './access.js';
 import { inboundOf, readPosted, visitorActivity } from './activity.js';
 import { type DirectLineLimits, SlidingWindow, TokenBuckets } from './limits.js';
@@ -16,9 +16,9 @@ import {
   TOKEN_LIFETIME_SECONDS,
   type TokenMinter,
   type TokenPayload,
-  verifyUserSignature,
 } from './tokens.js';
 import type { Transcripts } from './transcript.js';
+import { GenerateBodySchema, linkVouched, visitorOf } from './visitor.js';
 
 export const DIRECTLINE_PATH = '/directline';
 
@@ -30,21 +30,6 @@ export interface RouteDeps {
   readonly secret: string | undefined;
   readonly limits: DirectLineLimits;
 }
-
-const UserId = z.string().min(1).max(100);
-
-const GenerateBodySchema = z
-  .object({
-    user: z.object({ id: UserId, name: z.string().max(256).optional() }).optional(),
-    /** Identified visitors: Unix seconds after which the signature is worth nothing. */
-    expires: z.number().int().positive().optional(),
-    /** Identified visitors: hex HMAC-SHA256 of `<expires>.<user.id>` under WEBCHAT_SECRET. */
-    signature: z
-      .string()
-      .regex(/^[0-9a-f]{64}$/i, 'expected 64 hex digits (HMAC-SHA256)')
-      .optional(),
-  })
-  .optional();
 
 const WatermarkQuery = z.object({ watermark: z.string().max(16).optional() });
 const ConversationParams = z.object({ id: z.string().min(1).max(128) });
@@ -82,11 +67,13 @@ export function directLineRoutes(app: FastifyInstance, deps: RouteDeps): void {
 
   app.post(`${DIRECTLINE_PATH}/tokens/generate`, async (request) => {
     const body = GenerateBodySchema.parse(request.body ?? undefined);
-    const visitor = await visitorOf(request, body, deps, nowSeconds());
+    const visitor = visitorOf(request, body, deps.secret, nowSeconds());
     if (!visitor.trustedCaller) {
       const wait = perAddress.take(request.ip, desk.clock.now().getTime());
       if (wait > 0) throw new TooManyError('Too many Web Chat conversations from this address', wait);
     }
+    // Before the visitor's first message, so that it already lands in the customer the site vouched for.
+    await linkVouched(desk, request, body, visitor);
     const userId = visitor.id ?? `anon:${randomBytes(12).toString('base64url')}`;
     const identified = visitor.id !== undefined;
     const conversationId =
@@ -166,49 +153,4 @@ export function directLineRoutes(app: FastifyInstance, deps: RouteDeps): void {
   app.post(`${DIRECTLINE_PATH}/conversations/:id/upload`, async () => {
     throw new InvalidInputError('Attachments are not taken over this Direct Line yet; send text instead.');
   });
-}
-
-interface VisitorClaim {
-  readonly id?: string;
-  readonly name?: string;
-  /** Your backend with WEBCHAT_SECRET as bearer (Azure's token API way): not limited per address. */
-  readonly trustedCaller: boolean;
-}
-
-async function visitorOf(
-  request: FastifyRequest,
-  body: z.infer<typeof GenerateBodySchema>,
-  deps: RouteDeps,
-  nowSeconds: number,
-): Promise<VisitorClaim> {
-  const user = body?.user;
-  const secret = deps.secret;
-  const bearer = bearerOf(request);
-  if (bearer !== undefined) {
-    if (secret === undefined || !sameSecret(bearer, secret)) {
-      throw new ForbiddenError('The bearer secret is not WEBCHAT_SECRET; a browser asks for a token without one.');
-    }
-    return { id: user ? `user:${user.id}` : undefined, name: user?.name, trustedCaller: true };
-  }
-  if (body?.signature === undefined && body?.expires === undefined) {
-    if (user !== undefined) {
-      throw new ForbiddenError(
-        'A user id must be signed by your backend (expires and signature, docs/webchat.md); leave "user" out for an anonymous visitor.',
-      );
-    }
-    return { trustedCaller: false };
-  }
-  if (user === undefined || body.signature === undefined || body.expires === undefined) {
-    throw new InvalidInputError('An identified visitor needs "user": {"id"}, "expires" and "signature" together.');
-  }
-  if (secret === undefined) {
-    throw new ForbiddenError('Signed user ids are not accepted: this desk has no WEBCHAT_SECRET.');
-  }
-  const check = verifyUserSignature(
-    secret,
-    { userId: user.id, expires: body.expires, signature: body.signature },
-    nowSeconds,
-  );
-  if (!check.ok) throw new ForbiddenError(`The signed user id is refused: ${check.reason}.`);
-  return { id: `user:${user.id}`, name: user.name, trustedCaller: false };
 }

@@ -2,9 +2,10 @@
  * A Direct Line conversation's WebSocket (`streamUrl`): on opening it sends
  * the activities after the URL's watermark (all of them without one, as a
  * reconnecting or reloaded Web Chat expects), then each new one, as
- * `{"activities":[…],"watermark":"n"}`. What the client sends (Web Chat pings
- * with empty messages) is ignored. The stream token in the URL is checked
- * before the upgrade, so a refusal is a plain HTTP 401/403.
+ * `{"activities":[…],"watermark":"n"}`; an agent typing is a frame with a
+ * `typing` activity and no watermark (typing.ts). What the client sends (Web
+ * Chat pings with empty messages) is ignored. The stream token in the URL is
+ * checked before the upgrade, so a refusal is a plain HTTP 401/403.
  */
 import websocket, { type WebSocket } from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
@@ -13,7 +14,7 @@ import type { Desk } from '../../core/index.js';
 import { authorize } from './access.js';
 import { DIRECTLINE_PATH } from './routes.js';
 import type { TokenMinter } from './tokens.js';
-import type { ActivitySet, Transcripts } from './transcript.js';
+import type { ActivitySet, LiveSignal, Transcripts } from './transcript.js';
 
 /** A socket that has not answered a ping for this long is closed (a laptop lid shut, a dropped network). */
 const PING_EVERY_MS = 30_000;
@@ -59,8 +60,14 @@ async function follow(socket: WebSocket, id: string, watermark: string | undefin
     sentUpTo = at;
     socket.send(JSON.stringify(set));
   };
+  // An agent typing while the backlog is read is stale once it is out: dropped, not held.
+  const signal = (frame: LiveSignal) => {
+    if (!held && socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame));
+  };
   // Subscribed before reading the backlog, so nothing appended in between is missed; held until the backlog is out.
-  const stop = await transcripts.subscribe(id, (set) => (held ? held.push(set) : send(set)));
+  const stop = await transcripts.subscribe(id, (set) =>
+    !('watermark' in set) ? signal(set) : held ? held.push(set) : send(set),
+  );
   if (socket.readyState !== socket.OPEN) return stop();
   let alive = true;
   const ping = setInterval(() => {

@@ -7,8 +7,11 @@
  * a URL can end up in a proxy's log, a bearer token must not.
  *
  * Identified visitors: the company's backend signs `<expires>.<userId>` with
- * WEBCHAT_SECRET (HMAC-SHA256, hex); `expires` (Unix seconds) bounds how long
- * a leaked signature is worth anything.
+ * WEBCHAT_SECRET (HMAC-SHA256, hex), followed by one line per identity it
+ * vouches for on another channel (`\ntelegram:4001`); `expires` (Unix
+ * seconds) bounds how long a leaked signature is worth anything. User ids and
+ * identities hold no control characters, so the lines cannot be shifted into
+ * another claim with the same bytes.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
@@ -95,22 +98,42 @@ export class TokenMinter {
   }
 }
 
-/** What the company's backend computes: hex HMAC-SHA256 of `<expires>.<userId>` under WEBCHAT_SECRET. */
-export function signUserId(secret: string, userId: string, expires: number): string {
-  return createHmac('sha256', secret).update(`${expires}.${userId}`).digest('hex');
+/**
+ * What the company's backend computes: hex HMAC-SHA256 under WEBCHAT_SECRET of
+ * `<expires>.<userId>`, then `\n<channel>:<id>` for each identity it vouches
+ * for, in the order the page sends them.
+ */
+export function signUserId(
+  secret: string,
+  userId: string,
+  expires: number,
+  identities: readonly string[] = [],
+): string {
+  return createHmac('sha256', secret)
+    .update([`${expires}.${userId}`, ...identities].join('\n'))
+    .digest('hex');
 }
 
 export type SignatureCheck = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
 export function verifyUserSignature(
   secret: string,
-  claim: { readonly userId: string; readonly expires: number; readonly signature: string },
+  claim: {
+    readonly userId: string;
+    readonly expires: number;
+    readonly signature: string;
+    readonly identities?: readonly string[];
+  },
   nowSeconds: number,
 ): SignatureCheck {
-  const expected = Buffer.from(signUserId(secret, claim.userId, claim.expires), 'hex');
+  const expected = Buffer.from(signUserId(secret, claim.userId, claim.expires, claim.identities), 'hex');
   const given = Buffer.from(claim.signature, 'hex');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    return { ok: false, reason: 'the user id’s signature does not match (signed with another WEBCHAT_SECRET?)' };
+    return {
+      ok: false,
+      reason:
+        'the signature does not match the user id, expires and identities sent (signed with another WEBCHAT_SECRET?)',
+    };
   }
   if (claim.expires <= nowSeconds) return { ok: false, reason: 'the signed user id has expired; sign it again' };
   if (claim.expires > nowSeconds + MAX_SIGNATURE_LIFETIME_SECONDS) {

@@ -3,7 +3,9 @@
  * TELEGRAM_WEBHOOK_URL is set, and a sender for the outbox. telegraf stays
  * inside this folder. A refused token stops only the polling (logged as
  * TelegramTokenRefusedError); stop() returns at once even while a long poll
- * is open.
+ * is open. Long polling is a duty: with several processes on one database,
+ * only the one holding the duties polls (Telegram answers 409 to a second
+ * poller); in webhook mode every process takes the updates it is sent.
  */
 import type { FastifyInstance } from 'fastify';
 import { Telegram } from 'telegraf';
@@ -35,6 +37,9 @@ export interface TelegramChannel {
   readonly routes: (app: FastifyInstance) => void;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Long polling, in the process holding the duties (nothing to do in webhook mode). */
+  startDuties(): Promise<void>;
+  stopDuties(): Promise<void>;
 }
 
 export function telegramChannel(desk: Desk, options: TelegramOptions, logger: Logger): TelegramChannel {
@@ -53,15 +58,17 @@ export function telegramChannel(desk: Desk, options: TelegramOptions, logger: Lo
       if (webhook) {
         await telegram.setWebhook(webhook, { secret_token: options.webhookSecret });
         logger.info({ channel: 'telegram', webhook, path: TELEGRAM_WEBHOOK_PATH }, 'Telegram: webhook mode');
-      } else {
-        poller?.start();
-        logger.info(
-          { channel: 'telegram', apiRoot: options.apiRoot ?? 'https://api.telegram.org' },
-          'Telegram: polling',
-        );
       }
     },
     async stop() {
+      await poller?.stop();
+    },
+    async startDuties() {
+      if (!poller) return;
+      poller.start();
+      logger.info({ channel: 'telegram', apiRoot: options.apiRoot ?? 'https://api.telegram.org' }, 'Telegram: polling');
+    },
+    async stopDuties() {
       await poller?.stop();
     },
   };

@@ -12,14 +12,14 @@ import type { EventBus } from '../event-bus.js';
 import { customerLock } from '../ingest.js';
 import type { ErasureReport } from '../store/erasure.js';
 import type { Store } from '../store/store.js';
-import type { KeyedMutex } from '../util/keyed-mutex.js';
+import type { Locks } from '../util/keyed-mutex.js';
 import { customerIdsOf, personOf } from './person.js';
 
 export interface EraseDeps {
   readonly store: Store;
   readonly bus: EventBus;
   readonly clock: Clock;
-  readonly locks: KeyedMutex;
+  readonly locks: Locks;
 }
 
 export interface EraseRequest {

@@ -13,6 +13,8 @@ export interface LiveActor {
   readonly effects: unknown[];
   /** The quick replies of its last committed step (as in its stored snapshot): no store read per step. */
   quickReplies: readonly QuickReply[];
+  /** The stamp of the stored snapshot it is at (see PersistedFlow.stamp). */
+  stamp: string | undefined;
   lastUsed: number;
 }
 

@@ -8,6 +8,7 @@
  * step as a whole (the message is stored; nothing was sent); after it, the
  * restored actor is exactly where the committed effects left it.
  */
+import { randomUUID } from 'node:crypto';
 import { type AnyActor, type AnyStateMachine, createActor } from 'xstate';
 import type { Clock } from '../clock.js';
 import type { Arrival, ConversationEngine, Desk, MessageStep } from '../desk.js';
@@ -55,7 +56,20 @@ export interface FlowEngineOptions {
    * reminded. A message that moves the flow on cancels its timers.
    */
   readonly overdueGraceMs?: number;
+  /**
+   * The store is shared with other processes (PostgreSQL): a live actor may be
+   * behind a step another process committed, so it is checked against the
+   * stored snapshot before each step, and the timers this process fires (when
+   * it holds them, see holdTimers) are read again from the store every few
+   * seconds to learn the ones the others set.
+   */
+  readonly sharedStore?: boolean;
+  /** Whether this process fires flow timers from start (default true; with several processes, the one with the duties). */
+  readonly holdsTimers?: boolean;
 }
+
+/** How often the process firing timers reads them again when others may set some. */
+const TIMER_RESYNC_MS = 2_000;
 
 const OVERDUE_GRACE_MS = 5_000;
 
@@ -90,6 +104,9 @@ export class FlowEngine implements ConversationEngine {
   private graceUntil = 0;
   private sweeper: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Whether this process fires flow timers (see holdTimers). */
+  private holdingTimers: boolean;
+  private resync: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly desk: Desk,
@@ -98,23 +115,49 @@ export class FlowEngine implements ConversationEngine {
     this.clock = desk.clock;
     this.estimateWait = options.estimateWait ?? liveWaitEstimator();
     this.actors = new ActorCache(options.maxActors ?? 2_000, options.idleTtlMs ?? 10 * 60_000);
+    this.holdingTimers = options.holdsTimers ?? true;
   }
 
   /** Re-arms every timer left pending in the store. */
   async start(): Promise<void> {
     this.stopped = false;
-    for (const { value } of await this.desk.store.listRecords(TIMER_COLLECTION)) {
-      if (isFlowTimer(value)) this.timers.put(value);
-    }
+    await this.loadTimers();
     this.sweeper = setInterval(() => this.actors.sweep(this.clock.now().getTime()), 30_000);
     this.sweeper.unref();
     this.graceUntil = this.clock.now().getTime() + (this.options.overdueGraceMs ?? OVERDUE_GRACE_MS);
+    if (this.holdingTimers) this.holdTimers(true);
+  }
+
+  /**
+   * Whether this process fires flow timers. With several processes only the
+   * one holding the duties does; when it takes them it reads every pending
+   * timer from the store, then again every few seconds for the ones the
+   * others set. Firing reads the timer again under the customer's lock, so a
+   * timer another process moved or cancelled meanwhile does not fire.
+   */
+  holdTimers(held: boolean): void {
+    this.holdingTimers = held;
+    clearInterval(this.resync);
+    this.resync = undefined;
+    if (held && this.options.sharedStore && !this.stopped) {
+      this.resync = setInterval(() => this.desk.track(this.loadTimers().then(() => this.armTimers())), TIMER_RESYNC_MS);
+      this.resync.unref();
+      this.desk.track(this.loadTimers().then(() => this.armTimers()));
+    }
     this.armTimers();
+  }
+
+  /** The timers pending in the store, instead of the ones in memory. */
+  private async loadTimers(): Promise<void> {
+    const stored = await this.desk.store.listRecords(TIMER_COLLECTION);
+    this.timers.clear();
+    for (const { value } of stored) if (isFlowTimer(value)) this.timers.put(value);
   }
 
   /** Stops timers and live actors; their state is already in the store. */
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.resync);
     if (this.timeout) clearTimeout(this.timeout);
     if (this.sweeper) clearInterval(this.sweeper);
     await this.desk.idle();
@@ -184,7 +227,8 @@ export class FlowEngine implements ConversationEngine {
   }
 
   private armTimers(): void {
-    const next = this.stopped || this.options.autoTimers === false ? undefined : this.timers.next();
+    const next =
+      this.stopped || !this.holdingTimers || this.options.autoTimers === false ? undefined : this.timers.next();
     if (this.timeout && next !== undefined && next === this.armedFor) return;
     if (this.timeout) clearTimeout(this.timeout);
     this.timeout = undefined;
@@ -234,6 +278,8 @@ export class FlowEngine implements ConversationEngine {
     await this.desk.locks.run(customerLock(first.customerId), async () => {
       const conversation = await store.getConversation(conversationId);
       if (!conversation) return;
+      // Moved or cancelled since it was listed (by another process too): the stored timer is the truth.
+      if (opts.firedTimer && !(await this.stillDue(conversation.id, opts.firedTimer))) return;
       if (!this.drivesFlow(conversation, opts)) {
         if (opts.firedTimer) await this.forgetTimer(conversation, opts.firedTimer);
         return;
@@ -296,7 +342,10 @@ export class FlowEngine implements ConversationEngine {
   /** The step's write is durable: the engine's memory follows it (whoever committed it tells the outbox). */
   private committed(conversationId: string, { planned, stepped }: PreparedStep): void {
     const snapshot = planned.batch.flowSnapshots?.[0]?.snapshot as PersistedFlow | null | undefined;
-    if (stepped && snapshot) stepped.quickReplies = snapshot.quickReplies;
+    if (stepped && snapshot) {
+      stepped.quickReplies = snapshot.quickReplies;
+      stepped.stamp = snapshot.stamp;
+    }
     for (const t of planned.timersSet) this.timers.put(t);
     for (const name of planned.timersCleared) this.timers.remove(conversationId, name);
     if (planned.finished) this.actors.drop(conversationId);
@@ -318,6 +367,7 @@ export class FlowEngine implements ConversationEngine {
         flow: live.flow,
         xstate: live.actor.getPersistedSnapshot(),
         quickReplies: lastQuickReplies(live.effects),
+        stamp: randomUUID(),
       },
       pendingTimers: this.timers.ofConversation(conversation.id),
       takeBack: opts.takeBack === true,
@@ -365,8 +415,10 @@ export class FlowEngine implements ConversationEngine {
     const nowMs = this.clock.now().getTime();
     // A live actor is exactly where its stored snapshot is (a failed step or commit drops it): no read.
     const cached = this.actors.get(conversation.id, nowMs);
-    if (cached) return cached;
+    if (cached && !this.options.sharedStore) return cached;
     const stored = (await this.desk.store.getFlowSnapshot(conversation.id)) as PersistedFlow | undefined;
+    // Another process stepped the flow since this actor's last step: the stored snapshot is the truth.
+    if (cached && cached.stamp === stored?.stamp) return cached;
     const machine = this.options.flows.get(conversation.flow);
     if (!machine) {
       throw new CaredeskError(
@@ -384,6 +436,7 @@ export class FlowEngine implements ConversationEngine {
       flow: conversation.flow,
       effects: [],
       quickReplies: stored?.quickReplies ?? [],
+      stamp: stored?.stamp,
       lastUsed: nowMs,
     };
     actor.on('*', (e: unknown) => live.effects.push(e));
@@ -426,6 +479,20 @@ export class FlowEngine implements ConversationEngine {
       if (this.waitCache.get(key)?.info === info) this.waitCache.delete(key);
     });
     return info;
+  }
+
+  /** Whether the timer is still stored as due now; the table follows the store either way. */
+  private async stillDue(conversationId: string, name: string): Promise<boolean> {
+    const stored = await this.desk.store.getRecord(TIMER_COLLECTION, `${conversationId}:${name}`);
+    if (!isFlowTimer(stored)) {
+      this.timers.remove(conversationId, name);
+      return false;
+    }
+    if (Date.parse(stored.dueAt) > this.clock.now().getTime()) {
+      this.timers.put(stored);
+      return false;
+    }
+    return true;
   }
 
   private async forgetTimer(conversation: Conversation, name: string): Promise<void> {

@@ -26,6 +26,11 @@ export interface PersistedFlow {
   readonly flow: string;
   readonly xstate: unknown;
   readonly quickReplies: readonly QuickReply[];
+  /**
+   * Different at every step: a process whose live actor has another stamp
+   * than the stored snapshot knows another process stepped the flow since.
+   */
+  readonly stamp?: string;
 }
 
 export interface StepInput {

@@ -55,6 +55,13 @@ export class TimerTable {
     if (named.size === 0) this.byConversation.delete(conversationId);
   }
 
+  /** Forgets every timer (before reading them all again from the store). */
+  clear(): void {
+    this.byConversation.clear();
+    this.heap = [];
+    this.count = 0;
+  }
+
   /** Whether `timer` is still the one pending under its name (not replaced nor removed since it was listed). */
   isPending(timer: FlowTimer): boolean {
     return this.byConversation.get(timer.conversationId)?.get(timer.name) === timer;

@@ -15,3 +15,4 @@ export {
   redeemLinkCode,
   unmergeCustomers,
 } from './linking.js';
+export { type ChannelIdentity, linkVouchedIdentities, type VouchedClaim } from './vouched.js';

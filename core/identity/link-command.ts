@@ -7,7 +7,7 @@
 import { CaredeskError } from '../errors.js';
 import type { ParsedInbound } from '../ingest.js';
 import { type SystemReplyDeps, sendSystemReply } from '../outbox/system-reply.js';
-import type { KeyedMutex } from '../util/keyed-mutex.js';
+import type { Locks } from '../util/keyed-mutex.js';
 import { issueLinkCode, redeemLinkCode } from './linking.js';
 
 const LINK = /^\/link(?:@\w+)?(?:\s+([A-Za-z0-9-]{4,16}))?\s*$/i;
@@ -35,7 +35,7 @@ export type LinkCommand = Pick<ParsedInbound, 'text' | 'channel' | 'language'> &
 
 /** Issues a code (`/link`) or redeems one (`/link CODE`) and tells the customer how it went. */
 export async function runLinkCommand(
-  deps: SystemReplyDeps & { readonly locks: KeyedMutex },
+  deps: SystemReplyDeps & { readonly locks: Locks },
   command: LinkCommand,
 ): Promise<void> {
   const match = LINK.exec(command.text.trim());

@@ -13,7 +13,7 @@ import { CaredeskError, NotFoundError } from '../errors.js';
 import type { EventBus } from '../event-bus.js';
 import { customerLock } from '../ingest.js';
 import type { Store } from '../store/store.js';
-import type { KeyedMutex } from '../util/keyed-mutex.js';
+import type { Locks } from '../util/keyed-mutex.js';
 
 export const LINK_CODE_TTL_MS = 10 * 60 * 1000;
 const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
@@ -25,7 +25,7 @@ export interface LinkDeps {
   readonly store: Store;
   readonly bus: EventBus;
   readonly clock: Clock;
-  readonly locks: KeyedMutex;
+  readonly locks: Locks;
 }
 
 const LinkCodeSchema = z.object({ customerId: z.string(), expiresAt: z.string() });
@@ -33,6 +33,23 @@ const LinkCodeSchema = z.object({ customerId: z.string(), expiresAt: z.string() 
 export const LinkEvidenceSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('code'), code: z.string(), channel: z.string() }),
   z.object({ kind: z.literal('agent'), agentId: z.string(), reason: z.string().min(1).max(500) }),
+  /**
+   * The company's own site vouched for the identity (vouched.ts): its backend
+   * signed, with WEBCHAT_SECRET, that its logged-in user `siteUserId` is also
+   * `identity`. With `proof: 'signature'` the signed claim is kept whole
+   * (`expires`, `identities`, `signature`), so it can be checked again later;
+   * with `proof: 'secret'` the backend asked with the secret itself.
+   */
+  z.object({
+    kind: z.literal('signed'),
+    channel: z.string(),
+    siteUserId: z.string(),
+    identity: z.object({ channel: z.string(), externalId: z.string() }),
+    proof: z.enum(['signature', 'secret']),
+    identities: z.array(z.string()),
+    expires: z.number().int().optional(),
+    signature: z.string().optional(),
+  }),
 ]);
 export type LinkEvidence = z.infer<typeof LinkEvidenceSchema>;
 

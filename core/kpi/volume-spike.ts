@@ -88,10 +88,15 @@ export class VolumeCounter {
     const arrived: DomainEvent[] = [];
     let following = false;
     // Subscribed before reading where the store is: an event is either stored by then or arrives here.
-    this.unsubscribe = bus.subscribe((e) => {
-      if (following) this.count(e);
-      else arrived.push(e);
-    });
+    // The desk's volume, whichever process took the conversations in.
+    this.unsubscribe = bus.subscribe(
+      (e) => {
+        if (following) this.count(e);
+        else arrived.push(e);
+      },
+      undefined,
+      { elsewhereToo: true },
+    );
     const stored = await store.lastEventSeq();
     const saved = SavedCountsSchema.safeParse(await store.getRecord(COUNTS, COUNTS_ID));
     const oldest = this.windowOf(now.getTime()) - this.cfg.baselineWindows;

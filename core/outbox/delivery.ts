@@ -78,6 +78,8 @@ export class OutboxDelivery {
   /** Passes run on their own only between start() and stop(); runOnce() works regardless. */
   private running = false;
   private stopping = false;
+  /** Stopping gives up waiting for records while the database is away (a shutdown; not a handover). */
+  private abandonRecords = false;
   private kicked = false;
   /** Entries handed to kick() since the last pass started, in commit order. */
   private fresh: OutboxEntry[] = [];
@@ -122,14 +124,22 @@ export class OutboxDelivery {
   start(): void {
     this.running = true;
     this.stopping = false;
+    this.abandonRecords = false;
     this.unlisten ??= this.desk.outbox.listen((entries) => this.kick(entries));
     this.desk.track(this.runOnce().then(() => undefined));
   }
 
-  /** Stops scheduling passes and waits for the sends under way. */
-  async stop(): Promise<void> {
+  /**
+   * Stops scheduling passes and waits for the sends under way. A shutdown
+   * gives up waiting for a record while the database is away (as after a
+   * crash, that reply may be sent once more); a handover (this process gives
+   * its duties to another, `handover: true`) waits for the records of what it
+   * sent, so that the next deliverer does not send it again.
+   */
+  async stop(options: { readonly handover?: boolean } = {}): Promise<void> {
     this.running = false;
     this.stopping = true;
+    this.abandonRecords = options.handover !== true;
     this.unlisten?.();
     this.unlisten = undefined;
     if (this.timer) clearTimeout(this.timer);
@@ -280,7 +290,9 @@ export class OutboxDelivery {
           return s;
         },
         (err: unknown) => {
-          this.halt(err, entry);
+          // Stopped while the database was away (this process gave up its duties): not a refusal; the
+          // entry stays pending and, as after a crash, may be sent once more by whoever delivers next.
+          if (!(this.abandonRecords && isStoreUnavailable(err))) this.halt(err, entry);
           this.settle(entry, 'held');
           return 'held' as const;
         },
@@ -394,7 +406,7 @@ export class OutboxDelivery {
       try {
         return await record();
       } catch (err) {
-        if (!isStoreUnavailable(err) || this.stopping) throw err;
+        if (!isStoreUnavailable(err) || (this.stopping && this.abandonRecords)) throw err;
         await new Promise((r) => setTimeout(r, Math.min(STORE_AWAY_RETRY_MS * attempt, 5_000)));
       }
     }

@@ -200,9 +200,14 @@ export class HumanDesk implements HumanSide {
     if (this.running) return;
     this.running = true;
     this.maxDelay = options.maxDelayMs ?? 30_000;
-    this.unsubscribe = this.desk.bus.subscribe((e) => {
-      if (e.conversationId && STARTS_A_CLOCK.has(e.type)) this.noticeChange(e.conversationId);
-    });
+    // Changes made by the desk's other processes bring deadlines closer too.
+    this.unsubscribe = this.desk.bus.subscribe(
+      (e) => {
+        if (e.conversationId && STARTS_A_CLOCK.has(e.type)) this.noticeChange(e.conversationId);
+      },
+      undefined,
+      { elsewhereToo: true },
+    );
     this.desk.track(this.round());
   }
 

@@ -8,6 +8,8 @@
  * and its persisted snapshot land in the same write, and how ingest stores a
  * message before the channel is acknowledged.
  */
+
+import type { Coordination } from '../cluster/coordination.js';
 import type {
   Agent,
   Channel,
@@ -19,6 +21,7 @@ import type {
   NewEvent,
   OutboxEntry,
 } from '../domain.js';
+import type { Logger } from '../logger.js';
 import type { ErasureReport, ErasureTarget } from './erasure.js';
 
 /** A small document of a named collection (link codes, canned responses, timers…). */
@@ -131,6 +134,11 @@ export interface Store {
   readonly location: string;
   /** A store on a database server says how the server is (reachable, schema, connections). */
   database?(): Promise<DatabaseReport>;
+  /**
+   * A store several processes may share says how they coordinate (key locks,
+   * duties, news of each other's commits); a store of one process has none.
+   */
+  coordinator?(options: { processName: string; logger?: Logger }): Coordination;
 
   open(): Promise<void>;
   /** Flushes what is pending and releases the data (lock, connections). */

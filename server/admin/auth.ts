@@ -10,7 +10,8 @@
  * a client failing again and again is told to stop, and a stale or guessed
  * token tried from however many addresses too. What makes a token
  * unguessable is its 192 random bits, not this count. The counts live in
- * memory, bounded.
+ * memory, bounded; with several processes each failure is told to the
+ * others, so the count is the desk's whichever process a guess reaches.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
@@ -18,6 +19,7 @@ import {
   authenticate,
   CaredeskError,
   ForbiddenError,
+  type LiveSignals,
   RateLimitedError,
   type Store,
   UnauthorizedError,
@@ -103,6 +105,7 @@ export class LoginThrottle {
   // Apart, so that a flood of made-up tokens cannot push the addresses out (nor the reverse).
   private readonly byAddress: FailureWindows;
   private readonly byToken: FailureWindows;
+  private live: LiveSignals | undefined;
 
   constructor(options: LoginThrottleOptions = {}) {
     this.maxFailures = options.maxFailures ?? 5;
@@ -129,8 +132,25 @@ export class LoginThrottle {
   }
 
   fail(attempt: SignInAttempt): void {
-    this.byAddress.fail(attempt.address);
-    if (attempt.token !== undefined) this.byToken.fail(tokenKey(attempt.token));
+    const token = attempt.token === undefined ? undefined : tokenKey(attempt.token);
+    this.failed(attempt.address, token);
+    this.live?.tell(
+      SIGN_IN_FAILED,
+      token === undefined ? { address: attempt.address } : { address: attempt.address, token },
+    );
+  }
+
+  /** Counts the failures the desk's other processes see as well (only the token's first characters travel). */
+  shareWith(live: LiveSignals): () => void {
+    this.live = live;
+    return live.on(SIGN_IN_FAILED, ({ address, token }) => {
+      if (typeof address === 'string') this.failed(address, typeof token === 'string' ? token : undefined);
+    });
+  }
+
+  private failed(address: string, token: string | undefined): void {
+    this.byAddress.fail(address);
+    if (token !== undefined) this.byToken.fail(token);
   }
 
   /** Addresses and tokens remembered. */
@@ -140,6 +160,9 @@ export class LoginThrottle {
 }
 
 const tokenKey = (token: string): string => token.slice(0, TOKEN_KEY_LENGTH);
+
+/** The live signal a failed sign-in travels as between processes. */
+const SIGN_IN_FAILED = 'signin.failed';
 
 const BEARER = /^Bearer\s+(\S{1,512})\s*$/i;
 

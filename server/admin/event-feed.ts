@@ -52,7 +52,7 @@ export class EventFeed {
   }
 
   start(): void {
-    this.unsubscribe = this.options.bus.subscribe((e) => this.onLive(e));
+    this.unsubscribe = this.options.bus.subscribe((e) => this.onLive(e), undefined, { elsewhereToo: true });
     this.kick();
   }
 

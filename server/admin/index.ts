@@ -36,6 +36,8 @@ export function createAdminPlugin(options: AdminOptions = {}): ServerPlugin {
     // Per server, not per module: two servers in one process (tests) do not share counts or viewers.
     const throttle = new LoginThrottle(options.throttle);
     const viewers = new ViewerRegistry(options.viewers);
+    // With several processes, one desk: what the others see of viewers and failed sign-ins counts here too.
+    const unshare = [throttle.shareWith(context.desk.live), viewers.shareWith(context.desk.live)];
     const streams = new EventStreams();
     const presence = new StreamPresence(context.human, {
       awayAfterMs: context.human.config.presence.awayAfterDisconnect,
@@ -63,6 +65,7 @@ export function createAdminPlugin(options: AdminOptions = {}): ServerPlugin {
       streams.closeAll();
     });
     scope.addHook('onClose', async () => {
+      for (const stop of unshare) stop();
       viewers.stop();
     });
   };

@@ -9,7 +9,9 @@ import type { FastifyInstance } from 'fastify';
 import {
   type Agent,
   type AnswerOf,
+  type Desk,
   IdParamsSchema,
+  type LiveSignals,
   NotFoundError,
   type Viewer,
   type ViewerActivity,
@@ -20,6 +22,9 @@ import { agentOf } from './auth.js';
 import { parseInput } from './input.js';
 
 export type { Viewer, ViewerActivity };
+
+/** The live signal a report travels as between processes. */
+const VIEWER_SIGNAL = 'viewer';
 
 export type ViewerListener = (conversationId: string, viewers: readonly Viewer[]) => void;
 
@@ -40,6 +45,7 @@ export class ViewerRegistry {
   private readonly ttlMs: number;
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
+  private live: LiveSignals | undefined;
 
   constructor(options: ViewerRegistryOptions = {}) {
     this.ttlMs = options.ttlMs ?? 30_000;
@@ -51,8 +57,32 @@ export class ViewerRegistry {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Shares the reports with the desk's other processes: an agent whose
+   * terminal is connected to another process is seen here too, and a web
+   * chat visitor connected here sees that agent typing.
+   */
+  shareWith(live: LiveSignals): () => void {
+    this.live = live;
+    return live.on(VIEWER_SIGNAL, (d) => {
+      const { conversationId, agentId, name, activity } = d;
+      if (typeof conversationId !== 'string' || typeof agentId !== 'string' || typeof name !== 'string') return;
+      const report = ViewerReportSchema.safeParse({ activity });
+      if (!report.success) return;
+      this.report(conversationId, { id: agentId, name }, report.data.activity, 'elsewhere');
+    });
+  }
+
   /** Records what an agent does in a conversation; returns everyone there now. */
-  report(conversationId: string, agent: Pick<Agent, 'id' | 'name'>, activity: ViewerActivity | 'left'): Viewer[] {
+  report(
+    conversationId: string,
+    agent: Pick<Agent, 'id' | 'name'>,
+    activity: ViewerActivity | 'left',
+    from: 'here' | 'elsewhere' = 'here',
+  ): Viewer[] {
+    // Refreshes too: they keep the entry alive in the other processes.
+    if (from === 'here')
+      this.live?.tell(VIEWER_SIGNAL, { conversationId, agentId: agent.id, name: agent.name, activity });
     this.sweep();
     const now = this.now();
     const entries = this.byConversation.get(conversationId) ?? new Map<string, Entry>();
@@ -140,7 +170,20 @@ export class ViewerRegistry {
   }
 }
 
+/**
+ * Each server's registry by its desk, for a channel that shows the customer
+ * an agent's typing (Web Chat): channels are made before the admin API that
+ * makes the registry, so they look it up when they listen (after start-up).
+ */
+const registries = new WeakMap<Desk, ViewerRegistry>();
+
+/** The viewer changes of `desk`'s admin API, as a channel subscribes to them; none if it has no admin API. */
+export function viewerChangesOf(desk: Desk): Pick<ViewerRegistry, 'onChange'> {
+  return { onChange: (listener) => registries.get(desk)?.onChange(listener) ?? (() => false) };
+}
+
 export function viewerRoutes(scope: FastifyInstance, { desk }: ServerContext, viewers: ViewerRegistry): void {
+  registries.set(desk, viewers);
   scope.post(
     '/admin/v1/conversations/:id/viewers',
     async (request): Promise<AnswerOf<'POST /admin/v1/conversations/:id/viewers'>> => {

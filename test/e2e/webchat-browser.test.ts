@@ -3,8 +3,9 @@
  * at /webchat/) in headless Chromium, talking to a real caredesk server over
  * its own Direct Line: the visitor greets the care bot, presses a suggested
  * action, asks a question and then for a person; an agent answers through the
- * admin API and the answer appears in the widget; after a reload the whole
- * transcript is still there. A screenshot goes to test-artifacts/webchat.png.
+ * admin API (the widget shows the bot typing while they write) and the answer
+ * appears in the widget; after a reload the whole transcript is still there.
+ * A screenshot goes to test-artifacts/webchat.png.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -116,6 +117,10 @@ describe('Microsoft Web Chat in a browser, talking to caredesk', () => {
       return conversations[0] as { id: string } | undefined;
     });
     await api(token, 'POST', `/conversations/${queued.id}/claim`);
+    // Ann writing in the TUI's reply box (what it reports to the admin API): the widget shows the bot typing.
+    await api(token, 'POST', `/conversations/${queued.id}/viewers`, { activity: 'typing' });
+    await page.waitForSelector('.webchat__typing-indicator', { visible: true, timeout: 15_000 });
+    await api(token, 'POST', `/conversations/${queued.id}/viewers`, { activity: 'viewing' });
     await api(token, 'POST', `/conversations/${queued.id}/messages`, {
       text: 'Hi, I am Ann from the care team. I will look at your bill with you.',
     });

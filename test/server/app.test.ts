@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
@@ -31,7 +31,13 @@ describe('HTTP server', () => {
     await desk.receive({ channel: 'telegram', externalUserId: '7', channelMessageId: 'm1', text: 'hello' });
     const res = await app.inject({ method: 'GET', url: '/healthz' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ status: 'ok', store: 'memory', conversations: 1 });
+    // A server without the duties started (built alone, as here) says so; the process is named after its host and pid.
+    expect(res.json()).toEqual({
+      status: 'ok',
+      store: 'memory',
+      conversations: 1,
+      process: { name: `${hostname()}:${process.pid}`, duties: false, processes: [`${hostname()}:${process.pid}`] },
+    });
   });
 
   it('/healthz names the data directory to this machine only: elsewhere, or through a proxy, just the store kind', async () => {
@@ -44,12 +50,15 @@ describe('HTTP server', () => {
         PORT: '0',
         HOST: '127.0.0.1',
         LOG_LEVEL: 'silent',
+        CAREDESK_PROCESS_NAME: 'desk-a',
       }),
       { handleSignals: false, logger },
     );
+    // Alone on its store, the process does the duties (polling, delivery, timers) and is the desk's only one.
+    const process = { name: 'desk-a', duties: true, processes: ['desk-a'] };
     try {
       const local = await fetch(`${handle.url}/healthz`);
-      expect(await local.json()).toEqual({ status: 'ok', store: dataDir, conversations: 0 });
+      expect(await local.json()).toEqual({ status: 'ok', store: dataDir, conversations: 0, process });
       const relays: Array<Record<string, string>> = [
         { 'x-forwarded-for': '203.0.113.9' },
         { forwarded: 'for=203.0.113.9' },
@@ -59,11 +68,11 @@ describe('HTTP server', () => {
         const relayed = await fetch(`${handle.url}/healthz`, { headers });
         expect(relayed.status).toBe(200);
         const body = await relayed.text();
-        expect(JSON.parse(body)).toEqual({ status: 'ok', store: 'embedded', conversations: 0 });
+        expect(JSON.parse(body)).toEqual({ status: 'ok', store: 'embedded', conversations: 0, process });
         expect(body).not.toContain(dir);
       }
       const remote = await handle.app.inject({ method: 'GET', url: '/healthz', remoteAddress: '203.0.113.9' });
-      expect(remote.json()).toEqual({ status: 'ok', store: 'embedded', conversations: 0 });
+      expect(remote.json()).toEqual({ status: 'ok', store: 'embedded', conversations: 0, process });
     } finally {
       await handle.close();
       rmSync(dir, { recursive: true, force: true });

@@ -1,3 +1,4 @@
+export { advisoryKey, LIVE_CHANNEL, PostgresCoordinator } from './coordinator.js';
 export { explainDatabaseError } from './health.js';
 export { PostgresStore, type PostgresStoreOptions, redact } from './postgres-store.js';
 export { keyOfRecord, recordKey } from './rows.js';

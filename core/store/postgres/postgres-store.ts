@@ -5,6 +5,7 @@
  * commits: batches that arrive while a commit is in flight go together in
  * the next one, one round trip (`caredesk_commit`, see migrations/0001-desk.ts).
  */
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type {
   Agent,
@@ -21,10 +22,11 @@ import { type Logger, silentLogger } from '../../logger.js';
 import type { ErasureReport, ErasureTarget } from '../erasure.js';
 import type { CommitResult, ConversationFilter, DatabaseReport, OutboxFilter, Store, WriteBatch } from '../store.js';
 import { numberedEvent } from '../store.js';
+import { PostgresCoordinator } from './coordinator.js';
 import { eraseRows } from './erase.js';
 import { DatabaseHealth, explainDatabaseError } from './health.js';
 import { ReadBatcher } from './read-batcher.js';
-import { COMMIT_SQL, commitParameters, keyOfRecord, recordKey } from './rows.js';
+import { COMMIT_SQL, commitAnnouncement, commitParameters, keyOfRecord, recordKey } from './rows.js';
 import { assertSchema, SCHEMA_VERSION, schemaVersion } from './schema.js';
 
 export interface PostgresStoreOptions {
@@ -62,6 +64,8 @@ export class PostgresStore implements Store {
   private queue: Pending[] = [];
   private flushing: Promise<void> | undefined;
   private opened = false;
+  /** This store's name in its commits' announcements: the coordinator of the same process skips them. */
+  readonly writer = randomUUID();
   /** The point lookups of the message path, each kind sharing its queries (see ReadBatcher). */
   private readonly reads = {
     customer: this.byId<Customer>(
@@ -99,7 +103,10 @@ export class PostgresStore implements Store {
     ),
   };
 
-  constructor(url: string, options: PostgresStoreOptions = {}) {
+  constructor(
+    private readonly url: string,
+    options: PostgresStoreOptions = {},
+  ) {
     this.location = redact(url);
     this.max = options.poolSize ?? 10;
     this.pool = new pg.Pool({
@@ -112,6 +119,14 @@ export class PostgresStore implements Store {
     this.health = new DatabaseHealth(this.location, options.logger ?? silentLogger);
     // An idle connection the server dropped (a restart) must not crash the process; the next query reconnects.
     this.pool.on('error', (err) => this.health.failed(err));
+  }
+
+  /**
+   * How this process coordinates with the others on this database: a
+   * connection of its own, apart from the pool (see coordinator.ts).
+   */
+  coordinator(options: { processName: string; logger?: Logger }): PostgresCoordinator {
+    return new PostgresCoordinator(this.url, { ...options, writer: this.writer });
   }
 
   async open(): Promise<void> {
@@ -171,7 +186,10 @@ export class PostgresStore implements Store {
   }
 
   private async writeGroup(batches: WriteBatch[]): Promise<number> {
-    const r = await this.query<{ base: string | null }>('commit', COMMIT_SQL, commitParameters(batches));
+    const r = await this.query<{ base: string | null }>('commit', COMMIT_SQL, [
+      ...commitParameters(batches),
+      commitAnnouncement(this.writer, batches),
+    ]);
     return Number(r.rows[0]?.base ?? 0);
   }
 

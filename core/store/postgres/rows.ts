@@ -115,8 +115,8 @@ export function commitParameters(batches: readonly WriteBatch[]): unknown[] {
   ];
 }
 
-/** `SELECT caredesk_commit($1::text[], …)`: each parameter typed as the function declares it. */
-export const COMMIT_SQL = `SELECT caredesk_commit(${[
+/** The commit's column types, in the order commitParameters gives the arrays. */
+const COMMIT_TYPES = [
   ...typesOf('customers'),
   ...typesOf('customer_identities'),
   ...typesOf('conversations'),
@@ -131,6 +131,31 @@ export const COMMIT_SQL = `SELECT caredesk_commit(${[
   'text',
   ...typesOf('records'),
   ...typesOf('events', NO_SEQ),
-]
-  .map((type, i) => `$${i + 1}::${type}[]`)
-  .join(', ')}) AS base`;
+];
+
+/** Where a commit is announced to the desk's other processes (core/store/postgres/coordinator.ts listens). */
+export const COMMITS_CHANNEL = 'caredesk_commits';
+
+/**
+ * `SELECT caredesk_commit($1::text[], …)`, each parameter typed as the function
+ * declares it, and the commit's announcement (the last parameter, see
+ * commitAnnouncement): a NOTIFY is delivered only if and when the transaction
+ * commits, so it costs no round trip of its own and never tells of a write that
+ * did not land.
+ */
+export const COMMIT_SQL = `SELECT caredesk_commit(${COMMIT_TYPES.map((type, i) => `$${i + 1}::${type}[]`).join(
+  ', ',
+)}) AS base, pg_notify('${COMMITS_CHANNEL}', $${COMMIT_TYPES.length + 1}::text)`;
+
+/** What a commit tells the other processes: who wrote it (they skip their own) and whether it queued replies. */
+export function commitAnnouncement(writer: string, batches: readonly WriteBatch[]): string {
+  const outbox = batches.reduce((n, b) => n + (b.outbox?.length ?? 0), 0);
+  return `${writer} ${outbox}`;
+}
+
+/** The announcement read back; undefined for a payload that is not one. */
+export function parseCommitAnnouncement(payload: string): { writer: string; outbox: number } | undefined {
+  const [writer, outbox] = payload.split(' ');
+  const n = Number(outbox);
+  return writer && Number.isInteger(n) ? { writer, outbox: n } : undefined;
+}

@@ -8,6 +8,8 @@ import type { AddressInfo } from 'node:net';
 
 export interface ReceivedActivity {
   readonly path: string;
+  /** When it arrived (ms since the epoch). */
+  readonly at?: number;
   readonly activity: {
     type: string;
     text?: string;
@@ -37,7 +39,7 @@ export async function fakeChannel(): Promise<FakeChannel> {
         res.writeHead(answer, { 'content-type': 'application/json' });
         return res.end(JSON.stringify({ error: { code: 'Scripted', message: `scripted ${answer}` } }));
       }
-      received.push({ path: req.url ?? '', activity: JSON.parse(body || '{}') });
+      received.push({ path: req.url ?? '', at: Date.now(), activity: JSON.parse(body || '{}') });
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ id: `act-${received.length}` }));
     });

@@ -221,6 +221,13 @@ describe('a Web Chat visitor over Direct Line', () => {
     for (let i = 0; i < 40; i++) cursor = cursor.x = {} as Record<string, unknown>;
     const tooDeep = await visitor.say('deep', { value: deep });
     expect(tooDeep.status).toBe(400);
+    const array = await call(base, 'POST', path, { token: visitor.token, body: [{ type: 'message', text: 'hi' }] });
+    expect(array.status).toBe(400);
+    expect(array.body.error.message).toMatch(/one activity as a JSON object/);
+    // Past the body limit (64 KiB) before it is even read: 413, in caredesk's error shape.
+    const huge = await visitor.say('hi', { value: { padding: 'x'.repeat(70 * 1024) } });
+    expect(huge.status).toBe(413);
+    expect(huge.body.error).toMatchObject({ code: 'E_INVALID_INPUT', message: expect.stringMatching(/too large/) });
     const upload = await call(base, 'POST', `/conversations/${visitor.conversationId}/upload?userId=x`, {
       token: visitor.token,
       body: {},
@@ -229,6 +236,36 @@ describe('a Web Chat visitor over Direct Line', () => {
     // Nothing refused reached the transcript.
     const page = await call(base, 'GET', `${path}?watermark=0`, { token: visitor.token });
     expect(page.body.activities).toEqual([]);
+  });
+
+  it('refuses a token request it cannot read with a 400 that names the field', async () => {
+    const headers = { 'x-forwarded-for': nextAddress() };
+    const expires = Math.floor(Date.now() / 1000) + 600;
+    const ask = (body: unknown) => call(base, 'POST', '/tokens/generate', { body, headers });
+    const notJson = await ask('{"user":');
+    expect(notJson.status).toBe(400);
+    const userNotObject = await ask({ user: 'u-42', expires, signature: signUserId(SECRET, 'u-42', expires) });
+    expect(userNotObject.status).toBe(400);
+    expect(userNotObject.body.error.message).toMatch(/user/);
+    const notHex = await ask({ user: { id: 'u-42' }, expires, signature: 'not-hex' });
+    expect(notHex.status).toBe(400);
+    expect(notHex.body.error.message).toMatch(/hex/);
+    // A line break in a user id could shift one signed claim into another: refused before the signature is looked at.
+    const lineBreak = await ask({
+      user: { id: 'u-42\ntelegram:1' },
+      expires,
+      signature: signUserId(SECRET, 'u-42\ntelegram:1', expires),
+    });
+    expect(lineBreak.status).toBe(400);
+    expect(lineBreak.body.error.message).toMatch(/control characters/);
+    const identitiesAlone = await ask({ identities: ['telegram:1'] });
+    expect(identitiesAlone.status).toBe(400);
+    const tooLongId = await ask({
+      user: { id: 'u'.repeat(101) },
+      expires,
+      signature: signUserId(SECRET, 'u'.repeat(101), expires),
+    });
+    expect(tooLongId.status).toBe(400);
   });
 
   it('a flood of activities in one conversation is slowed down with 429 and Retry-After', async () => {

@@ -44,6 +44,21 @@ describe('identified visitors', () => {
     });
   });
 
+  it('with identities, each is a line after "<expires>.<userId>", and the signature covers them', () => {
+    const identities = ['telegram:4001', 'botframework:29:1abc'];
+    const expected = createHmac('sha256', secret)
+      .update(`${now + 600}.u-42\ntelegram:4001\nbotframework:29:1abc`)
+      .digest('hex');
+    expect(signUserId(secret, 'u-42', now + 600, identities)).toBe(expected);
+    const check = (ids: string[] | undefined) =>
+      verifyUserSignature(secret, { userId: 'u-42', expires: now + 600, signature: expected, identities: ids }, now).ok;
+    expect(check(identities)).toBe(true);
+    expect(check(['telegram:4002', 'botframework:29:1abc'])).toBe(false);
+    expect(check(['telegram:4001'])).toBe(false);
+    expect(check(undefined)).toBe(false);
+    expect(check([...identities].reverse())).toBe(false);
+  });
+
   it('a forged, re-targeted, expired or too long-lived signature is refused', () => {
     const good = signUserId(secret, 'u-42', now + 600);
     const check = (userId: string, expires: number, signature: string) =>

@@ -1,0 +1,228 @@
+/**
+ * Several desks on one PostgreSQL database, in one test process, each with
+ * its own store and coordinator as separate `caredesk serve` processes would
+ * have: key locks that hold across them, the duties held by one at a time and
+ * handed on when it goes, other processes' events on each bus, and a flow
+ * stepped by turns on two desks that never goes back to a stale snapshot.
+ */
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { assign, setup } from 'xstate';
+import { Desk, type DomainEvent, EventFollower, FlowEngine } from '../../../core/index.js';
+import { type PostgresCoordinator, PostgresStore } from '../../../core/store/postgres/index.js';
+import { defineFlow, flowTypes } from '../../../flows/kit/define.js';
+import { reply } from '../../../flows/kit/effects.js';
+import { FlowRegistry } from '../../../flows/registry.js';
+import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
+
+let db: TestDatabase;
+const closers: Array<() => Promise<void>> = [];
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+async function openStore(): Promise<PostgresStore> {
+  const store = new PostgresStore(db.url, { poolSize: 4 });
+  await store.open();
+  closers.push(() => store.close());
+  return store;
+}
+
+async function coordinator(store: PostgresStore, name: string): Promise<PostgresCoordinator> {
+  const c = store.coordinator({ processName: name });
+  closers.push(() => c.close());
+  return c;
+}
+
+/** Counts the customer's messages in its context: a desk stepping from a stale snapshot would count one again. */
+const counting = defineFlow({
+  name: 'counting',
+  description: 'answers each message with how many it has had',
+  machine: setup({ types: flowTypes<{ n: number }>() }).createMachine({
+    context: { n: 0 },
+    initial: 'counting',
+    states: {
+      counting: {
+        on: {
+          'customer.message': {
+            actions: [assign({ n: ({ context }) => context.n + 1 }), reply(({ context }) => `#${context.n}`)],
+          },
+        },
+      },
+    },
+  }),
+});
+
+async function desk(name: string): Promise<{ desk: Desk; coordinator: PostgresCoordinator; store: PostgresStore }> {
+  const store = await openStore();
+  const c = await coordinator(store, name);
+  await c.start({});
+  const registry = new FlowRegistry('counting').register(counting);
+  let engine!: FlowEngine;
+  const d = new Desk({
+    store,
+    locks: c,
+    flowFor: registry.flowFor,
+    engine: (x) => (engine = new FlowEngine(x, { flows: registry, sharedStore: true, holdsTimers: false })),
+  });
+  await engine.start();
+  closers.push(() => engine.stop());
+  return { desk: d, coordinator: c, store };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function within<T>(ms: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const found = await probe();
+    if (found !== undefined) return found;
+    if (Date.now() > until) throw new Error(`not within ${ms} ms`);
+    await sleep(25);
+  }
+}
+
+describe('several desks on one PostgreSQL database', () => {
+  it('hold a key for one task at a time across processes, and other keys at once', async () => {
+    const [a, b] = [await coordinator(await openStore(), 'a'), await coordinator(await openStore(), 'b')];
+    await a.start({});
+    await b.start({});
+    let inside = 0;
+    let most = 0;
+    const order: string[] = [];
+    const task = (who: string) => async () => {
+      inside += 1;
+      most = Math.max(most, inside);
+      await sleep(5);
+      order.push(who);
+      inside -= 1;
+    };
+    await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).run('customer:1', task(`${i}`))));
+    expect(most).toBe(1);
+    expect(order).toHaveLength(20);
+    // Different keys do not wait for each other.
+    let together = 0;
+    let peak = 0;
+    await Promise.all(
+      ['x', 'y', 'z'].map((k, i) =>
+        (i % 2 ? a : b).run(`customer:${k}`, async () => {
+          together += 1;
+          peak = Math.max(peak, together);
+          await sleep(50);
+          together -= 1;
+        }),
+      ),
+    );
+    expect(peak).toBe(3);
+  });
+
+  it('give the duties to one process; when it stops or its connection dies, another takes them', async () => {
+    const taken: string[] = [];
+    const lost: string[] = [];
+    const make = async (name: string) => {
+      const c = await coordinator(await openStore(), name);
+      await c.start({ dutiesTaken: () => taken.push(name), dutiesLost: () => lost.push(name) });
+      c.seekDuties();
+      return c;
+    };
+    const a = await make('a');
+    await within(3_000, async () => (taken.length > 0 ? true : undefined));
+    const b = await make('b');
+    const c = await make('c');
+    await sleep(1_500);
+    expect(taken).toEqual(['a']);
+    expect([a, b, c].filter((x) => x.hasDuties)).toHaveLength(1);
+    expect((await a.processes()).filter((n) => ['a', 'b', 'c'].includes(n))).toEqual(['a', 'b', 'c']);
+
+    await a.close();
+    await within(3_000, async () => (taken.length === 2 ? true : undefined));
+    expect(lost).toEqual(['a']);
+    const second = taken[1] === 'b' ? b : c;
+    expect(second.hasDuties).toBe(true);
+
+    // The holder's connection is killed on the server, as when its process dies: the duties move on.
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [
+        `caredesk:${taken[1]}`,
+      ]);
+    } finally {
+      await admin.end();
+    }
+    await within(5_000, async () => (taken.length === 3 ? true : undefined));
+    expect(lost).toEqual(['a', taken[1]]);
+    expect([b, c].filter((x) => x.hasDuties)).toHaveLength(1);
+  });
+
+  it('publish the events another process commits on this one’s bus, marked as theirs, once each', async () => {
+    const one = await desk('one');
+    const two = await desk('two');
+    const follower = new EventFollower({ store: two.store, bus: two.desk.bus, logger: two.desk.logger });
+    await follower.start();
+    closers.push(async () => follower.stop());
+    await two.coordinator.start({ commit: () => follower.poke() });
+    const elsewhere: DomainEvent[] = [];
+    const here: DomainEvent[] = [];
+    two.desk.bus.subscribe((e) => elsewhere.push(e), undefined, { elsewhereToo: true });
+    two.desk.bus.subscribe((e) => here.push(e));
+
+    await one.desk.receive({ channel: 'telegram', externalUserId: 'f1', channelMessageId: 'f1-1', text: 'hi' });
+    await two.desk.receive({ channel: 'telegram', externalUserId: 'f2', channelMessageId: 'f2-1', text: 'hi' });
+    const received = await within(3_000, async () => {
+      const r = elsewhere.filter((e) => e.type === 'message.received');
+      return r.length === 2 ? r : undefined;
+    });
+    // Each once, in the store's order; only two's own reached the handler that takes only this process's.
+    expect(new Set(received.map((e) => e.seq)).size).toBe(2);
+    expect(here.filter((e) => e.type === 'message.received')).toHaveLength(1);
+  });
+
+  it('step one customer’s flow by turns on two desks, at once, without going back to a stale snapshot', async () => {
+    const one = await desk('one');
+    const two = await desk('two');
+    const say = (d: Desk, i: number) =>
+      d.receive({ channel: 'telegram', externalUserId: 'turns', channelMessageId: `turns-${i}`, text: `m${i}` });
+    // One at a time first: each desk keeps its actor live between its turns.
+    for (let i = 1; i <= 6; i++) await say(i % 2 ? one.desk : two.desk, i);
+    // Then all at once, on both.
+    await Promise.all(Array.from({ length: 14 }, (_, k) => say(k % 2 ? one.desk : two.desk, 7 + k)));
+    await one.desk.idle();
+    await two.desk.idle();
+    const customer = await one.store.findCustomerByIdentity('telegram', 'turns');
+    const [conversation] = await one.store.listConversations({ customerId: customer?.id });
+    const messages = await one.store.listMessages(conversation?.id ?? '');
+    expect(messages.filter((m) => m.author === 'customer')).toHaveLength(20);
+    // Every answer follows its own message: #1 … #20, each once, in the order stored.
+    expect(messages.filter((m) => m.author === 'bot').map((m) => m.text)).toEqual(
+      Array.from({ length: 20 }, (_, i) => `#${i + 1}`),
+    );
+  });
+
+  it('take a customer’s first messages on two desks at once as one customer, each message once', async () => {
+    const one = await desk('one');
+    const two = await desk('two');
+    // The same update delivered to both (a webhook retried to another process), and others of the same new customer.
+    const sends = [];
+    for (let i = 0; i < 6; i++) {
+      const update = { channel: 'telegram', externalUserId: 'new', channelMessageId: `new-${i}`, text: `q${i}` };
+      sends.push(one.desk.receive(update), two.desk.receive(update));
+    }
+    const results = await Promise.all(sends);
+    expect(results.filter((r) => r.status === 'stored')).toHaveLength(6);
+    expect(results.filter((r) => r.status === 'duplicate')).toHaveLength(6);
+    const customer = await one.store.findCustomerByIdentity('telegram', 'new');
+    const conversations = await one.store.listConversations({ customerId: customer?.id });
+    expect(conversations).toHaveLength(1);
+    const texts = (await one.store.listMessages(conversations[0]?.id ?? ''))
+      .filter((m) => m.author === 'customer')
+      .map((m) => m.text);
+    expect(texts.sort()).toEqual(['q0', 'q1', 'q2', 'q3', 'q4', 'q5']);
+  });
+});
