@@ -2,7 +2,7 @@
 // caredesk is written in TypeScript. `npm ci` bundles it into dist/ (scripts/build.mjs);
 // while that bundle is newer than every source file it is run directly, otherwise the
 // sources are run through tsx, so that an edit is never run stale.
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -26,6 +26,8 @@ function newestSource(dir) {
 }
 
 function bundleIsFresh() {
+  // An installed package ships the bundle without the sources (package.json `files`).
+  if (!existsSync(`${root}cli`)) return true;
   try {
     const built = statSync(bundle).mtimeMs;
     return SOURCES.every((d) => newestSource(`${root}${d}`) <= built);

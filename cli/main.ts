@@ -9,7 +9,9 @@ import { backupCommand } from './commands/backup.js';
 import { chatCommand } from './commands/chat.js';
 import { customersCommand } from './commands/customers.js';
 import { demoCommand } from './commands/demo.js';
+import { devCommand } from './commands/dev.js';
 import { flowsCommand } from './commands/flows.js';
+import { initCommand } from './commands/init.js';
 import { kbCommand } from './commands/kb.js';
 import { migrateCommand } from './commands/migrate.js';
 import { reportCommand } from './commands/report.js';
@@ -24,6 +26,8 @@ const program = new Command('caredesk')
   .addCommand(serveCommand())
   .addCommand(chatCommand())
   .addCommand(flowsCommand())
+  .addCommand(initCommand())
+  .addCommand(devCommand())
   .addCommand(kbCommand())
   .addCommand(demoCommand())
   .addCommand(agentsCommand())

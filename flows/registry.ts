@@ -1,6 +1,7 @@
 /**
- * Which flows exist and which one starts a conversation. Adding a flow is a
- * file in flows/ plus one line in `register(...)` below.
+ * Which flows exist and which one starts a conversation. Adding a flow to
+ * caredesk itself is a file in flows/ plus one line in `register(...)` below;
+ * a project's own flows are added beside these by flows/project/.
  */
 import type { AnyStateMachine } from 'xstate';
 import type { Channel, FlowCatalog } from '../core/index.js';

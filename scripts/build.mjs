@@ -1,7 +1,9 @@
-// Bundles the caredesk command into dist/caredesk.mjs (dependencies stay in
-// node_modules). Runs on `npm ci`/`npm install` (prepare). bin/caredesk.js uses
-// the bundle while it is newer than every source file, and tsx otherwise, so
-// an edit is never run stale; the bundle only saves tsx's start-up cost.
+// Bundles the caredesk command into dist/caredesk.mjs, and the flow kit and
+// test kit into dist/flows.mjs and dist/testing.mjs (dependencies stay in
+// node_modules; `npm pack` adds their type declarations, see tsconfig.types.json).
+// Runs on `npm ci`/`npm install` (prepare). bin/caredesk.js uses the bundle
+// while it is newer than every source file, and tsx otherwise, so an edit is
+// never run stale; the bundle only saves tsx's start-up cost.
 //
 // Code splitting keeps a lazily imported command lazy: without it esbuild
 // hoists every package import of the bundle to its top, so each command would
@@ -16,7 +18,8 @@ for (const name of await readdir('dist').catch(() => [])) {
 }
 
 await build({
-  entryPoints: { caredesk: 'cli/main.ts' },
+  // The command, and the two entries flow authors import (package.json `exports`): caredesk/flows, caredesk/testing.
+  entryPoints: { caredesk: 'cli/main.ts', flows: 'flows/kit/index.ts', testing: 'flows/kit/testing.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   chunkNames: 'chunk-[hash]',

@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError, type DeskConfig, parseDeskConfig } from '../core/index.js';
+import { type FlowSetup, locateConfigFile, parseFlowSetup } from '../flows/project/config.js';
 import {
   type LogLevel,
   type MicrosoftAppType,
@@ -83,6 +84,8 @@ export interface Config {
   readonly desk: DeskConfig;
   /** The config file that was read (absolute), if any. */
   readonly configFile: string | undefined;
+  /** The project's flows: the config file's `flows` section (docs/flows.md); undefined: the flows caredesk ships. */
+  readonly flows?: FlowSetup | undefined;
 }
 
 /** A value given on the command line; `label` (e.g. `--port`) is what error messages call it. */
@@ -119,7 +122,7 @@ export function loadConfig(
   options: LoadConfigOptions = {},
 ): Config {
   const cwd = options.cwd ?? process.cwd();
-  const configPath = options.configFile ?? configFromEnv(env.CAREDESK_CONFIG);
+  const configPath = options.configFile ?? configFromEnv(env.CAREDESK_CONFIG) ?? projectConfig(cwd);
   const configFile = configPath === undefined ? undefined : resolve(cwd, configPath.value);
   const file: ConfigFile =
     configFile === undefined || configPath === undefined ? {} : readConfigFile(configFile, configPath, fileReader);
@@ -144,6 +147,7 @@ export function loadConfig(
   problems.push(...crossChecks(values, sources));
   if (problems.length > 0) throw configError(problems);
   const desk = parseDesk(file.desk, configFile);
+  const flows = configFile === undefined ? undefined : parseFlowSetup(file.flows, configFile);
 
   // A relative data directory in a config file means "next to the file", like paths in tsconfig.json.
   const dataDirBase = sources.CAREDESK_DATA_DIR?.fromFile && configFile ? dirname(configFile) : cwd;
@@ -187,6 +191,7 @@ export function loadConfig(
     },
     desk,
     configFile,
+    flows,
   };
 }
 
@@ -203,6 +208,12 @@ function parseDesk(raw: unknown, configFile: string | undefined): DeskConfig {
       },
     );
   }
+}
+
+/** A flow project's caredesk.config.json in the working directory is read without being named. */
+function projectConfig(cwd: string): ConfigOverride | undefined {
+  const found = locateConfigFile({ cwd, env: {} });
+  return found === undefined ? undefined : { value: found, label: 'caredesk.config.json' };
 }
 
 function configFromEnv(value: string | undefined): ConfigOverride | undefined {
@@ -230,10 +241,10 @@ function pickRaw(
   return undefined;
 }
 
-type ConfigFile = Partial<Record<SettingName, unknown>> & { readonly desk?: unknown };
+type ConfigFile = Partial<Record<SettingName, unknown>> & { readonly desk?: unknown; readonly flows?: unknown };
 
 /** Keys of the config file besides the settings table. */
-const SECTIONS = ['desk'] as const;
+const SECTIONS = ['desk', 'flows'] as const;
 
 function readConfigFile(file: string, given: ConfigOverride, read: FileReader): ConfigFile {
   let text: string;

@@ -3,7 +3,14 @@
  * their routes as a `ServerPlugin`; the CLI calls `loadConfig` and `startServer`.
  */
 
-export { type BuildServerOptions, buildServer, type HealthBody, type ProcessReport, type ServerContext, type ServerPlugin } from './app.js';
+export {
+  type BuildServerOptions,
+  buildServer,
+  type HealthBody,
+  type ProcessReport,
+  type ServerContext,
+  type ServerPlugin,
+} from './app.js';
 export {
   type Config,
   type ConfigOverride,

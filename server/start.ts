@@ -17,7 +17,7 @@ import {
   type Store,
 } from '../core/index.js';
 import { careKnowledge } from '../flows/care/flow.js';
-import { defaultRegistry } from '../flows/registry.js';
+import { loadFlowRegistry } from '../flows/project/index.js';
 import { adminPlugin } from './admin/index.js';
 import { buildServer, type ServerPlugin } from './app.js';
 import { enabledChannels } from './channels.js';
@@ -57,7 +57,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   // The care bot's articles: a folder of the team's own, read now (an invalid one stops the start) and on SIGHUP.
   if (config.knowledgeDir) careKnowledge.reload(config.knowledgeDir);
-  const flows = defaultRegistry();
+  const flows = await loadFlowRegistry(config.flows);
   let engine!: FlowEngine;
   let human!: HumanDesk;
   // Several processes on one database coordinate through it; alone, a process coordinates with nobody.

@@ -9,6 +9,10 @@ export function chatCommand(): Command {
     .option('-s, --server <url>', 'caredesk to talk to', process.env.CAREDESK_SERVER ?? 'http://127.0.0.1:3978')
     .option('-u, --user <id>', 'your customer id on the dev chat channel (default: devchat-$USER)')
     .option('-l, --language <tag>', 'the language your client reports, e.g. en or it')
+    .option(
+      '-c, --config <file>',
+      "with --flow: config file with the project's flows (default: CAREDESK_CONFIG, else ./caredesk.config.json)",
+    )
     .addHelpText(
       'after',
       `
@@ -21,12 +25,13 @@ type the number to press one. Ctrl-D leaves. Works with piped input too:
 With --flow, no server is involved: the flow runs through the real engine on an
 in-memory store, and its effects are shown as they happen ([handoff: …], [tag: …]):
 
-  caredesk chat --flow care`,
+  caredesk chat --flow care
+  caredesk chat --flow greeter      # a flow of the project in this folder (caredesk.config.json)`,
     )
-    .action(async (opts: { server: string; user?: string; language?: string; flow?: string }) => {
+    .action(async (opts: { server: string; user?: string; language?: string; flow?: string; config?: string }) => {
       if (opts.flow) {
         const { runFlowChat } = await import('./flow-chat.js');
-        await runFlowChat(opts.flow, opts.language);
+        await runFlowChat(opts.flow, opts.language, opts.config);
         return;
       }
       const { runDevChat } = await import('../chat/dev-chat.js');

@@ -1,12 +1,12 @@
 /**
- * `caredesk chat --flow NAME`: talk to a flow in this terminal, through the
+ * `caredesk chat --flow NAME`: talk to a flow (shipped, or the project's) in this terminal, through the
  * real engine over an in-memory store (no server), and see its effects —
  * handoffs, tags, resolution, survey answers — as they happen.
  */
 import { createInterface } from 'node:readline';
 import type { DomainEvent } from '../../core/index.js';
 import { chatWith, type Reply } from '../../flows/kit/chat.js';
-import { defaultRegistry } from '../../flows/registry.js';
+import { commandRegistry } from '../project/registry.js';
 
 const SHOWN: Record<string, (e: DomainEvent) => string> = {
   'handoff.requested': (e) =>
@@ -21,8 +21,8 @@ const SHOWN: Record<string, (e: DomainEvent) => string> = {
   'flow.failed': (e) => `[flow failed: ${String(e.data.reason)}]`,
 };
 
-export async function runFlowChat(name: string, language: string | undefined): Promise<void> {
-  const flow = defaultRegistry().require(name);
+export async function runFlowChat(name: string, language: string | undefined, configFile?: string): Promise<void> {
+  const flow = (await commandRegistry(configFile)).require(name);
   const chat = await chatWith(flow, { language });
   const out = process.stdout;
   let choices: Reply['quickReplies'] = [];

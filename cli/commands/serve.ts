@@ -19,7 +19,10 @@ export function serveCommand(): Command {
       '-d, --data-dir <dir>',
       'data directory of the embedded store (overrides CAREDESK_DATA_DIR; default ./data)',
     )
-    .option('-c, --config <file>', 'JSON config file (overrides CAREDESK_CONFIG); environment variables win over it')
+    .option(
+      '-c, --config <file>',
+      'JSON config file (overrides CAREDESK_CONFIG; default ./caredesk.config.json if there is one); environment variables win over it',
+    )
     .addHelpText('after', settingsHelp)
     .action(async (flags: ServeFlags) => {
       const overrides: Partial<Record<SettingName, ConfigOverride>> = {};
@@ -28,6 +31,9 @@ export function serveCommand(): Command {
       if (flags.dataDir !== undefined) overrides.CAREDESK_DATA_DIR = { value: flags.dataDir, label: '--data-dir' };
       const configFile = flags.config === undefined ? undefined : { value: flags.config, label: '--config' };
       const config = loadConfig(process.env, undefined, { overrides, configFile });
+      // The project's flows load before the data directory opens: a flow that fails stops nothing half-started.
+      const { loadFlowRegistry } = await import('../../flows/project/index.js');
+      await loadFlowRegistry(config.flows);
       const server = await startServer(config);
       await server.closed;
     });

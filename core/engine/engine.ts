@@ -13,7 +13,7 @@ import { type AnyActor, type AnyStateMachine, createActor } from 'xstate';
 import type { Clock } from '../clock.js';
 import type { Arrival, ConversationEngine, Desk, MessageStep } from '../desk.js';
 import type { Conversation, Customer, QuickReply } from '../domain.js';
-import { CaredeskError } from '../errors.js';
+import { CaredeskError, isStoreFailure } from '../errors.js';
 import { customerLock, type ParsedInbound } from '../ingest.js';
 import { MAX_TIMEOUT_MS } from '../util/backoff.js';
 import { ActorCache, type LiveActor } from './actor-cache.js';
@@ -331,6 +331,8 @@ export class FlowEngine implements ConversationEngine {
       return { planned: await this.plan(conversation, now, live, opts), stepped: live };
     } catch (err) {
       this.actors.drop(conversation.id);
+      // The store failing (its database away) is not the flow failing: the step is tried again, not handed off.
+      if (isStoreFailure(err)) throw err;
       this.desk.logger.error(
         { err, conversationId: conversation.id, flow: conversation.flow },
         'flow failed; handing to a human',

@@ -467,14 +467,11 @@ export function createCareFlow(svc: CareServices) {
     },
   });
 
-  // Every stored snapshot the engine rehydrates passes here (createActor with `snapshot`).
-  const restore = machine.restoreSnapshot.bind(machine);
-  machine.restoreSnapshot = (snapshot, scope) => restore(withArticleId(snapshot), scope);
-
   return defineFlow({
     name: 'care',
     description: 'Customer care: answers from the knowledge base, hands off to a person, asks CSAT and effort.',
     machine,
+    migrate: withArticleId,
     samples: {
       texts: [
         'How do I pay my bill?',

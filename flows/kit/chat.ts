@@ -3,7 +3,8 @@
  * desk as `caredesk serve` composes it (FlowEngine, then the HumanDesk, over a
  * MemoryStore, a ManualClock for timers) and gives a conversation script that
  * plays every side: the customer (`connect`, `say`, `press`), a person
- * (`personTakesOver`, `handBack`, `resolveAsPerson`) and time (`advance`).
+ * (`personTakesOver`, `handBack`, `resolveAsPerson`), time (`advance`) and
+ * the operator (`restart`, optionally into a new version of the flow).
  * `caredesk chat --flow` talks through it; the test kit (testing.ts) adds
  * every-path walks on top. Every step and check is async: await each one,
  * the `expect*` ones too, or a failed expectation is lost.
@@ -48,22 +49,60 @@ export interface Reply {
 
 export const DEFAULT_WAIT: WaitInfo = { minutes: 4, queueLength: 1, open: true };
 
+/** The desk's parts as `caredesk serve` composes them: the flow engine, then the human side. */
+interface Composed {
+  readonly desk: Desk;
+  readonly engine: FlowEngine;
+  readonly human: HumanDesk;
+}
+
 export class FlowChat {
   readonly events: DomainEvent[] = [];
   private seen = 0;
   private counter = 0;
   conversationId: string | undefined;
   private personId: string | undefined;
+  private parts: Composed;
 
   constructor(
-    readonly desk: Desk,
-    readonly engine: FlowEngine,
-    readonly human: HumanDesk,
+    parts: Composed,
     readonly clock: ManualClock,
+    private flow: Flow,
     private readonly options: ChatOptions,
     readonly customer = 'tester',
   ) {
-    desk.bus.subscribe((e) => this.events.push(e));
+    this.parts = parts;
+    parts.desk.bus.subscribe((e) => this.events.push(e));
+  }
+
+  get desk(): Desk {
+    return this.parts.desk;
+  }
+
+  get engine(): FlowEngine {
+    return this.parts.engine;
+  }
+
+  get human(): HumanDesk {
+    return this.parts.human;
+  }
+
+  /**
+   * caredesk restarts in the middle of the conversation: the engine and the
+   * human side stop (live flow actors are gone), and a new desk opens on the
+   * same store, which restores each conversation from its stored snapshot and
+   * re-arms the pending timers. Pass `flow` to come back with a new version of
+   * the flow (same name), as after a deploy: see `migrate` in defineFlow.
+   */
+  async restart(options: { flow?: Flow } = {}): Promise<void> {
+    if (options.flow && options.flow.name !== this.flow.name) {
+      throw new Error(`restart({ flow }) takes a new version of "${this.flow.name}", not "${options.flow.name}".`);
+    }
+    this.parts.human.stop();
+    await this.parts.engine.stop();
+    this.flow = options.flow ?? this.flow;
+    this.parts = await compose(this.desk.store, this.clock, this.flow, this.options);
+    this.parts.desk.bus.subscribe((e) => this.events.push(e));
   }
 
   /**
@@ -254,6 +293,10 @@ export async function chatWith(flow: Flow, options: ChatOptions = {}): Promise<F
   const store = options.store ?? new MemoryStore();
   await store.open();
   const clock = options.clock ?? new ManualClock('2026-01-05T10:00:00.000Z');
+  return new FlowChat(await compose(store, clock, flow, options), clock, flow, options);
+}
+
+async function compose(store: Store, clock: ManualClock, flow: Flow, options: ChatOptions): Promise<Composed> {
   const flows = new Map<string, Flow>([
     [flow.name, flow],
     ...(options.extraFlows ?? []).map((f) => [f.name, f] as const),
@@ -280,5 +323,5 @@ export async function chatWith(flow: Flow, options: ChatOptions = {}): Promise<F
     },
   });
   await engine.start();
-  return new FlowChat(desk, engine, human, clock, options);
+  return { desk, engine, human };
 }

@@ -51,16 +51,39 @@ export interface Flow<TMachine extends AnyStateMachine = AnyStateMachine> {
 
 const NAME = /^[a-z][a-z0-9-]{0,63}$/;
 
+/**
+ * A conversation's stored XState snapshot as a migration sees it: `value` is
+ * the state it was in (`'askingName'`, or `{ surveying: 'askingCsat' }`), `context` its data.
+ */
+export interface StoredSnapshot {
+  readonly value: unknown;
+  readonly context?: unknown;
+  readonly [key: string]: unknown;
+}
+
 export function defineFlow<TMachine extends AnyStateMachine>(flow: {
   name: string;
   description: string;
   machine: TMachine;
   samples?: FlowSamples;
+  /**
+   * Rewrites a snapshot stored by an earlier version of the flow before it is
+   * restored (a renamed state, a new context field): conversations started on
+   * that version go on in this one. Return the snapshot unchanged when it fits.
+   */
+  migrate?: (snapshot: StoredSnapshot) => StoredSnapshot;
 }): Flow<TMachine> {
   if (!NAME.test(flow.name)) {
     throw new Error(`Flow name "${flow.name}" is invalid: use lowercase letters, digits and dashes (e.g. "care").`);
   }
-  return { ...flow, samples: flow.samples ?? { texts: ['hello'] } };
+  const { migrate, ...rest } = flow;
+  if (migrate) {
+    // Every stored snapshot the engine rehydrates passes here (createActor with `snapshot`).
+    const restore = flow.machine.restoreSnapshot.bind(flow.machine);
+    flow.machine.restoreSnapshot = (snapshot, scope) =>
+      restore(migrate(snapshot as unknown as StoredSnapshot) as never, scope);
+  }
+  return { ...rest, samples: flow.samples ?? { texts: ['hello'] } };
 }
 
 /**

@@ -15,19 +15,37 @@
  *   await chat.personTakesOver();
  *   await chat.resolveAsPerson();
  *   await chat.expectReply(/how satisfied/i);
+ *   await chat.restart(); // caredesk restarts mid-conversation; `restart({ flow })` into a new version
  *
- * `testEveryPath(flow)` walks every path of the machine (@xstate/graph, a
- * development dependency: production code imports chat.ts, never this) and
- * checks each ends in a reply, a handoff or a resolution without throwing.
- * Assertions throw plain Errors, so any test runner works.
+ * `testEveryPath(flow)` walks every path of the machine (@xstate/graph;
+ * production code imports chat.ts, never this) and checks each ends in a
+ * reply, a handoff or a resolution without throwing. Assertions throw plain
+ * Errors, so any test runner works. Flow authors import this file as
+ * `caredesk/testing`.
  */
 import { getShortestPaths } from '@xstate/graph';
 import { createActor } from 'xstate';
 import type { FlowEnv, FlowEvent, WaitInfo } from '../../core/index.js';
-import { DEFAULT_WAIT } from './chat.js';
+import { type ChatOptions, chatWith as chatWithFlow, DEFAULT_WAIT, type FlowChat } from './chat.js';
 import type { Flow } from './define.js';
 
-export { type ChatOptions, chatWith, DEFAULT_WAIT, FlowChat, type Reply } from './chat.js';
+export { type ChatOptions, DEFAULT_WAIT, FlowChat, type Reply } from './chat.js';
+export type { Flow } from './define.js';
+
+/**
+ * Starts a conversation with `flow`: the flow itself, or its name — a flow of
+ * the project in the working directory (caredesk.config.json, or the file
+ * CAREDESK_CONFIG names) or one caredesk ships.
+ */
+export async function chatWith(flow: Flow | string, options: ChatOptions = {}): Promise<FlowChat> {
+  return chatWithFlow(typeof flow === 'string' ? await projectFlow(flow) : flow, options);
+}
+
+/** A flow by name, as `caredesk chat --flow` finds it: the project's, or a shipped one. */
+export async function projectFlow(name: string): Promise<Flow> {
+  const { loadFlowRegistry, readFlowSetup } = await import('../project/index.js');
+  return (await loadFlowRegistry(readFlowSetup())).require(name);
+}
 
 export interface EveryPathOptions {
   /** Extra events to try in every state, beyond the flow's samples. */

@@ -59,7 +59,15 @@ describe('caredesk serve, running', () => {
   });
 
   it('answers /healthz with 200 and logs the absolute path of its data directory and its URL', async () => {
-    expect(await health(url)).toEqual({ status: 200, body: { status: 'ok', store: dataDir, conversations: 0 } });
+    const { status, body } = await health(url);
+    expect(status).toBe(200);
+    // Alone on its data directory, this process is the whole desk and does the duties.
+    expect(body).toEqual({
+      status: 'ok',
+      store: dataDir,
+      conversations: 0,
+      process: { name: expect.any(String), duties: true, processes: [(body.process as { name: string }).name] },
+    });
     const messages = server.logs().map((l) => l.msg);
     expect(messages).toContain(`caredesk data directory: ${dataDir}`);
     expect(messages).toContain(`caredesk listening on ${url}`);

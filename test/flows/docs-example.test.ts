@@ -1,38 +1,49 @@
-import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { setup } from 'xstate';
-import { defineFlow, flowTypes, said } from '../../flows/kit/define.js';
-import { reply } from '../../flows/kit/effects.js';
+/**
+ * docs/flows.md runs as shown: the files it shows are the ones `caredesk init`
+ * writes, and its example flow, loaded from a project as caredesk loads one,
+ * behaves as the page says. (test/e2e/flow-package.test.ts runs every file
+ * the page shows in a project with caredesk installed from its package.)
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { projectConfig, sampleFlow, sampleTest } from '../../cli/project/templates.js';
+import type { Flow } from '../../flows/kit/define.js';
+import { defineFlow, flowTypes, reply, said, setup } from '../../flows/kit/index.js';
 import { chatWith, type FlowChat, testEveryPath } from '../../flows/kit/testing.js';
-import { openingHoursFlow } from './docs/first-flow.js';
+import { loadFlowFile } from '../../flows/project/index.js';
+import { docFiles } from '../helpers/doc-snippets.js';
+import { KIT, makeProject } from '../helpers/flow-project.js';
 
-const read = (path: string): string => readFileSync(new URL(path, import.meta.url), 'utf8');
+const shown = docFiles('docs/flows.md');
 
-/** The first TypeScript block after `heading` in docs/flows.md. */
-function snippet(heading: string): string {
-  const docs = read('../../docs/flows.md');
-  const at = docs.indexOf(`\n${heading}\n`);
-  if (at < 0) throw new Error(`docs/flows.md has no heading "${heading}".`);
-  const start = docs.indexOf('```ts\n', at) + '```ts\n'.length;
-  return docs.slice(start, docs.indexOf('\n```', start) + 1);
-}
+describe('docs/flows.md shows what caredesk init writes', () => {
+  it('the config, the flow and its test, character for character', () => {
+    expect(Object.keys(shown)).toEqual(
+      expect.arrayContaining(['caredesk.config.json', 'flows/opening-hours.ts', 'flows/opening-hours.test.ts']),
+    );
+    expect(shown['caredesk.config.json']).toBe(projectConfig('opening-hours'));
+    expect(shown['flows/opening-hours.ts']).toBe(sampleFlow('opening-hours'));
+    expect(shown['flows/opening-hours.test.ts']).toBe(sampleTest('opening-hours'));
+  });
+});
+
+let openingHoursFlow: Flow;
+let dir: string | undefined;
+beforeAll(async () => {
+  // The page's flow file, in a project, importing this checkout's kit instead of the installed package.
+  const source = shown['flows/opening-hours.ts']!.replace("from 'caredesk/flows'", `from ${JSON.stringify(KIT)}`);
+  dir = makeProject({ 'flows/opening-hours.ts': source }, { files: { 'opening-hours': 'flows/opening-hours.ts' } });
+  openingHoursFlow = await loadFlowFile('opening-hours', join(dir, 'flows', 'opening-hours.ts'));
+});
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
 
 let chat: FlowChat | undefined;
 afterEach(async () => {
   await chat?.close();
   chat = undefined;
-});
-
-describe('docs/flows.md runs as shown', () => {
-  it('the flow of "Write the machine" is test/flows/docs/first-flow.ts, import paths aside', () => {
-    const fixture = read('./docs/first-flow.ts');
-    const code = fixture.slice(fixture.indexOf('\nimport ') + 1);
-    expect(snippet('## 2. Write the machine').replaceAll("'../kit/", "'../../../flows/kit/")).toBe(code);
-  });
-
-  it('the test of "Test it" is test/flows/opening-hours.test.ts', () => {
-    expect(snippet('## 6. Test it')).toBe(read('./opening-hours.test.ts'));
-  });
 });
 
 describe('the docs’ example flow, when the customer’s chat connects', () => {

@@ -74,6 +74,11 @@ describe('the test kit plays a person, through the human side', () => {
     await chat.personTakesOver();
     await chat.resolveAsPerson();
     await chat.expectReply(/how satisfied/i);
+    await chat.restart();
+    // After the restart the survey goes on where it was: the rating is taken, the next question asked.
+    await chat.say('5');
+    expect(chat.surveyAnswers()).toEqual({ csat: 5 });
+    await chat.expectReply(/how easy/i);
   });
 
   it('the person is asked to act only once the customer is there', async () => {

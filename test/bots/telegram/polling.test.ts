@@ -40,6 +40,7 @@ async function polling(refusal?: Refusal) {
   const logger = recordingLogger();
   const channel = telegramChannel(desk, { botToken: token, apiRoot: api.apiRoot }, logger);
   await channel.start();
+  await channel.startDuties(); // polling is a duty: alone, this process does it
   cleanup.push(() => channel.stop());
   return { api, desk, logger, channel };
 }
@@ -72,6 +73,7 @@ describe('Telegram long polling', () => {
     await channel.stop();
     api.push(message(2, 'still there?'));
     await channel.start();
+    await channel.startDuties(); // polling is a duty: alone, this process does it
     await until(async () => (await customerTexts(desk)).length === 2);
     expect(await customerTexts(desk)).toEqual(['hello', 'still there?']);
   }, 10_000);

@@ -24,6 +24,7 @@ async function running(): Promise<{ desk: Desk; stop: () => Promise<void> }> {
   const dispatcher = new OutboxDelivery(desk, [channel.sender]);
   dispatcher.start();
   await channel.start();
+  await channel.startDuties(); // polling is a duty: alone, this process does it
   return {
     desk,
     stop: async () => {
