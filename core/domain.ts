@@ -113,6 +113,12 @@ export const ConversationSchema = z.object({
    * instead of reopening it. Cleared when the flow finishes.
    */
   surveyUntil: Timestamp.optional(),
+  /**
+   * An agent handed the conversation back at this time and the flow has not
+   * received `agent.handback` yet: a customer message, on whichever process
+   * of the desk, waits for it (a few seconds at most) before the flow gets it.
+   */
+  handingBackSince: Timestamp.optional(),
   messageCount: z.number().int().nonnegative(),
 });
 export type Conversation = z.infer<typeof ConversationSchema>;
@@ -150,6 +156,7 @@ export function conversationWith(c: Conversation, changes: Partial<Conversation>
     lastMessagePreview: c.lastMessagePreview,
     resolvedAt: c.resolvedAt,
     surveyUntil: c.surveyUntil,
+    handingBackSince: c.handingBackSince,
     messageCount: c.messageCount,
   } satisfies Record<keyof Conversation, unknown>;
   return Object.assign(copy, changes);

@@ -87,7 +87,12 @@ export async function enabledChannels(config: Config, desk: Desk, logger: Logger
   const dispatcher = new OutboxDelivery(
     desk,
     channels.flatMap((c) => c.senders),
-    { sendTimeoutMs: config.replies.timeoutMs, giveUpAfterMs: config.replies.giveUpAfterMs },
+    {
+      sendTimeoutMs: config.replies.timeoutMs,
+      giveUpAfterMs: config.replies.giveUpAfterMs,
+      // With several processes on one database, each send claims its entry (OUTBOX_CLAIM_MS).
+      claimant: config.processName,
+    },
   );
   return {
     plugins: channels.flatMap((c) => (c.routes ? [c.routes] : [])),

@@ -73,7 +73,7 @@ export function planStep(s: StepInput): PlannedStep {
   });
   let c: Conversation = conversationWith(s.conversation, { updatedAt: at, flowState: s.flowState });
   // A human handing back gives the flow the conversation again. A resolve does not: the case stays resolved.
-  if (s.takeBack) c = conversationWith(c, { mode: 'bot', assignee: undefined });
+  if (s.takeBack) c = conversationWith(c, { mode: 'bot', assignee: undefined, handingBackSince: undefined });
   let surveyWindow: boolean | undefined;
   const messages: Message[] = [];
   const outbox: OutboxEntry[] = [];

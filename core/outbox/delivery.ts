@@ -40,7 +40,23 @@ export interface DeliveryOptions {
   readonly concurrency?: number;
   /** 0..1, for jitter; tests fix it. */
   readonly random?: () => number;
+  /**
+   * This process's name, when the store is shared by several: each send
+   * claims its entry first (see OUTBOX_CLAIM_MS).
+   */
+  readonly claimant?: string;
 }
+
+/**
+ * How long a send's claim on its entry holds, with several processes. The
+ * process delivering the outbox claims each entry before it sends it; one
+ * that takes the delivering over leaves an entry another process claimed
+ * alone until the claim runs out. So a reply sent by a process that lost its
+ * database (and records the send once it is back) is not sent again, for
+ * outages up to this long; after a crash, the replies its last moments sent
+ * wait this long before they go out again (once more, perhaps: the crash window).
+ */
+export const OUTBOX_CLAIM_MS = 20_000;
 
 export interface PassResult {
   readonly delivered: number;
@@ -73,7 +89,7 @@ export class OutboxDelivery {
   private readonly lanes = new Map<Channel, Lane>();
   /** Entries taken by a pass and not settled yet: what a pass waits for. */
   private readonly taken = new Map<string, { promise: Promise<Settled>; settle: (s: Settled) => void }>();
-  private readonly options: Required<DeliveryOptions>;
+  private readonly options: Required<Omit<DeliveryOptions, 'claimant'>> & Pick<DeliveryOptions, 'claimant'>;
   private timer: NodeJS.Timeout | undefined;
   /** Passes run on their own only between start() and stop(); runOnce() works regardless. */
   private running = false;
@@ -100,6 +116,10 @@ export class OutboxDelivery {
   private halted: unknown;
   /** A pass to run once the store's database is back (see retryWhenBack). */
   private awayTimer: NodeJS.Timeout | undefined;
+  /** A pass to run once another process's claim on an entry runs out (see retryAt). */
+  private claimTimer: NodeJS.Timeout | undefined;
+  /** Entries another process claims, and until when (ms since the epoch): not asked for again before. */
+  private readonly claimedElsewhere = new Map<string, number>();
   /** Stops listening to the desk's outbox signal. */
   private unlisten: (() => void) | undefined;
 
@@ -117,6 +137,7 @@ export class OutboxDelivery {
       sendTimeoutMs: options.sendTimeoutMs ?? 30_000,
       random: options.random ?? Math.random,
       concurrency: options.concurrency ?? 32,
+      claimant: options.claimant,
     };
   }
 
@@ -145,6 +166,8 @@ export class OutboxDelivery {
     if (this.timer) clearTimeout(this.timer);
     if (this.awayTimer) clearTimeout(this.awayTimer);
     this.awayTimer = undefined;
+    clearTimeout(this.claimTimer);
+    this.claimTimer = undefined;
     await Promise.allSettled([...this.taken.values()].map((t) => t.promise));
   }
 
@@ -302,15 +325,25 @@ export class OutboxDelivery {
         holding ||
         this.stopping ||
         this.halted !== undefined ||
-        entry.notBefore > this.desk.clock.now().toISOString()
+        entry.notBefore > this.desk.clock.now().toISOString() ||
+        (this.claimedElsewhere.get(entry.id) ?? 0) > this.desk.clock.now().getTime()
       ) {
         holding = true;
         this.settle(entry, 'held');
         continue;
       }
       try {
-        // Re-read: another pass (or a restart) may have settled it since the list was taken.
-        const fresh = await this.desk.store.getOutboxEntry(entry.id);
+        // Re-read (claimed, with several processes): another pass, a restart or another process may have settled it.
+        const { entry: fresh, heldUntilMs } = await this.claim(entry);
+        if (heldUntilMs !== undefined) {
+          // Another process sent it and may not have recorded it yet: wait out its claim, keeping the chat's order.
+          this.claimedElsewhere.set(entry.id, heldUntilMs);
+          this.retryAt(heldUntilMs);
+          this.settle(entry, 'held');
+          holding = true;
+          continue;
+        }
+        this.claimedElsewhere.delete(entry.id);
         if (fresh?.status !== 'pending') {
           this.settle(entry, 'skipped');
           continue;
@@ -335,6 +368,31 @@ export class OutboxDelivery {
       }
     }
     lane.queues.delete(chat);
+  }
+
+  /** The entry as it is now; with a store several processes share, claimed for this send (see OUTBOX_CLAIM_MS). */
+  private async claim(entry: OutboxEntry): Promise<{ entry: OutboxEntry | undefined; heldUntilMs?: number }> {
+    const { store } = this.desk;
+    if (!store.claimOutboxEntry || this.options.claimant === undefined) {
+      return { entry: await store.getOutboxEntry(entry.id) };
+    }
+    const nowMs = this.desk.clock.now().getTime();
+    return store.claimOutboxEntry(entry.id, {
+      claimant: this.options.claimant,
+      untilMs: nowMs + OUTBOX_CLAIM_MS,
+      nowMs,
+    });
+  }
+
+  /** A pass once another process's claim runs out. */
+  private retryAt(atMs: number): void {
+    if (!this.running || this.claimTimer) return;
+    const wait = Math.max(10, atMs - this.desk.clock.now().getTime());
+    this.claimTimer = setTimeout(() => {
+      this.claimTimer = undefined;
+      this.kick();
+    }, wait);
+    this.claimTimer.unref();
   }
 
   /**
@@ -367,7 +425,14 @@ export class OutboxDelivery {
           const before = first.get(chatOf(e));
           if (!before || e.createdAt < before.createdAt) first.set(chatOf(e), e);
         }
-        const due = [...first.values()].filter((e) => !this.taken.has(e.id)).map((e) => e.notBefore);
+        const due = [...first.values()]
+          .filter((e) => !this.taken.has(e.id))
+          .map((e) => {
+            const claimed = this.claimedElsewhere.get(e.id);
+            return claimed === undefined
+              ? e.notBefore
+              : new Date(Math.max(claimed, Date.parse(e.notBefore))).toISOString();
+          });
         if (due.length === 0 || !this.running) return;
         const earliest = due.sort()[0] as string;
         const wait = Math.max(10, new Date(earliest).getTime() - this.desk.clock.now().getTime());

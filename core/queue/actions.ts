@@ -228,6 +228,24 @@ async function tellRequeued(ctx: QueueContext, now: Date, change: ConversationCh
   return withUpdate(change, await tellCustomer(ctx, change.conversation, onRequeue.text, now));
 }
 
+/**
+ * The flow's handback step clears the mark; when there was none to take it (no
+ * flow, or it failed), it is cleared here so that nobody waits for it.
+ */
+async function handedBackMarkCleared(ctx: QueueContext, conversationId: string, since: string | undefined) {
+  if (since === undefined) return;
+  try {
+    if ((await ctx.desk.store.getConversation(conversationId))?.handingBackSince !== since) return;
+    await changeConversation(ctx, conversationId, (c) => ({
+      conversation: c.handingBackSince === since ? { ...c, handingBackSince: undefined } : c,
+      events: [],
+    }));
+  } catch (err) {
+    // Messages wait for a mark only a few seconds: one left behind costs that much, once.
+    ctx.desk.logger.debug({ err, conversationId }, 'handback mark not cleared');
+  }
+}
+
 /** Gives the conversation back to the bot: the flow receives `agent.handback`. */
 export async function release(ctx: QueueContext, conversationId: string, agentId: string): Promise<ChangeResult> {
   const agent = await loadAgent(ctx, agentId);
@@ -245,6 +263,8 @@ export async function release(ctx: QueueContext, conversationId: string, agentId
       lastAssignee: owner.lastAssignee,
       updatedAt: now.toISOString(),
       sla: stopHumanTimers(c.sla),
+      // Other processes' customer messages wait for the handback too (customer-messages.ts).
+      handingBackSince: now.toISOString(),
     };
     // Registered before the lock is let go, so the next customer message waits for the handback.
     ctx.handbacks.set(conversationId, pending);
@@ -262,6 +282,7 @@ export async function release(ctx: QueueContext, conversationId: string, agentId
     // The conversation is the bot's again either way; a flow that failed to take it is the engine's to report.
     ctx.desk.logger.error({ err, conversationId }, 'flow did not take the handback');
   } finally {
+    await handedBackMarkCleared(ctx, conversationId, result.conversation.handingBackSince);
     if (ctx.handbacks.get(conversationId) === pending) ctx.handbacks.delete(conversationId);
     handedBack();
   }

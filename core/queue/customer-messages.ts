@@ -17,6 +17,7 @@
  *   received `agent.handback`.
  */
 import type { Conversation, NewEvent } from '../domain.js';
+import { isStoreUnavailable } from '../errors.js';
 import type { Arrival } from '../ingest.js';
 import type { HumanDecision } from '../pipeline.js';
 import { onCustomerMessage, startQueueTimers } from '../sla/timers.js';
@@ -29,6 +30,11 @@ export async function decideCustomerMessage(ctx: QueueContext, arrival: Arrival)
   if (pending) return { waitFor: pending };
   const c = arrival.conversation;
   const now = ctx.desk.clock.now();
+  // Handed back on another process of the desk, and its flow has not taken it yet.
+  const since = c.handingBackSince;
+  if (since !== undefined && now.getTime() - Date.parse(since) < HANDBACK_WAIT_MS) {
+    return { waitFor: handedBackElsewhere(ctx, c.id, since, Date.parse(since) + HANDBACK_WAIT_MS) };
+  }
   const previous = arrival.openedConversation ? await reopenable(ctx, arrival) : undefined;
   // The bot's own conversations cost nothing here: no read, no change.
   if (!previous && (c.mode === 'bot' || c.mode === 'resolved')) return undefined;
@@ -125,4 +131,19 @@ async function reopen(
     events,
     others: [{ ...previous, reopenedAt: now.toISOString(), surveyUntil: undefined }],
   };
+}
+
+/** Longest a customer message waits for a handback made elsewhere (a crash in between leaves its mark behind). */
+const HANDBACK_WAIT_MS = 10_000;
+
+/** Resolves once the conversation's handback mark `since` is gone, or at `until` (ms since the epoch, desk clock). */
+async function handedBackElsewhere(ctx: QueueContext, conversationId: string, since: string, until: number) {
+  while (ctx.desk.clock.now().getTime() < until) {
+    await new Promise((r) => setTimeout(r, 50));
+    try {
+      if ((await ctx.desk.store.getConversation(conversationId))?.handingBackSince !== since) return;
+    } catch (err) {
+      if (!isStoreUnavailable(err)) return;
+    }
+  }
 }

@@ -102,6 +102,19 @@ export interface ConversationFilter {
   readonly limit?: number;
 }
 
+export interface OutboxClaimAsk {
+  readonly claimant: string;
+  readonly untilMs: number;
+  readonly nowMs: number;
+}
+
+export interface OutboxClaim {
+  /** The entry now (undefined: gone); claimed for this send when `heldUntilMs` is undefined and it is pending. */
+  readonly entry: OutboxEntry | undefined;
+  /** Another claimant holds the pending entry until then. */
+  readonly heldUntilMs?: number;
+}
+
 export interface OutboxFilter {
   readonly status?: OutboxEntry['status'];
   readonly conversationId?: string;
@@ -168,6 +181,13 @@ export interface Store {
   lastEventSeq(): Promise<number>;
 
   getOutboxEntry(id: string): Promise<OutboxEntry | undefined>;
+  /**
+   * A store several processes share: the entry as it is now, claimed for a
+   * send by `claimant` until `untilMs` (ms since the epoch) if it is pending
+   * and no other claimant holds it past `nowMs`; `heldUntilMs` says until when
+   * another one does. A store of one process has no claims: getOutboxEntry.
+   */
+  claimOutboxEntry?(id: string, claim: OutboxClaimAsk): Promise<OutboxClaim>;
   /** Oldest first. */
   listOutbox(filter?: OutboxFilter): Promise<OutboxEntry[]>;
 

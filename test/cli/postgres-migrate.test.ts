@@ -56,7 +56,7 @@ describe('caredesk serve on a database without the right schema', () => {
       const { code, lines } = await serveRefuses(db.url);
       expect(code).not.toBe(0);
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/schema version 0; this caredesk needs version 1\. Run `caredesk migrate` first\./);
+      expect(lines[0]).toMatch(/schema version 0; this caredesk needs version 2\. Run `caredesk migrate` first\./);
       expect(lines[0]).toMatch(/\[E_STORE_SCHEMA\]$/);
       // The line names the database without its password.
       expect(lines[0]).not.toContain(new URL(db.url).password);
@@ -75,7 +75,7 @@ describe('caredesk serve on a database without the right schema', () => {
       expect(code).not.toBe(0);
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(
-        /schema version 99, newer than this caredesk knows \(1\).*Run that release \(or newer\).*\[E_STORE_SCHEMA\]$/,
+        /schema version 99, newer than this caredesk knows \(2\).*Run that release \(or newer\).*\[E_STORE_SCHEMA\]$/,
       );
       // And `caredesk migrate` does not touch it either.
       const migrate = await caredesk(['migrate'], migrateEnv(db.url));
@@ -83,6 +83,7 @@ describe('caredesk serve on a database without the right schema', () => {
       expect(migrate.stderr).toMatch(/newer than this caredesk knows/);
       expect(await query(db.url, 'SELECT version FROM caredesk_migrations ORDER BY version')).toEqual([
         { version: 1 },
+        { version: 2 },
         { version: 99 },
       ]);
     },
@@ -98,19 +99,21 @@ describe('caredesk migrate', () => {
       const before = await caredesk(['migrate', '--status'], migrateEnv(db.url));
       expect(before.status).toBe(0);
       expect(before.stdout).toMatch(/^0001 desk\s+pending$/m);
-      expect(before.stdout).toMatch(/The schema is at version 0; run `caredesk migrate` to bring it to 1\./);
+      expect(before.stdout).toMatch(/^0002 outbox claims\s+pending$/m);
+      expect(before.stdout).toMatch(/The schema is at version 0; run `caredesk migrate` to bring it to 2\./);
 
       const migrate = await caredesk(['migrate'], migrateEnv(db.url));
       expect(migrate.status, migrate.stderr).toBe(0);
-      expect(migrate.stdout).toBe('applied 0001 desk\nThe schema is at version 1.\n');
+      expect(migrate.stdout).toBe('applied 0001 desk\napplied 0002 outbox claims\nThe schema is at version 2.\n');
 
       const after = await caredesk(['migrate', '--status'], migrateEnv(db.url));
       expect(after.status).toBe(0);
       expect(after.stdout).toMatch(/^0001 desk\s+applied \d{4}-\d\d-\d\dT[\d:.]+Z$/m);
-      expect(after.stdout).toMatch(/The schema is up to date \(version 1\)\./);
+      expect(after.stdout).toMatch(/^0002 outbox claims\s+applied \d{4}-\d\d-\d\dT[\d:.]+Z$/m);
+      expect(after.stdout).toMatch(/The schema is up to date \(version 2\)\./);
 
       const again = await caredesk(['migrate'], migrateEnv(db.url));
-      expect(again.stdout).toBe('The schema is up to date (version 1).\n');
+      expect(again.stdout).toBe('The schema is up to date (version 2).\n');
     },
     SEVERAL_RUNS,
   );
@@ -126,11 +129,12 @@ describe('caredesk migrate', () => {
       expect([a.status, b.status], `${a.stderr}\n${b.stderr}`).toEqual([0, 0]);
       // One of them applied it, the other found it done.
       expect([a.stdout, b.stdout].sort()).toEqual([
-        'The schema is up to date (version 1).\n',
-        'applied 0001 desk\nThe schema is at version 1.\n',
+        'The schema is up to date (version 2).\n',
+        'applied 0001 desk\napplied 0002 outbox claims\nThe schema is at version 2.\n',
       ]);
-      expect(await query(db.url, 'SELECT version, name FROM caredesk_migrations')).toEqual([
-        { version: SCHEMA_VERSION, name: 'desk' },
+      expect(await query(db.url, 'SELECT version, name FROM caredesk_migrations ORDER BY version')).toEqual([
+        { version: 1, name: 'desk' },
+        { version: SCHEMA_VERSION, name: 'outbox claims' },
       ]);
     },
     SEVERAL_RUNS,

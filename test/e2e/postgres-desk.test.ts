@@ -5,6 +5,7 @@
  * HTTP. A restart in the middle shows the case lives in the database.
  */
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { SCHEMA_VERSION } from '../../core/store/postgres/index.js';
 import { type Emulator, startEmulator } from '../bots/telegram/emulator.js';
 import { until } from '../bots/telegram/helpers.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
@@ -44,7 +45,7 @@ afterAll(async () => {
 });
 
 describe('caredesk serve on PostgreSQL', () => {
-  it('GET /healthz says the database is reachable, at schema version 1, and how its connections are used', async () => {
+  it('GET /healthz says the database is reachable, at the current schema version, and how its connections are used', async () => {
     const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5_000) });
     expect(res.status).toBe(200);
     const body = await res.json();
@@ -53,8 +54,8 @@ describe('caredesk serve on PostgreSQL', () => {
       conversations: expect.any(Number),
       database: {
         reachable: true,
-        schemaVersion: 1,
-        expectedSchemaVersion: 1,
+        schemaVersion: SCHEMA_VERSION,
+        expectedSchemaVersion: SCHEMA_VERSION,
         pool: { max: 4, size: expect.any(Number), idle: expect.any(Number), waiting: 0 },
       },
     });

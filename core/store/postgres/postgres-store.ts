@@ -20,7 +20,16 @@ import type {
 import { StoreClosedError } from '../../errors.js';
 import { type Logger, silentLogger } from '../../logger.js';
 import type { ErasureReport, ErasureTarget } from '../erasure.js';
-import type { CommitResult, ConversationFilter, DatabaseReport, OutboxFilter, Store, WriteBatch } from '../store.js';
+import type {
+  CommitResult,
+  ConversationFilter,
+  DatabaseReport,
+  OutboxClaim,
+  OutboxClaimAsk,
+  OutboxFilter,
+  Store,
+  WriteBatch,
+} from '../store.js';
 import { numberedEvent } from '../store.js';
 import { PostgresCoordinator } from './coordinator.js';
 import { eraseRows } from './erase.js';
@@ -309,6 +318,31 @@ export class PostgresStore implements Store {
   async getOutboxEntry(id: string): Promise<OutboxEntry | undefined> {
     const r = await this.query<OutboxRow>('outboxEntry', `${OUTBOX_COLUMNS} WHERE id = $1`, [id]);
     return r.rows[0] && outboxEntry(r.rows[0]);
+  }
+
+  async claimOutboxEntry(id: string, claim: OutboxClaimAsk): Promise<OutboxClaim> {
+    const r = await this.query<OutboxRow & { claimed: boolean; held_until: string | null }>(
+      'claimOutboxEntry',
+      `WITH claimed AS (
+         INSERT INTO outbox_claims (outbox_id, claimed_by, claimed_until)
+         SELECT id, $2, $3 FROM outbox WHERE id = $1 AND status = 'pending'
+         ON CONFLICT (outbox_id) DO UPDATE SET claimed_by = EXCLUDED.claimed_by, claimed_until = EXCLUDED.claimed_until
+           WHERE outbox_claims.claimed_until < $4 OR outbox_claims.claimed_by = $2
+         RETURNING outbox_id)
+       SELECT o.doc, o.status, o.attempts, o.delivered_at, o.delivered_channel_message_id,
+         EXISTS (SELECT 1 FROM claimed) AS claimed,
+         (SELECT claimed_until FROM outbox_claims WHERE outbox_id = $1) AS held_until
+       FROM outbox o WHERE o.id = $1`,
+      [id, claim.claimant, claim.untilMs, claim.nowMs],
+    );
+    const row = r.rows[0];
+    if (!row) return { entry: undefined };
+    const entry = outboxEntry(row);
+    // Seen before this ask's write: another claimant's lease, when this ask did not take it.
+    if (!row.claimed && entry.status === 'pending' && row.held_until !== null) {
+      return { entry, heldUntilMs: Number(row.held_until) };
+    }
+    return { entry };
   }
 
   async listOutbox(filter: OutboxFilter = {}): Promise<OutboxEntry[]> {

@@ -163,6 +163,39 @@ describe('PostgreSQL store', () => {
     expect(await s.lastEventSeq()).toBe(before + 1);
   });
 
+  it('claims an outbox entry for one process at a time, until its claim runs out or the delivery is recorded', async () => {
+    const [a, b] = [await store(), await store()];
+    await a.commit({ outbox: [outbox('out_claim')] });
+    const now = Date.now();
+    // A claims it for 20 s; B, taking the delivering over, is told to wait until then.
+    const first = await a.claimOutboxEntry('out_claim', { claimant: 'p-a', untilMs: now + 20_000, nowMs: now });
+    expect(first).toEqual({ entry: expect.objectContaining({ id: 'out_claim', status: 'pending' }) });
+    expect(await b.claimOutboxEntry('out_claim', { claimant: 'p-b', untilMs: now + 20_000, nowMs: now })).toEqual({
+      entry: expect.objectContaining({ status: 'pending' }),
+      heldUntilMs: now + 20_000,
+    });
+    // A asks again (a retry of its own): still its own.
+    expect(
+      (await a.claimOutboxEntry('out_claim', { claimant: 'p-a', untilMs: now + 25_000, nowMs: now })).heldUntilMs,
+    ).toBeUndefined();
+    // Once the claim has run out, B takes it.
+    const later = now + 30_000;
+    expect(await b.claimOutboxEntry('out_claim', { claimant: 'p-b', untilMs: later + 20_000, nowMs: later })).toEqual({
+      entry: expect.objectContaining({ status: 'pending' }),
+    });
+    // The delivery recorded, the claim goes with it; nobody claims a delivered entry.
+    await b.commit({
+      deliveries: [{ outboxId: 'out_claim', attempts: 1, deliveredAt: new Date(later).toISOString() }],
+    });
+    expect(await sql('SELECT * FROM outbox_claims WHERE outbox_id = $1', ['out_claim'])).toEqual([]);
+    const after = await a.claimOutboxEntry('out_claim', { claimant: 'p-a', untilMs: later + 20_000, nowMs: later });
+    expect(after).toEqual({ entry: expect.objectContaining({ status: 'delivered' }) });
+    expect(await sql('SELECT * FROM outbox_claims WHERE outbox_id = $1', ['out_claim'])).toEqual([]);
+    expect(await a.claimOutboxEntry('out_none', { claimant: 'p-a', untilMs: later, nowMs: later })).toEqual({
+      entry: undefined,
+    });
+  });
+
   it('refuses a database without the schema (run caredesk migrate) and one with a newer schema', async () => {
     const empty = await createTestDatabase({ migrated: false });
     try {

@@ -14,6 +14,18 @@ export interface ProxiedSend {
   readonly text: string;
   /** When the emulator took it (ms since the epoch). */
   readonly at: number;
+  /** When the bot's request reached the proxy (ms since the epoch): when the bot sent it. */
+  readonly requestedAt?: number;
+  /** The process that sent it, when it came through `apiRootFor(name)`. */
+  readonly by?: string;
+}
+
+/** One getUpdates call, from its arrival to its answer (or its caller going away). */
+export interface ProxiedPoll {
+  /** The process that polled, when it came through `apiRootFor(name)`. */
+  readonly by: string | undefined;
+  readonly start: number;
+  end: number | undefined;
 }
 
 interface Update {
@@ -37,6 +49,8 @@ export class TelegramFaultProxy {
   holdEvery = 0;
   holdMs = 0;
   private sends = 0;
+  /** Every getUpdates call, in the order they arrived: which process long-polls, and when. */
+  readonly polls: ProxiedPoll[] = [];
   /** Counts of what the proxy answered, by kind. */
   readonly counts = { flood: 0, outage: 0, held: 0, abandoned: 0 };
   private readonly buffer: Update[] = [];
@@ -48,6 +62,15 @@ export class TelegramFaultProxy {
     if (!this.server) throw new Error('the proxy is not started');
     const { port } = this.server.address() as AddressInfo;
     return `http://127.0.0.1:${port}`;
+  }
+
+  /**
+   * The API root for one process of several: the same Bot API, with calls
+   * tagged by `name` (in `delivered[].by` and `polls[].by`), so that a test
+   * can tell which process polled and which sent.
+   */
+  apiRootFor(name: string): string {
+    return `${this.apiRoot}/p/${encodeURIComponent(name)}/`;
   }
 
   async start(): Promise<void> {
@@ -65,13 +88,25 @@ export class TelegramFaultProxy {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestedAt = Date.now();
     const body = await readBody(req);
-    const method = (req.url ?? '').split('/').pop()?.split('?')[0] ?? '';
+    const tagged = /^\/p\/([^/]+)(\/.*)$/.exec(req.url ?? '');
+    const by = tagged ? decodeURIComponent(tagged[1] as string) : undefined;
+    const path = tagged ? (tagged[2] as string) : (req.url ?? '');
+    const method = path.split('/').pop()?.split('?')[0] ?? '';
     if (Date.now() < this.outageUntil) {
       this.counts.outage += 1;
       return json(res, 502, { ok: false, error_code: 502, description: 'Bad Gateway' });
     }
-    if (method === 'getUpdates') return this.getUpdates(req, body, res);
+    if (method === 'getUpdates') {
+      const poll: ProxiedPoll = { by, start: Date.now(), end: undefined };
+      this.polls.push(poll);
+      const ended = (): void => {
+        poll.end ??= Date.now();
+      };
+      res.once('close', ended);
+      return this.getUpdates(path, body, res).finally(ended);
+    }
     if (method === 'sendMessage') {
       if (Date.now() < this.floodUntil) {
         this.counts.flood += 1;
@@ -93,20 +128,26 @@ export class TelegramFaultProxy {
         }
       }
     }
-    const answer = await this.forward(req, body);
+    const answer = await this.forward(req, path, body);
     if (method === 'sendMessage' && answer.status === 200) {
       const payload = JSON.parse(body.toString('utf8') || '{}') as { chat_id?: unknown; text?: unknown };
-      this.delivered.push({ chatId: String(payload.chat_id), text: String(payload.text), at: Date.now() });
+      this.delivered.push({
+        chatId: String(payload.chat_id),
+        text: String(payload.text),
+        at: Date.now(),
+        requestedAt,
+        by,
+      });
     }
     res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
   }
 
   /** Telegram's own semantics: updates stay until a later offset confirms them. */
-  private async getUpdates(req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
+  private async getUpdates(path: string, body: Buffer, res: ServerResponse): Promise<void> {
     const params = JSON.parse(body.toString('utf8') || '{}') as { offset?: number; limit?: number };
     const offset = params.offset ?? 0;
     while (this.buffer.length > 0 && (this.buffer[0] as Update).update_id < offset) this.buffer.shift();
-    const fresh = await this.forward(req, Buffer.from('{}'));
+    const fresh = await this.forward({ method: 'POST', headers: {} }, path, Buffer.from('{}'));
     const parsed = JSON.parse(fresh.body) as { ok: boolean; result?: Update[] };
     for (const u of parsed.result ?? []) {
       if (!this.buffer.some((b) => b.update_id === u.update_id)) this.buffer.push(u);
@@ -117,8 +158,12 @@ export class TelegramFaultProxy {
     json(res, 200, { ok: true, result });
   }
 
-  private async forward(req: IncomingMessage, body: Buffer): Promise<{ status: number; body: string }> {
-    const res = await fetch(`${this.upstream}${req.url}`, {
+  private async forward(
+    req: Pick<IncomingMessage, 'method' | 'headers'>,
+    path: string,
+    body: Buffer,
+  ): Promise<{ status: number; body: string }> {
+    const res = await fetch(`${this.upstream}${path}`, {
       method: req.method,
       headers: { 'content-type': req.headers['content-type'] ?? 'application/json' },
       body: req.method === 'GET' ? undefined : new Uint8Array(body),
