@@ -3,7 +3,7 @@
  * delivers through them. A channel's library is imported only when the
  * channel is enabled (botbuilder alone takes ~0.9 s to load).
  */
-import type { ChannelSender, Desk, Logger } from '../core/index.js';
+import type { ChannelSender, Desk, Logger, OutboxKick } from '../core/index.js';
 import { OutboxDelivery } from '../core/index.js';
 import { viewerChangesOf } from './admin/viewers.js';
 import type { ServerPlugin } from './app.js';
@@ -19,6 +19,8 @@ export interface Channels {
    * them when it is alone): delivering the outbox, long polling Telegram.
    */
   startDuties(): Promise<void>;
+  /** What delivers the outbox, to be told of new replies (with several processes, by the announced commits). */
+  readonly deliverer: OutboxKick;
   /** `handover`: another process goes on, so replies already sent wait for their records (see OutboxDelivery.stop). */
   stopDuties(options?: { readonly handover?: boolean }): Promise<void>;
 }
@@ -32,7 +34,12 @@ interface EnabledChannel {
   stopDuties?(): Promise<void>;
 }
 
-export async function enabledChannels(config: Config, desk: Desk, logger: Logger): Promise<Channels> {
+export async function enabledChannels(
+  config: Config,
+  desk: Desk,
+  logger: Logger,
+  options: { readonly shared?: boolean } = {},
+): Promise<Channels> {
   const channels: EnabledChannel[] = [];
   const { telegram } = config;
   if (telegram.botToken) {
@@ -92,10 +99,13 @@ export async function enabledChannels(config: Config, desk: Desk, logger: Logger
       giveUpAfterMs: config.replies.giveUpAfterMs,
       // With several processes on one database, each send claims its entry (OUTBOX_CLAIM_MS).
       claimant: config.processName,
+      // Shared: the replies come in commit order from the announced commits (SharedOutboxFeed).
+      listenToDesk: options.shared !== true,
     },
   );
   return {
     plugins: channels.flatMap((c) => (c.routes ? [c.routes] : [])),
+    deliverer: dispatcher,
     async start() {
       for (const c of channels) await c.start();
     },

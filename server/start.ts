@@ -13,6 +13,7 @@ import {
   HumanDesk,
   ListenError,
   policyWaitEstimator,
+  SharedOutboxFeed,
   SoloCoordination,
   type Store,
 } from '../core/index.js';
@@ -89,10 +90,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const follower = shared ? new EventFollower({ store, bus: desk.bus, logger }) : undefined;
   let duties: Duties | undefined;
   let shuttingDown = false;
+  // Set once the channels exist: the replies announced by the desk's commits, in order, for this process's deliverer.
+  let feed: SharedOutboxFeed | undefined;
   await coordination.start({
     commit: (news) => {
-      follower?.poke();
-      if (news.outbox > 0) desk.outbox.kick();
+      if (!news.own) follower?.poke();
+      if (duties?.holds) feed?.announced(news);
     },
     reconnected: () => {
       follower?.poke();
@@ -108,7 +111,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // Messages a crash left stored but unhandled are answered before new ones come in.
   const resumed = await desk.resumePending();
   if (resumed > 0) logger.info({ resumed }, 'handled messages left pending by the last run');
-  const channels = await enabledChannels(config, desk, logger);
+  const channels = await enabledChannels(config, desk, logger, { shared });
+  if (shared) {
+    const shares = new SharedOutboxFeed(store, channels.deliverer, logger);
+    feed = shares;
+    desk.outbox.listen((entries) => {
+      if (duties?.holds) shares.committed(entries);
+    });
+  }
   const app = buildServer({
     config,
     desk,

@@ -9,12 +9,16 @@
 import { KeyedMutex, type Locks } from '../util/keyed-mutex.js';
 
 export interface CommitNews {
+  /** This process made the commit (its events are published already). */
+  readonly own: boolean;
   /** Replies the commit queued: the process delivering the outbox has work. */
   readonly outbox: number;
+  /** Their ids, in order, when the announcement could hold them. */
+  readonly outboxIds?: readonly string[];
 }
 
 export interface CoordinationEvents {
-  /** Another process committed. */
+  /** A commit of the desk's, this process's own included, in commit order. */
   commit?(news: CommitNews): void;
   /** A live signal from another process (see announce). */
   live?(payload: unknown): void;

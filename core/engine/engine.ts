@@ -140,9 +140,21 @@ export class FlowEngine implements ConversationEngine {
     clearInterval(this.resync);
     this.resync = undefined;
     if (held && this.options.sharedStore && !this.stopped) {
-      this.resync = setInterval(() => this.desk.track(this.loadTimers().then(() => this.armTimers())), TIMER_RESYNC_MS);
+      this.resync = setInterval(() => this.desk.track(this.reloadTimers()), TIMER_RESYNC_MS);
       this.resync.unref();
-      this.desk.track(this.loadTimers().then(() => this.armTimers()));
+      this.desk.track(this.reloadTimers());
+    }
+    this.armTimers();
+  }
+
+  /** Reads the timers again and re-arms; with the database away, the next round tries again (the store says so once). */
+  private async reloadTimers(): Promise<void> {
+    try {
+      await this.loadTimers();
+    } catch (err) {
+      if (!isStoreFailure(err)) throw err;
+      this.desk.logger.debug({ err }, 'flow timers not read again yet');
+      return;
     }
     this.armTimers();
   }

@@ -45,6 +45,12 @@ export interface DeliveryOptions {
    * claims its entry first (see OUTBOX_CLAIM_MS).
    */
   readonly claimant?: string;
+  /**
+   * Takes what the desk's outbox signal says is new (default true). With
+   * several processes, the replies come in commit order from the announced
+   * commits instead (core/cluster/outbox-feed.ts), which calls kick().
+   */
+  readonly listenToDesk?: boolean;
 }
 
 /**
@@ -138,6 +144,7 @@ export class OutboxDelivery {
       random: options.random ?? Math.random,
       concurrency: options.concurrency ?? 32,
       claimant: options.claimant,
+      listenToDesk: options.listenToDesk ?? true,
     };
   }
 
@@ -146,7 +153,7 @@ export class OutboxDelivery {
     this.running = true;
     this.stopping = false;
     this.abandonRecords = false;
-    this.unlisten ??= this.desk.outbox.listen((entries) => this.kick(entries));
+    if (this.options.listenToDesk) this.unlisten ??= this.desk.outbox.listen((entries) => this.kick(entries));
     this.desk.track(this.runOnce().then(() => undefined));
   }
 

@@ -17,11 +17,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { type EventStream, HttpAdminClient, type StreamState } from '../../tui/client.js';
 import { type FakeChannel, fakeChannel } from '../bots/botframework/fake-channel.js';
 import { type Emulator, startEmulator } from '../bots/telegram/emulator.js';
 import { until } from '../bots/telegram/helpers.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
-import { DeskCluster, DeskProxy, type Member } from './helpers/cluster.js';
+import { BACKEND_HEADER, DeskCluster, DeskProxy, type Member } from './helpers/cluster.js';
 import { BotFrameworkCustomer, EventStreamClient, queryDatabase, storedFor } from './helpers/cluster-channels.js';
 import { addAgent } from './helpers/postgres-desk.js';
 import { TelegramFaultProxy } from './helpers/telegram-proxy.js';
@@ -45,6 +46,9 @@ let cluster: DeskCluster | undefined;
 let proxy: DeskProxy;
 let sue: { id: string; token: string };
 let stream: EventStreamClient | undefined;
+let tuiStream: EventStream | undefined;
+const tuiSeqs: number[] = [];
+const tuiStates: StreamState[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase({ migrated: true });
@@ -71,6 +75,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stream?.stop();
+  tuiStream?.close();
   await cluster?.stop();
   await proxy?.stop();
   await channel?.close();
@@ -129,6 +134,25 @@ describe('kill -9 of one process of three, under load', () => {
     stream = new EventStreamClient(proxy.url, sue.token, victim.name);
     stream.start();
     await until(() => (stream?.connections.length ? true : undefined), 10_000);
+    // The TUI's own client too, its first connection on the process about to be killed (then as the balancer sends it).
+    let pinned = true;
+    const tui = new HttpAdminClient({
+      server: proxy.url,
+      token: sue.token,
+      fetch: (input, init) => {
+        const headers = new Headers(init?.headers);
+        if (pinned) headers.set(BACKEND_HEADER, victim.name);
+        pinned = false;
+        return fetch(input, { ...init, headers });
+      },
+    });
+    tuiStream = tui.events({
+      onEvent: (e) => {
+        if (e.kind === 'domain') tuiSeqs.push(e.event.seq);
+      },
+      onState: (state) => tuiStates.push(state),
+    });
+    await until(() => (tuiStates.includes('live') ? true : undefined), 10_000);
 
     // Load: Telegram customers on the emulator, Bot Framework customers through the proxy, two lines each.
     run.tgIds = Array.from({ length: 24 }, (_, i) => 92_000 + i);
@@ -261,6 +285,22 @@ describe('kill -9 of one process of three, under load', () => {
     // The killed process's last poll ended with it; every later one is a survivor's.
     expect(telegram.polls.filter((p) => p.start > run.killAt && p.by === victim)).toEqual([]);
     expect(telegram.polls.some((p) => p.start > run.killAt && p.by !== victim)).toBe(true);
+  });
+
+  it('the TUI connected to the killed process says it is reconnecting, is live again on a survivor, and misses no event', async () => {
+    const [{ last } = { last: '0' }] = await queryDatabase<{ last: string }>(
+      db.url,
+      'SELECT max(seq) AS last FROM events',
+    );
+    await until(() => ((tuiSeqs.at(-1) ?? 0) >= Number(last) ? true : undefined), 15_000).catch(() => undefined);
+    const context = `states ${JSON.stringify(tuiStates)}; ${tuiSeqs.length} events, ${tuiSeqs[0]}…${tuiSeqs.at(-1)}; database at ${last}`;
+    const reconnecting = tuiStates.indexOf('reconnecting');
+    expect(reconnecting, context).toBeGreaterThan(0);
+    expect(tuiStates.slice(reconnecting), context).toContain('live');
+    const gaps = tuiSeqs.slice(1).flatMap((q, i) => (q === (tuiSeqs[i] as number) + 1 ? [] : [`${tuiSeqs[i]}→${q}`]));
+    expect(gaps.slice(0, 10), context).toEqual([]);
+    expect(tuiSeqs.at(-1), context).toBe(Number(last));
+    tuiStream?.close();
   });
 
   it('the event stream connected to the killed process reconnects through the proxy to another with Last-Event-ID, and catches up without a gap', async () => {

@@ -322,7 +322,11 @@ export class PostgresCoordinator implements Coordination {
   private heard(channel: string, payload: string): void {
     if (channel === COMMITS_CHANNEL) {
       const news = parseCommitAnnouncement(payload);
-      if (news && news.writer !== this.options.writer) this.listeners.commit?.({ outbox: news.outbox });
+      if (!news) return;
+      const own = news.writer === this.options.writer;
+      this.listeners.commit?.(
+        news.outboxIds ? { own, outbox: news.outbox, outboxIds: news.outboxIds } : { own, outbox: news.outbox },
+      );
       return;
     }
     if (channel === LIVE_CHANNEL) {

@@ -147,15 +147,33 @@ export const COMMIT_SQL = `SELECT caredesk_commit(${COMMIT_TYPES.map((type, i) =
   ', ',
 )}) AS base, pg_notify('${COMMITS_CHANNEL}', $${COMMIT_TYPES.length + 1}::text)`;
 
-/** What a commit tells the other processes: who wrote it (they skip their own) and whether it queued replies. */
+/** A NOTIFY payload holds up to 8000 bytes; past this many, the ids are left out (the deliverer lists the outbox). */
+const MAX_ANNOUNCED_IDS_LENGTH = 7_000;
+
+/**
+ * What a commit tells the desk's processes: who wrote it (the others follow
+ * its events), and the replies it queued, by id when they fit, so that the
+ * deliverer takes them in commit order without listing the outbox.
+ */
 export function commitAnnouncement(writer: string, batches: readonly WriteBatch[]): string {
-  const outbox = batches.reduce((n, b) => n + (b.outbox?.length ?? 0), 0);
-  return `${writer} ${outbox}`;
+  const ids = batches.flatMap((b) => (b.outbox ?? []).filter((e) => e.status === 'pending').map((e) => e.id));
+  const listed = ids.join(',');
+  return listed.length > 0 && listed.length <= MAX_ANNOUNCED_IDS_LENGTH
+    ? `${writer} ${ids.length} ${listed}`
+    : `${writer} ${ids.length}`;
+}
+
+export interface CommitAnnouncement {
+  readonly writer: string;
+  readonly outbox: number;
+  /** The pending replies the commit queued, in order; undefined when they did not fit. */
+  readonly outboxIds?: readonly string[];
 }
 
 /** The announcement read back; undefined for a payload that is not one. */
-export function parseCommitAnnouncement(payload: string): { writer: string; outbox: number } | undefined {
-  const [writer, outbox] = payload.split(' ');
+export function parseCommitAnnouncement(payload: string): CommitAnnouncement | undefined {
+  const [writer, outbox, listed] = payload.split(' ');
   const n = Number(outbox);
-  return writer && Number.isInteger(n) ? { writer, outbox: n } : undefined;
+  if (!writer || !Number.isInteger(n)) return undefined;
+  return listed === undefined ? { writer, outbox: n } : { writer, outbox: n, outboxIds: listed.split(',') };
 }

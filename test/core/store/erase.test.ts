@@ -341,7 +341,7 @@ describe('erasing a customer: postgres', () => {
     async create() {
       const store = await open();
       await (store as unknown as { pool: { query(s: string): Promise<unknown> } }).pool.query(
-        `TRUNCATE customers, customer_identities, conversations, messages, events, outbox, flow_snapshots, agents, records;
+        `TRUNCATE customers, customer_identities, conversations, messages, events, outbox, outbox_claims, flow_snapshots, agents, records;
          UPDATE desk_counters SET last_event_seq = 0, message_count = 0`,
       );
       return store;

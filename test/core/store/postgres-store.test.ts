@@ -19,7 +19,7 @@ async function emptyStore(): Promise<PostgresStore> {
   stores.push(store);
   await store.open();
   await (store as unknown as { pool: { query(s: string): Promise<unknown> } }).pool.query(
-    `TRUNCATE customers, customer_identities, conversations, messages, events, outbox, flow_snapshots, agents, records;
+    `TRUNCATE customers, customer_identities, conversations, messages, events, outbox, outbox_claims, flow_snapshots, agents, records;
      UPDATE desk_counters SET last_event_seq = 0, message_count = 0`,
   );
   return store;
