@@ -50,17 +50,11 @@ import { careFlow } from '../flows/care/flow.js';
 import { FlowRegistry } from '../flows/registry.js';
 import { type Cluster, createTestDatabase, startCluster } from '../test/helpers/postgres.js';
 import { CARE_SCRIPT } from './care-desk.js';
+import { numbersFromEnv } from './env.js';
 import { writeResults } from './machine.js';
 
-function numbers(name: string, fallback: string): number[] {
-  const raw = process.env[name] ?? fallback;
-  const values = raw.split(',').map(Number);
-  if (values.some((v) => !Number.isFinite(v) || v <= 0)) {
-    console.error(`bench:postgres: ${name} is "${raw}"; expected positive numbers, comma-separated`);
-    process.exit(2);
-  }
-  return values;
-}
+const numbers = (name: string, fallback: string): number[] =>
+  numbersFromEnv('bench:postgres', name, fallback, 'numbers');
 const one = (name: string, fallback: number): number => numbers(name, String(fallback))[0] as number;
 
 const committers = numbers('COMMITTERS', '1,8,64');

@@ -53,6 +53,7 @@ import { DeskCluster, type Member } from '../test/e2e/helpers/cluster.js';
 import { TelegramFaultProxy } from '../test/e2e/helpers/telegram-proxy.js';
 import { type Cluster, createTestDatabase, startCluster } from '../test/helpers/postgres.js';
 import { CARE_SCRIPT } from './care-desk.js';
+import { numbersFromEnv } from './env.js';
 import { writeResults } from './machine.js';
 import { median } from './stats.js';
 
@@ -61,15 +62,7 @@ const quick = process.env.QUICK === '1';
 function list(name: string, fallback: string): string[] {
   return (process.env[name] ?? fallback).split(',').filter((s) => s !== '');
 }
-function numbers(name: string, fallback: string): number[] {
-  const raw = process.env[name] ?? fallback;
-  const values = raw.split(',').map(Number);
-  if (values.some((v) => !Number.isInteger(v) || v <= 0)) {
-    console.error(`bench:scale: ${name} is "${raw}"; expected positive integers, comma-separated`);
-    process.exit(2);
-  }
-  return values;
-}
+const numbers = (name: string, fallback: string): number[] => numbersFromEnv('bench:scale', name, fallback, 'integers');
 const one = (name: string, fallback: number): number => numbers(name, String(fallback))[0] as number;
 
 const levels = numbers('PROCESSES', '1,2,3');

@@ -9,14 +9,10 @@ import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname, relative } from 'node:path';
 import { Command } from 'commander';
 import { ConfigError } from '../../core/index.js';
-import { type ConfigOverride, loadConfig, type SettingName, startServer } from '../../server/index.js';
+import { startServer } from '../../server/index.js';
+import { configWithFlags, type ServeFlags } from './serve.js';
 
-interface DevFlags {
-  port?: string;
-  host?: string;
-  dataDir?: string;
-  config?: string;
-}
+type DevFlags = ServeFlags;
 
 const DEBOUNCE_MS = 150;
 
@@ -36,12 +32,7 @@ A conversation whose state the new version no longer has restarts from the begin
 listed, with the reason); add a \`migrate\` to defineFlow to carry it over instead (docs/flows.md).`,
     )
     .action(async (flags: DevFlags) => {
-      const overrides: Partial<Record<SettingName, ConfigOverride>> = {};
-      if (flags.port !== undefined) overrides.PORT = { value: flags.port, label: '--port' };
-      if (flags.host !== undefined) overrides.HOST = { value: flags.host, label: '--host' };
-      if (flags.dataDir !== undefined) overrides.CAREDESK_DATA_DIR = { value: flags.dataDir, label: '--data-dir' };
-      const configFile = flags.config === undefined ? undefined : { value: flags.config, label: '--config' };
-      const config = loadConfig(process.env, undefined, { overrides, configFile });
+      const config = configWithFlags(flags);
       const setup = config.flows;
       if (!setup) {
         throw new ConfigError(

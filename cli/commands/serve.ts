@@ -1,11 +1,29 @@
 import { Command } from 'commander';
-import { type ConfigOverride, loadConfig, SETTINGS, type SettingName, startServer } from '../../server/index.js';
+import {
+  type Config,
+  type ConfigOverride,
+  loadConfig,
+  SETTINGS,
+  type SettingName,
+  startServer,
+} from '../../server/index.js';
 
-interface ServeFlags {
+/** The flags `serve` and `dev` share. */
+export interface ServeFlags {
   port?: string;
   host?: string;
   dataDir?: string;
   config?: string;
+}
+
+/** The configuration the environment gives, with what the flags override (their names in errors). */
+export function configWithFlags(flags: ServeFlags): Config {
+  const overrides: Partial<Record<SettingName, ConfigOverride>> = {};
+  if (flags.port !== undefined) overrides.PORT = { value: flags.port, label: '--port' };
+  if (flags.host !== undefined) overrides.HOST = { value: flags.host, label: '--host' };
+  if (flags.dataDir !== undefined) overrides.CAREDESK_DATA_DIR = { value: flags.dataDir, label: '--data-dir' };
+  const configFile = flags.config === undefined ? undefined : { value: flags.config, label: '--config' };
+  return loadConfig(process.env, undefined, { overrides, configFile });
 }
 
 export function serveCommand(): Command {
@@ -25,12 +43,7 @@ export function serveCommand(): Command {
     )
     .addHelpText('after', settingsHelp)
     .action(async (flags: ServeFlags) => {
-      const overrides: Partial<Record<SettingName, ConfigOverride>> = {};
-      if (flags.port !== undefined) overrides.PORT = { value: flags.port, label: '--port' };
-      if (flags.host !== undefined) overrides.HOST = { value: flags.host, label: '--host' };
-      if (flags.dataDir !== undefined) overrides.CAREDESK_DATA_DIR = { value: flags.dataDir, label: '--data-dir' };
-      const configFile = flags.config === undefined ? undefined : { value: flags.config, label: '--config' };
-      const config = loadConfig(process.env, undefined, { overrides, configFile });
+      const config = configWithFlags(flags);
       // The project's flows load before the data directory opens: a flow that fails stops nothing half-started.
       const { loadFlowRegistry } = await import('../../flows/project/index.js');
       await loadFlowRegistry(config.flows);
