@@ -68,6 +68,9 @@ export interface FlowEngineOptions {
   readonly holdsTimers?: boolean;
 }
 
+/** How soon due timers are tried again while the database is away. */
+const STORE_AWAY_RETRY_MS = 1_000;
+
 /** How often the process firing timers reads them again when others may set some. */
 const TIMER_RESYNC_MS = 2_000;
 
@@ -224,6 +227,18 @@ export class FlowEngine implements ConversationEngine {
     }
   }
 
+  /** Fires the due timers; with the database away, tries again in a moment instead of failing. */
+  private async runDueTimersOrWait(): Promise<void> {
+    try {
+      await this.runDueTimers();
+    } catch (err) {
+      if (!isStoreFailure(err)) throw err;
+      this.desk.logger.debug({ err }, 'flow timers wait for the database');
+      const retry = setTimeout(() => this.armTimers(), STORE_AWAY_RETRY_MS);
+      retry.unref();
+    }
+  }
+
   /** Fires every timer due by the clock now. */
   async runDueTimers(): Promise<void> {
     for (const timer of this.timers.due(this.clock.now().getTime())) {
@@ -250,7 +265,7 @@ export class FlowEngine implements ConversationEngine {
     const delay = Math.min(Math.max(0, next - now, this.graceUntil - now), MAX_TIMEOUT_MS);
     this.timeout = setTimeout(() => {
       this.timeout = undefined; // fired: the next armTimers() arms again, even for the same deadline
-      this.desk.track(this.runDueTimers());
+      this.desk.track(this.runDueTimersOrWait());
     }, delay);
     this.timeout.unref();
   }

@@ -264,10 +264,16 @@ export class HumanDesk implements HumanSide {
   private async lookAtChanged(): Promise<void> {
     const ids = [...this.changed];
     this.changed.clear();
-    for (const id of ids) {
-      const c = await this.desk.store.getConversation(id);
-      const at = c ? nextClockworkAt(this.ctx, c) : undefined;
-      if (at) this.arm(at);
+    try {
+      for (const id of ids) {
+        const c = await this.desk.store.getConversation(id);
+        const at = c ? nextClockworkAt(this.ctx, c) : undefined;
+        if (at) this.arm(at);
+      }
+    } catch (err) {
+      if (!isStoreUnavailable(err)) throw err;
+      // The database is away (the store says so once): the next round reads every deadline anyway.
+      this.desk.logger.debug({ err }, 'queue clockwork waits for the database');
     }
   }
 
