@@ -22,10 +22,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('postgresUrl', cluster.url);
   return async () => {
     await cluster.destroy();
-    for (const event of ['beforeExit', 'exit'] as const) {
-      for (const listener of process.listeners(event)) {
-        if (!ours[event].has(listener)) process.removeListener(event, listener as never);
-      }
+    for (const listener of process.listeners('beforeExit')) {
+      if (!ours.beforeExit.has(listener)) process.removeListener('beforeExit', listener);
+    }
+    for (const listener of process.listeners('exit')) {
+      if (!ours.exit.has(listener)) process.removeListener('exit', listener);
     }
   };
 }
