@@ -30,7 +30,7 @@
  * Writes bench/results/postgres.json.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,6 +52,7 @@ import { type Cluster, createTestDatabase, startCluster } from '../test/helpers/
 import { CARE_SCRIPT } from './care-desk.js';
 import { numbersFromEnv } from './env.js';
 import { writeResults } from './machine.js';
+import { procTable } from './proc.js';
 
 const numbers = (name: string, fallback: string): number[] =>
   numbersFromEnv('bench:postgres', name, fallback, 'numbers');
@@ -83,8 +84,7 @@ async function postmasterPid(): Promise<number | undefined> {
   await client.connect();
   try {
     const r = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-    const stat = readFileSync(`/proc/${r.rows[0]?.pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return procTable().get(Number(r.rows[0]?.pid))?.ppid;
   } catch {
     return undefined;
   } finally {
@@ -96,22 +96,8 @@ const postmaster = await postmasterPid();
 /** CPU time (µs) of the postmaster and every process it started (backends, WAL writer, checkpointer). */
 function serverCpuMicros(): number {
   if (postmaster === undefined) return 0;
-  const tickUs = 10_000; // USER_HZ is 100 on Linux
   let total = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // gone since listed
-    }
-    // After "pid (comm) ": state, ppid, …; utime and stime are fields 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(entry) === postmaster || Number(fields[1]) === postmaster) {
-      total += (Number(fields[11]) + Number(fields[12])) * tickUs;
-    }
-  }
+  for (const [pid, { ppid, cpuUs }] of procTable()) if (pid === postmaster || ppid === postmaster) total += cpuUs;
   return total;
 }
 

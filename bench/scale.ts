@@ -55,6 +55,7 @@ import { type Cluster, createTestDatabase, startCluster } from '../test/helpers/
 import { CARE_SCRIPT } from './care-desk.js';
 import { numbersFromEnv } from './env.js';
 import { writeResults } from './machine.js';
+import { type ProcStat, procTable, TICK_US } from './proc.js';
 import { median } from './stats.js';
 
 const quick = process.env.QUICK === '1';
@@ -99,31 +100,6 @@ async function until<T>(probe: () => Promise<T | undefined> | T | undefined, ms:
 }
 
 // ---- CPU from /proc ---------------------------------------------------------------------------
-
-const TICK_US = 10_000; // USER_HZ is 100 on Linux
-
-interface ProcStat {
-  readonly ppid: number;
-  readonly cpuUs: number;
-}
-
-/** Every process's parent and CPU time (utime + stime), from /proc. */
-function procTable(): Map<number, ProcStat> {
-  const table = new Map<number, ProcStat>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // gone since listed
-    }
-    // After "pid (comm) ": state, ppid, …; utime and stime are fields 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    table.set(Number(entry), { ppid: Number(fields[1]), cpuUs: (Number(fields[11]) + Number(fields[12])) * TICK_US });
-  }
-  return table;
-}
 
 /** CPU time (µs) the whole machine spent busy (every core; /proc/stat, all but idle and iowait). */
 function machineBusyUs(): number {

@@ -397,6 +397,9 @@ export class OutboxDelivery {
     const wait = Math.max(10, atMs - this.desk.clock.now().getTime());
     this.claimTimer = setTimeout(() => {
       this.claimTimer = undefined;
+      // Claims run out whether or not their entry was delivered elsewhere meanwhile: nothing to remember them for.
+      const now = this.desk.clock.now().getTime();
+      for (const [id, until] of this.claimedElsewhere) if (until <= now) this.claimedElsewhere.delete(id);
       this.kick();
     }, wait);
     this.claimTimer.unref();

@@ -8,13 +8,13 @@
  * on meanwhile; the cut one rejoins without a duplicate.
  */
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { type FakeChannel, fakeChannel } from '../bots/botframework/fake-channel.js';
-import { type Emulator, startEmulator } from '../bots/telegram/emulator.js';
+import type { FakeChannel } from '../bots/botframework/fake-channel.js';
+import type { Emulator } from '../bots/telegram/emulator.js';
 import { until } from '../bots/telegram/helpers.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
-import { DeskCluster, DeskProxy, type Member, TcpFaultProxy } from './helpers/cluster.js';
+import type { TestDatabase } from '../helpers/postgres.js';
+import { clusterSurroundings, DeskCluster, type DeskProxy, type Member, TcpFaultProxy } from './helpers/cluster.js';
 import { BotFrameworkCustomer, storedFor } from './helpers/cluster-channels.js';
-import { TelegramFaultProxy } from './helpers/telegram-proxy.js';
+import type { TelegramFaultProxy } from './helpers/telegram-proxy.js';
 
 const token = '9393:CLUSTER-DB-LOSS';
 const OUTAGE_MS = 10_000;
@@ -29,13 +29,7 @@ let proxy: DeskProxy;
 const links: TcpFaultProxy[] = [];
 
 beforeAll(async () => {
-  db = await createTestDatabase({ migrated: true });
-  emulator = await startEmulator();
-  telegram = new TelegramFaultProxy(emulator.apiRoot);
-  await telegram.start();
-  channel = await fakeChannel();
-  proxy = DeskProxy.for(() => cluster);
-  await proxy.start();
+  ({ db, emulator, telegram, channel, proxy } = await clusterSurroundings(() => cluster));
   for (let i = 0; i < 2; i++) {
     const link = TcpFaultProxy.forUrl(db.url);
     await link.start();

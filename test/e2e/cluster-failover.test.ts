@@ -18,14 +18,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { type EventStream, HttpAdminClient, type StreamState } from '../../tui/client.js';
-import { type FakeChannel, fakeChannel } from '../bots/botframework/fake-channel.js';
-import { type Emulator, startEmulator } from '../bots/telegram/emulator.js';
+import type { FakeChannel } from '../bots/botframework/fake-channel.js';
+import type { Emulator } from '../bots/telegram/emulator.js';
 import { until } from '../bots/telegram/helpers.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
-import { BACKEND_HEADER, DeskCluster, DeskProxy, type Member } from './helpers/cluster.js';
+import type { TestDatabase } from '../helpers/postgres.js';
+import { BACKEND_HEADER, clusterSurroundings, DeskCluster, type DeskProxy, type Member } from './helpers/cluster.js';
 import { BotFrameworkCustomer, EventStreamClient, queryDatabase, storedFor } from './helpers/cluster-channels.js';
 import { addAgent } from './helpers/postgres-desk.js';
-import { TelegramFaultProxy } from './helpers/telegram-proxy.js';
+import type { TelegramFaultProxy } from './helpers/telegram-proxy.js';
 
 const token = '9292:CLUSTER-FAILOVER';
 /** How long after a kill a crash may resend what the killed process had sent but not recorded. */
@@ -51,13 +51,7 @@ const tuiSeqs: number[] = [];
 const tuiStates: StreamState[] = [];
 
 beforeAll(async () => {
-  db = await createTestDatabase({ migrated: true });
-  emulator = await startEmulator();
-  telegram = new TelegramFaultProxy(emulator.apiRoot);
-  await telegram.start();
-  channel = await fakeChannel();
-  proxy = DeskProxy.for(() => cluster);
-  await proxy.start();
+  ({ db, emulator, telegram, channel, proxy } = await clusterSurroundings(() => cluster));
   sue = await addAgent(db.url, 'Sue', ['--role', 'supervisor']);
   configDir = mkdtempSync(join(tmpdir(), 'caredesk-cluster-'));
   const sla = {

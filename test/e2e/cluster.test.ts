@@ -8,11 +8,11 @@
  * processes.
  */
 import { afterAll, beforeAll, describe, expect, it, onTestFailed, onTestFinished } from 'vitest';
-import { type FakeChannel, fakeChannel } from '../bots/botframework/fake-channel.js';
-import { type Emulator, startEmulator } from '../bots/telegram/emulator.js';
+import type { FakeChannel } from '../bots/botframework/fake-channel.js';
+import type { Emulator } from '../bots/telegram/emulator.js';
 import { until } from '../bots/telegram/helpers.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
-import { DeskCluster, DeskProxy } from './helpers/cluster.js';
+import type { TestDatabase } from '../helpers/postgres.js';
+import { clusterSurroundings, DeskCluster, type DeskProxy } from './helpers/cluster.js';
 import {
   BotFrameworkCustomer,
   EventStreamClient,
@@ -21,7 +21,7 @@ import {
   WebhookCustomer,
 } from './helpers/cluster-channels.js';
 import { addAgent, adminClient } from './helpers/postgres-desk.js';
-import { TelegramFaultProxy } from './helpers/telegram-proxy.js';
+import type { TelegramFaultProxy } from './helpers/telegram-proxy.js';
 
 const token = '9191:CLUSTER-DESK';
 const secret = 'cluster-webhook-secret';
@@ -40,14 +40,7 @@ let bob: { id: string; token: string };
 const startedAt = new Date();
 
 beforeAll(async () => {
-  db = await createTestDatabase({ migrated: true });
-  emulator = await startEmulator();
-  telegram = new TelegramFaultProxy(emulator.apiRoot);
-  await telegram.start();
-  channel = await fakeChannel();
-  // The proxy first: its URL is the webhook URL every process is started with.
-  proxy = DeskProxy.for(() => cluster);
-  await proxy.start();
+  ({ db, emulator, telegram, channel, proxy } = await clusterSurroundings(() => cluster));
   sue = await addAgent(db.url, 'Sue', ['--role', 'supervisor']);
   ann = await addAgent(db.url, 'Ann', ['--role', 'agent', '--languages', 'en']);
   bob = await addAgent(db.url, 'Bob', ['--role', 'agent', '--languages', 'en']);

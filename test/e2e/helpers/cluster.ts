@@ -33,9 +33,12 @@ import {
   type Server as NetServer,
   type Socket,
 } from 'node:net';
-import { freePort } from '../../helpers/postgres.js';
+import { type FakeChannel, fakeChannel } from '../../bots/botframework/fake-channel.js';
+import { type Emulator, startEmulator } from '../../bots/telegram/emulator.js';
+import { createTestDatabase, freePort, type TestDatabase } from '../../helpers/postgres.js';
 import { CaredeskProcess, stopServe } from './caredesk-process.js';
 import { loggedErrors, postgresEnv } from './postgres-desk.js';
+import { TelegramFaultProxy } from './telegram-proxy.js';
 
 /** The header that sends a request through the proxy to one named process. */
 export const BACKEND_HEADER = 'x-cluster-backend';
@@ -426,4 +429,28 @@ export class TcpFaultProxy {
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
+}
+
+/** What the multi-process tests run their processes against. */
+export interface ClusterSurroundings {
+  readonly db: TestDatabase;
+  readonly emulator: Emulator;
+  /** The Telegram emulator behind the fault proxy (per-process API roots, what reached each chat). */
+  readonly telegram: TelegramFaultProxy;
+  /** Where Bot Framework replies go. */
+  readonly channel: FakeChannel;
+  /** The round-robin proxy in front of the cluster; started first, its URL is the processes' webhook URL. */
+  readonly proxy: DeskProxy;
+}
+
+/** A migrated database, the Telegram emulator behind its proxy, a Bot Framework channel and the balancer for `cluster`. */
+export async function clusterSurroundings(cluster: () => DeskCluster | undefined): Promise<ClusterSurroundings> {
+  const db = await createTestDatabase({ migrated: true });
+  const emulator = await startEmulator();
+  const telegram = new TelegramFaultProxy(emulator.apiRoot);
+  await telegram.start();
+  const channel = await fakeChannel();
+  const proxy = DeskProxy.for(cluster);
+  await proxy.start();
+  return { db, emulator, telegram, channel, proxy };
 }
