@@ -20,6 +20,7 @@
  */
 import type { Clock } from './clock.js';
 import type { Conversation, NewEvent, OutboxEntry } from './domain.js';
+import { isStoreUnavailable } from './errors.js';
 import type { EventBus } from './event-bus.js';
 import { isLinkCommand, runLinkCommand } from './identity/link-command.js';
 import {
@@ -193,7 +194,9 @@ async function decide(path: MessagePath, arrival: Arrival): Promise<Handling> {
     return { step: joinSteps(human?.step, flow) };
   } catch (err) {
     // The message must be stored whatever the engine does: marked pending, it is stepped again after.
-    path.logger.error({ err, conversationId: conversation.id }, 'flow step could not be planned; retrying after');
+    // The database being away is said once by the store; anything else is worth an error line.
+    const level = isStoreUnavailable(err) ? 'debug' : 'error';
+    path.logger[level]({ err, conversationId: conversation.id }, 'flow step could not be planned; retrying after');
     return { step: human?.step, pending: true };
   }
 }
