@@ -40,6 +40,7 @@
  *   FAILOVERS=3                                 fail-over repetitions
  *   PARTS=pipeline,failover                     only some parts
  *   PG_FSYNC=off                                PostgreSQL without fsync (default: on)
+ *   PROFILE=/tmp/prof                           serve processes write V8 CPU profiles there as they stop
  *
  * Writes bench/results/scale.json.
  */
@@ -305,6 +306,9 @@ const repliesAt = (k: number): number => {
   return k < e.length ? (e[k] as number) : (e[e.length - 4 + ((k - e.length) % 4)] as number);
 };
 
+/** PROFILE=dir: each serve process writes a V8 CPU profile there when it stops (open it in Chrome DevTools). */
+const nodeArgs = process.env.PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE}`] : [];
+
 const serviceEnv = {
   HOST: '127.0.0.1',
   // Product defaults where postgresEnv (the tests') sets its own.
@@ -336,7 +340,7 @@ async function pipelineLevel(n: number, spread: Spread): Promise<PipelineLevel> 
     s.waiting -= 1;
     if (s.waiting === 0) s.done();
   });
-  const desk = await DeskCluster.start({ databaseUrl: db.url, size: n, env: serviceEnv });
+  const desk = await DeskCluster.start({ databaseUrl: db.url, size: n, env: serviceEnv, nodeArgs });
   try {
     await until(
       async () => {

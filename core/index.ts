@@ -35,7 +35,13 @@ export { customerLock, InboundSchema, parseInbound } from './ingest.js';
 export * from './kpi/index.js';
 export { type Logger, silentLogger } from './logger.js';
 export type { ChannelSender, SendOutcome } from './outbox/channel-sender.js';
-export { type DeliveryOptions, OutboxDelivery, type PassResult } from './outbox/delivery.js';
+export {
+  type DeliveryOptions,
+  OUTBOX_CLAIM_MS,
+  OUTBOX_STALE_MS,
+  OutboxDelivery,
+  type PassResult,
+} from './outbox/delivery.js';
 export { draftOutbound, type Outbound, type OutboundDraft } from './outbox/outbound.js';
 export {
   attachmentKindOf,

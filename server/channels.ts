@@ -3,8 +3,8 @@
  * delivers through them. A channel's library is imported only when the
  * channel is enabled (botbuilder alone takes ~0.9 s to load).
  */
-import type { ChannelSender, Desk, Logger, OutboxKick } from '../core/index.js';
-import { OutboxDelivery } from '../core/index.js';
+import type { ChannelSender, Desk, Logger } from '../core/index.js';
+import { OUTBOX_STALE_MS, OutboxDelivery } from '../core/index.js';
 import { viewerChangesOf } from './admin/viewers.js';
 import type { ServerPlugin } from './app.js';
 import type { Config } from './config.js';
@@ -16,17 +16,23 @@ export interface Channels {
   stop(): Promise<void>;
   /**
    * The channels' duties, done by one process of the desk at a time (all of
-   * them when it is alone): delivering the outbox, long polling Telegram.
+   * them when it is alone): long polling Telegram and delivering the outbox;
+   * with several processes each delivers the replies of its own commits, and
+   * the duty holder sweeps for the replies of a process that died.
    */
   startDuties(): Promise<void>;
-  /** What delivers the outbox, to be told of new replies (with several processes, by the announced commits). */
-  readonly deliverer: OutboxKick;
   /** `handover`: another process goes on, so replies already sent wait for their records (see OutboxDelivery.stop). */
   stopDuties(options?: { readonly handover?: boolean }): Promise<void>;
+  /**
+   * With several processes: how many share the desk now. A channel's limits
+   * are the desk's, so each process sends at its share of them.
+   */
+  shareLimits(processes: number): void;
 }
 
 interface EnabledChannel {
   readonly senders: readonly ChannelSender[];
+  shareLimits?(processes: number): void;
   readonly routes?: ServerPlugin;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -91,6 +97,7 @@ export async function enabledChannels(
     );
     channels.push({ ...webchat, senders: [webchat.sender], routes: (app) => webchat.routes(app) });
   }
+  const shared = options.shared === true;
   const dispatcher = new OutboxDelivery(
     desk,
     channels.flatMap((c) => c.senders),
@@ -99,27 +106,32 @@ export async function enabledChannels(
       giveUpAfterMs: config.replies.giveUpAfterMs,
       // With several processes on one database, each send claims its entry (OUTBOX_CLAIM_MS).
       claimant: config.processName,
-      // Shared: the replies come in commit order from the announced commits (SharedOutboxFeed).
-      listenToDesk: options.shared !== true,
+      // Shared: each process delivers what its own commits queued.
+      shared,
     },
   );
   return {
     plugins: channels.flatMap((c) => (c.routes ? [c.routes] : [])),
-    deliverer: dispatcher,
     async start() {
       for (const c of channels) await c.start();
+      if (shared) dispatcher.start();
     },
     async stop() {
       for (const c of channels) await c.stop();
       await dispatcher.stop();
     },
     async startDuties() {
-      dispatcher.start();
+      if (shared) dispatcher.sweepEvery(OUTBOX_STALE_MS);
+      else dispatcher.start();
       for (const c of channels) await c.startDuties?.();
     },
     async stopDuties(options = {}) {
       for (const c of channels) await c.stopDuties?.();
-      await dispatcher.stop(options);
+      if (shared) dispatcher.sweepEvery(undefined);
+      else await dispatcher.stop(options);
+    },
+    shareLimits(processes) {
+      for (const c of channels) c.shareLimits?.(processes);
     },
   };
 }

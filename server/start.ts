@@ -12,8 +12,8 @@ import {
   FlowEngine,
   HumanDesk,
   ListenError,
+  type Logger,
   policyWaitEstimator,
-  SharedOutboxFeed,
   SoloCoordination,
   type Store,
 } from '../core/index.js';
@@ -21,7 +21,7 @@ import { careKnowledge } from '../flows/care/flow.js';
 import { loadFlowRegistry } from '../flows/project/index.js';
 import { adminPlugin } from './admin/index.js';
 import { buildServer, type ServerPlugin } from './app.js';
-import { enabledChannels } from './channels.js';
+import { type Channels, enabledChannels } from './channels.js';
 import type { Config } from './config.js';
 import { controlPlugin } from './control/index.js';
 import { Duties } from './duties.js';
@@ -90,12 +90,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const follower = shared ? new EventFollower({ store, bus: desk.bus, logger }) : undefined;
   let duties: Duties | undefined;
   let shuttingDown = false;
-  // Set once the channels exist: the replies announced by the desk's commits, in order, for this process's deliverer.
-  let feed: SharedOutboxFeed | undefined;
   await coordination.start({
     commit: (news) => {
       if (!news.own) follower?.poke();
-      if (duties?.holds) feed?.announced(news);
     },
     reconnected: () => {
       follower?.poke();
@@ -112,13 +109,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const resumed = await desk.resumePending();
   if (resumed > 0) logger.info({ resumed }, 'handled messages left pending by the last run');
   const channels = await enabledChannels(config, desk, logger, { shared });
-  if (shared) {
-    const shares = new SharedOutboxFeed(store, channels.deliverer, logger);
-    feed = shares;
-    desk.outbox.listen((entries) => {
-      if (duties?.holds) shares.committed(entries);
-    });
-  }
+  // The channels' limits are the desk's: each process sends at its share (the count looked at now and then).
+  const sharing = shared ? shareLimitsOf(coordination, channels, logger) : undefined;
   const app = buildServer({
     config,
     desk,
@@ -199,6 +191,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         await coordination.releaseDuties();
         await held.settled();
         await app.close();
+        clearInterval(sharing);
         await channels.stop();
         await engine.stop();
         await desk.idle();
@@ -222,6 +215,21 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
 
   return { app, desk, human, coordination, duties: held, url, close, closed };
+}
+
+/** How often a process counts the desk's processes, to send at its share of a channel's limits. */
+const SHARE_LIMITS_EVERY_MS = 5_000;
+
+function shareLimitsOf(coordination: Coordination, channels: Channels, logger: Logger): NodeJS.Timeout {
+  const count = () =>
+    coordination.processes().then(
+      (names) => channels.shareLimits(names.length),
+      (err: unknown) => logger.debug({ err }, 'processes not counted; the channels keep their share'),
+    );
+  void count();
+  const timer = setInterval(() => void count(), SHARE_LIMITS_EVERY_MS);
+  timer.unref();
+  return timer;
 }
 
 /** The errors a user meets when the address is wrong or taken, worded for them; others pass through. */

@@ -40,11 +40,14 @@ export interface TelegramChannel {
   /** Long polling, in the process holding the duties (nothing to do in webhook mode). */
   startDuties(): Promise<void>;
   stopDuties(): Promise<void>;
+  /** The bot's limit is the desk's: with `processes` sending, each sends at its share. */
+  shareLimits(processes: number): void;
 }
 
 export function telegramChannel(desk: Desk, options: TelegramOptions, logger: Logger): TelegramChannel {
   const telegram = new Telegram(options.botToken, options.apiRoot ? { apiRoot: options.apiRoot } : {});
-  const sender = new TelegramSender(telegram, new SendLimiter(options.limits ?? TELEGRAM_LIMITS), desk.store);
+  const limiter = new SendLimiter(options.limits ?? TELEGRAM_LIMITS);
+  const sender = new TelegramSender(telegram, limiter, desk.store);
   const webhook = options.webhookUrl;
   const poller = webhook ? undefined : new TelegramPoller(desk, telegram, logger);
   return {
@@ -71,5 +74,6 @@ export function telegramChannel(desk: Desk, options: TelegramOptions, logger: Lo
     async stopDuties() {
       await poller?.stop();
     },
+    shareLimits: (processes) => limiter.share(processes),
   };
 }

@@ -18,22 +18,34 @@ class Bucket {
   private tokens: number;
   private updated = Date.now();
   constructor(
-    private readonly capacity: number,
-    private readonly perSecond: number,
+    private capacity: number,
+    private perSecond: number,
   ) {
     this.tokens = capacity;
   }
 
+  /** A new rate from now on (tokens saved so far stay, up to the new capacity). */
+  resize(capacity: number, perSecond: number): void {
+    this.refill();
+    this.capacity = capacity;
+    this.perSecond = perSecond;
+    this.tokens = Math.min(this.tokens, capacity);
+  }
+
   /** Milliseconds until a token is free (0: take it now). */
   take(): number {
-    const now = Date.now();
-    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.updated) / 1000) * this.perSecond);
-    this.updated = now;
+    this.refill();
     if (this.tokens >= 1) {
       this.tokens -= 1;
       return 0;
     }
     return Math.ceil(((1 - this.tokens) / this.perSecond) * 1000);
+  }
+
+  private refill(): void {
+    const now = Date.now();
+    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.updated) / 1000) * this.perSecond);
+    this.updated = now;
   }
 
   get idle(): boolean {
@@ -44,9 +56,24 @@ class Bucket {
 export class SendLimiter {
   private readonly global: Bucket;
   private readonly chats = new Map<string, Bucket>();
+  private shares = 1;
 
   constructor(private readonly limits: RateLimits = TELEGRAM_LIMITS) {
     this.global = new Bucket(Math.max(1, limits.globalPerSecond), limits.globalPerSecond);
+  }
+
+  /**
+   * `processes` send for the same bot (several caredesk processes on one
+   * database): the bot's limit is Telegram's for all of them, so this one
+   * keeps to its share. A chat's replies come from the process that took its
+   * customer's message, so the per-chat limit stays whole.
+   */
+  share(processes: number): void {
+    const n = Math.max(1, Math.floor(processes));
+    if (n === this.shares) return;
+    this.shares = n;
+    const perSecond = this.limits.globalPerSecond / n;
+    this.global.resize(Math.max(1, perSecond), perSecond);
   }
 
   /** Resolves when a message may be sent to `chat`. */

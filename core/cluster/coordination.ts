@@ -11,10 +11,8 @@ import { KeyedMutex, type Locks } from '../util/keyed-mutex.js';
 export interface CommitNews {
   /** This process made the commit (its events are published already). */
   readonly own: boolean;
-  /** Replies the commit queued: the process delivering the outbox has work. */
+  /** Replies the commit queued (the process that made the commit delivers them). */
   readonly outbox: number;
-  /** Their ids, in order, when the announcement could hold them. */
-  readonly outboxIds?: readonly string[];
 }
 
 export interface CoordinationEvents {

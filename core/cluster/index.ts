@@ -6,4 +6,3 @@ export {
 } from './coordination.js';
 export { EventFollower, type EventFollowerOptions } from './event-follower.js';
 export { type LiveHandler, LiveSignals } from './live-signals.js';
-export { SharedOutboxFeed } from './outbox-feed.js';

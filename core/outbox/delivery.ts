@@ -18,6 +18,7 @@
 import type { Desk } from '../desk.js';
 import type { Channel, OutboxEntry } from '../domain.js';
 import { isStoreUnavailable } from '../errors.js';
+import type { OutboxClaim } from '../store/store.js';
 import type { ChannelSender } from './channel-sender.js';
 import { recordOutcome, sendWithTimeout } from './outcome.js';
 
@@ -46,11 +47,13 @@ export interface DeliveryOptions {
    */
   readonly claimant?: string;
   /**
-   * Takes what the desk's outbox signal says is new (default true). With
-   * several processes, the replies come in commit order from the announced
-   * commits instead (core/cluster/outbox-feed.ts), which calls kick().
+   * Several processes share the store, each delivering the replies its own
+   * commits queued (default false: this process delivers the whole outbox).
+   * A pass then takes only what this process is waiting on (its chats held
+   * back by a retry or by another process's earlier reply) and, in a sweep
+   * (sweepEvery), what nobody delivered for OUTBOX_STALE_MS (its process died).
    */
-  readonly listenToDesk?: boolean;
+  readonly shared?: boolean;
 }
 
 /**
@@ -63,6 +66,25 @@ export interface DeliveryOptions {
  * wait this long before they go out again (once more, perhaps: the crash window).
  */
 export const OUTBOX_CLAIM_MS = 20_000;
+
+/**
+ * With several processes, a pending reply nobody has sent for this long is
+ * taken by the sweep of the process holding the duties: the process that
+ * queued it died (or was cut off) before sending it.
+ */
+export const OUTBOX_STALE_MS = 5_000;
+
+/** How soon an entry another process holds (its claim, or an earlier reply of the chat) is asked for again: doubling from this… */
+const ASK_AGAIN_FIRST_MS = 50;
+/** …up to this. */
+const ASK_AGAIN_MAX_MS = 2_000;
+
+/**
+ * What a pass takes: `all` every pending entry; with several processes,
+ * `held` only the chats this process holds back and the entries it waits on,
+ * `sweep` those and whatever nobody delivered for OUTBOX_STALE_MS.
+ */
+type PassScope = 'all' | 'held' | 'sweep';
 
 export interface PassResult {
   readonly delivered: number;
@@ -96,6 +118,9 @@ export class OutboxDelivery {
   /** Entries taken by a pass and not settled yet: what a pass waits for. */
   private readonly taken = new Map<string, { promise: Promise<Settled>; settle: (s: Settled) => void }>();
   private readonly options: Required<Omit<DeliveryOptions, 'claimant'>> & Pick<DeliveryOptions, 'claimant'>;
+  /** A sweep was asked for (sweepEvery): the next full pass is one. */
+  private sweepDue = false;
+  private sweepTimer: NodeJS.Timeout | undefined;
   private timer: NodeJS.Timeout | undefined;
   /** Passes run on their own only between start() and stop(); runOnce() works regardless. */
   private running = false;
@@ -122,10 +147,15 @@ export class OutboxDelivery {
   private halted: unknown;
   /** A pass to run once the store's database is back (see retryWhenBack). */
   private awayTimer: NodeJS.Timeout | undefined;
-  /** A pass to run once another process's claim on an entry runs out (see retryAt). */
+  /** A pass to ask again for entries another process holds (see askAgainLater). */
   private claimTimer: NodeJS.Timeout | undefined;
-  /** Entries another process claims, and until when (ms since the epoch): not asked for again before. */
-  private readonly claimedElsewhere = new Map<string, number>();
+  private claimTimerAt = 0;
+  /**
+   * Entries another process holds (its claim, or an earlier reply of the chat
+   * it has not sent), when to ask for them again (ms since the epoch) and how
+   * often they were asked for: not asked for again before.
+   */
+  private readonly askAgain = new Map<string, { at: number; asked: number }>();
   /** Stops listening to the desk's outbox signal. */
   private unlisten: (() => void) | undefined;
 
@@ -144,7 +174,7 @@ export class OutboxDelivery {
       random: options.random ?? Math.random,
       concurrency: options.concurrency ?? 32,
       claimant: options.claimant,
-      listenToDesk: options.listenToDesk ?? true,
+      shared: options.shared ?? false,
     };
   }
 
@@ -153,8 +183,9 @@ export class OutboxDelivery {
     this.running = true;
     this.stopping = false;
     this.abandonRecords = false;
-    if (this.options.listenToDesk) this.unlisten ??= this.desk.outbox.listen((entries) => this.kick(entries));
-    this.desk.track(this.runOnce().then(() => undefined));
+    this.unlisten ??= this.desk.outbox.listen((entries) => this.kick(entries));
+    // Shared: what other processes may be sending right now is theirs; only what nobody sent is taken.
+    this.desk.track(this.runPass(this.options.shared ? 'sweep' : 'all').then(() => undefined));
   }
 
   /**
@@ -175,6 +206,7 @@ export class OutboxDelivery {
     this.awayTimer = undefined;
     clearTimeout(this.claimTimer);
     this.claimTimer = undefined;
+    this.sweepEvery(undefined);
     await Promise.allSettled([...this.taken.values()].map((t) => t.promise));
   }
 
@@ -198,10 +230,13 @@ export class OutboxDelivery {
       const rescan = this.rescan || this.listing > 0 || fresh.some((e) => this.blocked.has(chatOf(e)));
       this.fresh = [];
       this.rescan = false;
+      const scope: PassScope = !this.options.shared ? 'all' : this.sweepDue ? 'sweep' : 'held';
       if (!this.running) return;
       // A full pass lists every entry committed before it, the fresh ones included.
-      if (rescan) this.desk.track(this.runOnce().then(() => undefined));
-      else if (fresh.length > 0) this.desk.track(this.deliverFresh(fresh));
+      if (rescan) {
+        if (scope === 'sweep') this.sweepDue = false;
+        this.desk.track(this.runPass(scope).then(() => undefined));
+      } else if (fresh.length > 0) this.desk.track(this.deliverFresh(fresh));
     });
   }
 
@@ -214,8 +249,28 @@ export class OutboxDelivery {
    * send of a batch it was not part of. Resolves when the entries it took have
    * settled; ones an earlier pass took are waited for but counted there.
    */
-  async runOnce(): Promise<PassResult> {
+  runOnce(): Promise<PassResult> {
+    return this.runPass('all');
+  }
+
+  /**
+   * With several processes (`shared`), the process holding the duties sweeps
+   * every `ms` for replies nobody delivered (undefined: stops sweeping).
+   */
+  sweepEvery(ms: number | undefined): void {
+    clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+    if (ms === undefined || !this.options.shared) return;
+    this.sweepTimer = setInterval(() => {
+      this.sweepDue = true;
+      this.kick();
+    }, ms);
+    this.sweepTimer.unref();
+  }
+
+  private async runPass(scope: PassScope): Promise<PassResult> {
     if (this.halted !== undefined) return { delivered: 0, retried: 0, failed: 0 };
+    const holding = new Set(this.blocked);
     // Before the list is taken: whatever is held after it was listed puts its chat back.
     this.blocked.clear();
     this.listing += 1;
@@ -233,9 +288,18 @@ export class OutboxDelivery {
     pending.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
     const mine: Array<Promise<Settled>> = [];
     const earlier: Array<Promise<Settled>> = [];
+    const staleBefore = this.desk.clock.now().getTime() - OUTBOX_STALE_MS;
+    const takes = (entry: OutboxEntry): boolean =>
+      scope === 'all' ||
+      holding.has(chatOf(entry)) ||
+      this.askAgain.has(entry.id) ||
+      (scope === 'sweep' && Date.parse(entry.createdAt) <= staleBefore);
+    this.forgetSettledElsewhere(pending);
     for (const entry of pending) {
       const lane = this.lanes.get(entry.channel);
       if (!lane || this.stopping) continue; // channel not enabled here: stays pending
+      // Shared: another process's reply, which it is sending (or will: it is not stale yet).
+      if (!takes(entry)) continue;
       const already = this.taken.get(entry.id);
       if (already) earlier.push(already.promise);
       else mine.push(this.take(lane, entry));
@@ -333,7 +397,7 @@ export class OutboxDelivery {
         this.stopping ||
         this.halted !== undefined ||
         entry.notBefore > this.desk.clock.now().toISOString() ||
-        (this.claimedElsewhere.get(entry.id) ?? 0) > this.desk.clock.now().getTime()
+        (this.askAgain.get(entry.id)?.at ?? 0) > this.desk.clock.now().getTime()
       ) {
         holding = true;
         this.settle(entry, 'held');
@@ -341,16 +405,16 @@ export class OutboxDelivery {
       }
       try {
         // Re-read (claimed, with several processes): another pass, a restart or another process may have settled it.
-        const { entry: fresh, heldUntilMs } = await this.claim(entry);
-        if (heldUntilMs !== undefined) {
-          // Another process sent it and may not have recorded it yet: wait out its claim, keeping the chat's order.
-          this.claimedElsewhere.set(entry.id, heldUntilMs);
-          this.retryAt(heldUntilMs);
+        const { entry: fresh, heldUntilMs, behind } = await this.claim(entry);
+        if (fresh?.status === 'pending' && (heldUntilMs !== undefined || behind)) {
+          // Another process is sending it (and may not have recorded it yet), or has not sent an earlier
+          // reply of the chat: ask again soon, keeping the chat's order.
+          this.askAgainLater(entry.id, heldUntilMs);
           this.settle(entry, 'held');
           holding = true;
           continue;
         }
-        this.claimedElsewhere.delete(entry.id);
+        this.askAgain.delete(entry.id);
         if (fresh?.status !== 'pending') {
           this.settle(entry, 'skipped');
           continue;
@@ -378,7 +442,7 @@ export class OutboxDelivery {
   }
 
   /** The entry as it is now; with a store several processes share, claimed for this send (see OUTBOX_CLAIM_MS). */
-  private async claim(entry: OutboxEntry): Promise<{ entry: OutboxEntry | undefined; heldUntilMs?: number }> {
+  private async claim(entry: OutboxEntry): Promise<OutboxClaim> {
     const { store } = this.desk;
     if (!store.claimOutboxEntry || this.options.claimant === undefined) {
       return { entry: await store.getOutboxEntry(entry.id) };
@@ -391,17 +455,38 @@ export class OutboxDelivery {
     });
   }
 
-  /** A pass once another process's claim runs out. */
+  /**
+   * Another process holds the entry: ask for it again after a wait that
+   * doubles each time, never later than its claim runs out (`heldUntilMs`).
+   */
+  private askAgainLater(id: string, heldUntilMs: number | undefined): void {
+    const now = this.desk.clock.now().getTime();
+    const asked = (this.askAgain.get(id)?.asked ?? 0) + 1;
+    const backoff = Math.min(ASK_AGAIN_FIRST_MS * 2 ** (asked - 1), ASK_AGAIN_MAX_MS);
+    const at = Math.min(now + backoff, heldUntilMs ?? Number.POSITIVE_INFINITY);
+    this.askAgain.set(id, { at: Math.max(at, now), asked });
+    this.retryAt(Math.max(at, now));
+  }
+
+  /** Entries asked for again that are no longer pending (another process delivered them): nothing to wait for. */
+  private forgetSettledElsewhere(pending: readonly OutboxEntry[]): void {
+    if (this.askAgain.size === 0) return;
+    const ids = new Set(pending.map((e) => e.id));
+    for (const id of this.askAgain.keys()) if (!ids.has(id)) this.askAgain.delete(id);
+  }
+
+  /** A pass at `atMs` (the earliest asked for wins). */
   private retryAt(atMs: number): void {
-    if (!this.running || this.claimTimer) return;
-    const wait = Math.max(10, atMs - this.desk.clock.now().getTime());
-    this.claimTimer = setTimeout(() => {
-      this.claimTimer = undefined;
-      // Claims run out whether or not their entry was delivered elsewhere meanwhile: nothing to remember them for.
-      const now = this.desk.clock.now().getTime();
-      for (const [id, until] of this.claimedElsewhere) if (until <= now) this.claimedElsewhere.delete(id);
-      this.kick();
-    }, wait);
+    if (!this.running || (this.claimTimer && this.claimTimerAt <= atMs)) return;
+    clearTimeout(this.claimTimer);
+    this.claimTimerAt = atMs;
+    this.claimTimer = setTimeout(
+      () => {
+        this.claimTimer = undefined;
+        this.kick();
+      },
+      Math.max(10, atMs - this.desk.clock.now().getTime()),
+    );
     this.claimTimer.unref();
   }
 
@@ -432,16 +517,16 @@ export class OutboxDelivery {
         const first = new Map<string, OutboxEntry>();
         for (const e of pending) {
           if (!this.lanes.has(e.channel)) continue;
+          // Shared: another process's chats are its own to retry; only what this process waits on counts.
+          if (this.options.shared && !this.blocked.has(chatOf(e)) && !this.askAgain.has(e.id)) continue;
           const before = first.get(chatOf(e));
           if (!before || e.createdAt < before.createdAt) first.set(chatOf(e), e);
         }
         const due = [...first.values()]
           .filter((e) => !this.taken.has(e.id))
           .map((e) => {
-            const claimed = this.claimedElsewhere.get(e.id);
-            return claimed === undefined
-              ? e.notBefore
-              : new Date(Math.max(claimed, Date.parse(e.notBefore))).toISOString();
+            const asked = this.askAgain.get(e.id)?.at;
+            return asked === undefined ? e.notBefore : new Date(Math.max(asked, Date.parse(e.notBefore))).toISOString();
           });
         if (due.length === 0 || !this.running) return;
         const earliest = due.sort()[0] as string;

@@ -113,6 +113,12 @@ export interface OutboxClaim {
   readonly entry: OutboxEntry | undefined;
   /** Another claimant holds the pending entry until then. */
   readonly heldUntilMs?: number;
+  /**
+   * An earlier pending entry of the same chat is not this claimant's (another
+   * process queued it and has not delivered it yet): not claimed, so that the
+   * chat's replies keep their order.
+   */
+  readonly behind?: boolean;
 }
 
 export interface OutboxFilter {

@@ -56,7 +56,7 @@ describe('caredesk serve on a database without the right schema', () => {
       const { code, lines } = await serveRefuses(db.url);
       expect(code).not.toBe(0);
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/schema version 0; this caredesk needs version 2\. Run `caredesk migrate` first\./);
+      expect(lines[0]).toMatch(/schema version 0; this caredesk needs version 3\. Run `caredesk migrate` first\./);
       expect(lines[0]).toMatch(/\[E_STORE_SCHEMA\]$/);
       // The line names the database without its password.
       expect(lines[0]).not.toContain(new URL(db.url).password);
@@ -75,7 +75,7 @@ describe('caredesk serve on a database without the right schema', () => {
       expect(code).not.toBe(0);
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(
-        /schema version 99, newer than this caredesk knows \(2\).*Run that release \(or newer\).*\[E_STORE_SCHEMA\]$/,
+        /schema version 99, newer than this caredesk knows \(3\).*Run that release \(or newer\).*\[E_STORE_SCHEMA\]$/,
       );
       // And `caredesk migrate` does not touch it either.
       const migrate = await caredesk(['migrate'], migrateEnv(db.url));
@@ -84,6 +84,7 @@ describe('caredesk serve on a database without the right schema', () => {
       expect(await query(db.url, 'SELECT version FROM caredesk_migrations ORDER BY version')).toEqual([
         { version: 1 },
         { version: 2 },
+        { version: 3 },
         { version: 99 },
       ]);
     },
@@ -100,20 +101,24 @@ describe('caredesk migrate', () => {
       expect(before.status).toBe(0);
       expect(before.stdout).toMatch(/^0001 desk\s+pending$/m);
       expect(before.stdout).toMatch(/^0002 outbox claims\s+pending$/m);
-      expect(before.stdout).toMatch(/The schema is at version 0; run `caredesk migrate` to bring it to 2\./);
+      expect(before.stdout).toMatch(/^0003 outbox by chat\s+pending$/m);
+      expect(before.stdout).toMatch(/The schema is at version 0; run `caredesk migrate` to bring it to 3\./);
 
       const migrate = await caredesk(['migrate'], migrateEnv(db.url));
       expect(migrate.status, migrate.stderr).toBe(0);
-      expect(migrate.stdout).toBe('applied 0001 desk\napplied 0002 outbox claims\nThe schema is at version 2.\n');
+      expect(migrate.stdout).toBe(
+        'applied 0001 desk\napplied 0002 outbox claims\napplied 0003 outbox by chat\nThe schema is at version 3.\n',
+      );
 
       const after = await caredesk(['migrate', '--status'], migrateEnv(db.url));
       expect(after.status).toBe(0);
       expect(after.stdout).toMatch(/^0001 desk\s+applied \d{4}-\d\d-\d\dT[\d:.]+Z$/m);
       expect(after.stdout).toMatch(/^0002 outbox claims\s+applied \d{4}-\d\d-\d\dT[\d:.]+Z$/m);
-      expect(after.stdout).toMatch(/The schema is up to date \(version 2\)\./);
+      expect(after.stdout).toMatch(/^0003 outbox by chat\s+applied \d{4}-\d\d-\d\dT[\d:.]+Z$/m);
+      expect(after.stdout).toMatch(/The schema is up to date \(version 3\)\./);
 
       const again = await caredesk(['migrate'], migrateEnv(db.url));
-      expect(again.stdout).toBe('The schema is up to date (version 2).\n');
+      expect(again.stdout).toBe('The schema is up to date (version 3).\n');
     },
     SEVERAL_RUNS,
   );
@@ -129,12 +134,13 @@ describe('caredesk migrate', () => {
       expect([a.status, b.status], `${a.stderr}\n${b.stderr}`).toEqual([0, 0]);
       // One of them applied it, the other found it done.
       expect([a.stdout, b.stdout].sort()).toEqual([
-        'The schema is up to date (version 2).\n',
-        'applied 0001 desk\napplied 0002 outbox claims\nThe schema is at version 2.\n',
+        'The schema is up to date (version 3).\n',
+        'applied 0001 desk\napplied 0002 outbox claims\napplied 0003 outbox by chat\nThe schema is at version 3.\n',
       ]);
       expect(await query(db.url, 'SELECT version, name FROM caredesk_migrations ORDER BY version')).toEqual([
         { version: 1, name: 'desk' },
-        { version: SCHEMA_VERSION, name: 'outbox claims' },
+        { version: 2, name: 'outbox claims' },
+        { version: SCHEMA_VERSION, name: 'outbox by chat' },
       ]);
     },
     SEVERAL_RUNS,

@@ -229,7 +229,10 @@ describe('three caredesk processes on one database, behind a round-robin proxy',
     for (const c of tgCustomers) {
       const stored = await storedFor(db.url, 'telegram', String(c.chatId));
       const got = telegram.deliveredTo(c.chatId);
-      const context = `Telegram chat ${c.chatId}: stored ${JSON.stringify(stored)}; delivered ${JSON.stringify(got)}`;
+      const sends = telegram.delivered
+        .filter((d) => d.chatId === String(c.chatId))
+        .map((d) => `${d.by}: ${d.text.slice(0, 24)}`);
+      const context = `Telegram chat ${c.chatId}: stored ${JSON.stringify(stored)}; delivered ${JSON.stringify(sends)}`;
       // Every acknowledged line stored once, in the order written.
       expect(stored.wrote, context).toEqual(lines);
       // Answered as one process answers the same lines: each line once, in order.

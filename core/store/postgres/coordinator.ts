@@ -324,9 +324,7 @@ export class PostgresCoordinator implements Coordination {
       const news = parseCommitAnnouncement(payload);
       if (!news) return;
       const own = news.writer === this.options.writer;
-      this.listeners.commit?.(
-        news.outboxIds ? { own, outbox: news.outbox, outboxIds: news.outboxIds } : { own, outbox: news.outbox },
-      );
+      this.listeners.commit?.({ own, outbox: news.outbox });
       return;
     }
     if (channel === LIVE_CHANNEL) {

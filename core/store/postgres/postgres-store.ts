@@ -321,16 +321,30 @@ export class PostgresStore implements Store {
   }
 
   async claimOutboxEntry(id: string, claim: OutboxClaimAsk): Promise<OutboxClaim> {
-    const r = await this.query<OutboxRow & { claimed: boolean; held_until: string | null }>(
+    const r = await this.query<OutboxRow & { claimed: boolean; behind: boolean; held_until: string | null }>(
       'claimOutboxEntry',
-      `WITH claimed AS (
+      // FOR SHARE: a delivery being recorded meanwhile is waited for and seen (the statement's snapshot
+      // alone would show the entry pending while the claim it held is already gone: sent twice).
+      // The chat is the customer on the channel (a customer with two identities on one channel waits more).
+      `WITH target AS (
+         SELECT o.id, o.pos, c.customer_id, c.channel
+         FROM outbox o LEFT JOIN conversations c ON c.id = o.conversation_id
+         WHERE o.id = $1 AND o.status = 'pending' FOR SHARE OF o),
+       earlier AS (
+         SELECT 1 FROM target t
+           JOIN conversations c ON c.customer_id = t.customer_id AND c.channel = t.channel
+           JOIN outbox o ON o.conversation_id = c.id AND o.status = 'pending' AND o.pos < t.pos
+         WHERE NOT EXISTS (SELECT 1 FROM outbox_claims k WHERE k.outbox_id = o.id AND k.claimed_by = $2)
+         LIMIT 1),
+       claimed AS (
          INSERT INTO outbox_claims (outbox_id, claimed_by, claimed_until)
-         SELECT id, $2, $3 FROM outbox WHERE id = $1 AND status = 'pending'
+         SELECT id, $2, $3 FROM target WHERE NOT EXISTS (SELECT 1 FROM earlier)
          ON CONFLICT (outbox_id) DO UPDATE SET claimed_by = EXCLUDED.claimed_by, claimed_until = EXCLUDED.claimed_until
            WHERE outbox_claims.claimed_until < $4 OR outbox_claims.claimed_by = $2
          RETURNING outbox_id)
        SELECT o.doc, o.status, o.attempts, o.delivered_at, o.delivered_channel_message_id,
          EXISTS (SELECT 1 FROM claimed) AS claimed,
+         EXISTS (SELECT 1 FROM earlier) AS behind,
          (SELECT claimed_until FROM outbox_claims WHERE outbox_id = $1) AS held_until
        FROM outbox o WHERE o.id = $1`,
       [id, claim.claimant, claim.untilMs, claim.nowMs],
@@ -338,11 +352,10 @@ export class PostgresStore implements Store {
     const row = r.rows[0];
     if (!row) return { entry: undefined };
     const entry = outboxEntry(row);
-    // Seen before this ask's write: another claimant's lease, when this ask did not take it.
-    if (!row.claimed && entry.status === 'pending' && row.held_until !== null) {
-      return { entry, heldUntilMs: Number(row.held_until) };
-    }
-    return { entry };
+    if (row.claimed || entry.status !== 'pending') return { entry };
+    if (row.behind) return { entry, behind: true };
+    // Another claimant's lease, as seen before this ask's write (none seen: one made meanwhile; ask again soon).
+    return { entry, heldUntilMs: Number(row.held_until ?? claim.nowMs) };
   }
 
   async listOutbox(filter: OutboxFilter = {}): Promise<OutboxEntry[]> {

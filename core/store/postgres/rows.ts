@@ -147,33 +147,24 @@ export const COMMIT_SQL = `SELECT caredesk_commit(${COMMIT_TYPES.map((type, i) =
   ', ',
 )}) AS base, pg_notify('${COMMITS_CHANNEL}', $${COMMIT_TYPES.length + 1}::text)`;
 
-/** A NOTIFY payload holds up to 8000 bytes; past this many, the ids are left out (the deliverer lists the outbox). */
-const MAX_ANNOUNCED_IDS_LENGTH = 7_000;
-
 /**
  * What a commit tells the desk's processes: who wrote it (the others follow
- * its events), and the replies it queued, by id when they fit, so that the
- * deliverer takes them in commit order without listing the outbox.
+ * its events) and how many replies it queued.
  */
 export function commitAnnouncement(writer: string, batches: readonly WriteBatch[]): string {
-  const ids = batches.flatMap((b) => (b.outbox ?? []).filter((e) => e.status === 'pending').map((e) => e.id));
-  const listed = ids.join(',');
-  return listed.length > 0 && listed.length <= MAX_ANNOUNCED_IDS_LENGTH
-    ? `${writer} ${ids.length} ${listed}`
-    : `${writer} ${ids.length}`;
+  const queued = batches.reduce((n, b) => n + (b.outbox ?? []).filter((e) => e.status === 'pending').length, 0);
+  return `${writer} ${queued}`;
 }
 
 export interface CommitAnnouncement {
   readonly writer: string;
   readonly outbox: number;
-  /** The pending replies the commit queued, in order; undefined when they did not fit. */
-  readonly outboxIds?: readonly string[];
 }
 
 /** The announcement read back; undefined for a payload that is not one. */
 export function parseCommitAnnouncement(payload: string): CommitAnnouncement | undefined {
-  const [writer, outbox, listed] = payload.split(' ');
+  const [writer, outbox] = payload.split(' ');
   const n = Number(outbox);
   if (!writer || !Number.isInteger(n)) return undefined;
-  return listed === undefined ? { writer, outbox: n } : { writer, outbox: n, outboxIds: listed.split(',') };
+  return { writer, outbox: n };
 }

@@ -8,6 +8,7 @@ import type pg from 'pg';
 import { StoreSchemaError } from '../../errors.js';
 import * as desk from './migrations/0001-desk.js';
 import * as outboxClaims from './migrations/0002-outbox-claims.js';
+import * as outboxChats from './migrations/0003-outbox-chats.js';
 
 export interface Migration {
   readonly version: number;
@@ -16,7 +17,7 @@ export interface Migration {
 }
 
 /** Oldest first; a new migration is a new file here, never an edit of a released one. */
-export const MIGRATIONS: readonly Migration[] = [desk, outboxClaims];
+export const MIGRATIONS: readonly Migration[] = [desk, outboxClaims, outboxChats];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Any constant of our own: the advisory lock's key (pg_advisory_xact_lock takes a bigint). */

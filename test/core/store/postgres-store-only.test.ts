@@ -165,7 +165,7 @@ describe('PostgreSQL store', () => {
 
   it('claims an outbox entry for one process at a time, until its claim runs out or the delivery is recorded', async () => {
     const [a, b] = [await store(), await store()];
-    await a.commit({ outbox: [outbox('out_claim')] });
+    await a.commit({ outbox: [outbox('out_claim', { recipient: 'claims' })] });
     const now = Date.now();
     // A claims it for 20 s; B, taking the delivering over, is told to wait until then.
     const first = await a.claimOutboxEntry('out_claim', { claimant: 'p-a', untilMs: now + 20_000, nowMs: now });
@@ -194,6 +194,75 @@ describe('PostgreSQL store', () => {
     expect(await a.claimOutboxEntry('out_none', { claimant: 'p-a', untilMs: later, nowMs: later })).toEqual({
       entry: undefined,
     });
+  });
+
+  it('does not claim a reply whose delivery another process is recording at that moment (it would be sent twice)', async () => {
+    const [a, b] = [await store(), await store()];
+    await a.commit({ outbox: [outbox('out_recording', { recipient: 'recording' })] });
+    const now = Date.now();
+    expect(await a.claimOutboxEntry('out_recording', { claimant: 'p-a', untilMs: now + 20_000, nowMs: now })).toEqual({
+      entry: expect.objectContaining({ status: 'pending' }),
+    });
+    // A records its send in a transaction still open when B asks (the claim goes with the record).
+    const recording = new pg.Client({ connectionString: db.url });
+    await recording.connect();
+    try {
+      await recording.query('BEGIN');
+      await recording.query(
+        `UPDATE outbox SET status = 'delivered', attempts = 1, delivered_at = $1 WHERE id = 'out_recording'`,
+        [new Date(now).toISOString()],
+      );
+      const asked = b.claimOutboxEntry('out_recording', { claimant: 'p-b', untilMs: now + 20_000, nowMs: now });
+      await new Promise((r) => setTimeout(r, 200));
+      await recording.query('COMMIT');
+      const answer = await asked;
+      // Not B's to send: delivered, or held (asked again, it reads delivered).
+      expect(answer.entry?.status === 'delivered' || answer.heldUntilMs !== undefined).toBe(true);
+      expect(await sql('SELECT * FROM outbox_claims WHERE outbox_id = $1', ['out_recording'])).toEqual([]);
+      const again = await b.claimOutboxEntry('out_recording', { claimant: 'p-b', untilMs: now + 20_000, nowMs: now });
+      expect(again).toEqual({ entry: expect.objectContaining({ status: 'delivered' }) });
+    } finally {
+      await recording.end();
+    }
+  });
+
+  it('claims a reply only once every earlier pending reply of its chat is the claimant’s own: a chat keeps its order across processes', async () => {
+    const [a, b] = [await store(), await store()];
+    const chat = { recipient: 'ordered', channel: 'telegram' as const, conversationId: 'cnv_ordered' };
+    await a.commit({
+      customers: [customer('cus_ordered'), customer('cus_other')],
+      conversations: [conversation('cnv_ordered', 'cus_ordered'), conversation('cnv_other', 'cus_other')],
+    });
+    // A's commit queued first and second, then B's commit queued third (the customer's next message went to B).
+    await a.commit({ outbox: [outbox('out_first', chat), outbox('out_second', chat)] });
+    await b.commit({
+      outbox: [
+        outbox('out_third', chat),
+        outbox('out_elsewhere', { recipient: 'another chat', conversationId: 'cnv_other' }),
+      ],
+    });
+    const now = Date.now();
+    const ask = (s: typeof a, id: string, claimant: string) =>
+      s.claimOutboxEntry(id, { claimant, untilMs: now + 20_000, nowMs: now });
+    // B may not send the third before the first two went out, whoever sends them; another chat is not held.
+    expect(await ask(b, 'out_third', 'p-b')).toEqual({
+      entry: expect.objectContaining({ id: 'out_third' }),
+      behind: true,
+    });
+    expect(await ask(b, 'out_elsewhere', 'p-b')).toEqual({ entry: expect.objectContaining({ id: 'out_elsewhere' }) });
+    // A sends the first, then the second without waiting for the first's record (both its own claims).
+    expect(await ask(a, 'out_first', 'p-a')).toEqual({ entry: expect.objectContaining({ id: 'out_first' }) });
+    expect(await ask(a, 'out_second', 'p-a')).toEqual({ entry: expect.objectContaining({ id: 'out_second' }) });
+    expect((await ask(b, 'out_third', 'p-b')).behind).toBe(true);
+    // Once both are recorded, the third is B's.
+    const deliveredAt = new Date(now).toISOString();
+    await a.commit({
+      deliveries: [
+        { outboxId: 'out_first', attempts: 1, deliveredAt },
+        { outboxId: 'out_second', attempts: 1, deliveredAt },
+      ],
+    });
+    expect(await ask(b, 'out_third', 'p-b')).toEqual({ entry: expect.objectContaining({ id: 'out_third' }) });
   });
 
   it('refuses a database without the schema (run caredesk migrate) and one with a newer schema', async () => {

@@ -20,10 +20,15 @@ export class CaredeskProcess {
   readonly exited: Promise<Exit>;
   private exit: Exit | undefined;
 
-  constructor(args: readonly string[], env: Record<string, string>) {
+  /** `nodeArgs`: options for node itself, e.g. `--cpu-prof` (which NODE_OPTIONS does not take). */
+  constructor(args: readonly string[], env: Record<string, string>, nodeArgs: readonly string[] = []) {
     // Only what the test sets, so that the developer's own PORT or CAREDESK_DATA_DIR cannot leak in.
     const base = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
-    this.child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...base, ...env }, stdio: 'pipe' });
+    this.child = spawn(process.execPath, [...nodeArgs, BIN, ...args], {
+      cwd: ROOT,
+      env: { ...base, ...env },
+      stdio: 'pipe',
+    });
     this.child.stdout?.setEncoding('utf8').on('data', (d: string) => {
       this.stdout += d;
     });

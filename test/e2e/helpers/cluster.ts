@@ -64,6 +64,8 @@ export interface DeskClusterOptions {
   readonly env?: Record<string, string>;
   /** Environment of one process (on top of `env`), e.g. its own Telegram API root. */
   readonly envOf?: (member: { index: number; name: string }) => Record<string, string>;
+  /** Options for node itself in every process (bench:scale's PROFILE). */
+  readonly nodeArgs?: readonly string[];
 }
 
 export interface Health {
@@ -123,7 +125,7 @@ export class DeskCluster {
       ...this.options.envOf?.({ index: m.index, name: m.name }),
       PORT: String(m.port),
     });
-    const proc = new CaredeskProcess(['serve'], env);
+    const proc = new CaredeskProcess(['serve'], env, this.options.nodeArgs);
     m.proc = proc;
     m.generations.push(proc);
     void proc.exited.then(() => {
