@@ -3,6 +3,7 @@
  * delivers through them. A channel's library is imported only when the
  * channel is enabled (botbuilder alone takes ~0.9 s to load).
  */
+import { randomUUID } from 'node:crypto';
 import type { ChannelSender, Desk, Logger } from '../core/index.js';
 import { OUTBOX_STALE_MS, OutboxDelivery } from '../core/index.js';
 import { viewerChangesOf } from './admin/viewers.js';
@@ -104,8 +105,9 @@ export async function enabledChannels(
     {
       sendTimeoutMs: config.replies.timeoutMs,
       giveUpAfterMs: config.replies.giveUpAfterMs,
-      // With several processes on one database, each send claims its entry (OUTBOX_CLAIM_MS).
-      claimant: config.processName,
+      // With several processes on one database, each send claims its entry (OUTBOX_CLAIM_MS); the claimant
+      // is this run of the process, so that two processes given the same name never take each other's claims.
+      claimant: `${config.processName}:${randomUUID().slice(0, 8)}`,
       // Shared: each process delivers what its own commits queued.
       shared,
     },

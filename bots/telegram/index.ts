@@ -44,9 +44,17 @@ export interface TelegramChannel {
   shareLimits(processes: number): void;
 }
 
+/** The live signal a process sends when Telegram answered it 429 (`ms`: retry_after). */
+const TELEGRAM_FLOOD_SIGNAL = 'telegram.flood';
+
 export function telegramChannel(desk: Desk, options: TelegramOptions, logger: Logger): TelegramChannel {
   const telegram = new Telegram(options.botToken, options.apiRoot ? { apiRoot: options.apiRoot } : {});
-  const limiter = new SendLimiter(options.limits ?? TELEGRAM_LIMITS);
+  const limiter = new SendLimiter(options.limits ?? TELEGRAM_LIMITS, () => desk.clock.now().getTime());
+  // Telegram's 429 is the bot's, whichever process got it: the desk's other processes hold back too.
+  limiter.onFlood((ms) => desk.live.tell(TELEGRAM_FLOOD_SIGNAL, { ms }));
+  desk.live.on(TELEGRAM_FLOOD_SIGNAL, ({ ms }) => {
+    if (typeof ms === 'number' && Number.isFinite(ms)) limiter.pause(ms);
+  });
   const sender = new TelegramSender(telegram, limiter, desk.store);
   const webhook = options.webhookUrl;
   const poller = webhook ? undefined : new TelegramPoller(desk, telegram, logger);

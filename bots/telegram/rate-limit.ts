@@ -57,8 +57,15 @@ export class SendLimiter {
   private readonly global: Bucket;
   private readonly chats = new Map<string, Bucket>();
   private shares = 1;
+  /** Telegram said to wait (429 retry_after): no send before then (ms since the epoch). */
+  private pausedUntil = 0;
+  private floodListener: ((ms: number) => void) | undefined;
 
-  constructor(private readonly limits: RateLimits = TELEGRAM_LIMITS) {
+  /** `now`: the desk's clock (ms since the epoch), which a 429's wait is counted on, as the reply's retry is. */
+  constructor(
+    private readonly limits: RateLimits = TELEGRAM_LIMITS,
+    private readonly now: () => number = Date.now,
+  ) {
     this.global = new Bucket(Math.max(1, limits.globalPerSecond), limits.globalPerSecond);
   }
 
@@ -76,8 +83,28 @@ export class SendLimiter {
     this.global.resize(Math.max(1, perSecond), perSecond);
   }
 
+  /**
+   * Telegram answered 429 with `retry_after`: it holds for the bot, so no
+   * send leaves before then, and the listener (the desk's other processes) is told.
+   */
+  flooded(ms: number): void {
+    this.pause(ms);
+    this.floodListener?.(ms);
+  }
+
+  /** Holds every send back for `ms` (another process was told to wait). */
+  pause(ms: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, this.now() + Math.min(Math.max(0, ms), MAX_PAUSE_MS));
+  }
+
+  /** Called with the wait each time this limiter is flooded (not for pause()). */
+  onFlood(listener: (ms: number) => void): void {
+    this.floodListener = listener;
+  }
+
   /** Resolves when a message may be sent to `chat`. */
   async acquire(chat: string): Promise<void> {
+    for (let wait = this.pausedUntil - this.now(); wait > 0; wait = this.pausedUntil - this.now()) await sleep(wait);
     let bucket = this.chats.get(chat);
     if (!bucket) {
       bucket = new Bucket(this.limits.perChatBurst, this.limits.perChatPerSecond);
@@ -92,5 +119,8 @@ export class SendLimiter {
     for (const [chat, b] of this.chats) if (b.idle) this.chats.delete(chat);
   }
 }
+
+/** A wait Telegram asks for longer than this is capped (a broken answer must not stop the bot for good). */
+const MAX_PAUSE_MS = 10 * 60_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

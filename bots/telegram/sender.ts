@@ -29,7 +29,18 @@ export class TelegramSender implements ChannelSender {
     private readonly files?: StoredFiles,
   ) {}
 
-  async send(entry: OutboxEntry, _context?: Record<string, unknown>, signal?: AbortSignal): Promise<SendOutcome> {
+  async send(entry: OutboxEntry, context?: Record<string, unknown>, signal?: AbortSignal): Promise<SendOutcome> {
+    const outcome = await this.sendNow(entry, context, signal);
+    // A 429 holds for the bot, not only this chat: every send waits it out.
+    if (!outcome.ok && outcome.retryAfterMs !== undefined) this.limiter.flooded(outcome.retryAfterMs);
+    return outcome;
+  }
+
+  private async sendNow(
+    entry: OutboxEntry,
+    _context?: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): Promise<SendOutcome> {
     // Private chats only: the chat id is the customer's user id.
     const chatId = entry.recipient;
     await this.limiter.acquire(chatId);

@@ -23,6 +23,13 @@ export interface EventFollowerOptions {
   readonly pollMs?: number;
   /** Events per read (default 500). */
   readonly pageSize?: number;
+  /**
+   * Reads at most once in this long (ms, default 20): under load the
+   * notices come with every commit of every process, and a read for each
+   * would cost more than the events it brings; when quiet, a notice is read
+   * at once.
+   */
+  readonly minGapMs?: number;
 }
 
 export class EventFollower {
@@ -33,6 +40,9 @@ export class EventFollower {
   private again = false;
   private stopped = true;
   private timer: NodeJS.Timeout | undefined;
+  /** A read put off until the gap since the last one has passed. */
+  private later: NodeJS.Timeout | undefined;
+  private lastReadAt = 0;
   private unsubscribe: (() => void) | undefined;
 
   constructor(private readonly options: EventFollowerOptions) {}
@@ -51,35 +61,48 @@ export class EventFollower {
   stop(): void {
     this.stopped = true;
     clearInterval(this.timer);
+    clearTimeout(this.later);
+    this.later = undefined;
     this.unsubscribe?.();
     this.ownSeqs.clear();
   }
 
   /** Another process committed: read what is new (calls that come while reading make one more read). */
   poke(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.later) return;
     if (this.running) {
       this.again = true;
       return;
     }
+    const wait = this.lastReadAt + (this.options.minGapMs ?? 20) - Date.now();
+    if (wait > 0) {
+      this.later = setTimeout(() => {
+        this.later = undefined;
+        this.poke();
+      }, wait);
+      return;
+    }
     this.running = true;
+    this.lastReadAt = Date.now();
     void this.follow().finally(() => {
       this.running = false;
+      // Notices that came while reading: one more read, after the gap.
+      if (this.again) {
+        this.again = false;
+        this.poke();
+      }
     });
   }
 
   private async follow(): Promise<void> {
     const pageSize = this.options.pageSize ?? 500;
     try {
-      do {
-        this.again = false;
-        for (;;) {
-          const page = await this.options.store.listEvents(this.cursor, pageSize);
-          if (this.stopped) return;
-          this.publish(page);
-          if (page.length < pageSize) break;
-        }
-      } while (this.again && !this.stopped);
+      for (;;) {
+        const page = await this.options.store.listEvents(this.cursor, pageSize);
+        if (this.stopped) return;
+        this.publish(page);
+        if (page.length < pageSize) break;
+      }
     } catch (err) {
       // The next notice or poll reads again from the same place: nothing is skipped.
       this.options.logger.debug({ err }, 'events of other processes not read yet');

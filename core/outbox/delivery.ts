@@ -235,7 +235,8 @@ export class OutboxDelivery {
       // A full pass lists every entry committed before it, the fresh ones included.
       if (rescan) {
         if (scope === 'sweep') this.sweepDue = false;
-        this.desk.track(this.runPass(scope).then(() => undefined));
+        // The fresh entries' chats are taken too (a pass that is not `all` would not see them otherwise).
+        this.desk.track(this.runPass(scope, fresh).then(() => undefined));
       } else if (fresh.length > 0) this.desk.track(this.deliverFresh(fresh));
     });
   }
@@ -268,9 +269,10 @@ export class OutboxDelivery {
     this.sweepTimer.unref();
   }
 
-  private async runPass(scope: PassScope): Promise<PassResult> {
+  private async runPass(scope: PassScope, fresh: readonly OutboxEntry[] = []): Promise<PassResult> {
     if (this.halted !== undefined) return { delivered: 0, retried: 0, failed: 0 };
     const holding = new Set(this.blocked);
+    for (const entry of fresh) holding.add(chatOf(entry));
     // Before the list is taken: whatever is held after it was listed puts its chat back.
     this.blocked.clear();
     this.listing += 1;

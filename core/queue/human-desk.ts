@@ -16,7 +16,7 @@ import {
   writePresence,
 } from '../agents/agents.js';
 import type { Desk } from '../desk.js';
-import type { Attachment } from '../domain.js';
+import type { Attachment, DomainEvent } from '../domain.js';
 import { ForbiddenError, InvalidInputError, isStoreUnavailable } from '../errors.js';
 import type { Arrival } from '../ingest.js';
 import { computeKpis } from '../kpi/kpis.js';
@@ -52,6 +52,10 @@ const STARTS_A_CLOCK: ReadonlySet<string> = new Set([
   'conversation.transferred',
   'message.received',
 ]);
+
+/** A customer's message starts a clock only where people answer (most go to the bot: no read for them). */
+const startsAClock = (e: DomainEvent): boolean =>
+  STARTS_A_CLOCK.has(e.type) && (e.type !== 'message.received' || e.data.mode === 'queued' || e.data.mode === 'agent');
 
 export class HumanDesk implements HumanSide {
   readonly ctx: QueueContext;
@@ -203,7 +207,7 @@ export class HumanDesk implements HumanSide {
     // Changes made by the desk's other processes bring deadlines closer too.
     this.unsubscribe = this.desk.bus.subscribe(
       (e) => {
-        if (e.conversationId && STARTS_A_CLOCK.has(e.type)) this.noticeChange(e.conversationId);
+        if (e.conversationId && startsAClock(e)) this.noticeChange(e.conversationId);
       },
       undefined,
       { elsewhereToo: true },
@@ -265,8 +269,9 @@ export class HumanDesk implements HumanSide {
     const ids = [...this.changed];
     this.changed.clear();
     try {
-      for (const id of ids) {
-        const c = await this.desk.store.getConversation(id);
+      // Asked for together: the store reads them in one query.
+      const changed = await Promise.all(ids.map((id) => this.desk.store.getConversation(id)));
+      for (const c of changed) {
         const at = c ? nextClockworkAt(this.ctx, c) : undefined;
         if (at) this.arm(at);
       }

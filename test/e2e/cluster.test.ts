@@ -304,6 +304,41 @@ describe('three caredesk processes on one database, behind a round-robin proxy',
     expect(most).toBeLessThanOrEqual(2 * RATE_LIMIT + 2);
   });
 
+  it('a 429 Telegram answers one process holds back every process for its retry_after', async () => {
+    const retryAfterS = 2;
+    telegram.floodRetryAfter = retryAfterS;
+    telegram.floodNext = 1;
+    const floodsBefore = telegram.floods.length;
+    // The first reply p0 tries gets the 429.
+    const first = new WebhookCustomer(proxy.url, secret, 92_000, 'Flooded');
+    await first.say(lines[0] as string, 'p0');
+    await until(() => telegram.floods[floodsBefore], 20_000);
+    const flood = telegram.floods[floodsBefore] as { at: number; by?: string };
+    expect(flood.by).toBe('p0');
+    // Right after, customers of p1 and p2 write: their answers wait out p0's retry_after too.
+    const others = [
+      new WebhookCustomer(proxy.url, secret, 92_001, 'Held1'),
+      new WebhookCustomer(proxy.url, secret, 92_002, 'Held2'),
+    ];
+    await Promise.all([others[0]?.say(lines[0] as string, 'p1'), others[1]?.say(lines[0] as string, 'p2')]);
+    for (const c of [first, ...others])
+      await until(() => (telegram.deliveredTo(c.chatId).length >= 2 ? true : undefined), 20_000);
+    const sends = [first, ...others].flatMap((c) =>
+      telegram.delivered
+        .filter((d) => d.chatId === String(c.chatId))
+        .map((d) => ({ by: d.by, at: d.requestedAt ?? d.at })),
+    );
+    const context = `429 to p0 at ${flood.at}; sends ${JSON.stringify(sends.map((x) => ({ by: x.by, after: x.at - flood.at })))}`;
+    expect(new Set(sends.map((x) => x.by)), context).toEqual(new Set(['p0', 'p1', 'p2']));
+    // Less a little: the signal reaches the others a moment after the 429 reached p0.
+    for (const x of sends) expect(x.at - flood.at, context).toBeGreaterThanOrEqual(retryAfterS * 1000 - 150);
+    // Each reply went out once, the one refused included.
+    for (const c of [first, ...others]) {
+      const stored = await storedFor(db.url, 'telegram', String(c.chatId));
+      expect(telegram.deliveredTo(c.chatId), context).toEqual(stored.replies.map((r) => r.text));
+    }
+  }, 60_000);
+
   it('the queue, the KPIs and /healthz are the same from every process', async () => {
     const since = startedAt.toISOString();
     const views = await Promise.all(

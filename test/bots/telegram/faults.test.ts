@@ -71,7 +71,7 @@ async function setup(script: Answer[]): Promise<{
   const desk = new Desk({ store, clock });
   const sender = new TelegramSender(
     new Telegram('1:x', { apiRoot: api.apiRoot }),
-    new SendLimiter({ globalPerSecond: 1000, perChatPerSecond: 1000, perChatBurst: 1000 }),
+    new SendLimiter({ globalPerSecond: 1000, perChatPerSecond: 1000, perChatBurst: 1000 }, () => clock.now().getTime()),
   );
   const dispatcher = new OutboxDelivery(desk, [sender], { sendTimeoutMs: 300, baseDelayMs: 1000, random: () => 0 });
   const r = await desk.receive({ channel: 'telegram', externalUserId: '9', channelMessageId: 'u1', text: 'hi' });

@@ -289,6 +289,33 @@ describe('the outbox dispatcher', () => {
     await dispatcher.stop();
     expect((await desk.store.listOutbox({ status: 'delivered' })).map((o) => o.text).sort()).toEqual(['fast', 'slow']);
   });
+  it('shared by several processes: a reply committed while a pass lists the outbox goes out at once, not at the next sweep', async () => {
+    class GatedStore extends MemoryStore {
+      gate: Promise<void> | undefined;
+      override async listOutbox(filter?: Parameters<MemoryStore['listOutbox']>[0]): Promise<OutboxEntry[]> {
+        await this.gate;
+        return super.listOutbox(filter);
+      }
+    }
+    const store = new GatedStore();
+    const desk = await deskWith(store);
+    const telegram = new ScriptedChannel('telegram');
+    const dispatcher = new OutboxDelivery(desk, [telegram], { shared: true });
+    dispatcher.start();
+    await desk.idle();
+    let open: () => void = () => undefined;
+    store.gate = new Promise((r) => (open = r));
+    // A pass is listing (held at the gate) when this process commits a reply and hands it over.
+    dispatcher.kick();
+    const [entry] = await replies(desk, 'u1', ['fresh']);
+    dispatcher.kick([entry as OutboxEntry]);
+    await new Promise((r) => setImmediate(r));
+    store.gate = undefined;
+    open();
+    await vi.waitFor(() => expect(telegram.sent).toEqual(['fresh']), { timeout: 2_000 });
+    await dispatcher.stop();
+  });
+
   it('a reply stored while an earlier one of its conversation waits for a retry goes out after it', async () => {
     const clock = new ManualClock();
     const desk = await deskWith(new MemoryStore(), clock);

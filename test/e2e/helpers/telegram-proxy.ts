@@ -43,6 +43,10 @@ export class TelegramFaultProxy {
   /** Until then (ms since the epoch) sendMessage answers 429, retry after `floodRetryAfter` s. */
   floodUntil = 0;
   floodRetryAfter = 1;
+  /** The next this many sendMessage calls answer 429 (as floodUntil), whenever they come. */
+  floodNext = 0;
+  /** The 429s answered: when, and to which process. */
+  readonly floods: Array<{ readonly at: number; readonly by?: string }> = [];
   /** Until then every call answers 502. */
   outageUntil = 0;
   /** Every `holdEvery`-th send (0: none) is held `holdMs` before it is passed on, if the bot still waits. */
@@ -108,8 +112,10 @@ export class TelegramFaultProxy {
       return this.getUpdates(path, body, res).finally(ended);
     }
     if (method === 'sendMessage') {
-      if (Date.now() < this.floodUntil) {
+      if (Date.now() < this.floodUntil || this.floodNext > 0) {
+        this.floodNext = Math.max(0, this.floodNext - 1);
         this.counts.flood += 1;
+        this.floods.push({ at: Date.now(), by });
         return json(res, 429, {
           ok: false,
           error_code: 429,
