@@ -91,11 +91,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   let duties: Duties | undefined;
   let shuttingDown = false;
   await coordination.start({
-    commit: (news) => {
-      if (!news.own) follower?.poke();
-    },
+    commit: (news) => follower?.heard(news),
     reconnected: () => {
-      follower?.poke();
+      follower?.catchUp();
       desk.outbox.kick();
     },
     live: (payload) => desk.live.heard(payload),

@@ -13,6 +13,8 @@ export interface CommitNews {
   readonly own: boolean;
   /** Replies the commit queued (the process that made the commit delivers them). */
   readonly outbox: number;
+  /** The commit's events, numbered after `after` (absent: none, or not said). */
+  readonly events?: { readonly after: number; readonly count: number };
 }
 
 export interface CoordinationEvents {

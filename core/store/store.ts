@@ -184,6 +184,12 @@ export interface Store {
 
   /** Events with `seq > afterSeq`, oldest first. */
   listEvents(afterSeq: number, limit: number): Promise<DomainEvent[]>;
+  /**
+   * The events numbered within these ranges (after `after`, up to `upTo`), in
+   * order: what other processes committed, as their announcements said. A
+   * store several processes share has it.
+   */
+  listEventsIn?(ranges: ReadonlyArray<{ readonly after: number; readonly upTo: number }>): Promise<DomainEvent[]>;
   lastEventSeq(): Promise<number>;
 
   getOutboxEntry(id: string): Promise<OutboxEntry | undefined>;

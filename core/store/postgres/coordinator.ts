@@ -324,7 +324,9 @@ export class PostgresCoordinator implements Coordination {
       const news = parseCommitAnnouncement(payload);
       if (!news) return;
       const own = news.writer === this.options.writer;
-      this.listeners.commit?.({ own, outbox: news.outbox });
+      this.listeners.commit?.(
+        news.events ? { own, outbox: news.outbox, events: news.events } : { own, outbox: news.outbox },
+      );
       return;
     }
     if (channel === LIVE_CHANNEL) {

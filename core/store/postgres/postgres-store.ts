@@ -310,6 +310,17 @@ export class PostgresStore implements Store {
     return r.rows.map((row) => numberedEvent(row.doc, Number(row.seq)));
   }
 
+  async listEventsIn(ranges: ReadonlyArray<{ readonly after: number; readonly upTo: number }>): Promise<DomainEvent[]> {
+    const r = await this.query<{ seq: string; doc: NewEvent }>(
+      'eventsIn',
+      `SELECT e.seq, e.doc FROM unnest($1::bigint[], $2::bigint[]) AS r(after, up_to)
+         JOIN events e ON e.seq > r.after AND e.seq <= r.up_to
+       ORDER BY e.seq`,
+      [ranges.map((x) => x.after), ranges.map((x) => x.upTo)],
+    );
+    return r.rows.map((row) => numberedEvent(row.doc, Number(row.seq)));
+  }
+
   async lastEventSeq(): Promise<number> {
     const r = await this.query<{ n: string }>('lastEventSeq', 'SELECT last_event_seq AS n FROM desk_counters', []);
     return Number(r.rows[0]?.n ?? 0);

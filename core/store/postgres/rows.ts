@@ -139,32 +139,38 @@ export const COMMITS_CHANNEL = 'caredesk_commits';
 /**
  * `SELECT caredesk_commit($1::text[], …)`, each parameter typed as the function
  * declares it, and the commit's announcement (the last parameter, see
- * commitAnnouncement): a NOTIFY is delivered only if and when the transaction
- * commits, so it costs no round trip of its own and never tells of a write that
- * did not land.
+ * commitAnnouncement, with the number before the commit's first event added
+ * here): a NOTIFY is delivered only if and when the transaction commits, so it
+ * costs no round trip of its own and never tells of a write that did not land.
+ * OFFSET 0 keeps the commit a subquery run once.
  */
-export const COMMIT_SQL = `SELECT caredesk_commit(${COMMIT_TYPES.map((type, i) => `$${i + 1}::${type}[]`).join(
-  ', ',
-)}) AS base, pg_notify('${COMMITS_CHANNEL}', $${COMMIT_TYPES.length + 1}::text)`;
+export const COMMIT_SQL = `SELECT base, pg_notify('${COMMITS_CHANNEL}', $${COMMIT_TYPES.length + 1}::text || ' ' || coalesce(base::text, '-'))
+  FROM (SELECT caredesk_commit(${COMMIT_TYPES.map((type, i) => `$${i + 1}::${type}[]`).join(', ')}) AS base OFFSET 0) AS c`;
 
 /**
- * What a commit tells the desk's processes: who wrote it (the others follow
- * its events) and how many replies it queued.
+ * What a commit tells the desk's processes: who wrote it, how many replies it
+ * queued and how many events it numbered (COMMIT_SQL adds where they start).
  */
 export function commitAnnouncement(writer: string, batches: readonly WriteBatch[]): string {
   const queued = batches.reduce((n, b) => n + (b.outbox ?? []).filter((e) => e.status === 'pending').length, 0);
-  return `${writer} ${queued}`;
+  const events = batches.reduce((n, b) => n + (b.events?.length ?? 0), 0);
+  return `${writer} ${queued} ${events}`;
 }
 
 export interface CommitAnnouncement {
   readonly writer: string;
   readonly outbox: number;
+  /** The commit's events: the numbers after `after`, `count` of them. */
+  readonly events?: { readonly after: number; readonly count: number };
 }
 
 /** The announcement read back; undefined for a payload that is not one. */
 export function parseCommitAnnouncement(payload: string): CommitAnnouncement | undefined {
-  const [writer, outbox] = payload.split(' ');
+  const [writer, outbox, events, base] = payload.split(' ');
   const n = Number(outbox);
   if (!writer || !Number.isInteger(n)) return undefined;
-  return { writer, outbox: n };
+  const count = Number(events);
+  const after = Number(base);
+  if (!Number.isInteger(count) || count === 0 || !Number.isInteger(after)) return { writer, outbox: n };
+  return { writer, outbox: n, events: { after, count } };
 }

@@ -164,12 +164,26 @@ describe('several desks on one PostgreSQL database', () => {
     expect([b, c].filter((x) => x.hasDuties)).toHaveLength(1);
   });
 
-  it('publish the events another process commits on this one’s bus, marked as theirs, once each', async () => {
+  it('publish the events another process commits on this one’s bus, marked as theirs, once each, reading back none of its own', async () => {
     const one = await desk('one');
     let follower: EventFollower | undefined;
-    // As the server does: another process's commit is news; its own are published by their committer.
-    const two = await desk('two', { commit: (news) => (news.own ? undefined : follower?.poke()) });
-    const following = new EventFollower({ store: two.store, bus: two.desk.bus, logger: two.desk.logger });
+    // As the server does: every commit's announcement goes to the follower.
+    const two = await desk('two', { commit: (news) => follower?.heard(news) });
+    // What the follower reads from the store.
+    const read: DomainEvent[] = [];
+    const store = new Proxy(two.store, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver);
+        if (key !== 'listEvents' && key !== 'listEventsIn')
+          return typeof value === 'function' ? value.bind(target) : value;
+        return async (...args: unknown[]) => {
+          const events = (await (value as (...a: unknown[]) => Promise<DomainEvent[]>).apply(target, args)) ?? [];
+          read.push(...events);
+          return events;
+        };
+      },
+    });
+    const following = new EventFollower({ store, bus: two.desk.bus, logger: two.desk.logger });
     await following.start();
     follower = following;
     closers.push(async () => following.stop());
@@ -178,18 +192,29 @@ describe('several desks on one PostgreSQL database', () => {
     two.desk.bus.subscribe((e) => elsewhere.push(e), undefined, { elsewhereToo: true });
     two.desk.bus.subscribe((e) => here.push(e));
 
-    await one.desk.receive({ channel: 'telegram', externalUserId: 'f1', channelMessageId: 'f1-1', text: 'hi' });
-    await two.desk.receive({ channel: 'telegram', externalUserId: 'f2', channelMessageId: 'f2-1', text: 'hi' });
-    const received = await within(10_000, async () => {
-      const r = elsewhere.filter((e) => e.type === 'message.received');
-      return new Set(r.map((e) => e.seq)).size === 2 ? r : undefined;
-    });
-    // Only two's own reached the handler that takes only this process's; one's reached the other, once.
+    for (let i = 1; i <= 3; i++) {
+      await one.desk.receive({ channel: 'telegram', externalUserId: 'f1', channelMessageId: `f1-${i}`, text: 'hi' });
+      await two.desk.receive({ channel: 'telegram', externalUserId: 'f2', channelMessageId: `f2-${i}`, text: 'hi' });
+    }
+    await within(10_000, async () =>
+      elsewhere.filter((e) => e.type === 'message.received').length >= 6 ? true : undefined,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    await one.desk.idle();
+    await two.desk.idle();
+    const received = elsewhere.filter((e) => e.type === 'message.received');
+    // Two's own reached the handler that takes only this process's; one's reached the other, each once.
     const own = here.filter((e) => e.type === 'message.received');
-    expect(own).toHaveLength(1);
-    const theirs = received.filter((e) => e.seq !== own[0]?.seq);
-    expect(theirs).toHaveLength(1);
+    expect(own).toHaveLength(3);
+    expect(received).toHaveLength(6);
+    const ownSeqs = new Set(here.map((e) => e.seq));
+    const theirs = received.filter((e) => !ownSeqs.has(e.seq));
+    expect(theirs).toHaveLength(3);
+    expect(new Set(theirs.map((e) => e.customerId)).size).toBe(1);
     expect(theirs[0]?.customerId).not.toBe(own[0]?.customerId);
+    // The follower read the other process's events, and none of its own.
+    expect(read.length).toBeGreaterThan(0);
+    expect(read.filter((e) => ownSeqs.has(e.seq))).toEqual([]);
   });
 
   it('step one customer’s flow by turns on two desks, at once, without going back to a stale snapshot', async () => {
