@@ -18,28 +18,59 @@ export type EventOrigin = 'here' | 'elsewhere';
 export interface SubscribeOptions {
   /** Also the events other processes of the desk committed (default: only this process's). */
   readonly elsewhereToo?: boolean;
+  /**
+   * Only these types (default: every type, or the one `type` given). Saying
+   * so lets the process read only those of other processes' events.
+   */
+  readonly types?: readonly string[];
 }
 
 interface Handler {
-  readonly type: string | undefined;
+  readonly types: ReadonlySet<string> | undefined;
   readonly fn: EventHandler;
   readonly elsewhereToo: boolean;
 }
 
 export class EventBus {
   private readonly handlers = new Set<Handler>();
+  /** What the handlers of other processes' events want (see wantedElsewhere), until one comes or goes. */
+  private wanted: ReadonlySet<string> | 'all' | undefined;
 
-  /** Every event, or only those of one type. Returns the unsubscribe function. */
+  /** Every event, or only those of one type (or `options.types`). Returns the unsubscribe function. */
   subscribe(fn: EventHandler, type?: string, options: SubscribeOptions = {}): () => void {
-    const entry = { type, fn, elsewhereToo: options.elsewhereToo === true };
+    const types = type !== undefined ? [type] : options.types;
+    const entry = { types: types && new Set(types), fn, elsewhereToo: options.elsewhereToo === true };
     this.handlers.add(entry);
-    return () => this.handlers.delete(entry);
+    this.wanted = undefined;
+    return () => {
+      this.handlers.delete(entry);
+      this.wanted = undefined;
+    };
+  }
+
+  /**
+   * The types of other processes' events some handler takes now: `all`, or
+   * a set (empty: nobody here wants them, they need not even be read).
+   */
+  wantedElsewhere(): ReadonlySet<string> | 'all' {
+    if (this.wanted) return this.wanted;
+    let wanted: Set<string> | 'all' = new Set();
+    for (const h of this.handlers) {
+      if (!h.elsewhereToo) continue;
+      if (!h.types) {
+        wanted = 'all';
+        break;
+      }
+      for (const t of h.types) wanted.add(t);
+    }
+    this.wanted = wanted;
+    return wanted;
   }
 
   publish(events: readonly DomainEvent[], origin: EventOrigin = 'here'): void {
     for (const event of events) {
       for (const h of this.handlers) {
-        if (h.type !== undefined && h.type !== event.type) continue;
+        if (h.types !== undefined && !h.types.has(event.type)) continue;
         if (origin === 'elsewhere' && !h.elsewhereToo) continue;
         try {
           h.fn(event);

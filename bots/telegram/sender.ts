@@ -20,14 +20,31 @@ const keyboardOf = (entry: OutboxEntry) =>
     ? { inline_keyboard: entry.quickReplies.map((q) => [{ text: q.label, callback_data: q.value }]) }
     : undefined;
 
+/** Paced entries remembered before the old ones are looked for. */
+const MAX_PACED = 1_000;
+
 export class TelegramSender implements ChannelSender {
   readonly channel = 'telegram' as const;
+
+  /** Entries the dispatcher paced (see pace()), and when: their send does not wait again. */
+  private readonly paced = new Map<string, number>();
 
   constructor(
     private readonly telegram: Telegram,
     private readonly limiter: SendLimiter,
     private readonly files?: StoredFiles,
   ) {}
+
+  async pace(entry: OutboxEntry): Promise<void> {
+    // Paced before and not sent then (its claim was lost while it waited): its turn is still its own.
+    if (!this.paced.has(entry.id)) await this.limiter.acquire(entry.recipient);
+    this.paced.set(entry.id, Date.now());
+    // One paced and then not sent (another process sent it) is forgotten after a while.
+    if (this.paced.size > MAX_PACED) {
+      const old = Date.now() - 60_000;
+      for (const [id, at] of this.paced) if (at < old) this.paced.delete(id);
+    }
+  }
 
   async send(entry: OutboxEntry, context?: Record<string, unknown>, signal?: AbortSignal): Promise<SendOutcome> {
     const outcome = await this.sendNow(entry, context, signal);
@@ -43,7 +60,7 @@ export class TelegramSender implements ChannelSender {
   ): Promise<SendOutcome> {
     // Private chats only: the chat id is the customer's user id.
     const chatId = entry.recipient;
-    await this.limiter.acquire(chatId);
+    if (!this.paced.delete(entry.id)) await this.limiter.acquire(chatId);
     if (signal?.aborted) return { ok: false, retryable: true, error: 'send aborted before it started' };
     const file = entry.attachments?.[0];
     if (file) return this.sendFile(entry, file, signal);

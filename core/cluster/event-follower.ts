@@ -147,9 +147,13 @@ export class EventFollower {
     }
     const ranges = this.theirs;
     this.theirs = [];
-    const events = await store.listEventsIn(ranges);
-    if (this.stopped) return;
-    this.publish(events);
+    // Only the types some handler here takes (none: nothing to read, the numbers are only passed).
+    const wanted = this.options.bus.wantedElsewhere();
+    if (wanted === 'all' || wanted.size > 0) {
+      const events = await store.listEventsIn(ranges, wanted === 'all' ? undefined : [...wanted]);
+      if (this.stopped) return;
+      this.publish(events);
+    }
     for (const r of ranges) for (let seq = r.after + 1; seq <= r.upTo; seq++) this.dealtWith(seq);
   }
 

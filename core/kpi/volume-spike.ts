@@ -20,6 +20,8 @@ import type { Store } from '../store/store.js';
 import { forEachEvent } from './kpis.js';
 
 const RAISED = 'volume-spikes';
+/** The events count() looks at: conversations opened, and topics (of a tag or a handoff). */
+const COUNTED = ['conversation.opened', 'conversation.tagged', 'handoff.requested'];
 /** Where the counts are saved between rounds and restarts (one record). */
 const COUNTS = 'volume-counts';
 const COUNTS_ID = 'windows';
@@ -95,7 +97,7 @@ export class VolumeCounter {
         else arrived.push(e);
       },
       undefined,
-      { elsewhereToo: true },
+      { elsewhereToo: true, types: COUNTED },
     );
     const stored = await store.lastEventSeq();
     const saved = SavedCountsSchema.safeParse(await store.getRecord(COUNTS, COUNTS_ID));

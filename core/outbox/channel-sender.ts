@@ -31,4 +31,11 @@ export interface ChannelSender {
     replyContext: Record<string, unknown> | undefined,
     signal?: AbortSignal,
   ): Promise<SendOutcome>;
+  /**
+   * Waits until the channel's rate limits let `entry` go; the send that
+   * follows does not wait again. The dispatcher calls it between claiming the
+   * entry and sending it, and claims it again after a long wait, so that the
+   * claim does not run out while the entry waits its turn.
+   */
+  pace?(entry: OutboxEntry): Promise<void>;
 }

@@ -407,7 +407,16 @@ export class OutboxDelivery {
       }
       try {
         // Re-read (claimed, with several processes): another pass, a restart or another process may have settled it.
-        const { entry: fresh, heldUntilMs, behind } = await this.claim(entry);
+        let { entry: fresh, heldUntilMs, behind } = await this.claim(entry);
+        // The channel's rate limits: a wait longer than half the claim asks for the claim again, so
+        // that it does not run out while the entry waits its turn (another process would send it too).
+        if (fresh?.status === 'pending' && heldUntilMs === undefined && !behind && lane.sender.pace) {
+          const pacedFrom = this.desk.clock.now().getTime();
+          await lane.sender.pace(fresh);
+          if (this.desk.clock.now().getTime() - pacedFrom > OUTBOX_CLAIM_MS / 2) {
+            ({ entry: fresh, heldUntilMs, behind } = await this.claim(entry));
+          }
+        }
         if (fresh?.status === 'pending' && (heldUntilMs !== undefined || behind)) {
           // Another process is sending it (and may not have recorded it yet), or has not sent an earlier
           // reply of the chat: ask again soon, keeping the chat's order.
@@ -417,8 +426,9 @@ export class OutboxDelivery {
           continue;
         }
         this.askAgain.delete(entry.id);
-        if (fresh?.status !== 'pending') {
-          this.settle(entry, 'skipped');
+        if (fresh?.status !== 'pending' || this.stopping) {
+          this.settle(entry, this.stopping ? 'held' : 'skipped');
+          holding ||= this.stopping;
           continue;
         }
         const outcome = await sendWithTimeout(this.desk, this.options.sendTimeoutMs, lane.sender, fresh);

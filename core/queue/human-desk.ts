@@ -210,7 +210,7 @@ export class HumanDesk implements HumanSide {
         if (e.conversationId && startsAClock(e)) this.noticeChange(e.conversationId);
       },
       undefined,
-      { elsewhereToo: true },
+      { elsewhereToo: true, types: [...STARTS_A_CLOCK] },
     );
     this.desk.track(this.round());
   }

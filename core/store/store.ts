@@ -186,10 +186,13 @@ export interface Store {
   listEvents(afterSeq: number, limit: number): Promise<DomainEvent[]>;
   /**
    * The events numbered within these ranges (after `after`, up to `upTo`), in
-   * order: what other processes committed, as their announcements said. A
-   * store several processes share has it.
+   * order, of these `types` (default: all): what other processes committed,
+   * as their announcements said. A store several processes share has it.
    */
-  listEventsIn?(ranges: ReadonlyArray<{ readonly after: number; readonly upTo: number }>): Promise<DomainEvent[]>;
+  listEventsIn?(
+    ranges: ReadonlyArray<{ readonly after: number; readonly upTo: number }>,
+    types?: readonly string[],
+  ): Promise<DomainEvent[]>;
   lastEventSeq(): Promise<number>;
 
   getOutboxEntry(id: string): Promise<OutboxEntry | undefined>;

@@ -315,7 +315,9 @@ describe('three caredesk processes on one database, behind a round-robin proxy',
     await until(() => telegram.floods[floodsBefore], 20_000);
     const flood = telegram.floods[floodsBefore] as { at: number; by?: string };
     expect(flood.by).toBe('p0');
-    // Right after, customers of p1 and p2 write: their answers wait out p0's retry_after too.
+    // Soon after (time for p0's word to reach the others), customers of p1 and p2 write: their
+    // answers, which would go out at once, wait out p0's retry_after too.
+    await new Promise((r) => setTimeout(r, 300));
     const others = [
       new WebhookCustomer(proxy.url, secret, 92_001, 'Held1'),
       new WebhookCustomer(proxy.url, secret, 92_002, 'Held2'),

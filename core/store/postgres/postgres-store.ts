@@ -310,13 +310,17 @@ export class PostgresStore implements Store {
     return r.rows.map((row) => numberedEvent(row.doc, Number(row.seq)));
   }
 
-  async listEventsIn(ranges: ReadonlyArray<{ readonly after: number; readonly upTo: number }>): Promise<DomainEvent[]> {
+  async listEventsIn(
+    ranges: ReadonlyArray<{ readonly after: number; readonly upTo: number }>,
+    types?: readonly string[],
+  ): Promise<DomainEvent[]> {
     const r = await this.query<{ seq: string; doc: NewEvent }>(
       'eventsIn',
       `SELECT e.seq, e.doc FROM unnest($1::bigint[], $2::bigint[]) AS r(after, up_to)
          JOIN events e ON e.seq > r.after AND e.seq <= r.up_to
+       WHERE $3::text[] IS NULL OR e.type = ANY($3)
        ORDER BY e.seq`,
-      [ranges.map((x) => x.after), ranges.map((x) => x.upTo)],
+      [ranges.map((x) => x.after), ranges.map((x) => x.upTo), types ?? null],
     );
     return r.rows.map((row) => numberedEvent(row.doc, Number(row.seq)));
   }

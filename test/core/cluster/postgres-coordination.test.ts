@@ -217,6 +217,43 @@ describe('several desks on one PostgreSQL database', () => {
     expect(read.filter((e) => ownSeqs.has(e.seq))).toEqual([]);
   });
 
+  it('read of the other processes’ events only the types some handler here takes, and nothing when none does', async () => {
+    const one = await desk('one');
+    let follower: EventFollower | undefined;
+    const two = await desk('two', { commit: (news) => follower?.heard(news) });
+    const read: DomainEvent[] = [];
+    let reads = 0;
+    const store = new Proxy(two.store, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver);
+        if (key !== 'listEvents' && key !== 'listEventsIn')
+          return typeof value === 'function' ? value.bind(target) : value;
+        return async (...args: unknown[]) => {
+          reads += 1;
+          const events = (await (value as (...a: unknown[]) => Promise<DomainEvent[]>).apply(target, args)) ?? [];
+          read.push(...events);
+          return events;
+        };
+      },
+    });
+    const following = new EventFollower({ store, bus: two.desk.bus, logger: two.desk.logger, minGapMs: 0 });
+    await following.start();
+    follower = following;
+    closers.push(async () => following.stop());
+    // Nobody here takes other processes' events: their numbers are passed over without a read.
+    await one.desk.receive({ channel: 'telegram', externalUserId: 't1', channelMessageId: 't1-1', text: 'hi' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(reads).toBe(0);
+    // A handler of one type: only that type is read, and it gets it.
+    const opened: DomainEvent[] = [];
+    two.desk.bus.subscribe((e) => opened.push(e), undefined, { elsewhereToo: true, types: ['conversation.opened'] });
+    await one.desk.receive({ channel: 'telegram', externalUserId: 't2', channelMessageId: 't2-1', text: 'hi' });
+    await within(10_000, async () => (opened.length === 1 ? true : undefined));
+    expect(read.length).toBeGreaterThan(0);
+    expect(new Set(read.map((e) => e.type))).toEqual(new Set(['conversation.opened']));
+    expect(opened[0]?.customerId).toBe((await one.store.findCustomerByIdentity('telegram', 't2'))?.id);
+  });
+
   it('step one customer’s flow by turns on two desks, at once, without going back to a stale snapshot', async () => {
     const one = await desk('one');
     const two = await desk('two');

@@ -316,6 +316,48 @@ describe('the outbox dispatcher', () => {
     await dispatcher.stop();
   });
 
+  it('shared: a reply that waited its turn (rate limit) past half its claim asks for the claim again, and is not sent if another process took it', async () => {
+    class ClaimingStore extends MemoryStore {
+      readonly claims = new Map<string, { by: string; until: number }>();
+      async claimOutboxEntry(id: string, ask: { claimant: string; untilMs: number; nowMs: number }) {
+        const entry = await this.getOutboxEntry(id);
+        if (!entry || entry.status !== 'pending') return { entry };
+        const held = this.claims.get(id);
+        if (held && held.by !== ask.claimant && held.until >= ask.nowMs) return { entry, heldUntilMs: held.until };
+        this.claims.set(id, { by: ask.claimant, until: ask.untilMs });
+        return { entry };
+      }
+    }
+    const clock = new ManualClock();
+    const store = new ClaimingStore();
+    const desk = await deskWith(store, clock);
+    let waitMs = 0;
+    class PacedChannel extends ScriptedChannel {
+      async pace(entry: OutboxEntry): Promise<void> {
+        // Its turn comes `waitMs` later; meanwhile its claim ran out and another process claimed it.
+        clock.advance(waitMs);
+        if (waitMs > 0) store.claims.set(entry.id, { by: 'p-other', until: clock.now().getTime() + 20_000 });
+      }
+    }
+    const telegram = new PacedChannel('telegram');
+    const dispatcher = new OutboxDelivery(desk, [telegram], { shared: true, claimant: 'p-me' });
+    dispatcher.start();
+    await desk.idle();
+    waitMs = 25_000;
+    const [late] = await replies(desk, 'u1', ['waited too long']);
+    dispatcher.kick([late as OutboxEntry]);
+    await vi.waitFor(() => expect(store.claims.get(late?.id ?? '')?.by).toBe('p-other'));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(telegram.sent).toEqual([]);
+    expect((await store.getOutboxEntry(late?.id ?? ''))?.status).toBe('pending');
+    // A short wait keeps the claim: sent.
+    waitMs = 0;
+    const [soon] = await replies(desk, 'u2', ['soon']);
+    dispatcher.kick([soon as OutboxEntry]);
+    await vi.waitFor(() => expect(telegram.sent).toEqual(['soon']));
+    await dispatcher.stop();
+  });
+
   it('a reply stored while an earlier one of its conversation waits for a retry goes out after it', async () => {
     const clock = new ManualClock();
     const desk = await deskWith(new MemoryStore(), clock);
