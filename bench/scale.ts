@@ -646,7 +646,16 @@ function saturatedModel(pipeline: PipelineLevel[]): SaturatedModel | undefined {
       postgres: one.postgresCpuUsPerMessage,
     };
   });
-  const mid = (xs: number[]): number => Math.round(median(xs));
+  // The median, of an even count the mean of the two middle values (stats.median takes the upper one).
+  const mid = (xs: number[]): number => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const half = Math.floor(sorted.length / 2);
+    return Math.round(
+      sorted.length % 2 === 1
+        ? (sorted[half] as number)
+        : ((sorted[half - 1] as number) + (sorted[half] as number)) / 2,
+    );
+  };
   return {
     fromProcesses: most,
     runs: { single: singles.length, one: ones.length },

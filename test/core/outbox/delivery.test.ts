@@ -321,7 +321,7 @@ describe('the outbox dispatcher', () => {
       readonly claims = new Map<string, { by: string; until: number }>();
       async claimOutboxEntry(id: string, ask: { claimant: string; untilMs: number; nowMs: number }) {
         const entry = await this.getOutboxEntry(id);
-        if (!entry || entry.status !== 'pending') return { entry };
+        if (entry?.status !== 'pending') return { entry };
         const held = this.claims.get(id);
         if (held && held.by !== ask.claimant && held.until >= ask.nowMs) return { entry, heldUntilMs: held.until };
         this.claims.set(id, { by: ask.claimant, until: ask.untilMs });
