@@ -87,6 +87,12 @@ export class EventFollower {
     if (this.stopped || news.own || !news.events) return;
     const { after, count } = news.events;
     if (after + count <= this.cursor) return;
+    // Nobody here takes other processes' events: their numbers are passed over without a read.
+    const wanted = this.options.bus.wantedElsewhere();
+    if (wanted !== 'all' && wanted.size === 0 && this.theirs.length === 0 && !this.full) {
+      for (let seq = after + 1; seq <= after + count; seq++) this.dealtWith(seq);
+      return;
+    }
     this.theirs.push({ after, upTo: after + count });
     this.poke();
   }
