@@ -26,7 +26,7 @@ export interface EventFollowerOptions {
   /** Events per read of everything after the cursor (default 500). */
   readonly pageSize?: number;
   /**
-   * Reads at most once in this long (ms, default 20): under load the notices
+   * Reads at most once in this long (ms, default 50): under load the notices
    * come with every commit of every process, and a read for each would cost
    * more than the events it brings; when quiet, a notice is read at once.
    */
@@ -110,7 +110,7 @@ export class EventFollower {
       this.again = true;
       return;
     }
-    const wait = this.lastReadAt + (this.options.minGapMs ?? 20) - Date.now();
+    const wait = this.lastReadAt + (this.options.minGapMs ?? 50) - Date.now();
     if (wait > 0) {
       this.later = setTimeout(() => {
         this.later = undefined;
