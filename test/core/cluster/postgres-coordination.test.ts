@@ -91,6 +91,30 @@ async function within<T>(ms: number, probe: () => Promise<T | undefined>): Promi
   }
 }
 
+/** `store`, with every read of events it answers kept in `read` (and counted). */
+function watchingEventReads(watched: PostgresStore): {
+  store: PostgresStore;
+  read: DomainEvent[];
+  reads: { count: number };
+} {
+  const read: DomainEvent[] = [];
+  const reads = { count: 0 };
+  const store = new Proxy(watched, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver);
+      if (key !== 'listEvents' && key !== 'listEventsIn')
+        return typeof value === 'function' ? value.bind(target) : value;
+      return async (...args: unknown[]) => {
+        reads.count += 1;
+        const events = (await (value as (...a: unknown[]) => Promise<DomainEvent[]>).apply(target, args)) ?? [];
+        read.push(...events);
+        return events;
+      };
+    },
+  });
+  return { store, read, reads };
+}
+
 describe('several desks on one PostgreSQL database', () => {
   it('hold a key for one task at a time across processes, and other keys at once', async () => {
     const [a, b] = [await coordinator(await openStore(), 'a'), await coordinator(await openStore(), 'b')];
@@ -170,19 +194,7 @@ describe('several desks on one PostgreSQL database', () => {
     // As the server does: every commit's announcement goes to the follower.
     const two = await desk('two', { commit: (news) => follower?.heard(news) });
     // What the follower reads from the store.
-    const read: DomainEvent[] = [];
-    const store = new Proxy(two.store, {
-      get(target, key, receiver) {
-        const value = Reflect.get(target, key, receiver);
-        if (key !== 'listEvents' && key !== 'listEventsIn')
-          return typeof value === 'function' ? value.bind(target) : value;
-        return async (...args: unknown[]) => {
-          const events = (await (value as (...a: unknown[]) => Promise<DomainEvent[]>).apply(target, args)) ?? [];
-          read.push(...events);
-          return events;
-        };
-      },
-    });
+    const { store, read } = watchingEventReads(two.store);
     const following = new EventFollower({ store, bus: two.desk.bus, logger: two.desk.logger });
     await following.start();
     follower = following;
@@ -221,21 +233,7 @@ describe('several desks on one PostgreSQL database', () => {
     const one = await desk('one');
     let follower: EventFollower | undefined;
     const two = await desk('two', { commit: (news) => follower?.heard(news) });
-    const read: DomainEvent[] = [];
-    let reads = 0;
-    const store = new Proxy(two.store, {
-      get(target, key, receiver) {
-        const value = Reflect.get(target, key, receiver);
-        if (key !== 'listEvents' && key !== 'listEventsIn')
-          return typeof value === 'function' ? value.bind(target) : value;
-        return async (...args: unknown[]) => {
-          reads += 1;
-          const events = (await (value as (...a: unknown[]) => Promise<DomainEvent[]>).apply(target, args)) ?? [];
-          read.push(...events);
-          return events;
-        };
-      },
-    });
+    const { store, read, reads } = watchingEventReads(two.store);
     const following = new EventFollower({ store, bus: two.desk.bus, logger: two.desk.logger, minGapMs: 0 });
     await following.start();
     follower = following;
@@ -243,7 +241,7 @@ describe('several desks on one PostgreSQL database', () => {
     // Nobody here takes other processes' events: their numbers are passed over without a read.
     await one.desk.receive({ channel: 'telegram', externalUserId: 't1', channelMessageId: 't1-1', text: 'hi' });
     await new Promise((r) => setTimeout(r, 300));
-    expect(reads).toBe(0);
+    expect(reads.count).toBe(0);
     // A handler of one type: only that type is read, and it gets it.
     const opened: DomainEvent[] = [];
     two.desk.bus.subscribe((e) => opened.push(e), undefined, { elsewhereToo: true, types: ['conversation.opened'] });
