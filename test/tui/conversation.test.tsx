@@ -144,6 +144,10 @@ describe('conversation screen', () => {
     await a.press('n');
     await a.see('note (internal) ›');
     await a.press(...'call her back');
+    await a.see('note (internal) › call her back');
+    // Not "typing": that is what the customer may see (Web Chat shows the assignee typing), and a note is not for them.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(a.client.callsOf('setActivity').map((x) => x.args[1])).not.toContain('typing');
     await a.press(KEYS.esc);
     await a.see('draft kept: call her back');
     await a.press('n', KEYS.backspace, KEYS.backspace, KEYS.backspace, KEYS.backspace, ...'me', KEYS.enter);

@@ -54,8 +54,8 @@ export function ConversationScreen(props: ConversationScreenProps): React.JSX.El
   const [canned, setCanned] = useState<readonly Canned[]>();
   const [cannedError, setCannedError] = useState<string>();
   const [sending, setSending] = useState(false);
-  const composing = input === 'reply' || input === 'note' || input === 'whisper';
-  useActivity(client, id, composing && draft.trim() !== '', setViewers);
+  // Typing is what the customer may see (Web Chat shows the assignee typing): a reply, not a note or a whisper.
+  useActivity(client, id, input === 'reply' && draft.trim() !== '', setViewers);
 
   const { setCapture, report } = props;
   // The App is told at once (not in an effect), so the next key already goes to the input.
