@@ -108,7 +108,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   if (resumed > 0) logger.info({ resumed }, 'handled messages left pending by the last run');
   const channels = await enabledChannels(config, desk, logger, { shared });
   // The channels' limits are the desk's: each process sends at its share (the count looked at now and then).
-  const sharing = shared ? shareLimitsOf(coordination, channels, logger) : undefined;
+  const sharing = shared ? shareLimitsOf(coordination, desk.live, channels, logger) : undefined;
   const app = buildServer({
     config,
     desk,
@@ -218,13 +218,24 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 /** How often a process counts the desk's processes, to send at its share of a channel's limits. */
 const SHARE_LIMITS_EVERY_MS = 5_000;
 
-function shareLimitsOf(coordination: Coordination, channels: Channels, logger: Logger): NodeJS.Timeout {
+/** What a process tells the others as it starts: they count again at once, so as not to send over the desk's limit. */
+const PROCESS_JOINED_SIGNAL = 'process.joined';
+
+function shareLimitsOf(
+  coordination: Coordination,
+  live: Desk['live'],
+  channels: Channels,
+  logger: Logger,
+): NodeJS.Timeout {
   const count = () =>
     coordination.processes().then(
       (names) => channels.shareLimits(names.length),
       (err: unknown) => logger.debug({ err }, 'processes not counted; the channels keep their share'),
     );
+  live.on(PROCESS_JOINED_SIGNAL, () => void count());
+  live.tell(PROCESS_JOINED_SIGNAL, {});
   void count();
+  // A process gone is noticed at the next count (until then the others send below their share, never above).
   const timer = setInterval(() => void count(), SHARE_LIMITS_EVERY_MS);
   timer.unref();
   return timer;
