@@ -60,6 +60,11 @@ export class EventFollower {
 
   constructor(private readonly options: EventFollowerOptions) {}
 
+  /** Every event up to this number is published here or was passed over. */
+  get position(): number {
+    return this.cursor;
+  }
+
   /** Starts after the events stored now: what came before is history, not news. */
   async start(): Promise<void> {
     this.stopped = false;

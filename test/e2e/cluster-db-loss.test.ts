@@ -12,7 +12,14 @@ import type { FakeChannel } from '../bots/botframework/fake-channel.js';
 import type { Emulator } from '../bots/telegram/emulator.js';
 import { until } from '../bots/telegram/helpers.js';
 import type { TestDatabase } from '../helpers/postgres.js';
-import { clusterSurroundings, DeskCluster, type DeskProxy, type Member, TcpFaultProxy } from './helpers/cluster.js';
+import {
+  clusterSurroundings,
+  DeskCluster,
+  type DeskProxy,
+  type Member,
+  settled,
+  TcpFaultProxy,
+} from './helpers/cluster.js';
 import { BotFrameworkCustomer, storedFor } from './helpers/cluster-channels.js';
 import type { TelegramFaultProxy } from './helpers/telegram-proxy.js';
 
@@ -103,20 +110,14 @@ describe('a process cut off its database for 10 s', () => {
     await writing;
 
     // Everyone answered (bounded), then nothing more for 2 s.
-    let seen = -1;
-    let quietSince = Date.now();
-    await until(() => {
-      const n = telegram.delivered.length + channel.received.length;
-      if (n !== seen) {
-        seen = n;
-        quietSince = Date.now();
-        return undefined;
-      }
-      const done =
+    await settled(
+      () => telegram.delivered.length + channel.received.length,
+      () =>
         tgIds.every((id) => telegram.deliveredTo(id).length >= want.length) &&
-        bfCustomers.every((c) => c.replies().length >= want.length);
-      return done && Date.now() - quietSince > 2_000 ? true : undefined;
-    }, 45_000).catch(() => undefined);
+        bfCustomers.every((c) => c.replies().length >= want.length),
+      2_000,
+      45_000,
+    ).catch(() => undefined);
 
     const duringCut = telegram.delivered.filter((d) => d.at > cutAt && d.at < restoredAt);
     console.info(

@@ -22,7 +22,14 @@ import type { FakeChannel } from '../bots/botframework/fake-channel.js';
 import type { Emulator } from '../bots/telegram/emulator.js';
 import { until } from '../bots/telegram/helpers.js';
 import type { TestDatabase } from '../helpers/postgres.js';
-import { BACKEND_HEADER, clusterSurroundings, DeskCluster, type DeskProxy, type Member } from './helpers/cluster.js';
+import {
+  BACKEND_HEADER,
+  clusterSurroundings,
+  DeskCluster,
+  type DeskProxy,
+  type Member,
+  settled,
+} from './helpers/cluster.js';
 import { BotFrameworkCustomer, EventStreamClient, queryDatabase, storedFor } from './helpers/cluster-channels.js';
 import { addAgent } from './helpers/postgres-desk.js';
 import type { TelegramFaultProxy } from './helpers/telegram-proxy.js';
@@ -187,20 +194,14 @@ describe('kill -9 of one process of three, under load', () => {
     expect(answered?.by).not.toBe(victim.name);
 
     // Everyone answered in the end (bounded), and then nothing more for 2 s.
-    let seen = -1;
-    let quietSince = Date.now();
-    await until(() => {
-      const n = telegram.delivered.length + channel.received.length;
-      if (n !== seen) {
-        seen = n;
-        quietSince = Date.now();
-        return undefined;
-      }
-      const done =
+    await settled(
+      () => telegram.delivered.length + channel.received.length,
+      () =>
         run.tgIds.every((id) => new Set(telegram.deliveredTo(id)).size >= run.tgWant.length) &&
-        run.bfCustomers.every((c) => new Set(c.replies()).size >= run.bfWant.length);
-      return done && Date.now() - quietSince > 2_000 ? true : undefined;
-    }, 45_000).catch(() => undefined);
+        run.bfCustomers.every((c) => new Set(c.replies()).size >= run.bfWant.length),
+      2_000,
+      45_000,
+    ).catch(() => undefined);
   }, 120_000);
 
   it('nothing acknowledged is lost: every message Telegram handed out or the proxy got a 2xx for is stored once', async () => {

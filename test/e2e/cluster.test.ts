@@ -12,7 +12,7 @@ import type { FakeChannel } from '../bots/botframework/fake-channel.js';
 import type { Emulator } from '../bots/telegram/emulator.js';
 import { until } from '../bots/telegram/helpers.js';
 import type { TestDatabase } from '../helpers/postgres.js';
-import { clusterSurroundings, DeskCluster, type DeskProxy } from './helpers/cluster.js';
+import { clusterSurroundings, DeskCluster, type DeskProxy, settled } from './helpers/cluster.js';
 import {
   BotFrameworkCustomer,
   EventStreamClient,
@@ -92,21 +92,6 @@ function on(name: string, agentToken: string) {
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : {} };
   };
-}
-
-/** Waits until the given reply lists stop growing for `quietMs` and each satisfies `enough` (bounded). */
-async function settled(lists: () => number, enough: () => boolean, quietMs = 1_500, ms = 60_000): Promise<void> {
-  let seen = -1;
-  let since = Date.now();
-  await until(() => {
-    const n = lists();
-    if (n !== seen) {
-      seen = n;
-      since = Date.now();
-      return undefined;
-    }
-    return Date.now() - since >= quietMs && enough() ? true : undefined;
-  }, ms);
 }
 
 const lines = ['my internet is very slow', 'no', 'are you still there?'];

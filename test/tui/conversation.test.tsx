@@ -145,14 +145,19 @@ describe('conversation screen', () => {
     await a.see('note (internal) ›');
     await a.press(...'call her back');
     await a.see('note (internal) › call her back');
-    // Not "typing": that is what the customer may see (Web Chat shows the assignee typing), and a note is not for them.
-    await new Promise((r) => setTimeout(r, 300));
-    expect(a.client.callsOf('setActivity').map((x) => x.args[1])).not.toContain('typing');
     await a.press(KEYS.esc);
     await a.see('draft kept: call her back');
     await a.press('n', KEYS.backspace, KEYS.backspace, KEYS.backspace, KEYS.backspace, ...'me', KEYS.enter);
     await a.see('Note added.');
     expect(a.client.callsOf('send').map((x) => x.args)).toEqual([['c_ann', 'call her me', true]]);
+    // Not "typing" while the note was written: that is what the customer may see (Web Chat shows the
+    // assignee typing). A reply written next reports it, so the note's activity had every chance to show.
+    const whileNoting = a.client.callsOf('setActivity').map((x) => x.args[1]);
+    await a.press(KEYS.enter, ...'hi');
+    await vi.waitFor(() => expect(a.client.callsOf('setActivity').map((x) => x.args[1])).toContain('typing'), {
+      timeout: 5000,
+    });
+    expect(whileNoting).not.toContain('typing');
   });
 
   it('a failed send keeps the draft and shows the server error', async () => {

@@ -208,12 +208,11 @@ describe('several desks on one PostgreSQL database', () => {
       await one.desk.receive({ channel: 'telegram', externalUserId: 'f1', channelMessageId: `f1-${i}`, text: 'hi' });
       await two.desk.receive({ channel: 'telegram', externalUserId: 'f2', channelMessageId: `f2-${i}`, text: 'hi' });
     }
-    await within(10_000, async () =>
-      elsewhere.filter((e) => e.type === 'message.received').length >= 6 ? true : undefined,
-    );
-    await new Promise((r) => setTimeout(r, 300));
     await one.desk.idle();
     await two.desk.idle();
+    // The follower has dealt with every event committed (a second copy would have come by then).
+    const last = await one.store.lastEventSeq();
+    await within(10_000, async () => (following.position >= last ? true : undefined));
     const received = elsewhere.filter((e) => e.type === 'message.received');
     // Two's own reached the handler that takes only this process's; one's reached the other, each once.
     const own = here.filter((e) => e.type === 'message.received');
@@ -240,7 +239,8 @@ describe('several desks on one PostgreSQL database', () => {
     closers.push(async () => following.stop());
     // Nobody here takes other processes' events: their numbers are passed over without a read.
     await one.desk.receive({ channel: 'telegram', externalUserId: 't1', channelMessageId: 't1-1', text: 'hi' });
-    await new Promise((r) => setTimeout(r, 300));
+    const last = await one.store.lastEventSeq();
+    await within(10_000, async () => (following.position >= last ? true : undefined));
     expect(reads.count).toBe(0);
     // A handler of one type: only that type is read, and it gets it.
     const opened: DomainEvent[] = [];

@@ -347,7 +347,7 @@ describe('the outbox dispatcher', () => {
     const [late] = await replies(desk, 'u1', ['waited too long']);
     dispatcher.kick([late as OutboxEntry]);
     await vi.waitFor(() => expect(store.claims.get(late?.id ?? '')?.by).toBe('p-other'));
-    await new Promise((r) => setTimeout(r, 50));
+    await desk.idle();
     expect(telegram.sent).toEqual([]);
     expect((await store.getOutboxEntry(late?.id ?? ''))?.status).toBe('pending');
     // A short wait keeps the claim: sent.

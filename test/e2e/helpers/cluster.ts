@@ -35,10 +35,11 @@ import {
 } from 'node:net';
 import { type FakeChannel, fakeChannel } from '../../bots/botframework/fake-channel.js';
 import { type Emulator, startEmulator } from '../../bots/telegram/emulator.js';
+import { until } from '../../bots/telegram/helpers.js';
 import { createTestDatabase, freePort, type TestDatabase } from '../../helpers/postgres.js';
 import { CaredeskProcess, stopServe } from './caredesk-process.js';
 import { loggedErrors, postgresEnv } from './postgres-desk.js';
-import { TelegramFaultProxy } from './telegram-proxy.js';
+import { readBody, TelegramFaultProxy } from './telegram-proxy.js';
 
 /** The header that sends a request through the proxy to one named process. */
 export const BACKEND_HEADER = 'x-cluster-backend';
@@ -352,15 +353,6 @@ export class DeskProxy {
   }
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 /**
  * A TCP proxy in front of PostgreSQL for one process: `cut()` resets every
  * connection through it and refuses new ones (the network between that
@@ -455,4 +447,22 @@ export async function clusterSurroundings(cluster: () => DeskCluster | undefined
   const proxy = DeskProxy.for(cluster);
   await proxy.start();
   return { db, emulator, telegram, channel, proxy };
+}
+
+/**
+ * Waits until the replies counted by `lists` stop growing for `quietMs` and
+ * `enough` holds (bounded by `ms`): everyone answered, then nothing more.
+ */
+export async function settled(lists: () => number, enough: () => boolean, quietMs = 1_500, ms = 60_000): Promise<void> {
+  let seen = -1;
+  let since = Date.now();
+  await until(() => {
+    const n = lists();
+    if (n !== seen) {
+      seen = n;
+      since = Date.now();
+      return undefined;
+    }
+    return Date.now() - since >= quietMs && enough() ? true : undefined;
+  }, ms);
 }
